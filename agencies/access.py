@@ -1,0 +1,203 @@
+"""The one access rule: which rows a user or an API client may see and change (DESIGN §5).
+
+Every selector, admin queryset and API view asks this module; nothing else filters by agency or region.
+Each app registers, per model and per role, a function from a `Grant` to a `Q` over that model (see
+`register`); an actor sees the union over their grants. A model nobody registered is an error, and a role
+with no entry for a model sees none of it: deny by default.
+
+Rows outside an actor's scope answer 404, never 403, so their existence is not revealed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from functools import reduce
+from operator import or_
+from typing import TypeVar
+
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from .models import Agency, ApiClient, Membership, Role, User
+from .regions import within_q
+
+M = TypeVar("M", bound=Model)
+
+# `Q()` is "no condition", and `Q() | x` is just `x`: a rule meaning "every row" must say so explicitly.
+EVERYTHING = Q(pk__isnull=False)
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One capacity an actor acts in: a role held in an agency, writable or read-only."""
+
+    role: str
+    agency: Agency
+    may_write: bool
+
+
+RoleRule = Callable[[Grant], Q]
+
+
+@dataclass(frozen=True)
+class _ModelRule:
+    see: Mapping[str, RoleRule]
+    change: Mapping[str, RoleRule]
+
+
+_rules: dict[type[Model], _ModelRule] = {}
+
+
+def register(model: type[Model], *, see: Mapping[str, RoleRule], change: Mapping[str, RoleRule] | None = None):
+    """Declare who sees and who changes rows of `model`. A role may change only rows it can also see."""
+    if model in _rules:
+        raise ImproperlyConfigured(f"Access to {model.__name__} is already registered.")
+    change = dict(change or {})
+    unknown = (set(see) | set(change)) - set(Role.values)
+    if unknown:
+        raise ImproperlyConfigured(f"Unknown roles in the access rule of {model.__name__}: {sorted(unknown)}")
+    _rules[model] = _ModelRule(see=dict(see), change=change)
+
+
+def registered_models() -> Iterable[type[Model]]:
+    return tuple(_rules)
+
+
+def _rule(model: type[Model]) -> _ModelRule:
+    try:
+        return _rules[model]
+    except KeyError:
+        raise ImproperlyConfigured(
+            f"{model.__name__} has no access rule; register one with agencies.access.register()."
+        ) from None
+
+
+def _is_setup_superuser(actor) -> bool:
+    # Superusers exist to set the platform up (first agencies and memberships); they are not a working role.
+    return isinstance(actor, User) and actor.is_active and actor.is_superuser
+
+
+def grants_of(actor) -> tuple[Grant, ...]:
+    """The capacities `actor` (a user or an API client) currently acts in; empty when they may do nothing."""
+    if isinstance(actor, ApiClient):
+        if not actor.is_active or not actor.agency.active or actor.role is None:
+            return ()
+        return (Grant(actor.role, actor.agency, actor.scope == ApiClient.Scope.READ_WRITE),)
+    if not isinstance(actor, User) or not actor.is_active:
+        return ()
+    memberships = Membership.objects.filter(user=actor, active=True, agency__active=True).select_related(
+        "agency__region"
+    )
+    return tuple(Grant(m.role, m.agency, may_write=True) for m in memberships)
+
+
+def _combined(actor, model: type[Model], which: str) -> Q | None:
+    rule = _rule(model)
+    conditions = []
+    for grant in grants_of(actor):
+        if which == "change" and not grant.may_write:
+            continue
+        role_rule = getattr(rule, which).get(grant.role)
+        if role_rule is not None:
+            conditions.append(role_rule(grant))
+    return reduce(or_, conditions) if conditions else None
+
+
+def visible_to(actor, model: type[M]) -> QuerySet[M]:
+    """Rows of `model` that `actor` may read; none when no grant of theirs reaches the model."""
+    rows = model._default_manager.all()
+    if _is_setup_superuser(actor):
+        return rows
+    condition = _combined(actor, model, "see")
+    return rows.none() if condition is None else rows.filter(condition)
+
+
+def changeable_by(actor, model: type[M]) -> QuerySet[M]:
+    """Rows of `model` that `actor` may change: always a subset of what they may see."""
+    rows = visible_to(actor, model)
+    if _is_setup_superuser(actor):
+        return rows
+    condition = _combined(actor, model, "change")
+    return rows.none() if condition is None else rows.filter(condition)
+
+
+def may_see_any(actor, model: type[Model]) -> bool:
+    """Whether some grant of `actor` reaches `model` at all (without querying its rows)."""
+    return _is_setup_superuser(actor) or _combined(actor, model, "see") is not None
+
+
+def may_change_any(actor, model: type[Model]) -> bool:
+    """Whether some writable grant of `actor` may change rows of `model` (without querying its rows)."""
+    return _is_setup_superuser(actor) or (
+        _combined(actor, model, "see") is not None and _combined(actor, model, "change") is not None
+    )
+
+
+def get_visible(actor, model: type[M], **lookup) -> M:
+    """The row of `model` matching `lookup`, if `actor` may see it; Http404 otherwise, whether or not it exists."""
+    try:
+        return visible_to(actor, model).get(**lookup)
+    except model.DoesNotExist:
+        raise Http404(_("Not found.")) from None
+
+
+def require_change(actor, obj: Model) -> None:
+    """Raise Http404 when `actor` may not see `obj`, PermissionDenied when they may see but not change it."""
+    model = type(obj)
+    if not visible_to(actor, model).filter(pk=obj.pk).exists():
+        raise Http404(_("Not found."))
+    if not changeable_by(actor, model).filter(pk=obj.pk).exists():
+        raise PermissionDenied(_("You may view this record but not change it."))
+
+
+def require_within_scope(actor, obj: Model) -> None:
+    """After a create or an edit: PermissionDenied unless the saved row is one `actor` may change.
+
+    Called inside the service's transaction, so a refusal rolls the write back; this is how "may create here"
+    and "may not move this out of your scope" follow from the same rule as "may change".
+    """
+    if not changeable_by(actor, type(obj)).filter(pk=obj.pk).exists():
+        raise PermissionDenied(_("That would put the record outside the area you are responsible for."))
+
+
+def may_use_admin(user) -> bool:
+    """The admin is for people with at least one active membership of an active agency (and set-up superusers)."""
+    return _is_setup_superuser(user) or bool(grants_of(user))
+
+
+# Building blocks for the rules of every app.
+
+
+def own_agency(field: str = "agency") -> RoleRule:
+    """Rows whose `field` is the grant's own agency."""
+    return lambda grant: Q(**{field: grant.agency})
+
+
+def jurisdiction(field: str = "agency") -> RoleRule:
+    """Rows whose `field` (an Agency) lies within the grant agency's jurisdiction.
+
+    The ministry's is national; a social-service office's is every agency serving a region inside its own
+    (a province office: its province; a regency/city office: its regency or city); any other agency's is itself.
+    """
+    prefix = f"{field}__" if field else ""
+
+    def rule(grant: Grant) -> Q:
+        kind = grant.agency.kind
+        if kind == Agency.Kind.MINISTRY:
+            return EVERYTHING
+        if kind in (Agency.Kind.SOCIAL_SERVICE_PROVINCE, Agency.Kind.SOCIAL_SERVICE_DISTRICT):
+            return within_q(f"{prefix}region_id", grant.agency.region_id)
+        return Q(**{f"{prefix}pk": grant.agency.pk})
+
+    return rule
+
+
+def everything(grant: Grant) -> Q:
+    return EVERYTHING
+
+
+def every_role(rule: RoleRule) -> dict[str, RoleRule]:
+    return dict.fromkeys(Role.values, rule)

@@ -1,0 +1,38 @@
+"""Who sees and changes regions, agencies, memberships, API clients and audit events (DESIGN §5, issue 2)."""
+
+from .access import every_role, everything, jurisdiction, own_agency, register
+from .models import Agency, ApiClient, AuditEvent, Membership, Region, Role
+
+# Reference data. Only the loader command (and set-up superusers) write regions.
+register(Region, see=every_role(everything))
+
+# The agency directory holds no personal data, and referrals need to find offices in other provinces.
+register(Agency, see=every_role(everything), change={Role.PROVINCE_STAFF: jurisdiction("")})
+
+# Who works where. Leadership sees aggregates only, so no people.
+register(
+    Membership,
+    see={
+        Role.PROVINCE_STAFF: jurisdiction(),
+        Role.AUDITOR: jurisdiction(),
+        Role.DISTRICT_STAFF: own_agency(),
+        Role.FINANCE_APPROVER: own_agency(),
+        Role.NGO_CASEWORKER: own_agency(),
+        Role.PARTNER_TRAINER: own_agency(),
+    },
+    change={Role.PROVINCE_STAFF: jurisdiction()},
+)
+
+register(
+    ApiClient,
+    see={
+        Role.PROVINCE_STAFF: jurisdiction(),
+        Role.AUDITOR: jurisdiction(),
+        Role.DISTRICT_STAFF: own_agency(),
+        Role.NGO_CASEWORKER: own_agency(),
+    },
+    change={Role.PROVINCE_STAFF: jurisdiction()},
+)
+
+# The trail is for auditors; it is never changed by anyone (the database refuses it too).
+register(AuditEvent, see={Role.AUDITOR: jurisdiction()})

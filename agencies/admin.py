@@ -1,0 +1,216 @@
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+
+from . import access, services
+from .models import Agency, ApiClient, AuditEvent, Membership, Region, User
+from .scoped_admin import ScopedModelAdmin
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    """Accounts are set up by superusers; staff add people to their agencies through memberships."""
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+
+@admin.register(Region)
+class RegionAdmin(ScopedModelAdmin):
+    list_display = ["code", "name", "level", "time_zone"]
+    list_filter = ["level", "time_zone"]
+    search_fields = ["code", "name"]
+    fields = ["code", "name", "level", "parent", "time_zone"]
+    readonly_fields = fields
+
+    # Regions come from the official list (manage.py load_regions), never from hand edits.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Agency)
+class AgencyAdmin(ScopedModelAdmin):
+    list_display = ["name", "kind", "region", "parent", "active"]
+    list_filter = ["kind", "active"]
+    search_fields = ["name", "region__name", "region__code"]
+    autocomplete_fields = ["region", "parent"]
+    fields = ["name", "kind", "region", "parent", "contact_email", "active"]
+    list_select_related = ["region", "parent"]
+    actions = ["deactivate", "activate"]
+
+    def save_with_service(self, request, obj, form, change):
+        data = {field: form.cleaned_data[field] for field in form.changed_data if field in self.fields}
+        if change:
+            return services.agency_update(actor=request.user, agency=obj, **data)
+        return services.agency_create(actor=request.user, **{f: form.cleaned_data[f] for f in self.fields})
+
+    @admin.action(description=_("Deactivate the selected agencies"), permissions=["change"])
+    def deactivate(self, request, queryset):
+        self.run_service_action(
+            request,
+            queryset,
+            lambda actor, agency: services.agency_update(actor=actor, agency=agency, active=False),
+            _("%(count)d agencies deactivated."),
+        )
+
+    @admin.action(description=_("Activate the selected agencies"), permissions=["change"])
+    def activate(self, request, queryset):
+        self.run_service_action(
+            request,
+            queryset,
+            lambda actor, agency: services.agency_update(actor=actor, agency=agency, active=True),
+            _("%(count)d agencies activated."),
+        )
+
+
+class MembershipAddForm(forms.ModelForm):
+    email = forms.EmailField(
+        label=_("email"), help_text=_("An account is created for an address the platform does not know yet.")
+    )
+    first_name = forms.CharField(label=_("first name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("last name"), max_length=150, required=False)
+
+    class Meta:
+        model = Membership
+        fields = ["agency", "role"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(ScopedModelAdmin):
+    list_display = ["user", "user_full_name", "agency", "role", "active"]
+    list_filter = ["role", "active"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "agency__name"]
+    list_select_related = ["user", "agency"]
+    actions = ["end_memberships"]
+
+    @admin.display(description=_("name"))
+    def user_full_name(self, membership):
+        return membership.user.get_full_name()
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = MembershipAddForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["email", "first_name", "last_name", "agency", "role"]
+        return ["user", "agency", "role", "active"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["user", "agency"] if obj is not None else []
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "agency":
+            # Offer only the agencies whose memberships this person manages.
+            kwargs["queryset"] = access.changeable_by(request.user, Agency).filter(active=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_with_service(self, request, obj, form, change):
+        if change:
+            data = {f: form.cleaned_data[f] for f in form.changed_data if f in ("role", "active")}
+            return services.membership_update(actor=request.user, membership=obj, **data)
+        return services.membership_create(actor=request.user, **form.cleaned_data)
+
+    @admin.action(description=_("End the selected memberships"), permissions=["change"])
+    def end_memberships(self, request, queryset):
+        self.run_service_action(
+            request,
+            queryset,
+            lambda actor, membership: services.membership_update(actor=actor, membership=membership, active=False),
+            _("%(count)d memberships ended."),
+        )
+
+
+@admin.register(ApiClient)
+class ApiClientAdmin(ScopedModelAdmin):
+    list_display = ["name", "agency", "scope", "key_id", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["scope", ("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "agency__name", "key_id"]
+    list_select_related = ["agency"]
+    readonly_fields = ["key_id", "created_by", "created_at", "rotated_at", "last_used_at", "revoked_at"]
+    actions = ["rotate", "revoke"]
+    token_template = "admin/agencies/apiclient/tokens.html"  # noqa: S105 (a template name)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["agency", "name", "scope"]
+        return ["agency", "name", "scope", *self.readonly_fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "agency"] if obj is not None else []
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "agency":
+            kwargs["queryset"] = access.changeable_by(request.user, Agency).filter(active=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_with_service(self, request, obj, form, change):
+        if change:
+            data = {f: form.cleaned_data[f] for f in form.changed_data if f in ("name", "scope")}
+            return services.api_client_update(actor=request.user, client=obj, **data)
+        client, token = services.api_client_create(actor=request.user, **form.cleaned_data)
+        request._issued_tokens = [(client, token)]
+        return client
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return self._show_tokens_once(request, request._issued_tokens)
+
+    def _show_tokens_once(self, request, issued):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Copy the token now"),
+            "issued": issued,
+        }
+        response = TemplateResponse(request, self.token_template, context)
+        # A secret on the page: never cache it anywhere.
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @admin.action(description=_("Rotate the tokens of the selected clients"), permissions=["change"])
+    def rotate(self, request, queryset):
+        issued = []
+
+        def rotate_one(actor, client):
+            issued.append(services.api_client_rotate(actor=actor, client=client))
+
+        self.run_service_action(request, queryset, rotate_one, _("%(count)d tokens rotated."))
+        return self._show_tokens_once(request, issued) if issued else None
+
+    @admin.action(description=_("Revoke the selected clients"), permissions=["change"])
+    def revoke(self, request, queryset):
+        self.run_service_action(
+            request,
+            queryset,
+            lambda actor, client: services.api_client_revoke(actor=actor, client=client),
+            _("%(count)d clients revoked."),
+        )
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ScopedModelAdmin):
+    list_display = [
+        "created_at",
+        "action",
+        "actor_user",
+        "actor_api_client",
+        "agency",
+        "target_type",
+        "target_id",
+    ]
+    list_filter = ["action"]
+    search_fields = ["action", "target_id"]
+    list_select_related = ["actor_user", "actor_api_client", "agency", "target_type"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

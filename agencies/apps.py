@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AgenciesConfig(AppConfig):
+    name = "agencies"
+    verbose_name = _("Agencies and regions")
+
+    def ready(self):
+        # Registers the access rules for this app's own models with the one access module.
+        from . import access_rules  # noqa: F401

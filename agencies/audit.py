@@ -1,0 +1,19 @@
+"""Writes the append-only audit trail. Called by services inside their transaction; never with personal data."""
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Model
+
+from .models import Agency, ApiClient, AuditEvent, User
+
+
+def record(actor, action: str, target: Model, data: dict | None = None, *, agency: Agency | None = None):
+    """Append one event `action` (`app.model.verb_past`) about `target`, done by `actor` for `agency`'s data."""
+    return AuditEvent.objects.create(
+        actor_user=actor if isinstance(actor, User) else None,
+        actor_api_client=actor if isinstance(actor, ApiClient) else None,
+        action=action,
+        agency=agency,
+        target_type=ContentType.objects.get_for_model(target, for_concrete_model=False),
+        target_id=str(target.pk),
+        data=data or {},
+    )

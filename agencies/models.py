@@ -1,0 +1,330 @@
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .regions import CODE_PATTERN, TIME_ZONES
+
+
+class User(AbstractUser):
+    """Someone who signs in. What they may see and do comes from their memberships (agencies.access)."""
+
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="id")
+
+    class Meta(AbstractUser.Meta):
+        ordering = ["username"]
+        swappable = "AUTH_USER_MODEL"
+
+
+class Region(models.Model):
+    """A Kemendagri region: province `33`, regency/city `33.03`, district (kecamatan) `33.03.01`."""
+
+    class Level(models.TextChoices):
+        PROVINCE = "province", _("Province")
+        REGENCY = "regency", _("Regency/city")
+        DISTRICT = "district", _("District")
+
+    code = models.CharField(
+        _("code"),
+        max_length=8,
+        primary_key=True,
+        validators=[RegexValidator(CODE_PATTERN, _("A region code looks like 33, 33.03 or 33.03.01."))],
+    )
+    name = models.CharField(_("name"), max_length=100)
+    level = models.CharField(_("level"), max_length=10, choices=Level)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    time_zone = models.CharField(_("time zone"), max_length=32, choices=[(z, z) for z in TIME_ZONES])
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(level="province", parent__isnull=True) | (~Q(level="province") & Q(parent__isnull=False)),
+                name="region_only_provinces_have_no_parent",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+    @property
+    def province_code(self) -> str:
+        return self.code[:2]
+
+
+class Agency(models.Model):
+    """An office or organisation whose people use the platform: Dinsos, Kemensos, police, NGOs and others."""
+
+    class Kind(models.TextChoices):
+        MINISTRY = "ministry", _("Ministry of Social Affairs (Kemensos)")
+        SOCIAL_SERVICE_PROVINCE = "social_service_province", _("Province social services (Dinsos)")
+        SOCIAL_SERVICE_DISTRICT = "social_service_district", _("Regency/city social services (Dinsos)")
+        POLICE = "police", _("Police (Polres)")
+        RELIGIOUS_AFFAIRS = "religious_affairs", _("Religious affairs (Kemenag)")
+        HEALTH = "health", _("Health office (Dinkes)")
+        VILLAGE_DEVELOPMENT = "village_development", _("Village development (Dinpermades)")
+        NGO = "ngo", _("NGO / social welfare institution (LKS)")
+        SOCIAL_SECURITY = "social_security", _("Social security (BPJS)")
+        OTHER = "other", _("Other")
+
+    # Social-service offices are defined by the region they govern; every other kind may sit at any level.
+    REGION_LEVEL_OF_KIND = {
+        Kind.SOCIAL_SERVICE_PROVINCE: Region.Level.PROVINCE,
+        Kind.SOCIAL_SERVICE_DISTRICT: Region.Level.REGENCY,
+    }
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind)
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("region served"),
+        on_delete=models.PROTECT,
+        related_name="agencies",
+        help_text=_("The province, regency/city or district this agency serves."),
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent agency"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    active = models.BooleanField(_("active"), default=True)
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("agency")
+        verbose_name_plural = _("agencies")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name", "region"],
+                name="agency_name_unique_in_region",
+                violation_error_message=_("An agency with this name already serves this region."),
+            ),
+            models.CheckConstraint(condition=~Q(parent=models.F("pk")), name="agency_not_its_own_parent"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        errors = {}
+        level = self.REGION_LEVEL_OF_KIND.get(self.kind)
+        if level and self.region_id and self.region.level != level:
+            errors["region"] = _("A %(kind)s must serve a region of level %(level)s.") % {
+                "kind": self.get_kind_display(),
+                "level": Region.Level(level).label,
+            }
+        if self.parent_id and self.pk:
+            ancestor, seen = self.parent, set()
+            while ancestor is not None and ancestor.pk not in seen:
+                if ancestor.pk == self.pk:
+                    errors["parent"] = _("An agency cannot be its own parent or ancestor.")
+                    break
+                seen.add(ancestor.pk)
+                ancestor = ancestor.parent
+        if errors:
+            raise ValidationError(errors)
+
+
+class Role(models.TextChoices):
+    PROVINCE_STAFF = "province_staff", _("Province staff")
+    DISTRICT_STAFF = "district_staff", _("District staff")
+    FINANCE_APPROVER = "finance_approver", _("Finance approver")
+    NGO_CASEWORKER = "ngo_caseworker", _("NGO caseworker")
+    PARTNER_TRAINER = "partner_trainer", _("Partner trainer")
+    LEADERSHIP_VIEWER = "leadership_viewer", _("Leadership viewer")
+    AUDITOR = "auditor", _("Auditor")
+
+
+_SOCIAL_SERVICES = {Agency.Kind.SOCIAL_SERVICE_PROVINCE, Agency.Kind.SOCIAL_SERVICE_DISTRICT}
+_PARTNERS = {
+    Agency.Kind.POLICE,
+    Agency.Kind.RELIGIOUS_AFFAIRS,
+    Agency.Kind.HEALTH,
+    Agency.Kind.VILLAGE_DEVELOPMENT,
+    Agency.Kind.SOCIAL_SECURITY,
+    Agency.Kind.OTHER,
+}
+
+# Which kinds of agency each role can be held in (DESIGN §2, §5).
+AGENCY_KINDS_OF_ROLE = {
+    Role.PROVINCE_STAFF: {Agency.Kind.SOCIAL_SERVICE_PROVINCE},
+    Role.DISTRICT_STAFF: {Agency.Kind.SOCIAL_SERVICE_DISTRICT},
+    Role.FINANCE_APPROVER: _SOCIAL_SERVICES,
+    Role.NGO_CASEWORKER: {Agency.Kind.NGO},
+    Role.PARTNER_TRAINER: _PARTNERS,
+    Role.LEADERSHIP_VIEWER: {Agency.Kind.MINISTRY, *_SOCIAL_SERVICES},
+    Role.AUDITOR: {Agency.Kind.MINISTRY, *_SOCIAL_SERVICES},
+}
+
+# The role an API client acts in is its agency's working role; clients never act as approvers or auditors.
+API_CLIENT_ROLE_OF_KIND = {
+    Agency.Kind.MINISTRY: Role.LEADERSHIP_VIEWER,
+    Agency.Kind.SOCIAL_SERVICE_PROVINCE: Role.PROVINCE_STAFF,
+    Agency.Kind.SOCIAL_SERVICE_DISTRICT: Role.DISTRICT_STAFF,
+    Agency.Kind.NGO: Role.NGO_CASEWORKER,
+    **dict.fromkeys(_PARTNERS, Role.PARTNER_TRAINER),
+}
+
+
+class Membership(models.Model):
+    """A person's role in one agency. A person may belong to several agencies, once actively in each."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT, related_name="memberships"
+    )
+    agency = models.ForeignKey(Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(_("role"), max_length=32, choices=Role)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["agency__name", "user__username", "id"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "agency"],
+                condition=Q(active=True),
+                name="membership_one_active_per_user_and_agency",
+                violation_error_message=_("This person already has an active membership of this agency."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.get_role_display()} · {self.agency}"
+
+    def clean(self):
+        if self.agency_id and self.role and self.agency.kind not in AGENCY_KINDS_OF_ROLE[self.role]:
+            raise ValidationError(
+                {
+                    "role": _("The role %(role)s does not fit an agency of kind %(kind)s.")
+                    % {"role": self.get_role_display(), "kind": self.agency.get_kind_display()}
+                }
+            )
+
+
+class ApiClient(models.Model):
+    """A partner application calling the API for one agency. The token is shown once and stored hashed."""
+
+    class Scope(models.TextChoices):
+        READ = "read", _("Read only")
+        READ_WRITE = "read_write", _("Read and write")
+
+    TOKEN_PREFIX = "rhb"  # noqa: S105 (a public marker, not a secret)
+
+    agency = models.ForeignKey(Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="api_clients")
+    name = models.CharField(_("name"), max_length=100)
+    scope = models.CharField(_("scope"), max_length=16, choices=Scope, default=Scope.READ)
+    # The public part of the token: lets staff tell tokens apart without ever seeing a secret again.
+    key_id = models.CharField(_("key id"), max_length=16, unique=True, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    rotated_at = models.DateTimeField(_("rotated at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["agency__name", "name", "id"]
+        verbose_name = _("API client")
+        verbose_name_plural = _("API clients")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "name"],
+                condition=Q(revoked_at__isnull=True),
+                name="api_client_name_unique_per_agency",
+                violation_error_message=_("This agency already has an active API client with this name."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.agency})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    @property
+    def role(self) -> str | None:
+        return API_CLIENT_ROLE_OF_KIND.get(self.agency.kind)
+
+    @classmethod
+    def hash_token(cls, token: str) -> str:
+        # Tokens carry 256 random bits, so a fast unsalted hash is safe and keeps lookup a single index probe.
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @classmethod
+    def new_token(cls) -> tuple[str, str]:
+        """A fresh (key id, token) pair; the token is `rhb_<key id>_<secret>`."""
+        key_id = secrets.token_hex(6)
+        return key_id, f"{cls.TOKEN_PREFIX}_{key_id}_{secrets.token_urlsafe(32)}"
+
+
+class AuditEvent(models.Model):
+    """One change, by whom, to what. Append-only (the database refuses updates and deletes); no personal data."""
+
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor_api_client = models.ForeignKey(
+        ApiClient,
+        verbose_name=_("API client"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    action = models.CharField(_("action"), max_length=80, db_index=True)
+    # The agency whose data was touched: auditors see the events of their jurisdiction through it.
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("agency"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    target_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    target_id = models.CharField(_("object id"), max_length=64)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        indexes = [models.Index(fields=["target_type", "target_id"], name="auditevent_target")]
+
+    def __str__(self):
+        return f"{self.action} {self.target_type.model}#{self.target_id}"

@@ -1,0 +1,37 @@
+"""Kemendagri regions: code shapes, levels and the time zone each province keeps (GLOSSARY)."""
+
+import re
+
+from django.db.models import Q
+
+CODE_PATTERN = re.compile(r"^\d{2}(\.\d{2}){0,2}$")
+
+# Province code → IANA zone (Keppres 41/1987): Java and Sumatra WIB, West and Central Kalimantan WIB on
+# Pontianak time, Bali, Nusa Tenggara, the rest of Kalimantan and Sulawesi WITA, Maluku and Papua WIT.
+_PONTIANAK = {"61", "62"}
+_MAKASSAR = {"51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76"}
+_JAYAPURA = {"81", "82", "91", "92", "93", "94", "95", "96"}
+
+TIME_ZONES = ["Asia/Jakarta", "Asia/Pontianak", "Asia/Makassar", "Asia/Jayapura"]
+
+
+def time_zone_of(code: str) -> str:
+    """IANA time zone of a region, decided by its province (the first two digits of its code)."""
+    province = code[:2]
+    if province in _PONTIANAK:
+        return "Asia/Pontianak"
+    if province in _MAKASSAR:
+        return "Asia/Makassar"
+    if province in _JAYAPURA:
+        return "Asia/Jayapura"
+    return "Asia/Jakarta"
+
+
+def parent_code_of(code: str) -> str | None:
+    """`33.03.01` → `33.03` → `33` → None."""
+    return code.rsplit(".", 1)[0] if "." in code else None
+
+
+def within_q(field: str, code: str) -> Q:
+    """Rows whose region `field` (a Region code) is `code` itself or lies inside it."""
+    return Q(**{field: code}) | Q(**{f"{field}__startswith": f"{code}."})

@@ -1,0 +1,110 @@
+"""The base of every admin page of our apps: rows and permissions come from agencies.access, writes from services.
+
+Django's own model permissions are not used for our models, so there is one permission system, not two.
+"""
+
+from django.contrib import admin, messages
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.http import Http404
+
+from . import access
+
+
+class ServiceRefused(Exception):
+    """A service refused an admin save; carries its field errors back to the form."""
+
+    def __init__(self, errors: dict):
+        super().__init__(errors)
+        self.errors = errors
+
+
+def errors_of(exc: ValidationError | PermissionDenied) -> dict:
+    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+        return exc.message_dict
+    if isinstance(exc, ValidationError):
+        return {NON_FIELD_ERRORS: exc.messages}
+    return {NON_FIELD_ERRORS: [str(exc)]}
+
+
+class ScopedModelAdmin(admin.ModelAdmin):
+    """Scoped rows, access-rule permissions, no deletes, and saves that go through `save_with_service`."""
+
+    def get_queryset(self, request):
+        rows = access.visible_to(request.user, self.model)
+        ordering = self.get_ordering(request)
+        return rows.order_by(*ordering) if ordering else rows
+
+    def has_module_permission(self, request):
+        return access.may_see_any(request.user, self.model)
+
+    def has_view_permission(self, request, obj=None):
+        if obj is None:
+            return access.may_see_any(request.user, self.model)
+        return access.visible_to(request.user, self.model).filter(pk=obj.pk).exists()
+
+    def has_change_permission(self, request, obj=None):
+        if obj is None:
+            return access.may_change_any(request.user, self.model)
+        return access.changeable_by(request.user, self.model).filter(pk=obj.pk).exists()
+
+    def has_add_permission(self, request):
+        return access.may_change_any(request.user, self.model)
+
+    def has_delete_permission(self, request, obj=None):
+        # Nothing is deleted: records are deactivated, revoked or closed through services, keeping history.
+        return False
+
+    def save_with_service(self, request, obj, form, change):
+        """Call the service for this save and return the saved object. Subclasses must implement it."""
+        raise NotImplementedError(f"{type(self).__name__} must save through a service.")
+
+    def save_model(self, request, obj, form, change):
+        try:
+            saved = self.save_with_service(request, obj, form, change)
+        except (ValidationError, PermissionDenied) as exc:
+            raise ServiceRefused(errors_of(exc)) from exc
+        # The admin goes on with `obj` (messages, redirects), so it takes on the saved row's identity.
+        obj.pk = saved.pk
+        obj._state.adding = False
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        refused = getattr(request, "_service_errors", None)
+        if not refused:
+            return form
+
+        class FormWithServiceErrors(form):
+            def clean(self):
+                cleaned = super().clean()
+                for field, field_errors in refused.items():
+                    self.add_error(field if field in self.fields else None, field_errors)
+                return cleaned
+
+        return FormWithServiceErrors
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ServiceRefused as refused:
+            # The transaction has rolled back; render the same form again, now carrying the service's errors.
+            request._service_errors = refused.errors
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def run_service_action(self, request, queryset, service, done_message):
+        """Run `service(actor=…, obj)` for each selected row the user may change; report refusals per row."""
+        done = 0
+        for obj in access.changeable_by(request.user, self.model).filter(pk__in=queryset.values("pk")):
+            try:
+                service(request.user, obj)
+            except (ValidationError, PermissionDenied, Http404) as exc:
+                self.message_user(request, f"{obj}: {' '.join(_flatten(exc))}", messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(request, done_message % {"count": done}, messages.SUCCESS)
+
+
+def _flatten(exc) -> list[str]:
+    if isinstance(exc, ValidationError):
+        return exc.messages
+    return [str(exc)]

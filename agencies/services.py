@@ -1,0 +1,252 @@
+"""Every change to agencies, memberships and API clients: one function, one transaction, one audit event."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import Model
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import access, audit
+from .models import Agency, ApiClient, Membership, Region, User
+
+
+def _save_validated(obj: Model, update_fields: list[str] | None = None) -> None:
+    """Validate `obj` and save it; a constraint lost to a concurrent writer comes back as the same ValidationError."""
+    obj.full_clean()
+    try:
+        with transaction.atomic():
+            obj.save(update_fields=update_fields)
+    except IntegrityError:
+        obj.validate_constraints()
+        raise
+
+
+def _require_may_add(actor, model: type[Model]) -> None:
+    if not access.may_change_any(actor, model):
+        raise PermissionDenied(_("You may not add records of this kind."))
+
+
+def _apply(obj: Model, changes: dict, editable: tuple[str, ...]) -> dict:
+    """Set `changes` on `obj`; return {field: [old, new]} for the fields whose value really changed."""
+    unknown = set(changes) - set(editable)
+    if unknown:
+        raise TypeError(f"Not editable here: {sorted(unknown)}")
+    diff = {}
+    for field, new in changes.items():
+        old = getattr(obj, field)
+        if old != new:
+            diff[field] = [_loggable(old), _loggable(new)]
+            setattr(obj, field, new)
+    return diff
+
+
+def _loggable(value):
+    return value.pk if isinstance(value, Model) else value
+
+
+# Agencies
+
+AGENCY_EDITABLE = ("name", "kind", "region", "parent", "active", "contact_email")
+
+
+@transaction.atomic
+def agency_create(
+    *,
+    actor,
+    name: str,
+    kind: str,
+    region: Region | None,
+    parent: Agency | None = None,
+    contact_email: str = "",
+    active: bool = True,
+) -> Agency:
+    """Add an agency inside the actor's jurisdiction. Raises ValidationError or PermissionDenied."""
+    _require_may_add(actor, Agency)
+    agency = Agency(name=name, kind=kind, region=region, parent=parent, contact_email=contact_email, active=active)
+    _save_validated(agency)
+    access.require_within_scope(actor, agency)
+    audit.record(
+        actor,
+        "agencies.agency.created",
+        agency,
+        {"kind": kind, "region": agency.region_id, "parent": agency.parent_id, "active": active},
+        agency=agency,
+    )
+    return agency
+
+
+@transaction.atomic
+def agency_update(*, actor, agency: Agency, **changes) -> Agency:
+    """Change an agency's details (deactivate with active=False); it must stay in the actor's jurisdiction."""
+    agency = Agency.objects.select_for_update().get(pk=agency.pk)
+    access.require_change(actor, agency)
+    diff = _apply(agency, changes, AGENCY_EDITABLE)
+    if not diff:
+        return agency
+    _save_validated(agency, update_fields=[*diff, "updated_at"])
+    access.require_within_scope(actor, agency)
+    audit.record(actor, "agencies.agency.updated", agency, {"changed": diff}, agency=agency)
+    return agency
+
+
+# Memberships
+
+
+def _user_by_email(email: str, first_name: str, last_name: str) -> User:
+    """The account with this email, or a new one without a password (they set it through a reset link)."""
+    email = (email or "").strip().lower()
+    if not email:
+        raise ValidationError({"email": _("Enter the person's email address.")})
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValidationError({"email": _("Enter a valid email address.")}) from None
+    user = User.objects.filter(email__iexact=email).order_by("pk").first()
+    if user is None:
+        if User.objects.filter(username__iexact=email).exists():
+            raise ValidationError({"email": _("This email address is already used as a sign-in name.")})
+        user = User(username=email, email=email, first_name=first_name, last_name=last_name)
+        user.set_unusable_password()
+        user.full_clean()
+        user.save()
+    return user
+
+
+@transaction.atomic
+def membership_create(
+    *,
+    actor,
+    agency: Agency | None,
+    role: str,
+    user: User | None = None,
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+) -> Membership:
+    """Give a person a role in an agency; a new email gets a new account. Raises ValidationError/PermissionDenied."""
+    _require_may_add(actor, Membership)
+    if user is None:
+        user = _user_by_email(email, first_name, last_name)
+    membership = Membership(user=user, agency=agency, role=role, active=True)
+    _save_validated(membership)
+    access.require_within_scope(actor, membership)
+    audit.record(
+        actor,
+        "agencies.membership.created",
+        membership,
+        {"user": user.pk, "role": role},
+        agency=membership.agency,
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_update(*, actor, membership: Membership, **changes) -> Membership:
+    """Change a membership's role or end it (active=False); history is kept, nothing is deleted."""
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    access.require_change(actor, membership)
+    diff = _apply(membership, changes, ("role", "active"))
+    if not diff:
+        return membership
+    _save_validated(membership, update_fields=[*diff, "updated_at"])
+    access.require_within_scope(actor, membership)
+    audit.record(actor, "agencies.membership.updated", membership, {"changed": diff}, agency=membership.agency)
+    return membership
+
+
+# API clients
+
+
+@transaction.atomic
+def api_client_create(*, actor, agency: Agency | None, name: str, scope: str) -> tuple[ApiClient, str]:
+    """Issue an API client and its token. The token is returned once here and never stored in the clear."""
+    _require_may_add(actor, ApiClient)
+    key_id, token = ApiClient.new_token()
+    client = ApiClient(
+        agency=agency,
+        name=name,
+        scope=scope,
+        key_id=key_id,
+        token_hash=ApiClient.hash_token(token),
+        created_by=actor if isinstance(actor, User) else None,
+    )
+    _save_validated(client)
+    access.require_within_scope(actor, client)
+    audit.record(actor, "agencies.api_client.created", client, {"scope": scope, "key_id": key_id}, agency=client.agency)
+    return client, token
+
+
+def _lock_active_client(actor, client: ApiClient) -> ApiClient:
+    client = ApiClient.objects.select_for_update().select_related("agency").get(pk=client.pk)
+    access.require_change(actor, client)
+    if not client.is_active:
+        raise ValidationError({"revoked_at": _("This API client has been revoked.")})
+    return client
+
+
+@transaction.atomic
+def api_client_rotate(*, actor, client: ApiClient) -> tuple[ApiClient, str]:
+    """Replace the client's token; the old one stops working at once. Returns the new token, shown once."""
+    client = _lock_active_client(actor, client)
+    old_key_id = client.key_id
+    client.key_id, token = ApiClient.new_token()
+    client.token_hash = ApiClient.hash_token(token)
+    client.rotated_at = timezone.now()
+    client.save(update_fields=["key_id", "token_hash", "rotated_at", "updated_at"])
+    audit.record(
+        actor,
+        "agencies.api_client.rotated",
+        client,
+        {"old_key_id": old_key_id, "key_id": client.key_id},
+        agency=client.agency,
+    )
+    return client, token
+
+
+@transaction.atomic
+def api_client_update(*, actor, client: ApiClient, **changes) -> ApiClient:
+    """Rename a client or change its scope."""
+    client = _lock_active_client(actor, client)
+    diff = _apply(client, changes, ("name", "scope"))
+    if not diff:
+        return client
+    _save_validated(client, update_fields=[*diff, "updated_at"])
+    audit.record(actor, "agencies.api_client.updated", client, {"changed": diff}, agency=client.agency)
+    return client
+
+
+@transaction.atomic
+def api_client_revoke(*, actor, client: ApiClient) -> ApiClient:
+    """Revoke a client for good; its token stops working at once. Revoking twice changes nothing."""
+    client = ApiClient.objects.select_for_update().get(pk=client.pk)
+    access.require_change(actor, client)
+    if not client.is_active:
+        return client
+    client.revoked_at = timezone.now()
+    client.save(update_fields=["revoked_at", "updated_at"])
+    audit.record(actor, "agencies.api_client.revoked", client, {"key_id": client.key_id}, agency=client.agency)
+    return client
+
+
+def api_client_authenticate(*, token: str) -> ApiClient | None:
+    """The active client of an active agency holding `token`, or None. Notes when it was last used."""
+    if not token or not token.startswith(f"{ApiClient.TOKEN_PREFIX}_"):
+        return None
+    client = (
+        ApiClient.objects.select_related("agency__region")
+        .filter(token_hash=ApiClient.hash_token(token), revoked_at__isnull=True, agency__active=True)
+        .first()
+    )
+    if client is None:
+        return None
+    now = timezone.now()
+    resolution = timedelta(seconds=settings.API_CLIENT_LAST_USED_RESOLUTION_SECONDS)
+    if client.last_used_at is None or now - client.last_used_at >= resolution:
+        # A plain timestamp, not a state change: no lock, no audit row, and at most one write per resolution.
+        ApiClient.objects.filter(pk=client.pk).update(last_used_at=now)
+        client.last_used_at = now
+    return client

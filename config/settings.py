@@ -1,0 +1,163 @@
+"""Settings, all from the environment (12-factor). Safe local defaults: SQLite, eager tasks, console email.
+
+Production must set DEBUG off (the default), SECRET_KEY, FIELD_ENCRYPTION_KEY, DATABASE_URL, CELERY_BROKER_URL,
+EMAIL_URL and ALLOWED_HOSTS; a missing or malformed value stops start-up with ImproperlyConfigured.
+"""
+
+import base64
+import binascii
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+
+DEBUG = env.bool("DEBUG", default=False)
+
+# Local-only fallbacks: refusing to start without them in production keeps a demo key out of real use.
+_DEMO_SECRET_KEY = "demo-only-not-secret-8d3f0c1e6b2a4f7d9e5c3b1a0f8e6d4c"  # noqa: S105
+_DEMO_FIELD_ENCRYPTION_KEY = "ZGVtby1vbmx5LWZpZWxkLWVuY3J5cHRpb24ta2V5ISE="
+
+
+def _required_unless_debug(name: str, demo_value: str) -> str:
+    value = env.str(name, default="")
+    if value:
+        return value
+    if DEBUG:
+        return demo_value
+    raise ImproperlyConfigured(f"Set the {name} environment variable (it has a default only when DEBUG is on).")
+
+
+def _fernet_key(name: str, value: str) -> str:
+    """A Fernet key is 32 bytes, URL-safe base64; anything else would only fail at the first encryption."""
+    try:
+        raw = base64.urlsafe_b64decode(value.encode())
+    except (binascii.Error, ValueError):
+        raw = b""
+    if len(raw) != 32:
+        raise ImproperlyConfigured(
+            f"{name} must be 32 bytes in URL-safe base64; make one with "
+            "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`."
+        )
+    return value
+
+
+SECRET_KEY = _required_unless_debug("SECRET_KEY", _DEMO_SECRET_KEY)
+# Encrypts personal fields (NIK, phone) at rest and keys their lookup hashes.
+FIELD_ENCRYPTION_KEY = _fernet_key(
+    "FIELD_ENCRYPTION_KEY", _required_unless_debug("FIELD_ENCRYPTION_KEY", _DEMO_FIELD_ENCRYPTION_KEY)
+)
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "config.apps.AdminConfig",  # our admin site: access comes from agencies.access, not Django permissions
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_filters",
+    "agencies",
+    "cases",
+    "programs",
+    "funding",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "agencies.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Staff see Indonesian by default and may switch to English; code and identifiers stay English.
+LANGUAGE_CODE = "id"
+LANGUAGES = [("id", _("Indonesian")), ("en", _("English"))]
+USE_I18N = True
+# Stored in UTC; shown in Jakarta time unless an office's own zone applies (GLOSSARY: WIB/WITA/WIT).
+TIME_ZONE = "Asia/Jakarta"
+USE_TZ = True
+USE_THOUSAND_SEPARATOR = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = env.path("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
+
+LOGIN_URL = "admin:login"
+
+# Email: console in the demo, SMTP in production, e.g. EMAIL_URL=smtp+tls://user:pass@mail.example:587
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Rehabilitasi Sosial <no-reply@localhost>")
+
+# Celery: Redis in production and CI. With no broker (the demo) tasks run in-process, so nothing needs Redis.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+if not CELERY_BROKER_URL:
+    CELERY_BROKER_URL = "memory://"
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+REST_FRAMEWORK = {
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+}
+
+# API tokens: last-used time is written at most this often, so every request is not also a write.
+API_CLIENT_LAST_USED_RESOLUTION_SECONDS = env.int("API_CLIENT_LAST_USED_RESOLUTION_SECONDS", default=60)
+
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+}

@@ -1,0 +1,38 @@
+"""The cast of actors and clients shared by every suite; data comes from factories (tests/<app>/factories.py)."""
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from agencies.models import Role
+from tests.agencies.factories import MembershipFactory
+
+
+def pytest_report_header(config):
+    db = settings.DATABASES["default"]
+    where = db["NAME"] if db["ENGINE"].endswith("sqlite3") else f"{db.get('HOST')}:{db.get('PORT')}/{db['NAME']}"
+    broker = settings.CELERY_BROKER_URL
+    return [
+        f"database: {connection.vendor} ({where})",
+        f"celery broker: {broker}" + (" (tasks run eagerly)" if settings.CELERY_TASK_ALWAYS_EAGER else ""),
+    ]
+
+
+def pytest_collection_modifyitems(config, items):
+    if connection.vendor == "postgresql":
+        return
+    skip = pytest.mark.skip(reason=f"needs PostgreSQL; this run uses {connection.vendor}")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def member(db):
+    """Make a user holding `role` in `agency` (a factory-made agency of a fitting kind when omitted)."""
+
+    def make(role: str = Role.DISTRICT_STAFF, agency=None, **kwargs):
+        membership = MembershipFactory(role=role, **({"agency": agency} if agency else {}), **kwargs)
+        return membership.user
+
+    return make
