@@ -189,7 +189,7 @@ def jurisdiction(field: str = "agency") -> RoleRule:
         if kind == Agency.Kind.MINISTRY:
             return EVERYTHING
         if kind in (Agency.Kind.SOCIAL_SERVICE_PROVINCE, Agency.Kind.SOCIAL_SERVICE_DISTRICT):
-            return within_q(f"{prefix}region_id", grant.agency.region_id)
+            return within_q(f"{prefix}region__code", grant.agency.region_id)
         return Q(**{f"{prefix}pk": grant.agency.pk})
 
     return rule

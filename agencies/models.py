@@ -4,13 +4,35 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .regions import CODE_PATTERN, TIME_ZONES
+
+
+class FieldKeyedConstraints(models.Model):
+    """Reports a constraint's violation under the field it is about, so forms and APIs can point at that field.
+
+    Each constraint names its field through `violation_error_code`, which must be a field name of the model.
+    """
+
+    class Meta:
+        abstract = True
+
+    def validate_constraints(self, exclude=None):
+        try:
+            super().validate_constraints(exclude)
+        except ValidationError as exc:
+            field_names = {f.name for f in self._meta.get_fields()}
+            keyed: dict[str, list] = {}
+            for field, errors in exc.error_dict.items():
+                for error in errors:
+                    target = error.code if field == NON_FIELD_ERRORS and error.code in field_names else field
+                    keyed.setdefault(target, []).append(error)
+            raise ValidationError(keyed) from exc
 
 
 class User(AbstractUser):
@@ -68,7 +90,7 @@ class Region(models.Model):
         return self.code[:2]
 
 
-class Agency(models.Model):
+class Agency(FieldKeyedConstraints):
     """An office or organisation whose people use the platform: Dinsos, Kemensos, police, NGOs and others."""
 
     class Kind(models.TextChoices):
@@ -120,6 +142,7 @@ class Agency(models.Model):
                 fields=["name", "region"],
                 name="agency_name_unique_in_region",
                 violation_error_message=_("An agency with this name already serves this region."),
+                violation_error_code="name",
             ),
             models.CheckConstraint(condition=~Q(parent=models.F("pk")), name="agency_not_its_own_parent"),
         ]
@@ -188,7 +211,7 @@ API_CLIENT_ROLE_OF_KIND = {
 }
 
 
-class Membership(models.Model):
+class Membership(FieldKeyedConstraints):
     """A person's role in one agency. A person may belong to several agencies, once actively in each."""
 
     user = models.ForeignKey(
@@ -210,6 +233,7 @@ class Membership(models.Model):
                 condition=Q(active=True),
                 name="membership_one_active_per_user_and_agency",
                 violation_error_message=_("This person already has an active membership of this agency."),
+                violation_error_code="user",
             ),
         ]
 
@@ -226,7 +250,7 @@ class Membership(models.Model):
             )
 
 
-class ApiClient(models.Model):
+class ApiClient(FieldKeyedConstraints):
     """A partner application calling the API for one agency. The token is shown once and stored hashed."""
 
     class Scope(models.TextChoices):
@@ -265,6 +289,7 @@ class ApiClient(models.Model):
                 condition=Q(revoked_at__isnull=True),
                 name="api_client_name_unique_per_agency",
                 violation_error_message=_("This agency already has an active API client with this name."),
+                violation_error_code="name",
             ),
         ]
 

@@ -63,9 +63,8 @@ class ScopedModelAdmin(admin.ModelAdmin):
             saved = self.save_with_service(request, obj, form, change)
         except (ValidationError, PermissionDenied) as exc:
             raise ServiceRefused(errors_of(exc)) from exc
-        # The admin goes on with `obj` (messages, redirects), so it takes on the saved row's identity.
-        obj.pk = saved.pk
-        obj._state.adding = False
+        # The admin goes on with `obj` (its log, messages, redirect), so `obj` becomes the row the service saved.
+        obj.__dict__.update(saved.__dict__)
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)

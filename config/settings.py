@@ -117,6 +117,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "id"
 LANGUAGES = [("id", _("Indonesian")), ("en", _("English"))]
 USE_I18N = True
+LOCALE_PATHS = [BASE_DIR / "config" / "locale"]
 # Stored in UTC; shown in Jakarta time unless an office's own zone applies (GLOSSARY: WIB/WITA/WIT).
 TIME_ZONE = "Asia/Jakarta"
 USE_TZ = True

@@ -1,4 +1,8 @@
-"""The database itself refuses to change or delete audit events, whatever the application does."""
+"""PostgreSQL itself refuses to change or delete audit events, whatever the application does.
+
+TRUNCATE stays possible for the database owner (test flushes use it); the application never issues it.
+The SQLite demo has no such trigger.
+"""
 
 from django.db import migrations
 
@@ -11,40 +15,19 @@ $$ LANGUAGE plpgsql;
 CREATE TRIGGER agencies_auditevent_append_only
     BEFORE UPDATE OR DELETE ON agencies_auditevent
     FOR EACH ROW EXECUTE FUNCTION agencies_refuse_change();
-CREATE TRIGGER agencies_auditevent_no_truncate
-    BEFORE TRUNCATE ON agencies_auditevent
-    FOR EACH STATEMENT EXECUTE FUNCTION agencies_refuse_change();
 """
 POSTGRES_DOWN = """
-DROP TRIGGER IF EXISTS agencies_auditevent_no_truncate ON agencies_auditevent;
 DROP TRIGGER IF EXISTS agencies_auditevent_append_only ON agencies_auditevent;
 DROP FUNCTION IF EXISTS agencies_refuse_change();
 """
-SQLITE_UP = [
-    """CREATE TRIGGER agencies_auditevent_no_update BEFORE UPDATE ON agencies_auditevent
-       BEGIN SELECT RAISE(ABORT, 'agencies_auditevent is append-only: UPDATE refused'); END;""",
-    """CREATE TRIGGER agencies_auditevent_no_delete BEFORE DELETE ON agencies_auditevent
-       BEGIN SELECT RAISE(ABORT, 'agencies_auditevent is append-only: DELETE refused'); END;""",
-]
-SQLITE_DOWN = [
-    "DROP TRIGGER IF EXISTS agencies_auditevent_no_update;",
-    "DROP TRIGGER IF EXISTS agencies_auditevent_no_delete;",
-]
-
-
-def _run(schema_editor, postgres, sqlite):
-    vendor = schema_editor.connection.vendor
-    statements = [postgres] if vendor == "postgresql" else sqlite if vendor == "sqlite" else []
-    for statement in statements:
-        schema_editor.execute(statement)
-
-
 def forwards(apps, schema_editor):
-    _run(schema_editor, POSTGRES_UP, SQLITE_UP)
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(POSTGRES_UP, params=None)  # None: the `%` in the SQL are not placeholders
 
 
 def backwards(apps, schema_editor):
-    _run(schema_editor, POSTGRES_DOWN, SQLITE_DOWN)
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(POSTGRES_DOWN, params=None)
 
 
 class Migration(migrations.Migration):

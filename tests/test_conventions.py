@@ -1,0 +1,47 @@
+"""Conventions enforced rather than remembered: every admin of our apps is scoped, every model has a rule."""
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+
+from agencies import access
+from agencies.scoped_admin import ScopedModelAdmin
+
+OUR_APPS = {"agencies", "cases", "programs", "funding"}
+# Accounts are set up by superusers with Django's own user admin; no working role sees it.
+SET_UP_ONLY = {"agencies.User"}
+
+
+def _ours(model) -> bool:
+    return model._meta.app_label in OUR_APPS and model._meta.label not in SET_UP_ONLY
+
+
+def test_every_admin_of_our_apps_uses_the_scoped_base():
+    unscoped = [
+        model._meta.label
+        for model, model_admin in admin.site._registry.items()
+        if _ours(model) and not isinstance(model_admin, ScopedModelAdmin)
+    ]
+    assert unscoped == []
+
+
+def test_every_model_of_our_apps_has_an_access_rule():
+    registered = set(access.registered_models())
+    missing = [
+        m._meta.label
+        for app in OUR_APPS
+        for m in apps.get_app_config(app).get_models()
+        if _ours(m) and m not in registered
+    ]
+    assert missing == []
+
+
+@pytest.mark.django_db
+def test_the_setup_user_admin_is_hidden_from_working_roles(rf):
+    from tests.agencies.factories import MembershipFactory
+
+    request = rf.get("/admin/")
+    request.user = MembershipFactory().user
+    user_admin = admin.site._registry[apps.get_model("agencies.User")]
+
+    assert not user_admin.has_module_permission(request)

@@ -1,0 +1,64 @@
+"""Settings come from the environment; production refuses to start on demo keys or malformed values."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from config.celery import app as celery_app
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _start(**env) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "FIELD_ENCRYPTION_KEY"}}
+    return subprocess.run(  # noqa: S603
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)",
+        ],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    started = _start(FIELD_ENCRYPTION_KEY="ZGVtby1vbmx5LWZpZWxkLWVuY3J5cHRpb24ta2V5ISE=")
+
+    assert started.returncode != 0
+    assert "Set the SECRET_KEY environment variable" in started.stderr
+
+
+def test_a_malformed_field_encryption_key_stops_start_up():
+    started = _start(SECRET_KEY="x" * 50, FIELD_ENCRYPTION_KEY="too-short")
+
+    assert started.returncode != 0
+    assert "FIELD_ENCRYPTION_KEY must be 32 bytes" in started.stderr
+
+
+def test_debug_is_off_unless_asked_for():
+    started = _start(SECRET_KEY="x" * 50, FIELD_ENCRYPTION_KEY="ZGVtby1vbmx5LWZpZWxkLWVuY3J5cHRpb24ta2V5ISE=")
+
+    assert started.returncode == 0, started.stderr
+    assert started.stdout.strip() == "False"
+
+
+def test_indonesian_first_jakarta_time_and_grouped_thousands():
+    assert settings.LANGUAGE_CODE == "id"
+    assert [code for code, _ in settings.LANGUAGES] == ["id", "en"]
+    assert settings.TIME_ZONE == "Asia/Jakarta"
+    assert settings.USE_TZ and settings.USE_THOUSAND_SEPARATOR
+
+
+@pytest.mark.skipif(settings.CELERY_TASK_ALWAYS_EAGER, reason="no CELERY_BROKER_URL: tasks run in-process")
+def test_the_celery_app_reaches_the_configured_broker():
+    with celery_app.connection_for_write() as connection:
+        connection.ensure_connection(max_retries=1, timeout=5)
+        assert connection.connected
