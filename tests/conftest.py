@@ -3,9 +3,10 @@
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.test import Client
 
 from agencies.models import Role
-from tests.agencies.factories import MembershipFactory
+from tests.agencies.factories import AgencyFactory, MembershipFactory
 
 
 def pytest_report_header(config):
@@ -36,3 +37,25 @@ def member(db):
         return membership.user
 
     return make
+
+
+@pytest.fixture
+def jateng(db):
+    """The province office of Jawa Tengah (region 33), the seeds' province."""
+    return AgencyFactory(name="Dinas Sosial Provinsi Jawa Tengah", province_office=True)
+
+
+@pytest.fixture
+def province_staff(jateng):
+    return MembershipFactory(role=Role.PROVINCE_STAFF, agency=jateng).user
+
+
+@pytest.fixture
+def signed_in(client):
+    """Sign the test client in as a user and return it."""
+
+    def sign_in(user) -> Client:
+        client.force_login(user)
+        return client
+
+    return sign_in

@@ -1,7 +1,6 @@
 """The admin, as staff use it: Indonesian by default, scoped by the access rule, saving through services."""
 
 import pytest
-from django.test import Client
 
 from agencies.models import Agency, ApiClient, AuditEvent, Membership, Role
 from tests.agencies.factories import AgencyFactory, ApiClientFactory, MembershipFactory, RegionFactory, UserFactory
@@ -12,23 +11,9 @@ K = Agency.Kind
 
 
 @pytest.fixture
-def jateng():
-    return AgencyFactory(name="Dinas Sosial Provinsi Jawa Tengah", province_office=True)
-
-
-@pytest.fixture
-def signed_in(client):
-    def sign_in(user) -> Client:
-        client.force_login(user)
-        return client
-
-    return sign_in
-
-
-@pytest.fixture
-def province_client(signed_in, jateng):
+def province_client(signed_in, jateng, province_staff):
     RegionFactory(code="33.74")  # Kota Semarang, where the forms below place agencies
-    return signed_in(MembershipFactory(role=Role.PROVINCE_STAFF, agency=jateng).user)
+    return signed_in(province_staff)
 
 
 def _agency_form(**overrides):

@@ -15,16 +15,6 @@ pytestmark = pytest.mark.django_db
 K = Agency.Kind
 
 
-@pytest.fixture
-def jateng():
-    return AgencyFactory(name="Dinas Sosial Provinsi Jawa Tengah", province_office=True)
-
-
-@pytest.fixture
-def province_staff(jateng):
-    return MembershipFactory(role=Role.PROVINCE_STAFF, agency=jateng).user
-
-
 def _field_errors(excinfo) -> dict:
     return excinfo.value.message_dict
 
