@@ -43,12 +43,35 @@ RoleRule = Callable[[Grant], Q]
 
 
 @dataclass(frozen=True)
+class _Follows:
+    """Rows of a model are in scope exactly when their parent row is (a note follows its case)."""
+
+    parent: type[Model]
+    # Either the child's field pointing at the parent, or the parent's field pointing at the child.
+    child_field: str | None = None
+    parent_field: str | None = None
+
+    def condition(self, parent_condition: Q) -> Q:
+        parents = self.parent._default_manager.filter(parent_condition)
+        if self.child_field:
+            return Q(**{f"{self.child_field}__in": parents.values("pk")})
+        return Q(pk__in=parents.values(self.parent_field))
+
+
+@dataclass
 class _ModelRule:
-    see: Mapping[str, RoleRule]
-    change: Mapping[str, RoleRule]
+    see: dict[str, list[RoleRule]]
+    change: dict[str, list[RoleRule]]
+    follows: _Follows | None = None
 
 
 _rules: dict[type[Model], _ModelRule] = {}
+
+
+def _check_roles(model, *rule_maps):
+    unknown = set().union(*rule_maps) - set(Role.values)
+    if unknown:
+        raise ImproperlyConfigured(f"Unknown roles in the access rule of {model.__name__}: {sorted(unknown)}")
 
 
 def register(model: type[Model], *, see: Mapping[str, RoleRule], change: Mapping[str, RoleRule] | None = None):
@@ -56,10 +79,34 @@ def register(model: type[Model], *, see: Mapping[str, RoleRule], change: Mapping
     if model in _rules:
         raise ImproperlyConfigured(f"Access to {model.__name__} is already registered.")
     change = dict(change or {})
-    unknown = (set(see) | set(change)) - set(Role.values)
-    if unknown:
-        raise ImproperlyConfigured(f"Unknown roles in the access rule of {model.__name__}: {sorted(unknown)}")
-    _rules[model] = _ModelRule(see=dict(see), change=change)
+    _check_roles(model, see, change)
+    _rules[model] = _ModelRule(
+        see={role: [rule] for role, rule in see.items()}, change={role: [rule] for role, rule in change.items()}
+    )
+
+
+def register_following(
+    model: type[Model], parent: type[Model], *, child_field: str | None = None, parent_field: str | None = None
+):
+    """Declare that `model` rows are seen and changed by whoever sees and changes their `parent` row."""
+    if model in _rules:
+        raise ImproperlyConfigured(f"Access to {model.__name__} is already registered.")
+    if (child_field is None) == (parent_field is None):
+        raise ImproperlyConfigured("Give exactly one of child_field and parent_field.")
+    _rules[model] = _ModelRule(see={}, change={}, follows=_Follows(parent, child_field, parent_field))
+
+
+def extend(model: type[Model], *, see: Mapping[str, RoleRule] | None = None, change: Mapping[str, RoleRule] = None):
+    """Widen a registered rule from an app to the right (DESIGN §3): e.g. programs lets trainers see rosters."""
+    rule = _rule(model)
+    if rule.follows:
+        raise ImproperlyConfigured(f"{model.__name__} follows {rule.follows.parent.__name__}; extend that instead.")
+    see, change = dict(see or {}), dict(change or {})
+    _check_roles(model, see, change)
+    for role, role_rule in see.items():
+        rule.see.setdefault(role, []).append(role_rule)
+    for role, role_rule in change.items():
+        rule.change.setdefault(role, []).append(role_rule)
 
 
 def registered_models() -> Iterable[type[Model]]:
@@ -94,15 +141,17 @@ def grants_of(actor) -> tuple[Grant, ...]:
     return tuple(Grant(m.role, m.agency, may_write=True) for m in memberships)
 
 
-def _combined(actor, model: type[Model], which: str) -> Q | None:
+def _combined(actor, model: type[Model], which: str, grants: tuple[Grant, ...] | None = None) -> Q | None:
     rule = _rule(model)
+    grants = grants_of(actor) if grants is None else grants
+    if rule.follows:
+        parent_condition = _combined(actor, rule.follows.parent, which, grants)
+        return None if parent_condition is None else rule.follows.condition(parent_condition)
     conditions = []
-    for grant in grants_of(actor):
+    for grant in grants:
         if which == "change" and not grant.may_write:
             continue
-        role_rule = getattr(rule, which).get(grant.role)
-        if role_rule is not None:
-            conditions.append(role_rule(grant))
+        conditions.extend(role_rule(grant) for role_rule in getattr(rule, which).get(grant.role, ()))
     return reduce(or_, conditions) if conditions else None
 
 
@@ -193,6 +242,31 @@ def jurisdiction(field: str = "agency") -> RoleRule:
         return Q(**{f"{prefix}pk": grant.agency.pk})
 
     return rule
+
+
+def within_own_region(field: str = "region") -> RoleRule:
+    """Rows whose `field` (a Region) lies inside the region the grant's agency serves; national for the ministry."""
+
+    def rule(grant: Grant) -> Q:
+        if grant.agency.kind == Agency.Kind.MINISTRY:
+            return EVERYTHING
+        return within_q(f"{field}__code", grant.agency.region_id)
+
+    return rule
+
+
+def agency_acting_on(actor, obj: Model) -> Agency:
+    """The agency in whose name `actor` changes `obj`: that of the first writable grant reaching it.
+
+    Raises Http404/PermissionDenied like `require_change` when none does.
+    """
+    require_change(actor, obj)
+    model = type(obj)
+    for grant in grants_of(actor):
+        condition = _combined(actor, model, "change", (grant,))
+        if grant.may_write and condition is not None and model._default_manager.filter(condition, pk=obj.pk).exists():
+            return grant.agency
+    raise PermissionDenied(_("You may view this record but not change it."))  # a set-up superuser acts for no agency
 
 
 def everything(grant: Grant) -> Q:

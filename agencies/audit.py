@@ -3,7 +3,16 @@
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model
 
-from .models import Agency, ApiClient, AuditEvent, User
+from .models import Agency, ApiClient, AuditEvent, Membership, User
+
+
+def _acting_agency_id(actor) -> int | None:
+    if isinstance(actor, ApiClient):
+        return actor.agency_id
+    if isinstance(actor, User):
+        memberships = Membership.objects.filter(user=actor, active=True).order_by("pk")
+        return memberships.values_list("agency_id", flat=True).first()
+    return None
 
 
 def record(actor, action: str, target: Model, data: dict | None = None, *, agency: Agency | None = None):
@@ -11,6 +20,7 @@ def record(actor, action: str, target: Model, data: dict | None = None, *, agenc
     return AuditEvent.objects.create(
         actor_user=actor if isinstance(actor, User) else None,
         actor_api_client=actor if isinstance(actor, ApiClient) else None,
+        actor_agency_id=_acting_agency_id(actor),
         action=action,
         agency=agency,
         target_type=ContentType.objects.get_for_model(target, for_concrete_model=False),

@@ -336,6 +336,10 @@ class AuditEvent(models.Model):
         blank=True,
         related_name="+",
     )
+    # The agency the actor acted from (an API client's own; a person's first active membership).
+    actor_agency = models.ForeignKey(
+        "Agency", verbose_name=_("acting agency"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     action = models.CharField(_("action"), max_length=80, db_index=True)
     # The agency whose data was touched: auditors see the events of their jurisdiction through it.
     agency = models.ForeignKey(

@@ -3,50 +3,15 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
-from django.db.models import Model
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import access, audit
 from .models import Agency, ApiClient, Membership, Region, User
-
-
-def _save_validated(obj: Model, update_fields: list[str] | None = None) -> None:
-    """Validate `obj` and save it; a constraint lost to a concurrent writer comes back as the same ValidationError."""
-    obj.full_clean()
-    try:
-        with transaction.atomic():
-            obj.save(update_fields=update_fields)
-    except IntegrityError:
-        obj.validate_constraints()
-        raise
-
-
-def _require_may_add(actor, model: type[Model]) -> None:
-    if not access.may_change_any(actor, model):
-        raise PermissionDenied(_("You may not add records of this kind."))
-
-
-def _apply(obj: Model, changes: dict, editable: tuple[str, ...]) -> dict:
-    """Set `changes` on `obj`; return {field: [old, new]} for the fields whose value really changed."""
-    unknown = set(changes) - set(editable)
-    if unknown:
-        raise TypeError(f"Not editable here: {sorted(unknown)}")
-    diff = {}
-    for field, new in changes.items():
-        old = getattr(obj, field)
-        if old != new:
-            diff[field] = [_loggable(old), _loggable(new)]
-            setattr(obj, field, new)
-    return diff
-
-
-def _loggable(value):
-    return value.pk if isinstance(value, Model) else value
-
+from .writes import apply_changes, require_may_add, save_validated
 
 # Agencies
 
@@ -65,9 +30,9 @@ def agency_create(
     active: bool = True,
 ) -> Agency:
     """Add an agency inside the actor's jurisdiction. Raises ValidationError or PermissionDenied."""
-    _require_may_add(actor, Agency)
+    require_may_add(actor, Agency)
     agency = Agency(name=name, kind=kind, region=region, parent=parent, contact_email=contact_email, active=active)
-    _save_validated(agency)
+    save_validated(agency)
     access.require_within_scope(actor, agency)
     audit.record(
         actor,
@@ -84,10 +49,10 @@ def agency_update(*, actor, agency: Agency, **changes) -> Agency:
     """Change an agency's details (deactivate with active=False); it must stay in the actor's jurisdiction."""
     agency = Agency.objects.select_for_update().get(pk=agency.pk)
     access.require_change(actor, agency)
-    diff = _apply(agency, changes, AGENCY_EDITABLE)
+    diff = apply_changes(agency, changes, AGENCY_EDITABLE)
     if not diff:
         return agency
-    _save_validated(agency, update_fields=[*diff, "updated_at"])
+    save_validated(agency, update_fields=[*diff, "updated_at"])
     access.require_within_scope(actor, agency)
     audit.record(actor, "agencies.agency.updated", agency, {"changed": diff}, agency=agency)
     return agency
@@ -128,11 +93,11 @@ def membership_create(
     last_name: str = "",
 ) -> Membership:
     """Give a person a role in an agency; a new email gets a new account. Raises ValidationError/PermissionDenied."""
-    _require_may_add(actor, Membership)
+    require_may_add(actor, Membership)
     if user is None:
         user = _user_by_email(email, first_name, last_name)
     membership = Membership(user=user, agency=agency, role=role, active=True)
-    _save_validated(membership)
+    save_validated(membership)
     access.require_within_scope(actor, membership)
     audit.record(
         actor,
@@ -149,10 +114,10 @@ def membership_update(*, actor, membership: Membership, **changes) -> Membership
     """Change a membership's role or end it (active=False); history is kept, nothing is deleted."""
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     access.require_change(actor, membership)
-    diff = _apply(membership, changes, ("role", "active"))
+    diff = apply_changes(membership, changes, ("role", "active"))
     if not diff:
         return membership
-    _save_validated(membership, update_fields=[*diff, "updated_at"])
+    save_validated(membership, update_fields=[*diff, "updated_at"])
     access.require_within_scope(actor, membership)
     audit.record(actor, "agencies.membership.updated", membership, {"changed": diff}, agency=membership.agency)
     return membership
@@ -164,7 +129,7 @@ def membership_update(*, actor, membership: Membership, **changes) -> Membership
 @transaction.atomic
 def api_client_create(*, actor, agency: Agency | None, name: str, scope: str) -> tuple[ApiClient, str]:
     """Issue an API client and its token. The token is returned once here and never stored in the clear."""
-    _require_may_add(actor, ApiClient)
+    require_may_add(actor, ApiClient)
     key_id, token = ApiClient.new_token()
     client = ApiClient(
         agency=agency,
@@ -174,7 +139,7 @@ def api_client_create(*, actor, agency: Agency | None, name: str, scope: str) ->
         token_hash=ApiClient.hash_token(token),
         created_by=actor if isinstance(actor, User) else None,
     )
-    _save_validated(client)
+    save_validated(client)
     access.require_within_scope(actor, client)
     audit.record(actor, "agencies.api_client.created", client, {"scope": scope, "key_id": key_id}, agency=client.agency)
     return client, token
@@ -211,10 +176,10 @@ def api_client_rotate(*, actor, client: ApiClient) -> tuple[ApiClient, str]:
 def api_client_update(*, actor, client: ApiClient, **changes) -> ApiClient:
     """Rename a client or change its scope."""
     client = _lock_active_client(actor, client)
-    diff = _apply(client, changes, ("name", "scope"))
+    diff = apply_changes(client, changes, ("name", "scope"))
     if not diff:
         return client
-    _save_validated(client, update_fields=[*diff, "updated_at"])
+    save_validated(client, update_fields=[*diff, "updated_at"])
     audit.record(actor, "agencies.api_client.updated", client, {"changed": diff}, agency=client.agency)
     return client
 

@@ -52,6 +52,11 @@ FIELD_ENCRYPTION_KEY = _fernet_key(
     "FIELD_ENCRYPTION_KEY", _required_unless_debug("FIELD_ENCRYPTION_KEY", _DEMO_FIELD_ENCRYPTION_KEY)
 )
 
+# Older keys that still decrypt, newest first, while data is re-encrypted after a key rotation.
+FIELD_ENCRYPTION_KEY_FALLBACKS = [
+    _fernet_key("FIELD_ENCRYPTION_KEY_FALLBACKS", key) for key in env.list("FIELD_ENCRYPTION_KEY_FALLBACKS", default=[])
+]
+
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 

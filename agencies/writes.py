@@ -1,0 +1,42 @@
+"""Helpers every app's services share: validate-then-save, scoped "may add", and change sets for the audit trail."""
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import Model
+from django.utils.translation import gettext as _
+
+from . import access
+
+
+def save_validated(obj: Model, update_fields: list[str] | None = None) -> None:
+    """Validate `obj` and save it; a constraint lost to a concurrent writer comes back as the same ValidationError."""
+    obj.full_clean()
+    try:
+        with transaction.atomic():
+            obj.save(update_fields=update_fields)
+    except IntegrityError:
+        obj.validate_constraints()
+        raise
+
+
+def require_may_add(actor, model: type[Model]) -> None:
+    if not access.may_change_any(actor, model):
+        raise PermissionDenied(_("You may not add records of this kind."))
+
+
+def apply_changes(obj: Model, changes: dict, editable: tuple[str, ...]) -> dict:
+    """Set `changes` on `obj`; return {field: [old, new]} for the fields whose value really changed."""
+    unknown = set(changes) - set(editable)
+    if unknown:
+        raise TypeError(f"Not editable here: {sorted(unknown)}")
+    diff = {}
+    for field, new in changes.items():
+        old = getattr(obj, field)
+        if old != new:
+            diff[field] = [_loggable(old), _loggable(new)]
+            setattr(obj, field, new)
+    return diff
+
+
+def _loggable(value):
+    return value.pk if isinstance(value, Model) else value

@@ -1,0 +1,115 @@
+"""Who sees and changes sites, persons, cases and everything hanging off a case (DESIGN §5, issue 3)."""
+
+from django.db.models import Exists, OuterRef, Q
+
+from agencies.access import (
+    every_role,
+    everything,
+    jurisdiction,
+    own_agency,
+    register,
+    register_following,
+    within_own_region,
+)
+from agencies.models import Role
+
+from .models import (
+    Assessment,
+    Case,
+    CaseNote,
+    CaseNumberSequence,
+    Consent,
+    Person,
+    PossibleDuplicate,
+    Referral,
+    Site,
+    SiteCount,
+    StageChange,
+    TargetGroup,
+    Transfer,
+)
+
+
+def accepted_referral_to_own_agency(grant) -> Q:
+    # An accepted referral opens the case to the receiving agency, and nothing else (issue 3 §5), and only
+    # while the person's consent to share with that agency holds: withdrawing it closes the view at once.
+    consented = Consent.objects.current_sharing(OuterRef("case__person"), OuterRef("to_agency"))
+    referred = Referral.objects.filter(to_agency=grant.agency, status=Referral.Status.ACCEPTED).filter(
+        Exists(consented)
+    )
+    return Q(pk__in=referred.values("case"))
+
+
+def registered_by_own_agency_or_referred(grant) -> Q:
+    return Q(registered_by=grant.agency) | accepted_referral_to_own_agency(grant)
+
+
+def owned_or_referred(grant) -> Q:
+    return Q(owner=grant.agency) | accepted_referral_to_own_agency(grant)
+
+
+def sent_or_received(grant) -> Q:
+    return Q(from_agency=grant.agency) | Q(to_agency=grant.agency)
+
+
+def sent_or_received_in_jurisdiction(grant) -> Q:
+    return jurisdiction("from_agency")(grant) | jurisdiction("to_agency")(grant)
+
+
+register(TargetGroup, see=every_role(everything))
+register(CaseNumberSequence, see={})  # internal: read and written only under lock by case_register
+
+# Places and headcounts hold no personal data. Offices and NGOs keep the sites of the region they serve.
+register(
+    Site,
+    see=every_role(everything),
+    change={
+        Role.PROVINCE_STAFF: within_own_region(),
+        Role.DISTRICT_STAFF: within_own_region(),
+        Role.NGO_CASEWORKER: within_own_region(),
+    },
+)
+register(
+    SiteCount,
+    see=every_role(everything),
+    change={role: own_agency("counted_by") for role in (Role.DISTRICT_STAFF, Role.NGO_CASEWORKER)},
+)
+
+register(
+    Case,
+    see={
+        Role.PROVINCE_STAFF: jurisdiction("owner"),
+        Role.AUDITOR: jurisdiction("owner"),
+        Role.DISTRICT_STAFF: owned_or_referred,
+        Role.NGO_CASEWORKER: registered_by_own_agency_or_referred,
+        Role.PARTNER_TRAINER: accepted_referral_to_own_agency,
+    },
+    change={
+        Role.DISTRICT_STAFF: own_agency("owner"),
+        Role.NGO_CASEWORKER: registered_by_own_agency_or_referred,
+    },
+)
+
+# Everything about a person or a case is seen and changed by exactly those who see and change the case.
+register_following(Person, Case, parent_field="person")
+register_following(Consent, Person, child_field="person")
+register_following(PossibleDuplicate, Person, child_field="person")
+for model in (Assessment, CaseNote, StageChange, Transfer):
+    register_following(model, Case, child_field="case")
+
+# Both ends of a referral see it: the receiving agency must read it to decide, before it sees the case.
+register(
+    Referral,
+    see={
+        Role.PROVINCE_STAFF: sent_or_received_in_jurisdiction,
+        Role.AUDITOR: sent_or_received_in_jurisdiction,
+        Role.DISTRICT_STAFF: sent_or_received,
+        Role.NGO_CASEWORKER: sent_or_received,
+        Role.PARTNER_TRAINER: own_agency("to_agency"),
+    },
+    change={
+        Role.DISTRICT_STAFF: sent_or_received,
+        Role.NGO_CASEWORKER: sent_or_received,
+        Role.PARTNER_TRAINER: own_agency("to_agency"),
+    },
+)

@@ -1,0 +1,479 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from agencies.models import Agency, FieldKeyedConstraints, Region
+
+from .encryption import EncryptedTextField
+
+
+class TargetGroup(models.Model):
+    """One of the 26 PMKS/PPKS categories of Permensos 8/2012 (10 tuna susila, 15 BWBLP, 18 trafficking…)."""
+
+    code = models.PositiveSmallIntegerField(_("code"), primary_key=True)
+    name = models.CharField(_("name"), max_length=120)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("target group")
+        verbose_name_plural = _("target groups")
+
+    def __str__(self):
+        return f"{self.code}. {self.name}"
+
+
+class Site(FieldKeyedConstraints):
+    """A place people are reached at: a lokalisasi, a resosialisasi complex, a karaoke or other venue."""
+
+    class Kind(models.TextChoices):
+        LOKALISASI = "lokalisasi", _("Lokalisasi (brothel complex)")
+        RESOSIALISASI = "resosialisasi", _("Resosialisasi complex")
+        ENTERTAINMENT_VENUE = "entertainment_venue", _("Entertainment venue (karaoke)")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind)
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="sites")
+    houses = models.PositiveSmallIntegerField(_("number of houses"), null=True, blank=True)
+    opened_on = models.DateField(_("opened on"), null=True, blank=True)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("site")
+        verbose_name_plural = _("sites")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name", "region"],
+                name="site_name_unique_in_region",
+                violation_error_message=_("A site with this name already exists in this region."),
+                violation_error_code="name",
+            ),
+            models.CheckConstraint(
+                condition=Q(closed_on__isnull=True)
+                | Q(opened_on__isnull=True)
+                | Q(closed_on__gte=models.F("opened_on")),
+                name="site_closes_after_it_opens",
+                violation_error_message=_("A site cannot close before it opened."),
+                violation_error_code="closed_on",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class SiteCount(FieldKeyedConstraints):
+    """How many people an agency found at a site on a day: the figure behind "51 trained, 3 still there"."""
+
+    site = models.ForeignKey(Site, verbose_name=_("site"), on_delete=models.PROTECT, related_name="counts")
+    counted_on = models.DateField(_("counted on"))
+    people_present = models.PositiveIntegerField(_("people present"))
+    counted_by = models.ForeignKey(
+        Agency, verbose_name=_("counted by"), on_delete=models.PROTECT, related_name="site_counts"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["site", "-counted_on", "id"]
+        verbose_name = _("site count")
+        verbose_name_plural = _("site counts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "counted_on", "counted_by"],
+                name="site_count_once_a_day_per_agency",
+                violation_error_message=_("This agency already counted this site on this day."),
+                violation_error_code="counted_on",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.site} {self.counted_on}: {self.people_present}"
+
+
+class Person(models.Model):
+    """Someone the services help. NIK and phone are encrypted at rest; `nik_hash` allows exact lookup only."""
+
+    class Sex(models.TextChoices):
+        FEMALE = "F", _("Female")
+        MALE = "M", _("Male")
+
+    full_name = models.CharField(_("full name"), max_length=150)
+    known_as = models.CharField(_("known as"), max_length=80, blank=True)
+    nik = EncryptedTextField(_("NIK"), blank=True, default="")
+    # NULL, not "", for "no NIK": the unique constraint must ignore every person without one.
+    nik_hash = models.CharField(max_length=64, null=True, blank=True, editable=False)  # noqa: DJ001
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    birth_year = models.PositiveSmallIntegerField(
+        _("birth year"), null=True, blank=True, help_text=_("Estimated, when the birth date is unknown.")
+    )
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex)
+    phone = EncryptedTextField(_("phone"), blank=True, default="")
+    home_region = models.ForeignKey(
+        Region,
+        verbose_name=_("home region (kampung halaman)"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    address = models.TextField(_("address"), blank=True)
+    current_site = models.ForeignKey(
+        Site, verbose_name=_("current site"), on_delete=models.PROTECT, null=True, blank=True, related_name="people"
+    )
+    target_groups = models.ManyToManyField(TargetGroup, verbose_name=_("target groups"), blank=True)
+    # A merged duplicate keeps its row (and history) and points at the person it was merged into.
+    merged_into = models.ForeignKey(
+        "self", verbose_name=_("merged into"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("person")
+        verbose_name_plural = _("persons")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["nik_hash"],
+                condition=Q(nik_hash__isnull=False, merged_into__isnull=True),
+                name="person_nik_unique",
+            ),
+        ]
+        indexes = [models.Index(fields=["home_region", "birth_year"], name="person_duplicate_candidates")]
+
+    def __str__(self):
+        # Never a name: str() ends up in admin logs, messages and error reports.
+        return _("Person #%(pk)s") % {"pk": self.pk}
+
+    @property
+    def masked_nik(self) -> str:
+        return f"{self.nik[:4]}{'*' * 10}{self.nik[-2:]}" if self.nik else ""
+
+    @property
+    def approximate_birth_year(self) -> int | None:
+        return self.birth_date.year if self.birth_date else self.birth_year
+
+
+class ConsentQuerySet(models.QuerySet):
+    def current(self, on=None):
+        """Consents given by `on` (today) and not withdrawn by then."""
+        on = on or timezone.localdate()
+        return self.filter(given_on__lte=on).filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=on))
+
+    def current_sharing(self, person_id, agency_id, on=None):
+        return self.current(on).filter(person_id=person_id, agency_id=agency_id, purpose=Consent.Purpose.SHARING)
+
+
+class Consent(models.Model):
+    """A person's consent for one purpose; sharing consents name the agency data may go to."""
+
+    class Purpose(models.TextChoices):
+        PROCESSING = "processing", _("Processing of personal data")
+        SHARING = "sharing", _("Sharing with a named agency")
+        PHOTOS = "photos", _("Photos")
+
+    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="consents")
+    purpose = models.CharField(_("purpose"), max_length=16, choices=Purpose)
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("shared with"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    given_on = models.DateField(_("given on"))
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = ConsentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["person", "-given_on", "id"]
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(purpose="sharing", agency__isnull=False) | (~Q(purpose="sharing") & Q(agency__isnull=True)),
+                name="consent_sharing_names_an_agency",
+            ),
+            models.CheckConstraint(
+                condition=Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gte=models.F("given_on")),
+                name="consent_withdrawn_after_given",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_purpose_display()} ({self.given_on})"
+
+
+class Case(models.Model):
+    """One person's rehabilitation, owned by one regency/city social-service office."""
+
+    class Stage(models.TextChoices):
+        REGISTERED = "registered", _("Registered")
+        ASSESSED = "assessed", _("Assessed")
+        PLANNED = "planned", _("Planned")
+        IN_INTERVENTION = "in_intervention", _("In intervention")
+        REINTEGRATION = "reintegration", _("Reintegration")
+        AFTERCARE = "aftercare", _("Aftercare")
+        CLOSED = "closed", _("Closed")
+
+    class CloseReason(models.TextChoices):
+        GOALS_MET = "goals_met", _("Goals met (left the site, living independently)")
+        TRANSFERRED_OUT = "transferred_out", _("Services continue elsewhere")
+        DECLINED = "declined", _("Declined further services")
+        LOST_CONTACT = "lost_contact", _("Lost contact")
+        DIED = "died", _("Died")
+        DUPLICATE = "duplicate", _("Registered twice")
+        OTHER = "other", _("Other")
+
+    STAGE_ORDER = list(Stage.values)
+
+    number = models.CharField(_("case number"), max_length=24, unique=True, editable=False)
+    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="cases")
+    owner = models.ForeignKey(
+        Agency, verbose_name=_("owning office"), on_delete=models.PROTECT, related_name="owned_cases"
+    )
+    registered_by = models.ForeignKey(
+        Agency, verbose_name=_("registered by"), on_delete=models.PROTECT, related_name="registered_cases"
+    )
+    caseworker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("caseworker"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_cases",
+    )
+    target_group = models.ForeignKey(
+        TargetGroup, verbose_name=_("target group"), on_delete=models.PROTECT, related_name="+"
+    )
+    site = models.ForeignKey(
+        Site, verbose_name=_("site"), on_delete=models.PROTECT, null=True, blank=True, related_name="cases"
+    )
+    stage = models.CharField(_("stage"), max_length=16, choices=Stage, default=Stage.REGISTERED)
+    stage_changed_at = models.DateTimeField(_("stage changed at"), auto_now_add=True)
+    close_reason = models.CharField(_("close reason"), max_length=16, choices=CloseReason, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        constraints = [
+            models.UniqueConstraint(fields=["person"], condition=~Q(stage="closed"), name="case_one_open_per_person"),
+            models.CheckConstraint(
+                condition=(Q(stage="closed") & ~Q(close_reason="")) | (~Q(stage="closed") & Q(close_reason="")),
+                name="case_closed_exactly_with_a_reason",
+            ),
+        ]
+        indexes = [models.Index(fields=["owner", "stage"], name="case_owner_stage")]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def is_open(self) -> bool:
+        return self.stage != self.Stage.CLOSED
+
+    def steps_to(self, stage: str) -> int:
+        """How many stages `stage` lies ahead of the current one (negative: behind)."""
+        return self.STAGE_ORDER.index(stage) - self.STAGE_ORDER.index(self.stage)
+
+
+class CaseNumberSequence(models.Model):
+    """The last case number issued per district and year; locked while the next one is taken."""
+
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["region", "year"], name="case_number_sequence_once")]
+
+    def __str__(self):
+        return f"{self.region_id}-{self.year}: {self.last}"
+
+
+class StageChange(models.Model):
+    """The history of a case's stages: who moved it, when and why."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="stage_changes")
+    from_stage = models.CharField(_("from"), max_length=16, choices=Case.Stage, blank=True)
+    to_stage = models.CharField(_("to"), max_length=16, choices=Case.Stage)
+    reason = models.TextField(_("reason"), blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["case", "changed_at", "id"]
+        verbose_name = _("stage change")
+        verbose_name_plural = _("stage changes")
+
+    def __str__(self):
+        return f"{self.case} {self.from_stage or '-'} → {self.to_stage}"
+
+
+class Assessment(models.Model):
+    """What the person needs and wants: the ground of the intervention plan."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="assessments")
+    assessed_on = models.DateField(_("assessed on"))
+    needs = models.TextField(_("needs"), blank=True)
+    skills_wanted = models.CharField(_("skills wanted"), max_length=200, blank=True)
+    business_idea = models.CharField(_("business idea"), max_length=200, blank=True)
+    wants_to_go_home = models.BooleanField(_("wants to go home"), null=True)
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("assessed by"), on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["case", "-assessed_on", "-id"]
+        verbose_name = _("assessment")
+        verbose_name_plural = _("assessments")
+
+    def __str__(self):
+        return f"{self.case} {self.assessed_on}"
+
+
+class CaseNote(models.Model):
+    """A dated note on a case. Notes are never edited or deleted; a correction is a new note."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="notes")
+    body = models.TextField(_("note"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    agency = models.ForeignKey(Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("written at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["case", "created_at", "id"]
+        verbose_name = _("case note")
+        verbose_name_plural = _("case notes")
+
+    def __str__(self):
+        return f"{self.case} {self.created_at:%Y-%m-%d}"
+
+
+class Referral(FieldKeyedConstraints):
+    """A case sent to another agency. Accepting lets that agency see the case; a repatriation moves it there."""
+
+    class Kind(models.TextChoices):
+        HEALTH_CHECK = "health_check", _("Health check")
+        BPJS_ENROLLMENT = "bpjs_enrollment", _("BPJS enrollment")
+        REPATRIATION = "repatriation", _("Repatriation to the home district")
+        NGO_MENTORING = "ngo_mentoring", _("NGO mentoring")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        COMPLETED = "completed", _("Completed")
+
+    OPEN = (Status.PENDING, Status.ACCEPTED)
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="referrals")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind)
+    from_agency = models.ForeignKey(
+        Agency, verbose_name=_("from"), on_delete=models.PROTECT, related_name="referrals_sent"
+    )
+    to_agency = models.ForeignKey(
+        Agency, verbose_name=_("to"), on_delete=models.PROTECT, related_name="referrals_received"
+    )
+    reason = models.TextField(_("reason for referral"))
+    status = models.CharField(_("status"), max_length=12, choices=Status, default=Status.PENDING)
+    decline_reason = models.TextField(_("reason for declining"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "to_agency"],
+                condition=Q(status__in=["pending", "accepted"]),
+                name="referral_one_open_per_case_and_agency",
+                violation_error_message=_("This case already has an open referral to this agency."),
+                violation_error_code="to_agency",
+            ),
+            models.CheckConstraint(condition=~Q(from_agency=models.F("to_agency")), name="referral_to_another_agency"),
+            models.CheckConstraint(
+                condition=~Q(status="declined") | ~Q(decline_reason=""), name="referral_declined_with_a_reason"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.case} → {self.to_agency}"
+
+
+class Transfer(models.Model):
+    """Ownership of a case moving to another office (after an accepted repatriation referral)."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="transfers")
+    from_agency = models.ForeignKey(Agency, verbose_name=_("from"), on_delete=models.PROTECT, related_name="+")
+    to_agency = models.ForeignKey(Agency, verbose_name=_("to"), on_delete=models.PROTECT, related_name="+")
+    referral = models.OneToOneField(
+        Referral, verbose_name=_("referral"), on_delete=models.PROTECT, related_name="transfer"
+    )
+    transferred_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    transferred_at = models.DateTimeField(_("transferred at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["case", "transferred_at", "id"]
+        verbose_name = _("transfer")
+        verbose_name_plural = _("transfers")
+
+    def __str__(self):
+        return f"{self.case}: {self.from_agency} → {self.to_agency}"
+
+
+class PossibleDuplicate(models.Model):
+    """Two persons who look alike (name, birth year, home region) without a NIK to tell: for a person to review."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("To review")
+        MERGED = "merged", _("Merged")
+        DISMISSED = "dismissed", _("Not the same person")
+
+    person = models.ForeignKey(Person, verbose_name=_("new person"), on_delete=models.PROTECT, related_name="+")
+    similar_to = models.ForeignKey(Person, verbose_name=_("similar to"), on_delete=models.PROTECT, related_name="+")
+    score = models.PositiveSmallIntegerField(_("similarity (%)"))
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.OPEN)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("flagged at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["status", "-score", "-id"]
+        verbose_name = _("possible duplicate")
+        verbose_name_plural = _("possible duplicates")
+        constraints = [
+            models.UniqueConstraint(fields=["person", "similar_to"], name="possible_duplicate_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.person} ~ {self.similar_to} ({self.score}%)"
