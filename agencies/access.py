@@ -127,8 +127,33 @@ def _is_setup_superuser(actor) -> bool:
     return isinstance(actor, User) and actor.is_active and actor.is_superuser
 
 
+def _cached(actor, key, compute):
+    # Within one request (see agencies.middleware) answers are kept on the actor: an admin page asks the same
+    # questions dozens of times. Outside a request nothing is cached, so services and tests see fresh rows.
+    cache = getattr(actor, "_access_cache", None)
+    if cache is None:
+        return compute()
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
+def start_request_cache(actor) -> None:
+    actor._access_cache = {}
+
+
+def forget(actor) -> None:
+    """Drop what was cached for `actor` in this request, e.g. after their own membership changed."""
+    if getattr(actor, "_access_cache", None) is not None:
+        actor._access_cache = {}
+
+
 def grants_of(actor) -> tuple[Grant, ...]:
     """The capacities `actor` (a user or an API client) currently acts in; empty when they may do nothing."""
+    return _cached(actor, "grants", lambda: _grants_of(actor))
+
+
+def _grants_of(actor) -> tuple[Grant, ...]:
     if isinstance(actor, ApiClient):
         if not actor.is_active or not actor.agency.active or actor.role is None:
             return ()
@@ -185,6 +210,18 @@ def may_change_any(actor, model: type[Model]) -> bool:
     )
 
 
+def can_see(actor, obj: Model) -> bool:
+    """Whether `actor` may read the row `obj`."""
+    key = ("see", type(obj), obj.pk)
+    return _cached(actor, key, lambda: visible_to(actor, type(obj)).filter(pk=obj.pk).exists())
+
+
+def can_change(actor, obj: Model) -> bool:
+    """Whether `actor` may change the row `obj`."""
+    key = ("change", type(obj), obj.pk)
+    return _cached(actor, key, lambda: changeable_by(actor, type(obj)).filter(pk=obj.pk).exists())
+
+
 def get_visible(actor, model: type[M], **lookup) -> M:
     """The row of `model` matching `lookup`, if `actor` may see it; Http404 otherwise, whether or not it exists."""
     try:
@@ -196,6 +233,7 @@ def get_visible(actor, model: type[M], **lookup) -> M:
 def require_change(actor, obj: Model) -> None:
     """Raise Http404 when `actor` may not see `obj`, PermissionDenied when they may see but not change it."""
     model = type(obj)
+    # Not cached: services ask this inside their transaction, under the row lock, and must see the truth.
     if not visible_to(actor, model).filter(pk=obj.pk).exists():
         raise Http404(_("Not found."))
     if not changeable_by(actor, model).filter(pk=obj.pk).exists():

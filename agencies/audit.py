@@ -15,8 +15,9 @@ def _acting_agency_id(actor) -> int | None:
     return None
 
 
-def record(actor, action: str, target: Model, data: dict | None = None, *, agency: Agency | None = None):
-    """Append one event `action` (`app.model.verb_past`) about `target`, done by `actor` for `agency`'s data."""
+def record(actor, action: str, target: Model | type[Model], data: dict | None = None, *, agency: Agency | None = None):
+    """Append one event `action` (`app.model.verb_past`) about `target` (a row, or a model for a list view),
+    done by `actor` on `agency`'s data."""
     return AuditEvent.objects.create(
         actor_user=actor if isinstance(actor, User) else None,
         actor_api_client=actor if isinstance(actor, ApiClient) else None,
@@ -24,6 +25,6 @@ def record(actor, action: str, target: Model, data: dict | None = None, *, agenc
         action=action,
         agency=agency,
         target_type=ContentType.objects.get_for_model(target, for_concrete_model=False),
-        target_id=str(target.pk),
+        target_id="" if isinstance(target, type) else str(target.pk),
         data=data or {},
     )

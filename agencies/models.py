@@ -346,7 +346,7 @@ class AuditEvent(models.Model):
         Agency, verbose_name=_("agency"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     target_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
-    target_id = models.CharField(_("object id"), max_length=64)
+    target_id = models.CharField(_("object id"), max_length=64, blank=True)
     data = models.JSONField(_("details"), default=dict, blank=True)
 
     class Meta:

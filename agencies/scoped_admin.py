@@ -5,7 +5,9 @@ Django's own model permissions are not used for our models, so there is one perm
 
 from django.contrib import admin, messages
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
 
 from . import access
 
@@ -40,12 +42,12 @@ class ScopedModelAdmin(admin.ModelAdmin):
     def has_view_permission(self, request, obj=None):
         if obj is None:
             return access.may_see_any(request.user, self.model)
-        return access.visible_to(request.user, self.model).filter(pk=obj.pk).exists()
+        return access.can_see(request.user, obj)
 
     def has_change_permission(self, request, obj=None):
         if obj is None:
             return access.may_change_any(request.user, self.model)
-        return access.changeable_by(request.user, self.model).filter(pk=obj.pk).exists()
+        return access.can_change(request.user, obj)
 
     def has_add_permission(self, request):
         return access.may_change_any(request.user, self.model)
@@ -101,6 +103,69 @@ class ScopedModelAdmin(admin.ModelAdmin):
                 done += 1
         if done:
             self.message_user(request, done_message % {"count": done}, messages.SUCCESS)
+
+    def service_form_view(self, request, obj, *, form_class, title, perform, done_message, form_kwargs=None):
+        """A small form about one row whose valid POST calls `perform(cleaned_data)`, i.e. one service.
+
+        A service's ValidationError lands on the form field it names; success goes back to the row's page,
+        unless `perform` returns a response of its own.
+        """
+        form_kwargs = form_kwargs or {}
+        if request.method == "POST":
+            form = form_class(request.POST, **form_kwargs)
+            if form.is_valid():
+                try:
+                    result = perform(form.cleaned_data)
+                except (ValidationError, PermissionDenied) as exc:
+                    for field, field_errors in errors_of(exc).items():
+                        form.add_error(field if field in form.fields else None, field_errors)
+                else:
+                    if isinstance(result, HttpResponse):
+                        return result
+                    self.message_user(request, done_message, messages.SUCCESS)
+                    return HttpResponseRedirect(self.change_url(obj))
+        else:
+            form = form_class(**form_kwargs)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": obj,
+            "title": title,
+            "form": form,
+            "media": self.media + form.media,
+            "change_url": self.change_url(obj),
+        }
+        return TemplateResponse(request, "admin/service_form.html", context)
+
+    def change_url(self, obj) -> str:
+        return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk])
+
+
+class ScopedInline(admin.TabularInline):
+    """Rows shown on their parent's page: visible with the parent, added when the parent may be changed.
+
+    Existing rows are read-only and nothing is deleted; the parent admin saves new rows through services.
+    """
+
+    extra = 0
+    can_delete = False
+    # Relations every shown row needs, the parent included: row labels name the parent (e.g. a case number).
+    select_related: tuple[str, ...] = ()
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(*self.select_related)
+
+    def has_view_permission(self, request, obj=None):
+        return True  # the parent page is only reachable for a parent the user may see
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request, obj=None):
+        return obj is not None and access.can_change(request.user, obj)
 
 
 def _flatten(exc) -> list[str]:

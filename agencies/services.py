@@ -54,6 +54,7 @@ def agency_update(*, actor, agency: Agency, **changes) -> Agency:
         return agency
     save_validated(agency, update_fields=[*diff, "updated_at"])
     access.require_within_scope(actor, agency)
+    access.forget(actor)
     audit.record(actor, "agencies.agency.updated", agency, {"changed": diff}, agency=agency)
     return agency
 
@@ -99,6 +100,7 @@ def membership_create(
     membership = Membership(user=user, agency=agency, role=role, active=True)
     save_validated(membership)
     access.require_within_scope(actor, membership)
+    access.forget(actor)
     audit.record(
         actor,
         "agencies.membership.created",
@@ -119,6 +121,7 @@ def membership_update(*, actor, membership: Membership, **changes) -> Membership
         return membership
     save_validated(membership, update_fields=[*diff, "updated_at"])
     access.require_within_scope(actor, membership)
+    access.forget(actor)
     audit.record(actor, "agencies.membership.updated", membership, {"changed": diff}, agency=membership.agency)
     return membership
 

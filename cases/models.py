@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from agencies.models import Agency, FieldKeyedConstraints, Region
+from agencies.models import Agency, FieldKeyedConstraints, Membership, Region, User
 
 from .encryption import EncryptedTextField
 
@@ -285,6 +285,11 @@ class Case(models.Model):
     def is_open(self) -> bool:
         return self.stage != self.Stage.CLOSED
 
+    def caseworker_candidates(self):
+        """People who may be this case's caseworker: active members of the owning office or registering agency."""
+        agencies = [self.owner_id, self.registered_by_id]
+        return User.objects.filter(pk__in=Membership.objects.filter(active=True, agency__in=agencies).values("user"))
+
     def steps_to(self, stage: str) -> int:
         """How many stages `stage` lies ahead of the current one (negative: behind)."""
         return self.STAGE_ORDER.index(stage) - self.STAGE_ORDER.index(self.stage)
@@ -333,7 +338,7 @@ class Assessment(models.Model):
     needs = models.TextField(_("needs"), blank=True)
     skills_wanted = models.CharField(_("skills wanted"), max_length=200, blank=True)
     business_idea = models.CharField(_("business idea"), max_length=200, blank=True)
-    wants_to_go_home = models.BooleanField(_("wants to go home"), null=True)
+    wants_to_go_home = models.BooleanField(_("wants to go home"), null=True, blank=True)
     assessed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("assessed by"), on_delete=models.PROTECT, null=True, related_name="+"
     )
@@ -345,7 +350,7 @@ class Assessment(models.Model):
         verbose_name_plural = _("assessments")
 
     def __str__(self):
-        return f"{self.case} {self.assessed_on}"
+        return _("Assessment of %(case)s") % {"case": self.case}
 
 
 class CaseNote(models.Model):
@@ -365,7 +370,7 @@ class CaseNote(models.Model):
         verbose_name_plural = _("case notes")
 
     def __str__(self):
-        return f"{self.case} {self.created_at:%Y-%m-%d}"
+        return _("Note on %(case)s") % {"case": self.case}
 
 
 class Referral(FieldKeyedConstraints):

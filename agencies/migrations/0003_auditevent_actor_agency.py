@@ -16,4 +16,9 @@ class Migration(migrations.Migration):
             name='actor_agency',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='agencies.agency', verbose_name='acting agency'),
         ),
+        migrations.AlterField(
+            model_name="auditevent",
+            name="target_id",
+            field=models.CharField(blank=True, max_length=64, verbose_name="object id"),
+        ),
     ]

@@ -4,11 +4,13 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import transaction
 from django.test import override_settings
 
 from agencies import access
-from agencies.management.commands.load_demo import AGENCIES, DEMO_PASSWORD, USERS
+from agencies.demo import AGENCIES, DEMO_PASSWORD, USERS
 from agencies.models import Agency, ApiClient, Membership, Role, User
+from cases.models import Case, Site
 
 pytestmark = pytest.mark.django_db
 
@@ -19,11 +21,15 @@ def _run(command) -> str:
     return out.getvalue()
 
 
-@pytest.fixture
-def demo():
-    _run("load_regions")
-    with override_settings(DEBUG=True):
-        return _run("load_demo")
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """The demo, loaded once for this module inside a transaction that is rolled back after it."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        _run("load_regions")
+        with override_settings(DEBUG=True):
+            output = _run("load_demo")
+        yield output
+        transaction.set_rollback(True)
 
 
 def test_the_demo_is_refused_when_debug_is_off():
@@ -55,29 +61,65 @@ def test_loading_the_demo_again_duplicates_nothing_and_rotates_the_demo_tokens(d
     ]
 
 
+JATENG = {"jateng", "purbalingga", "semarang", "dinkes_purbalingga", "dinpermades_purbalingga", "lentera_asa"}
 # username: agencies whose people (memberships) the demo user sees in the admin
 PEOPLE_IN_SCOPE = {
-    "provinsi": {"jateng", "purbalingga", "semarang", "dinkes_purbalingga", "dinpermades_purbalingga", "lentera_asa"},
+    "provinsi": JATENG,
     "kabupaten": {"banyuwangi"},
     "keuangan": {"banyuwangi"},
     "lks": {"bina_sehat"},
     "mitra": {"polres_kotim"},
     "pimpinan": set(),
-    "auditor": {"jateng", "purbalingga", "semarang", "dinkes_purbalingga", "dinpermades_purbalingga", "lentera_asa"},
+    "auditor": JATENG,
+    "semarang": {"semarang"},
+    "purbalingga": {"purbalingga"},
+    "kupang": {"kupang"},
+    "kotim": {"kotim"},
+    "lentera": {"lentera_asa"},
+    "lkskupang": {"lks_kupang"},
 }
 
 
-@pytest.mark.parametrize("username", sorted(PEOPLE_IN_SCOPE))
-def test_each_demo_user_signs_in_and_sees_exactly_their_scope(client, demo, username):
+def test_each_demo_user_signs_in_and_sees_exactly_their_scope(client, demo):
+    # One load of the demo for every user: loading it takes seconds.
     names = {key: name for key, (name, *_rest) in AGENCIES.items()}
-    user = User.objects.get(username=username)
-    expected = {m.pk for m in Membership.objects.filter(agency__name__in=[names[k] for k in PEOPLE_IN_SCOPE[username]])}
+    assert set(PEOPLE_IN_SCOPE) == set(USERS)
+    for username, agency_keys in PEOPLE_IN_SCOPE.items():
+        user = User.objects.get(username=username)
+        expected = set(
+            Membership.objects.filter(agency__name__in=[names[k] for k in agency_keys]).values_list("pk", flat=True)
+        )
 
-    assert client.login(username=username, password=DEMO_PASSWORD)
-    response = client.get("/admin/agencies/membership/")
+        assert client.login(username=username, password=DEMO_PASSWORD), username
+        response = client.get("/admin/agencies/membership/")
 
-    if expected:
-        assert {m.pk for m in response.context["cl"].result_list} == expected
-    else:
-        assert response.status_code == 403
-    assert set(access.visible_to(user, Membership).values_list("pk", flat=True)) == expected
+        if expected:
+            assert {m.pk for m in response.context["cl"].result_list} == expected, username
+        else:
+            assert response.status_code == 403, username
+        assert set(access.visible_to(user, Membership).values_list("pk", flat=True)) == expected, username
+
+
+def test_the_demo_cases_sit_at_the_seed_sites_in_every_stage(demo):
+    assert Case.objects.count() >= 60
+    assert set(Case.objects.values_list("stage", flat=True)) == set(Case.Stage.values)
+    assert {site.name for site in Site.objects.all()} >= {
+        "Gempol Porong",
+        "Wonosobo",
+        "Karang Dempel",
+        "Pasir Putih km 12",
+    }
+    assert Site.objects.get(name="Karang Dempel").closed_on.isoformat() == "2019-01-01"
+    assert list(
+        Site.objects.get(name="Wonosobo").counts.order_by("counted_on").values_list("people_present", flat=True)
+    ) == [51, 3]
+
+
+def test_each_district_sees_only_its_own_demo_cases(demo):
+    for username in ("kabupaten", "semarang", "kupang", "kotim", "purbalingga"):
+        user = User.objects.get(username=username)
+        office = user.memberships.get().agency
+        visible = access.visible_to(user, Case)
+        assert visible.exists(), username
+        assert set(visible.values_list("owner", flat=True)) == {office.pk}, username
+    assert not access.visible_to(User.objects.get(username="pimpinan"), Case).exists()

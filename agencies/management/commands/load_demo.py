@@ -1,148 +1,33 @@
-"""Demo data from the field reports in shared/seeds/: the offices and partners they name, one login per role.
+"""Demo data from the field reports in shared/seeds/, for local use only (refused unless DEBUG is on).
 
-Local use only: refused unless DEBUG is on. Safe to run again: existing rows are kept, nothing is duplicated.
+Each app may have a `demo` module with `load(demo)`; they run in INSTALLED_APPS order, so an app builds on the
+apps to its left (agencies → cases → programs → funding). Safe to run again: nothing is duplicated.
 """
 
+from importlib import import_module
+
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import translation
+from django.utils.module_loading import module_has_submodule
 
-from agencies import services
-from agencies.models import Agency, ApiClient, Membership, Region, Role, User
-
-DEMO_PASSWORD = "demo-rehab-2026"
-
-K = Agency.Kind
-# key: (name, kind, region code, parent key). Regions are Kemendagri codes (the seeds' towns in brackets).
-AGENCIES = {
-    "kemensos": ("Kementerian Sosial Republik Indonesia", K.MINISTRY, "31", None),
-    "jateng": ("Dinas Sosial Provinsi Jawa Tengah", K.SOCIAL_SERVICE_PROVINCE, "33", None),
-    "purbalingga": (
-        "Dinsosdalduk KB P3A Kabupaten Purbalingga",
-        K.SOCIAL_SERVICE_DISTRICT,
-        "33.03",
-        "jateng",
-    ),
-    "semarang": ("Dinas Sosial Kota Semarang", K.SOCIAL_SERVICE_DISTRICT, "33.74", "jateng"),
-    "banyuwangi": ("Dinas Sosial Kabupaten Banyuwangi", K.SOCIAL_SERVICE_DISTRICT, "35.10", None),
-    "kupang": ("Dinas Sosial Kota Kupang", K.SOCIAL_SERVICE_DISTRICT, "53.71", None),
-    # Sampit is the seat of Kotawaringin Timur.
-    "kotim": ("Dinsosnakertrans Kabupaten Kotawaringin Timur", K.SOCIAL_SERVICE_DISTRICT, "62.02", None),
-    "polres_kotim": ("Polres Kotawaringin Timur", K.POLICE, "62.02", None),
-    "kemenag_kotim": (
-        "Kantor Kementerian Agama Kabupaten Kotawaringin Timur",
-        K.RELIGIOUS_AFFAIRS,
-        "62.02",
-        None,
-    ),
-    "bpjs_sampit": ("BPJS Ketenagakerjaan Cabang Sampit", K.SOCIAL_SECURITY, "62.02", None),
-    "dinkes_purbalingga": ("Dinas Kesehatan Kabupaten Purbalingga", K.HEALTH, "33.03", None),
-    "dinpermades_purbalingga": ("Dinpermades Kabupaten Purbalingga", K.VILLAGE_DEVELOPMENT, "33.03", None),
-    "lentera_asa": ("Lentera Asa Semarang", K.NGO, "33.74", None),
-    "bina_sehat": ("LKS Kelompok Kerja Bina Sehat", K.NGO, "35.10", None),
-    # The Kupang report names no LKS, only that one was appointed for intake: this name is ours.
-    "lks_kupang": ("LKS Pendamping Karang Dempel", K.NGO, "53.71", None),
-}
-
-# username: (first name, role, agency key, what they will see)
-USERS = {
-    "provinsi": (
-        "Demo Provinsi",
-        Role.PROVINCE_STAFF,
-        "jateng",
-        "agencies, people and API clients of Jawa Tengah",
-    ),
-    "kabupaten": ("Demo Kabupaten", Role.DISTRICT_STAFF, "banyuwangi", "the people of Dinsos Banyuwangi"),
-    "keuangan": ("Demo Keuangan", Role.FINANCE_APPROVER, "banyuwangi", "the people of Dinsos Banyuwangi"),
-    "lks": ("Demo LKS", Role.NGO_CASEWORKER, "bina_sehat", "the people and API clients of Bina Sehat"),
-    "mitra": ("Demo Mitra", Role.PARTNER_TRAINER, "polres_kotim", "the people of Polres Kotawaringin Timur"),
-    "pimpinan": ("Demo Pimpinan", Role.LEADERSHIP_VIEWER, "kemensos", "the agency directory only"),
-    "auditor": ("Demo Auditor", Role.AUDITOR, "jateng", "Jawa Tengah read-only, and its audit trail"),
-}
-
-API_CLIENTS = {
-    # agency key: (client name, scope)
-    "bina_sehat": ("Aplikasi lapangan Bina Sehat", ApiClient.Scope.READ_WRITE),
-    "lentera_asa": ("Aplikasi lapangan Lentera Asa", ApiClient.Scope.READ_WRITE),
-}
+from agencies.demo import Demo
+from agencies.models import Region
 
 
 class Command(BaseCommand):
-    help = "Load the demo agencies, one user per role and demo API tokens (DEBUG only, idempotent)."
+    help = "Load the demo agencies, people, cases and API tokens (DEBUG only, idempotent)."
 
     def handle(self, *args, **options):
         if not settings.DEBUG:
             raise CommandError("load_demo is for local use only and refuses to run with DEBUG off.")
         if not Region.objects.filter(code="33").exists():
             raise CommandError("Load the regions first: manage.py load_regions")
-        with transaction.atomic():
-            admin = self._superuser()
-            agencies = self._agencies(admin)
-            self._users(admin, agencies)
-            tokens = self._api_tokens(admin, agencies)
-        self._print_logins(tokens)
-
-    def _superuser(self) -> User:
-        admin, created = User.objects.get_or_create(
-            username="admin", defaults={"is_superuser": True, "is_staff": True, "email": "admin@demo.invalid"}
-        )
-        if created:
-            admin.set_password(DEMO_PASSWORD)
-            admin.save(update_fields=["password"])
-        return admin
-
-    def _agencies(self, admin: User) -> dict[str, Agency]:
-        agencies: dict[str, Agency] = {}
-        for key, (name, kind, region_code, parent_key) in AGENCIES.items():
-            region = Region.objects.get(code=region_code)
-            agency = Agency.objects.filter(name=name, region=region).first()
-            if agency is None:
-                agency = services.agency_create(
-                    actor=admin,
-                    name=name,
-                    kind=kind,
-                    region=region,
-                    parent=agencies.get(parent_key),
-                    contact_email=f"{key.replace('_', '.')}@demo.invalid",
-                )
-            agencies[key] = agency
-        return agencies
-
-    def _users(self, admin: User, agencies: dict[str, Agency]) -> None:
-        for username, (first_name, role, agency_key, _scope) in USERS.items():
-            user, created = User.objects.get_or_create(
-                username=username, defaults={"first_name": first_name, "email": f"{username}@demo.invalid"}
-            )
-            if created:
-                user.set_password(DEMO_PASSWORD)
-                user.save(update_fields=["password"])
-            agency = agencies[agency_key]
-            if not Membership.objects.filter(user=user, agency=agency, active=True).exists():
-                services.membership_create(actor=admin, user=user, agency=agency, role=role)
-
-    def _api_tokens(self, admin: User, agencies: dict[str, Agency]) -> list[tuple[ApiClient, str]]:
-        # Tokens are stored hashed, so a rerun cannot show the old one: it rotates and shows the new one.
-        tokens = []
-        for agency_key, (name, scope) in API_CLIENTS.items():
-            client = ApiClient.objects.filter(agency=agencies[agency_key], name=name, revoked_at=None).first()
-            if client is None:
-                tokens.append(
-                    services.api_client_create(actor=admin, agency=agencies[agency_key], name=name, scope=scope)
-                )
-            else:
-                tokens.append(services.api_client_rotate(actor=admin, client=client))
-        return tokens
-
-    def _print_logins(self, tokens) -> None:
-        write = self.stdout.write
-        write("")
-        write("Demo logins (local use only), password for all: " + DEMO_PASSWORD)
-        write(f"  {'username':<10} {'role':<20} {'agency':<42} sees")
-        write(f"  {'admin':<10} {'superuser (set-up)':<20} {'-':<42} everything")
-        for username, (_name, role, agency_key, scope) in USERS.items():
-            write(f"  {username:<10} {role:<20} {AGENCIES[agency_key][0]:<42} {scope}")
-        write("")
-        write("Demo API tokens (shown once per run; each run rotates them):")
-        for client, token in tokens:
-            write(f"  {client.agency.name}: {token}")
-        write("")
+        demo = Demo()
+        with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
+            for app_config in apps.get_app_configs():
+                if module_has_submodule(app_config.module, "demo"):
+                    import_module(f"{app_config.name}.demo").load(demo)
+        self.stdout.write("\n".join(demo.lines) + "\n")

@@ -1,0 +1,579 @@
+import re
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Prefetch
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from agencies import access
+from agencies.models import Agency, Region
+from agencies.scoped_admin import ScopedInline, ScopedModelAdmin
+
+from . import selectors, services
+from .models import (
+    Assessment,
+    Case,
+    CaseNote,
+    Consent,
+    Person,
+    PossibleDuplicate,
+    Referral,
+    Site,
+    SiteCount,
+    StageChange,
+    TargetGroup,
+    Transfer,
+)
+
+NIK_DIGITS = re.compile(r"^\d{16}$")
+
+
+class RegionCodeField(forms.CharField):
+    """A Kemendagri code typed by staff (`35.10`); an unknown code is an error on this field."""
+
+    def clean(self, value):
+        code = super().clean(value)
+        if not code:
+            return None
+        region = Region.objects.filter(code=code.strip()).first()
+        if region is None:
+            raise forms.ValidationError(_("Unknown region code %(code)s.") % {"code": code})
+        return region
+
+
+@admin.register(TargetGroup)
+class TargetGroupAdmin(ScopedModelAdmin):
+    list_display = ["code", "name"]
+    search_fields = ["name"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class SiteCountInline(ScopedInline):
+    model = SiteCount
+    fields = ["counted_on", "people_present", "counted_by"]
+    readonly_fields = fields
+    select_related = ("site", "counted_by")
+
+    def has_add_permission(self, request, obj=None):
+        return False  # counts are recorded on their own page, in the name of the counting agency
+
+
+@admin.register(Site)
+class SiteAdmin(ScopedModelAdmin):
+    list_display = ["name", "kind", "region", "houses", "opened_on", "closed_on"]
+    list_filter = ["kind", ("closed_on", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "region__name", "region__code"]
+    autocomplete_fields = ["region"]
+    fields = ["name", "kind", "region", "houses", "opened_on", "closed_on"]
+    list_select_related = ["region"]
+    inlines = [SiteCountInline]
+
+    def save_with_service(self, request, obj, form, change):
+        if change:
+            data = {f: form.cleaned_data[f] for f in form.changed_data if f in self.fields}
+            return services.site_update(actor=request.user, site=obj, **data)
+        return services.site_create(actor=request.user, **{f: form.cleaned_data[f] for f in self.fields})
+
+
+@admin.register(SiteCount)
+class SiteCountAdmin(ScopedModelAdmin):
+    list_display = ["site", "counted_on", "people_present", "counted_by"]
+    list_filter = ["counted_on"]
+    search_fields = ["site__name"]
+    autocomplete_fields = ["site"]
+    fields = ["site", "counted_on", "people_present"]
+    list_select_related = ["site", "counted_by"]
+
+    def has_change_permission(self, request, obj=None):
+        return False if obj is not None else super().has_change_permission(request)
+
+    def save_with_service(self, request, obj, form, change):
+        return services.site_count_record(actor=request.user, **form.cleaned_data)
+
+
+# Cases
+
+
+class IntakeForm(forms.ModelForm):
+    """Intake (pendataan): the person and their case in one form, saved by `case_register`."""
+
+    full_name = forms.CharField(label=_("full name"), max_length=150)
+    known_as = forms.CharField(label=_("known as"), max_length=80, required=False)
+    nik = forms.CharField(label=_("NIK"), max_length=20, required=False, help_text=_("16 digits, from the KTP."))
+    birth_date = forms.DateField(label=_("birth date"), required=False)
+    birth_year = forms.IntegerField(label=_("birth year"), required=False, help_text=_("When the date is unknown."))
+    sex = forms.ChoiceField(label=_("sex"), choices=Person.Sex.choices)
+    phone = forms.CharField(label=_("phone"), max_length=20, required=False)
+    home_region = RegionCodeField(
+        label=_("home region (kampung halaman)"), required=False, help_text=_("Kemendagri code, e.g. 35.10.")
+    )
+    address = forms.CharField(label=_("address"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    processing_consent_on = forms.DateField(
+        label=_("consent to processing given on"), required=False, initial=timezone.localdate
+    )
+
+    class Meta:
+        model = Case
+        fields = ["target_group", "site", "owner"]
+
+
+PERSON_SUMMARY = [
+    "person_name",
+    "person_nik",
+    "person_sex",
+    "person_birth",
+    "person_phone",
+    "person_home_region",
+    "person_address",
+    "person_target_groups",
+    "person_consents",
+]
+
+
+class StageChangeInline(ScopedInline):
+    model = StageChange
+    fields = ["changed_at", "from_stage", "to_stage", "reason", "changed_by"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    select_related = ("case", "changed_by")
+
+
+class AssessmentInline(ScopedInline):
+    model = Assessment
+    fields = ["assessed_on", "needs", "skills_wanted", "business_idea", "wants_to_go_home", "assessed_by"]
+    readonly_fields = ["assessed_by"]
+    select_related = ("case", "assessed_by")
+
+
+class CaseNoteInline(ScopedInline):
+    model = CaseNote
+    fields = ["created_at", "body", "author", "agency"]
+    readonly_fields = ["created_at", "author", "agency"]
+    select_related = ("case", "author", "agency")
+
+
+class ReferralInline(ScopedInline):
+    model = Referral
+    fk_name = "case"
+    fields = ["created_at", "kind", "from_agency", "to_agency", "status", "reason", "decline_reason"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False  # referrals are made with the "Refer" button, which checks consent
+
+    select_related = ("case", "from_agency", "to_agency")
+
+
+class TransferInline(ScopedInline):
+    model = Transfer
+    fields = ["transferred_at", "from_agency", "to_agency", "transferred_by"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    select_related = ("case", "from_agency", "to_agency", "transferred_by")
+
+
+class MoveForm(forms.Form):
+    to = forms.ChoiceField(label=_("to stage"), choices=Case.Stage.choices)
+    close_reason = forms.ChoiceField(
+        label=_("close reason"), choices=[("", "---------"), *Case.CloseReason.choices], required=False
+    )
+    reason = forms.CharField(
+        label=_("reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=_("Needed to skip a stage, go back, reopen, or close for another reason."),
+    )
+
+
+class ReferForm(forms.Form):
+    to_agency = forms.ModelChoiceField(label=_("to"), queryset=Agency.objects.none())
+    kind = forms.ChoiceField(label=_("kind"), choices=Referral.Kind.choices)
+    reason = forms.CharField(label=_("reason for referral"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, agencies=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_agency"].queryset = agencies
+
+
+class ConsentForm(forms.Form):
+    purpose = forms.ChoiceField(label=_("purpose"), choices=Consent.Purpose.choices)
+    agency = forms.ModelChoiceField(
+        label=_("shared with"), queryset=Agency.objects.none(), required=False, help_text=_("For sharing only.")
+    )
+    given_on = forms.DateField(label=_("given on"), initial=timezone.localdate)
+
+    def __init__(self, *args, agencies=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = agencies
+
+
+@admin.register(Case)
+class CaseAdmin(ScopedModelAdmin):
+    list_display = ["number", "person_name", "stage", "owner", "registered_by", "target_group", "site", "caseworker"]
+    list_filter = [
+        "stage",
+        ("owner", admin.RelatedOnlyFieldListFilter),
+        ("site", admin.RelatedOnlyFieldListFilter),
+        "target_group",
+        ("caseworker", admin.RelatedOnlyFieldListFilter),
+    ]
+    search_fields = ["number"]
+    search_help_text = _("Case number, or a NIK (16 digits, exact).")
+    list_select_related = ["person", "owner", "registered_by", "target_group", "site", "caseworker"]
+    readonly_fields = [
+        "number",
+        *PERSON_SUMMARY,
+        "owner",
+        "registered_by",
+        "target_group",
+        "site",
+        "stage",
+        "close_reason",
+        "stage_changed_at",
+    ]
+    inlines = [AssessmentInline, CaseNoteInline, ReferralInline, TransferInline, StageChangeInline]
+    change_form_template = "admin/cases/case/change_form.html"
+
+    # What the case page shows
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related(*self.list_select_related, "person__home_region", "person__current_site")
+            .prefetch_related(
+                "person__target_groups",
+                Prefetch("person__consents", queryset=Consent.objects.select_related("agency")),
+            )
+        )
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return [
+                "full_name",
+                "known_as",
+                "nik",
+                "sex",
+                "birth_date",
+                "birth_year",
+                "phone",
+                "home_region",
+                "address",
+                "target_group",
+                "site",
+                "owner",
+                "processing_consent_on",
+            ]
+        return [*self.readonly_fields[:1], *PERSON_SUMMARY, *self.readonly_fields[10:], "caseworker"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj is not None else []
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = IntakeForm
+        form = super().get_form(request, obj, **kwargs)
+        if obj is not None and "caseworker" in form.base_fields:
+            form.base_fields["caseworker"].queryset = obj.caseworker_candidates()
+        return form
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "owner":
+            kwargs["queryset"] = Agency.objects.filter(kind=Agency.Kind.SOCIAL_SERVICE_DISTRICT, active=True)
+            kwargs["required"] = False
+            kwargs["help_text"] = _("Left empty: the office of the registering agency's regency/city.")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.display(description=_("name"))
+    def person_name(self, case):
+        person = case.person
+        return f"{person.full_name} ({person.known_as})" if person.known_as else person.full_name
+
+    @admin.display(description=_("NIK"))
+    def person_nik(self, case):
+        return case.person.masked_nik or "-"
+
+    @admin.display(description=_("sex"))
+    def person_sex(self, case):
+        return case.person.get_sex_display()
+
+    @admin.display(description=_("birth date or year"))
+    def person_birth(self, case):
+        return case.person.birth_date or case.person.birth_year or "-"
+
+    @admin.display(description=_("phone"))
+    def person_phone(self, case):
+        return case.person.phone or "-"
+
+    @admin.display(description=_("home region"))
+    def person_home_region(self, case):
+        return case.person.home_region or "-"
+
+    @admin.display(description=_("address"))
+    def person_address(self, case):
+        return case.person.address or "-"
+
+    @admin.display(description=_("target groups"))
+    def person_target_groups(self, case):
+        return ", ".join(str(group) for group in case.person.target_groups.all()) or "-"
+
+    @admin.display(description=_("consents"))
+    def person_consents(self, case):
+        consents = case.person.consents.all()
+        if not consents:
+            return "-"
+        return format_html_join(
+            "",
+            "<div>{} {} — {}{}</div>",
+            (
+                (
+                    c.get_purpose_display(),
+                    f"({c.agency})" if c.agency_id else "",
+                    c.given_on,
+                    f" … {c.withdrawn_on}" if c.withdrawn_on else "",
+                )
+                for c in consents
+            ),
+        )
+
+    # Logging reads of personal data
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        case = getattr(response, "context_data", {}).get("original")
+        if request.method == "GET" and case is not None:
+            selectors.case_viewed(request.user, case)
+        return response
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            selectors.case_list_viewed(request.user, len(changelist.result_list))
+        return response
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip().replace(" ", "")
+        if NIK_DIGITS.match(term):
+            return queryset & selectors.cases_with_nik(request.user, term), False
+        return super().get_search_results(request, queryset, search_term)
+
+    # Saving through services
+
+    def save_with_service(self, request, obj, form, change):
+        if change:
+            if "caseworker" in form.changed_data:
+                return services.case_assign(actor=request.user, case=obj, caseworker=form.cleaned_data["caseworker"])
+            return obj
+        data = dict(form.cleaned_data)
+        intake = services.case_register(actor=request.user, **data)
+        for warning in intake.warnings:
+            self.message_user(request, warning, messages.WARNING)
+        if intake.possible_duplicates:
+            self.message_user(
+                request,
+                _("This person resembles %(count)d registered person(s): see Possible duplicates.")
+                % {"count": intake.possible_duplicates},
+                messages.WARNING,
+            )
+        return intake.case
+
+    def save_formset(self, request, form, formset, change):
+        # Assessments and notes are only ever added, each through its service.
+        for new in formset.save(commit=False):
+            fields = {f.name: getattr(new, f.name) for f in new._meta.fields if f.name in formset.form.base_fields}
+            if isinstance(new, Assessment):
+                services.assessment_record(actor=request.user, case=form.instance, **fields)
+            elif isinstance(new, CaseNote):
+                services.case_note_add(actor=request.user, case=form.instance, body=fields["body"])
+
+    # Buttons on the case page
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/move/", view(self.move_view), name="cases_case_move"),
+            path("<path:object_id>/refer/", view(self.refer_view), name="cases_case_refer"),
+            path("<path:object_id>/consent/", view(self.consent_view), name="cases_case_consent"),
+            path("<path:object_id>/reveal-nik/", view(self.reveal_nik_view), name="cases_case_reveal_nik"),
+            *super().get_urls(),
+        ]
+
+    def _case(self, request, object_id) -> Case:
+        return access.get_visible(request.user, Case, pk=object_id)
+
+    def move_view(self, request, object_id):
+        case = self._case(request, object_id)
+        return self.service_form_view(
+            request,
+            case,
+            form_class=MoveForm,
+            title=_("Move to another stage"),
+            perform=lambda data: services.case_transition(actor=request.user, case=case, **data),
+            done_message=_("The case moved to its new stage."),
+        )
+
+    def refer_view(self, request, object_id):
+        case = self._case(request, object_id)
+        return self.service_form_view(
+            request,
+            case,
+            form_class=ReferForm,
+            form_kwargs={"agencies": Agency.objects.filter(active=True).exclude(pk=case.owner_id)},
+            title=_("Refer to another agency"),
+            perform=lambda data: services.referral_create(actor=request.user, case=case, **data),
+            done_message=_("The referral was sent."),
+        )
+
+    def consent_view(self, request, object_id):
+        case = self._case(request, object_id)
+        return self.service_form_view(
+            request,
+            case,
+            form_class=ConsentForm,
+            form_kwargs={"agencies": Agency.objects.filter(active=True)},
+            title=_("Record a consent"),
+            perform=lambda data: services.consent_give(actor=request.user, person=case.person, **data),
+            done_message=_("The consent was recorded."),
+        )
+
+    def reveal_nik_view(self, request, object_id):
+        case = self._case(request, object_id)
+        if request.method != "POST":
+            return self.service_form_view(
+                request,
+                case,
+                form_class=forms.Form,
+                title=_("Show the full NIK (this is recorded)"),
+                perform=None,
+                done_message="",
+            )
+        nik = services.person_nik_reveal(actor=request.user, person=case.person)
+        context = {**self.admin_site.each_context(request), "opts": self.opts, "original": case, "nik": nik}
+        response = TemplateResponse(request, "admin/cases/case/nik.html", context)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+@admin.register(Referral)
+class ReferralAdmin(ScopedModelAdmin):
+    list_display = ["case", "kind", "from_agency", "to_agency", "status", "created_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["case__number"]
+    list_select_related = ["case", "from_agency", "to_agency"]
+    fields = ["case", "kind", "from_agency", "to_agency", "reason", "status", "decline_reason", "decided_at"]
+    readonly_fields = fields
+    actions = ["accept", "complete"]
+
+    def has_add_permission(self, request):
+        return False  # made from the case page
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/decline/", view(self.decline_view), name="cases_referral_decline"),
+            *super().get_urls(),
+        ]
+
+    @admin.action(description=_("Accept the selected referrals"), permissions=["change"])
+    def accept(self, request, queryset):
+        self.run_service_action(
+            request,
+            queryset,
+            lambda actor, referral: services.referral_accept(actor=actor, referral=referral),
+            _("%(count)d referrals accepted."),
+        )
+
+    @admin.action(description=_("Mark the selected referrals completed"), permissions=["change"])
+    def complete(self, request, queryset):
+        self.run_service_action(
+            request,
+            queryset,
+            lambda actor, referral: services.referral_complete(actor=actor, referral=referral),
+            _("%(count)d referrals completed."),
+        )
+
+    def decline_view(self, request, object_id):
+        referral = access.get_visible(request.user, Referral, pk=object_id)
+        return self.service_form_view(
+            request,
+            referral,
+            form_class=DeclineForm,
+            title=_("Decline the referral"),
+            perform=lambda data: services.referral_decline(actor=request.user, referral=referral, **data),
+            done_message=_("The referral was declined."),
+        )
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(label=_("reason for declining"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+@admin.register(Consent)
+class ConsentAdmin(ScopedModelAdmin):
+    list_display = ["person", "purpose", "agency", "given_on", "withdrawn_on"]
+    list_filter = ["purpose", ("withdrawn_on", admin.EmptyFieldListFilter)]
+    list_select_related = ["person", "agency"]
+    fields = ["person", "purpose", "agency", "given_on", "withdrawn_on", "recorded_by"]
+    readonly_fields = fields
+    actions = ["withdraw"]
+
+    def has_add_permission(self, request):
+        return False  # recorded from the case page
+
+    @admin.action(description=_("Withdraw the selected consents today"), permissions=["change"])
+    def withdraw(self, request, queryset):
+        self.run_service_action(
+            request,
+            queryset,
+            lambda actor, consent: services.consent_withdraw(actor=actor, consent=consent),
+            _("%(count)d consents withdrawn."),
+        )
+
+
+@admin.register(PossibleDuplicate)
+class PossibleDuplicateAdmin(ScopedModelAdmin):
+    list_display = ["person", "similar_to", "score", "status", "created_at"]
+    list_filter = ["status"]
+    fields = ["person", "similar_to", "score", "status", "reviewed_by", "reviewed_at"]
+    readonly_fields = fields
+    actions = ["merge", "dismiss"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Same person: merge into the earlier record"), permissions=["change"])
+    def merge(self, request, queryset):
+        self.run_service_action(
+            request,
+            queryset,
+            lambda actor, duplicate: services.possible_duplicate_merge(actor=actor, duplicate=duplicate),
+            _("%(count)d pairs merged."),
+        )
+
+    @admin.action(description=_("Not the same person"), permissions=["change"])
+    def dismiss(self, request, queryset):
+        self.run_service_action(
+            request,
+            queryset,
+            lambda actor, duplicate: services.possible_duplicate_dismiss(actor=actor, duplicate=duplicate),
+            _("%(count)d pairs dismissed."),
+        )

@@ -1,0 +1,185 @@
+"""Demo sites and about sixty fictional persons and cases at the sites of the field reports, in every stage.
+
+Names, NIKs and phone numbers are generated (Faker, fixed seed); any likeness to a real person is chance.
+"""
+
+import datetime
+import random
+
+from faker import Faker
+
+from agencies.demo import Demo
+from agencies.models import Region
+
+from . import services
+from .models import Case, Consent, Referral, Site, TargetGroup
+
+L = Site.Kind
+# key: (name, kind, regency code, houses, closed on). Banyuwangi's eleven are from the Kompas report (2013).
+SITES = {
+    "gempol_porong": ("Gempol Porong", L.LOKALISASI, "35.10", 33, None),
+    "wonosobo": ("Wonosobo", L.LOKALISASI, "35.10", None, None),
+    "bomo_waluyo": ("Bomo Waluyo", L.LOKALISASI, "35.10", None, None),
+    "turian": ("Turian", L.LOKALISASI, "35.10", None, None),
+    "sumber_kembang": ("Sumber Kembang", L.LOKALISASI, "35.10", None, None),
+    "ringin_telu": ("Ringin Telu", L.LOKALISASI, "35.10", None, None),
+    "padang_pasir": ("Padang Pasir", L.LOKALISASI, "35.10", None, None),
+    "klopoan": ("Klopoan", L.LOKALISASI, "35.10", None, None),
+    "pakem": ("Pakem", L.LOKALISASI, "35.10", None, None),
+    "karang_dempel": ("Karang Dempel", L.LOKALISASI, "53.71", None, datetime.date(2019, 1, 1)),
+    "argorejo": ("Argorejo (Sunan Kuning)", L.RESOSIALISASI, "33.74", None, None),
+    "pasir_putih": ("Pasir Putih km 12", L.LOKALISASI, "62.02", None, None),
+}
+
+S = Case.Stage
+# (registering user, owner's staff user, site keys, target group, home provinces, stages in order of the cases)
+COHORTS = [
+    (
+        "lks",
+        "kabupaten",
+        ["gempol_porong", "wonosobo", "bomo_waluyo", "turian", "sumber_kembang", "ringin_telu", "padang_pasir"]
+        + ["klopoan", "pakem"],
+        10,
+        ["35"],
+        [S.REGISTERED] * 4
+        + [S.ASSESSED] * 4
+        + [S.PLANNED] * 8
+        + [S.IN_INTERVENTION] * 6
+        + [S.REINTEGRATION] * 3
+        + [S.AFTERCARE] * 4
+        + [S.CLOSED],
+    ),
+    (
+        "lkskupang",
+        "kupang",
+        ["karang_dempel"],
+        10,
+        ["53", "35"],
+        [S.REGISTERED] * 3 + [S.ASSESSED] * 4 + [S.PLANNED] * 3,
+    ),
+    ("lentera", "semarang", ["argorejo"], 10, ["33"], [S.ASSESSED] * 3 + [S.PLANNED] * 4 + [S.IN_INTERVENTION] * 3),
+    ("kotim", "kotim", ["pasir_putih"], 10, ["62", "35"], [S.PLANNED] * 6),
+    ("purbalingga", "purbalingga", [None], 10, ["33"], [S.PLANNED] * 4),
+    ("purbalingga", "purbalingga", [None], 15, ["33"], [S.PLANNED] * 4),  # former prisoners (BWBLP)
+]
+
+SKILLS = ["menjahit", "tata boga", "salon", "kue", "prakarya", "busana", "peternakan"]
+BUSINESSES = ["warung makan", "jahit pakaian", "salon rumahan", "kue basah", "ternak kambing", "toko kelontong"]
+
+
+def load(demo: Demo) -> None:
+    sites = _sites(demo)
+    if Case.objects.filter(registered_by__in=demo.agencies.values()).exists():
+        return  # cases were loaded by an earlier run
+    rng = random.Random(2013)
+    fake = Faker("id_ID")
+    fake.seed_instance(2013)
+    districts = _districts_by_province()
+    count = 0
+    for registering, supervisor, site_keys, group_code, provinces, stages in COHORTS:
+        for i, stage in enumerate(stages):
+            site = sites[site_keys[i % len(site_keys)]] if site_keys[0] else None
+            home = rng.choice(districts[rng.choice(provinces)])
+            _one_case(demo, rng, fake, registering, supervisor, site, group_code, home, stage)
+            count += 1
+    _a_repatriation(demo)
+    demo.lines.append(f"Demo cases: {count} persons at {len(SITES)} sites, in every stage.")
+
+
+def _sites(demo: Demo) -> dict[str, Site]:
+    sites = {}
+    for key, (name, kind, code, houses, closed_on) in SITES.items():
+        region = Region.objects.get(code=code)
+        site = Site.objects.filter(name=name, region=region).first()
+        if site is None:
+            site = services.site_create(
+                actor=demo.admin, name=name, kind=kind, region=region, houses=houses, closed_on=closed_on
+            )
+        sites[key] = site
+    if not sites["wonosobo"].counts.exists():
+        # "Of 51 trained from Wonosobo, only 3 still live there" (Kompas, 16 Sept 2013).
+        lks = demo.users["lks"]
+        services.site_count_record(
+            actor=lks, site=sites["wonosobo"], counted_on=datetime.date(2013, 8, 26), people_present=51
+        )
+        services.site_count_record(
+            actor=lks, site=sites["wonosobo"], counted_on=datetime.date(2013, 9, 16), people_present=3
+        )
+    return sites
+
+
+def _districts_by_province() -> dict[str, list[Region]]:
+    by_province: dict[str, list[Region]] = {}
+    for region in Region.objects.filter(level=Region.Level.DISTRICT, code__regex=r"^(33|35|53|62)\."):
+        by_province.setdefault(region.code[:2], []).append(region)
+    return by_province
+
+
+def _nik(rng: random.Random, district: Region, birth: datetime.date, female: bool) -> str:
+    day = birth.day + (40 if female else 0)
+    return f"{district.code.replace('.', '')}{day:02d}{birth:%m%y}{rng.randint(1, 9999):04d}"
+
+
+def _one_case(demo, rng, fake, registering, supervisor, site, group_code, home, stage) -> Case:
+    female = group_code != 15 or rng.random() < 0.2
+    birth = datetime.date(rng.randint(1975, 2003), rng.randint(1, 12), rng.randint(1, 28))
+    registrar = demo.users[registering]
+    intake = services.case_register(
+        actor=registrar,
+        full_name=fake.name_female() if female else fake.name_male(),
+        known_as=fake.first_name_female() if female and rng.random() < 0.4 else "",
+        nik=_nik(rng, home, birth, female) if rng.random() < 0.85 else "",
+        birth_date=birth,
+        sex="F" if female else "M",
+        phone=f"08{rng.randint(11, 59)}{rng.randint(10_000_000, 99_999_999)}",
+        home_region=Region.objects.get(code=home.code[:5]),
+        address=fake.street_address(),
+        site=site,
+        target_group=TargetGroup.objects.get(code=group_code),
+        caseworker=registrar,
+        processing_consent_on=datetime.date(2026, rng.randint(1, 10), rng.randint(1, 28)),
+    )
+    case = intake.case
+    staff = demo.users[supervisor]
+    order = Case.STAGE_ORDER
+    if order.index(stage) >= order.index(S.ASSESSED):
+        services.assessment_record(
+            actor=registrar,
+            case=case,
+            assessed_on=datetime.date(2026, 10, rng.randint(1, 28)),
+            needs="Modal usaha dan keterampilan",
+            skills_wanted=rng.choice(SKILLS),
+            business_idea=rng.choice(BUSINESSES),
+            wants_to_go_home=rng.random() < 0.5,
+        )
+    for step in order[order.index(S.PLANNED) : order.index(stage) + 1]:
+        if step == S.CLOSED:
+            services.case_transition(actor=staff, case=case, to=step, close_reason=Case.CloseReason.GOALS_MET)
+        else:
+            services.case_transition(actor=staff, case=case, to=step)
+    return case
+
+
+def _a_repatriation(demo: Demo) -> None:
+    """One Karang Dempel case waiting to go home to Banyuwangi, with the person's consent."""
+    case = (
+        Case.objects.filter(owner=demo.agencies["kupang"], person__home_region_id="35.10", stage=S.PLANNED)
+        .order_by("pk")
+        .first()
+    ) or Case.objects.filter(owner=demo.agencies["kupang"]).order_by("pk").first()
+    banyuwangi = demo.agencies["banyuwangi"]
+    worker = demo.users["lkskupang"]
+    services.consent_give(
+        actor=worker,
+        person=case.person,
+        purpose=Consent.Purpose.SHARING,
+        agency=banyuwangi,
+        given_on=datetime.date(2026, 11, 2),
+    )
+    services.referral_create(
+        actor=worker,
+        case=case,
+        to_agency=banyuwangi,
+        kind=Referral.Kind.REPATRIATION,
+        reason="Ingin pulang ke kampung halaman setelah penutupan Karang Dempel.",
+    )

@@ -1,0 +1,45 @@
+"""Reads of cases and persons, always through agencies.access; reads of personal data are logged."""
+
+from django.db.models import QuerySet
+
+from agencies import access, audit
+
+from .encryption import keyed_hash
+from .models import Case, Person
+from .services import check_nik
+
+
+def case_list(actor) -> QuerySet[Case]:
+    """Cases `actor` may see, with what a list shows joined in."""
+    return access.visible_to(actor, Case).select_related(
+        "person", "owner", "registered_by", "caseworker", "target_group", "site"
+    )
+
+
+def case_get(actor, pk) -> Case:
+    """The case, if `actor` may see it (Http404 otherwise); the view of its personal data is logged."""
+    case = access.get_visible(actor, Case, pk=pk)
+    case_viewed(actor, case)
+    return case
+
+
+def case_viewed(actor, case: Case) -> None:
+    """Log that `actor` was shown `case` with its person's data."""
+    audit.record(actor, "cases.case.viewed", case, agency=case.owner)
+
+
+def case_list_viewed(actor, count: int) -> None:
+    """Log that `actor` was shown a list of `count` cases with names (one row per request, not per case)."""
+    audit.record(actor, "cases.case.listed", Case, {"count": count})
+
+
+def cases_with_nik(actor, nik: str) -> QuerySet[Case]:
+    """Visible cases of the person holding `nik` (exact match through the keyed hash; never a scan)."""
+    digits, _warnings = check_nik(nik)
+    return case_list(actor).filter(person__nik_hash=keyed_hash("nik", digits))
+
+
+def person_get(actor, pk) -> Person:
+    person = access.get_visible(actor, Person, pk=pk)
+    audit.record(actor, "cases.person.viewed", person)
+    return person

@@ -1,0 +1,97 @@
+import factory
+
+from agencies.models import Agency
+from cases import services
+from cases.models import Case, Consent, Person, Referral, Site, TargetGroup
+from cases.services import Intake
+from tests.agencies.factories import AgencyFactory, RegionFactory
+
+TUNA_SUSILA = 10
+BWBLP = 15
+
+
+class SiteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Site
+
+    name = factory.Sequence(lambda n: f"Lokalisasi {n}")
+    kind = Site.Kind.LOKALISASI
+    region = factory.SubFactory(RegionFactory, code="35.10")
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    """A person without a NIK; cases that need one go through cases.services.case_register."""
+
+    class Meta:
+        model = Person
+        skip_postgeneration_save = True
+
+    full_name = factory.Faker("name", locale="id_ID")
+    sex = Person.Sex.FEMALE
+    birth_year = 1990
+
+
+class CaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Case
+
+    person = factory.SubFactory(PersonFactory)
+    owner = factory.SubFactory(AgencyFactory, kind=Agency.Kind.SOCIAL_SERVICE_DISTRICT)
+    registered_by = factory.SelfAttribute("owner")
+    target_group = factory.LazyFunction(lambda: TargetGroup.objects.get(code=TUNA_SUSILA))
+    number = factory.Sequence(lambda n: f"33.03-2026-{n:05d}")
+
+
+class ConsentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Consent
+
+    person = factory.SubFactory(PersonFactory)
+    purpose = Consent.Purpose.SHARING
+    agency = factory.SubFactory(AgencyFactory)
+    given_on = factory.Faker("past_date", start_date="-300d")
+
+
+class ReferralFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Referral
+
+    case = factory.SubFactory(CaseFactory)
+    kind = Referral.Kind.NGO_MENTORING
+    from_agency = factory.SelfAttribute("case.owner")
+    to_agency = factory.SubFactory(AgencyFactory, kind=Agency.Kind.NGO)
+    reason = "Pendampingan usaha"
+
+
+class DistrictOfficeFactory(AgencyFactory):
+    """A regency/city social-service office (Dinsos); Kota Semarang's region unless told otherwise."""
+
+    kind = Agency.Kind.SOCIAL_SERVICE_DISTRICT
+    region = factory.SubFactory(RegionFactory, code="33.74")
+
+
+class NgoFactory(AgencyFactory):
+    """An NGO / LKS working in one kecamatan of Kota Semarang unless told otherwise."""
+
+    name = factory.Sequence(lambda n: f"Yayasan Lentera {n}")
+    kind = Agency.Kind.NGO
+    region = factory.SubFactory(RegionFactory, code="33.74.01")
+
+
+class IntakeFactory(factory.Factory):
+    """A person and their case registered through cases.services.case_register: NIK hashed, number issued, audited.
+
+    Pass `actor` (someone who may register). Returns the service's `Intake`; its `.case` is the case.
+    """
+
+    class Meta:
+        model = Intake
+
+    actor = None
+    full_name = factory.Faker("name", locale="id_ID")
+    sex = Person.Sex.FEMALE
+    target_group = factory.LazyFunction(lambda: TargetGroup.objects.get(code=TUNA_SUSILA))
+
+    @classmethod
+    def _create(cls, model_class, **kwargs):
+        return services.case_register(**kwargs)

@@ -1,0 +1,238 @@
+"""The case pages staff work in: intake, search, the case page and its buttons, and what each read leaves behind."""
+
+import datetime
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from agencies.models import Agency, AuditEvent, Role
+from cases import services
+from cases.models import Case, CaseNote, Consent, Person, Referral, TargetGroup
+from tests.agencies.factories import AgencyFactory, MembershipFactory, RegionFactory
+from tests.cases.factories import TUNA_SUSILA, CaseFactory, ConsentFactory, ReferralFactory, SiteFactory
+
+pytestmark = pytest.mark.django_db
+
+NIK = "3510014501900001"
+
+
+@pytest.fixture
+def banyuwangi():
+    return AgencyFactory(name="Dinas Sosial Kabupaten Banyuwangi", region=RegionFactory(code="35.10"))
+
+
+@pytest.fixture
+def staff(banyuwangi):
+    return MembershipFactory(role=Role.DISTRICT_STAFF, agency=banyuwangi).user
+
+
+@pytest.fixture
+def staff_client(signed_in, staff):
+    return signed_in(staff)
+
+
+@pytest.fixture
+def registered(staff):
+    return services.case_register(
+        actor=staff,
+        full_name="Siti Aminah",
+        sex="F",
+        nik=NIK,
+        phone="081234567890",
+        birth_date=datetime.date(1990, 1, 5),
+        target_group=TargetGroup.objects.get(code=TUNA_SUSILA),
+        site=SiteFactory(name="Gempol Porong"),
+    ).case
+
+
+def _intake_form(**overrides):
+    return {
+        "full_name": "Dewi Lestari",
+        "sex": "F",
+        "nik": "3510015203910002",
+        "birth_date": "1991-03-12",
+        "target_group": TUNA_SUSILA,
+        "home_region": "35.10",
+        "processing_consent_on": "2026-11-01",
+        **overrides,
+    }
+
+
+def _case_page_queries(client, case) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/admin/cases/case/{case.pk}/change/")
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_the_case_page_needs_a_bounded_number_of_queries(staff_client, registered, banyuwangi):
+    few = _case_page_queries(staff_client, registered)
+    for i in range(10):
+        CaseNote.objects.create(case=registered, body=f"Kunjungan {i}", agency=banyuwangi)
+        ConsentFactory(person=registered.person, agency=AgencyFactory())
+        ReferralFactory(case=registered, status=Referral.Status.DECLINED, decline_reason="Penuh")
+
+    many = _case_page_queries(staff_client, registered)
+
+    assert many == few
+    assert many <= 40
+
+
+def test_the_case_page_masks_the_nik_and_logs_the_view(staff_client, registered):
+    page = staff_client.get(f"/admin/cases/case/{registered.pk}/change/").content.decode()
+
+    assert "3510**********01" in page
+    assert NIK not in page
+    assert AuditEvent.objects.filter(action="cases.case.viewed", target_id=str(registered.pk)).count() == 1
+
+
+def test_revealing_the_nik_shows_it_once_and_records_who_asked(staff_client, staff, registered):
+    response = staff_client.post(f"/admin/cases/case/{registered.pk}/reveal-nik/")
+
+    assert NIK in response.content.decode()
+    assert "no-store" in response["Cache-Control"]
+    event = AuditEvent.objects.get(action="cases.person.nik_revealed")
+    assert (event.actor_user, event.target_id) == (staff, str(registered.person.pk))
+
+
+def test_the_case_list_is_logged_once_per_request(staff_client, registered):
+    response = staff_client.get("/admin/cases/case/")
+
+    assert response.status_code == 200
+    event = AuditEvent.objects.get(action="cases.case.listed")
+    assert event.data == {"count": 1}
+
+
+def test_searching_a_full_nik_finds_the_case_through_the_hash(staff_client, registered):
+    found = staff_client.get("/admin/cases/case/", {"q": NIK}).context["cl"].result_list
+    partial = staff_client.get("/admin/cases/case/", {"q": NIK[:8]}).context["cl"].result_list
+
+    assert list(found) == [registered]
+    assert list(partial) == []
+
+
+def test_searching_by_case_number(staff_client, registered):
+    found = staff_client.get("/admin/cases/case/", {"q": registered.number}).context["cl"].result_list
+
+    assert list(found) == [registered]
+
+
+def test_intake_from_the_admin_registers_a_case(staff_client, banyuwangi):
+    response = staff_client.post("/admin/cases/case/add/", _intake_form())
+
+    assert response.status_code == 302
+    case = Case.objects.get()
+    assert (case.owner, case.stage, case.person.full_name) == (banyuwangi, Case.Stage.REGISTERED, "Dewi Lestari")
+    assert Consent.objects.filter(person=case.person, purpose=Consent.Purpose.PROCESSING).exists()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        pytest.param({"nik": "35100152039100"}, "nik", id="nik-too-short"),
+        pytest.param({"birth_date": "2999-01-01"}, "birth_date", id="born-in-the-future"),
+        pytest.param({"home_region": "99.99"}, "home_region", id="unknown-region"),
+        pytest.param({"full_name": ""}, "full_name", id="no-name"),
+    ],
+)
+def test_bad_intake_names_the_field_and_saves_nothing(staff_client, overrides, field):
+    response = staff_client.post("/admin/cases/case/add/", _intake_form(**overrides))
+
+    assert response.status_code == 200
+    assert field in response.context["adminform"].form.errors
+    assert not Person.objects.exists()
+    assert not Case.objects.exists()
+
+
+def test_an_intake_for_a_nik_registered_elsewhere_says_so_without_details(signed_in, registered):
+    semarang = AgencyFactory(name="Dinas Sosial Kota Semarang", region=RegionFactory(code="33.74"))
+    client = signed_in(MembershipFactory(role=Role.DISTRICT_STAFF, agency=semarang).user)
+
+    response = client.post("/admin/cases/case/add/", _intake_form(nik=NIK))
+
+    errors = str(response.context["adminform"].form.errors["nik"])
+    assert "kabupaten/kota lain" in errors
+    assert registered.number not in errors and "Banyuwangi" not in errors and "Siti" not in errors
+    assert Person.objects.count() == 1
+
+
+def test_a_stage_skip_without_a_reason_is_refused_on_the_form(staff_client, registered):
+    response = staff_client.post(f"/admin/cases/case/{registered.pk}/move/", {"to": Case.Stage.PLANNED})
+
+    assert response.status_code == 200
+    assert "reason" in response.context["form"].errors
+    registered.refresh_from_db()
+    assert registered.stage == Case.Stage.REGISTERED
+
+
+def test_a_stage_move_from_the_case_page(staff_client, registered):
+    response = staff_client.post(f"/admin/cases/case/{registered.pk}/move/", {"to": Case.Stage.ASSESSED})
+
+    assert response.status_code == 302
+    registered.refresh_from_db()
+    assert registered.stage == Case.Stage.ASSESSED
+
+
+def test_a_referral_without_consent_is_refused_on_the_form(staff_client, registered):
+    dinkes = AgencyFactory(kind=Agency.Kind.HEALTH, region=RegionFactory(code="35.10"))
+
+    response = staff_client.post(
+        f"/admin/cases/case/{registered.pk}/refer/",
+        {"to_agency": dinkes.pk, "kind": Referral.Kind.HEALTH_CHECK, "reason": "Cek kesehatan"},
+    )
+
+    assert "to_agency" in response.context["form"].errors
+    assert not Referral.objects.exists()
+
+
+def test_a_note_added_on_the_case_page_goes_through_the_service(staff_client, registered, banyuwangi):
+    form = {
+        "caseworker": "",
+        "assessments-TOTAL_FORMS": 0,
+        "assessments-INITIAL_FORMS": 0,
+        "notes-TOTAL_FORMS": 1,
+        "notes-INITIAL_FORMS": 0,
+        "notes-0-body": "Sudah membuka warung.",
+        "referrals-TOTAL_FORMS": 0,
+        "referrals-INITIAL_FORMS": 0,
+        "transfers-TOTAL_FORMS": 0,
+        "transfers-INITIAL_FORMS": 0,
+        "stage_changes-TOTAL_FORMS": 0,
+        "stage_changes-INITIAL_FORMS": 0,
+    }
+
+    response = staff_client.post(f"/admin/cases/case/{registered.pk}/change/", form)
+
+    assert response.status_code == 302, response.context["errors"] if response.context else ""
+    note = CaseNote.objects.get()
+    assert (note.body, note.agency) == ("Sudah membuka warung.", banyuwangi)
+    assert AuditEvent.objects.filter(action="cases.case_note.added").exists()
+
+
+def test_another_district_case_page_looks_like_a_missing_one(signed_in, registered):
+    semarang = AgencyFactory(region=RegionFactory(code="33.74"))
+    client = signed_in(MembershipFactory(role=Role.DISTRICT_STAFF, agency=semarang).user)
+
+    elsewhere = client.get(f"/admin/cases/case/{registered.pk}/change/")
+    missing = client.get("/admin/cases/case/999999/change/")
+
+    assert elsewhere.status_code == missing.status_code == 302
+    assert client.get(f"/admin/cases/case/{registered.pk}/move/").status_code == 404
+
+
+def test_the_admin_history_names_cases_by_number_only(staff_client, registered):
+    staff_client.post(f"/admin/cases/case/{registered.pk}/move/", {"to": Case.Stage.ASSESSED})
+    staff_client.post("/admin/cases/case/add/", _intake_form())
+
+    assert all("Siti" not in e.object_repr and "Dewi" not in e.object_repr for e in LogEntry.objects.all())
+
+
+def test_partner_trainers_do_not_get_the_case_list_without_a_referral(signed_in):
+    CaseFactory()
+    client = signed_in(MembershipFactory(role=Role.PARTNER_TRAINER).user)
+
+    response = client.get("/admin/cases/case/")
+
+    assert list(response.context["cl"].result_list) == []
