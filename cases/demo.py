@@ -126,7 +126,10 @@ def _one_case(demo, rng, fake, registering, supervisor, site, group_code, home, 
     registrar = demo.users[registering]
     intake = services.case_register(
         actor=registrar,
-        full_name=fake.name_female() if female else fake.name_male(),
+        # First and family name only: Faker's honorifics (S.H., drg.) are not this population's.
+        full_name=f"{fake.first_name_female()} {fake.last_name_female()}"
+        if female
+        else f"{fake.first_name_male()} {fake.last_name_male()}",
         known_as=fake.first_name_female() if female and rng.random() < 0.4 else "",
         nik=_nik(rng, home, birth, female) if rng.random() < 0.85 else "",
         birth_date=birth,
