@@ -88,7 +88,10 @@ def register(model: type[Model], *, see: Mapping[str, RoleRule], change: Mapping
 def register_following(
     model: type[Model], parent: type[Model], *, child_field: str | None = None, parent_field: str | None = None
 ):
-    """Declare that `model` rows are seen and changed by whoever sees and changes their `parent` row."""
+    """Declare that `model` rows are seen and changed by whoever sees and changes their `parent` row.
+
+    `extend` may add role clauses on top, OR-ed with the parent's.
+    """
     if model in _rules:
         raise ImproperlyConfigured(f"Access to {model.__name__} is already registered.")
     if (child_field is None) == (parent_field is None):
@@ -97,10 +100,9 @@ def register_following(
 
 
 def extend(model: type[Model], *, see: Mapping[str, RoleRule] | None = None, change: Mapping[str, RoleRule] = None):
-    """Widen a registered rule from an app to the right (DESIGN §3): e.g. programs lets trainers see rosters."""
+    """Widen a registered rule, e.g. from an app to the right (DESIGN §3), or a following rule with a role's own
+    clause (trainers see the rosters of the sessions they deliver)."""
     rule = _rule(model)
-    if rule.follows:
-        raise ImproperlyConfigured(f"{model.__name__} follows {rule.follows.parent.__name__}; extend that instead.")
     see, change = dict(see or {}), dict(change or {})
     _check_roles(model, see, change)
     for role, role_rule in see.items():
@@ -169,10 +171,11 @@ def _grants_of(actor) -> tuple[Grant, ...]:
 def _combined(actor, model: type[Model], which: str, grants: tuple[Grant, ...] | None = None) -> Q | None:
     rule = _rule(model)
     grants = grants_of(actor) if grants is None else grants
+    conditions = []
     if rule.follows:
         parent_condition = _combined(actor, rule.follows.parent, which, grants)
-        return None if parent_condition is None else rule.follows.condition(parent_condition)
-    conditions = []
+        if parent_condition is not None:
+            conditions.append(rule.follows.condition(parent_condition))
     for grant in grants:
         if which == "change" and not grant.may_write:
             continue

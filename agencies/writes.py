@@ -6,6 +6,7 @@ from django.db.models import Model
 from django.utils.translation import gettext as _
 
 from . import access
+from .models import User
 
 
 def save_validated(obj: Model, update_fields: list[str] | None = None) -> None:
@@ -40,3 +41,8 @@ def apply_changes(obj: Model, changes: dict, editable: tuple[str, ...]) -> dict:
 
 def _loggable(value):
     return value.pk if isinstance(value, Model) else value
+
+
+def acting_user(actor):
+    """The user behind `actor`, for "recorded by" columns; None for an API client (its agency is audited)."""
+    return actor if isinstance(actor, User) else None

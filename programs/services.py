@@ -1,0 +1,478 @@
+"""Every change to programs, batches, sessions, enrollments, attendance and follow-ups.
+
+Lock order, everywhere: Batch, then Case, then Enrollment. Capacity is counted on the locked batch row and
+backed by a constraint; overlapping batches of one case are refused under the case's lock and, on PostgreSQL,
+by an exclusion constraint (migration 0002).
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agencies import access, audit
+from agencies.models import Agency, Region, Role
+from agencies.writes import acting_user, apply_changes, require_may_add, save_validated
+from cases import services as case_services
+from cases.models import Case, TargetGroup
+
+from . import completion
+from .models import Attendance, Batch, Enrollment, FollowUp, Outcome, Program, Session
+
+# Programs
+
+
+def _organizing_agency(actor) -> Agency:
+    for grant in access.grants_of(actor):
+        if grant.may_write and grant.role in (Role.PROVINCE_STAFF, Role.DISTRICT_STAFF, Role.NGO_CASEWORKER):
+            return grant.agency
+    raise PermissionDenied(_("You may not organize programs."))
+
+
+@transaction.atomic
+def program_create(
+    *,
+    actor,
+    name: str,
+    kind: str,
+    region: Region | None,
+    fiscal_year: int,
+    organizer: Agency | None = None,
+    attendance_threshold: int = 80,
+    follow_up_offsets: list[int] | None = None,
+    left_site_target: int | None = None,
+    target_groups: list[TargetGroup] = (),
+) -> Program:
+    """Create a program organized by the actor's agency (or one in their jurisdiction)."""
+    require_may_add(actor, Program)
+    program = Program(
+        name=name,
+        kind=kind,
+        region=region,
+        fiscal_year=fiscal_year,
+        organizer=organizer or _organizing_agency(actor),
+        attendance_threshold=attendance_threshold,
+        left_site_target=left_site_target,
+    )
+    if follow_up_offsets is not None:
+        program.follow_up_offsets = follow_up_offsets
+    save_validated(program)
+    access.require_within_scope(actor, program)
+    program.target_groups.set(target_groups)
+    audit.record(actor, "programs.program.created", program, {"kind": kind}, agency=program.organizer)
+    return program
+
+
+PROGRAM_EDITABLE = (
+    "name",
+    "kind",
+    "region",
+    "fiscal_year",
+    "attendance_threshold",
+    "follow_up_offsets",
+    "left_site_target",
+)
+
+
+@transaction.atomic
+def program_update(*, actor, program: Program, **changes) -> Program:
+    """Change a program's details; follow-ups already scheduled keep their dates."""
+    program = Program.objects.select_for_update().get(pk=program.pk)
+    access.require_change(actor, program)
+    target_groups = changes.pop("target_groups", None)
+    diff = apply_changes(program, changes, PROGRAM_EDITABLE)
+    if diff:
+        save_validated(program, update_fields=[*diff, "updated_at"])
+        audit.record(actor, "programs.program.updated", program, {"changed": diff}, agency=program.organizer)
+    if target_groups is not None:
+        program.target_groups.set(target_groups)
+    return program
+
+
+# Batches and sessions
+
+
+@transaction.atomic
+def batch_create(
+    *,
+    actor,
+    program: Program,
+    number: int,
+    starts_on: datetime.date,
+    ends_on: datetime.date,
+    venue: str = "",
+    capacity: int = 30,
+) -> Batch:
+    """Add a batch (gelombang) to a program the actor organizes."""
+    access.require_change(actor, program)
+    batch = Batch(program=program, number=number, starts_on=starts_on, ends_on=ends_on, venue=venue, capacity=capacity)
+    save_validated(batch)
+    audit.record(actor, "programs.batch.created", batch, {"capacity": capacity}, agency=program.organizer)
+    return batch
+
+
+@transaction.atomic
+def batch_update(*, actor, batch: Batch, **changes) -> Batch:
+    """Change a batch's dates, venue or capacity (never below the number enrolled)."""
+    batch = Batch.objects.select_for_update().get(pk=batch.pk)
+    access.require_change(actor, batch)
+    if batch.status in (Batch.Status.FINISHED, Batch.Status.CANCELLED):
+        raise ValidationError({"status": _("A finished or cancelled batch cannot be changed.")})
+    diff = apply_changes(batch, changes, ("number", "starts_on", "ends_on", "venue", "capacity"))
+    if not diff:
+        return batch
+    save_validated(batch, update_fields=[*diff, "updated_at"])
+    if {"starts_on", "ends_on"} & set(diff):
+        outside = batch.sessions.filter(Q(date__lt=batch.starts_on) | Q(date__gt=batch.ends_on))
+        if outside.exists():
+            raise ValidationError({"starts_on": _("Some sessions would fall outside the new dates.")})
+        _refuse_overlaps_for_new_dates(batch)
+        batch.enrollments.update(starts_on=batch.starts_on, ends_on=batch.ends_on)
+    audit.record(
+        actor, "programs.batch.updated", batch, {"changed": _dates_as_text(diff)}, agency=batch.program.organizer
+    )
+    return batch
+
+
+def _dates_as_text(diff: dict) -> dict:
+    return {k: [str(v) if isinstance(v, datetime.date) else v for v in pair] for k, pair in diff.items()}
+
+
+def _refuse_overlaps_for_new_dates(batch: Batch) -> None:
+    clash = (
+        Enrollment.objects.filter(
+            case__in=batch.enrollments.exclude(status=Enrollment.Status.WITHDRAWN).values("case"),
+            starts_on__lte=batch.ends_on,
+            ends_on__gte=batch.starts_on,
+        )
+        .exclude(batch=batch)
+        .exclude(status=Enrollment.Status.WITHDRAWN)
+    )
+    if clash.exists():
+        raise ValidationError({"starts_on": _("Some enrolled cases are in another batch on the new dates.")})
+
+
+BATCH_MOVES = {
+    Batch.Status.OPEN: (Batch.Status.PLANNED,),
+    Batch.Status.RUNNING: (Batch.Status.PLANNED, Batch.Status.OPEN),
+    Batch.Status.CANCELLED: (Batch.Status.PLANNED, Batch.Status.OPEN, Batch.Status.RUNNING),
+}
+
+
+@transaction.atomic
+def batch_set_status(*, actor, batch: Batch, status: str) -> Batch:
+    """Open a batch for enrollment, start it, or cancel it (which withdraws everyone). Finish with batch_complete."""
+    batch = Batch.objects.select_for_update().get(pk=batch.pk)
+    access.require_change(actor, batch)
+    if batch.status not in BATCH_MOVES.get(status, ()):
+        raise ValidationError(
+            {"status": _("A batch cannot go from %(old)s to %(new)s.") % {"old": batch.status, "new": status}}
+        )
+    old = batch.status
+    batch.status = status
+    if status == Batch.Status.CANCELLED:
+        batch.enrollments.filter(status__in=[Enrollment.Status.ENROLLED, Enrollment.Status.WAITLISTED]).update(
+            status=Enrollment.Status.WITHDRAWN, updated_at=timezone.now()
+        )
+        batch.enrolled_count = 0
+    batch.save(update_fields=["status", "enrolled_count", "updated_at"])
+    audit.record(
+        actor, "programs.batch.status_changed", batch, {"from": old, "to": status}, agency=batch.program.organizer
+    )
+    return batch
+
+
+@transaction.atomic
+def session_create(
+    *,
+    actor,
+    batch: Batch,
+    date: datetime.date,
+    topic: str,
+    delivering_agency: Agency | None,
+    trainer_name: str = "",
+) -> Session:
+    """Schedule a session of a batch, on one of its days, delivered by an agency."""
+    batch = Batch.objects.select_for_update().get(pk=batch.pk)
+    access.require_change(actor, batch)
+    if batch.status in (Batch.Status.FINISHED, Batch.Status.CANCELLED):
+        raise ValidationError({"batch": _("A finished or cancelled batch gets no new sessions.")})
+    if date and not batch.starts_on <= date <= batch.ends_on:
+        raise ValidationError(
+            {
+                "date": _("A session must fall within the batch, %(start)s to %(end)s.")
+                % {"start": batch.starts_on, "end": batch.ends_on}
+            }
+        )
+    session = Session(
+        batch=batch, date=date, topic=topic, delivering_agency=delivering_agency, trainer_name=trainer_name
+    )
+    save_validated(session)
+    audit.record(actor, "programs.session.created", session, {"topic": topic}, agency=batch.program.organizer)
+    return session
+
+
+# Enrollment
+
+
+def _lock_case(case: Case) -> Case:
+    return Case.objects.select_for_update().get(pk=case.pk)
+
+
+@transaction.atomic
+def enrollment_create(*, actor, batch: Batch, case: Case) -> Enrollment:
+    """Enroll a case, or put it on the waiting list when the batch is full. A planned case enters intervention."""
+    batch = Batch.objects.select_for_update().get(pk=batch.pk)
+    access.get_visible(actor, Batch, pk=batch.pk)
+    case = _lock_case(case)
+    access.require_change(actor, case)
+    if batch.status not in Batch.ENROLLING:
+        raise ValidationError({"batch": _("This batch no longer takes enrollments.")})
+    if not case.is_open:
+        raise ValidationError({"case": _("A closed case cannot be enrolled.")})
+    if batch.enrollments.filter(case=case).exclude(status=Enrollment.Status.WITHDRAWN).exists():
+        raise ValidationError({"case": _("This case is already enrolled in this batch.")})
+    overlapping = (
+        Enrollment.objects.filter(case=case, starts_on__lte=batch.ends_on, ends_on__gte=batch.starts_on)
+        .exclude(status=Enrollment.Status.WITHDRAWN)
+        .select_related("batch__program")
+        .first()
+    )
+    if overlapping:
+        raise ValidationError(
+            {"case": _("This case is in %(batch)s on overlapping dates.") % {"batch": overlapping.batch}}
+        )
+    has_place = batch.enrolled_count < batch.capacity
+    enrollment = Enrollment(
+        batch=batch,
+        case=case,
+        status=Enrollment.Status.ENROLLED if has_place else Enrollment.Status.WAITLISTED,
+        starts_on=batch.starts_on,
+        ends_on=batch.ends_on,
+        enrolled_by=acting_user(actor),
+    )
+    try:
+        save_validated(enrollment)
+    except IntegrityError:
+        # Only the PostgreSQL exclusion constraint gets here: the checks above ran under the case's lock.
+        raise ValidationError({"case": _("This case is in another batch on overlapping dates.")}) from None
+    access.require_within_scope(actor, enrollment)
+    if has_place:
+        _take_place(actor, batch, enrollment)
+    audit.record(actor, "programs.enrollment.created", enrollment, {"status": enrollment.status}, agency=case.owner)
+    return enrollment
+
+
+def _take_place(actor, batch: Batch, enrollment: Enrollment) -> None:
+    batch.enrolled_count += 1
+    batch.save(update_fields=["enrolled_count", "updated_at"])
+    if enrollment.case.stage == Case.Stage.PLANNED:
+        case_services.case_transition(actor=actor, case=enrollment.case, to=Case.Stage.IN_INTERVENTION)
+
+
+@transaction.atomic
+def enrollment_withdraw(*, actor, enrollment: Enrollment) -> Enrollment:
+    """Withdraw from a batch; the longest-waiting case on the waiting list takes the place."""
+    batch = Batch.objects.select_for_update().get(pk=enrollment.batch_id)
+    enrollment = Enrollment.objects.select_for_update().select_related("case").get(pk=enrollment.pk)
+    access.require_change(actor, enrollment)
+    if enrollment.status not in (Enrollment.Status.ENROLLED, Enrollment.Status.WAITLISTED):
+        raise ValidationError({"status": _("Only an enrolled or waiting case can be withdrawn.")})
+    if batch.status not in (*Batch.ENROLLING, Batch.Status.RUNNING):
+        raise ValidationError({"batch": _("This batch is over; its enrollments are final.")})
+    held_a_place = enrollment.status == Enrollment.Status.ENROLLED
+    enrollment.status = Enrollment.Status.WITHDRAWN
+    enrollment.save(update_fields=["status", "updated_at"])
+    audit.record(actor, "programs.enrollment.withdrawn", enrollment, {}, agency=enrollment.case.owner)
+    if held_a_place:
+        batch.enrolled_count -= 1
+        batch.save(update_fields=["enrolled_count", "updated_at"])
+        _promote_from_waiting_list(actor, batch)
+    return enrollment
+
+
+def _promote_from_waiting_list(actor, batch: Batch) -> None:
+    waiting = (
+        batch.enrollments.select_for_update()
+        .filter(status=Enrollment.Status.WAITLISTED)
+        .order_by("created_at", "id")
+        .first()
+    )
+    if waiting is None or batch.status not in Batch.ENROLLING:
+        return
+    waiting.status = Enrollment.Status.ENROLLED
+    waiting.save(update_fields=["status", "updated_at"])
+    batch.enrolled_count += 1
+    batch.save(update_fields=["enrolled_count", "updated_at"])
+    # The promoted case may belong to another office: its stage moves in the system's name, audited as such.
+    case_services.case_enter_intervention_on_promotion(case=waiting.case)
+    audit.record(actor, "programs.enrollment.promoted", waiting, {}, agency=waiting.case.owner)
+
+
+# Attendance
+
+
+@transaction.atomic
+def attendance_record(*, actor, session: Session, present: dict[int, bool]) -> list[Attendance]:
+    """Record who was present at a session ({enrollment id: present}); recording again corrects it."""
+    session = Session.objects.select_related("batch").get(pk=session.pk)
+    access.get_visible(actor, Session, pk=session.pk)
+    if session.date > timezone.localdate():
+        raise ValidationError({"session": _("Attendance is recorded on or after the session's day.")})
+    enrollments = {
+        e.pk: e
+        for e in session.batch.enrollments.filter(
+            pk__in=list(present), status__in=[Enrollment.Status.ENROLLED, Enrollment.Status.COMPLETED]
+        )
+    }
+    unknown = set(present) - set(enrollments)
+    if unknown:
+        raise ValidationError(
+            {"present": _("Some people are not enrolled in this batch: %(ids)s.") % {"ids": sorted(unknown)}}
+        )
+    recorded = []
+    for enrollment_id, was_present in present.items():
+        row, _created = Attendance.objects.update_or_create(
+            enrollment_id=enrollment_id,
+            session=session,
+            defaults={"present": bool(was_present), "recorded_by": acting_user(actor)},
+        )
+        recorded.append(row)
+    allowed = access.changeable_by(actor, Attendance).filter(pk__in=[r.pk for r in recorded]).count()
+    if allowed != len(recorded):
+        raise PermissionDenied(_("You may record attendance only for sessions your agency delivers or organizes."))
+    audit.record(
+        actor,
+        "programs.attendance.recorded",
+        session,
+        {"present": sum(map(bool, present.values())), "absent": sum(not p for p in present.values())},
+        agency=session.batch.program.organizer,
+    )
+    return recorded
+
+
+# Completion
+
+
+@dataclass
+class CompletionResult:
+    batch: Batch
+    completed: list[Enrollment]
+    not_completed: list[Enrollment]
+    follow_ups_created: int
+
+
+@transaction.atomic
+def batch_complete(*, actor, batch: Batch) -> CompletionResult:
+    """Finish a batch: completed or not by the attendance threshold, follow-ups scheduled, benefits handed on.
+
+    Safe to run again: the same enrollments are judged the same way and nothing is created twice.
+    """
+    batch = Batch.objects.select_for_update().select_related("program").get(pk=batch.pk)
+    access.require_change(actor, batch)
+    if batch.status not in (Batch.Status.RUNNING, Batch.Status.FINISHED):
+        raise ValidationError({"status": _("Only a running batch can be completed.")})
+    program = batch.program
+    sessions = batch.sessions.count()
+    if sessions == 0:
+        raise ValidationError({"batch": _("A batch without sessions cannot be completed.")})
+    enrollments = list(
+        batch.enrollments.filter(
+            status__in=[Enrollment.Status.ENROLLED, Enrollment.Status.COMPLETED, Enrollment.Status.NOT_COMPLETED]
+        )
+        .select_related("case")
+        .annotate(attended=Count("attendance", filter=Q(attendance__present=True)))
+    )
+    completed, not_completed = [], []
+    for enrollment in enrollments:
+        rate = round(100 * enrollment.attended / sessions)
+        enrollment.attendance_rate = rate
+        enrollment.status = (
+            Enrollment.Status.COMPLETED if rate >= program.attendance_threshold else Enrollment.Status.NOT_COMPLETED
+        )
+        (completed if enrollment.status == Enrollment.Status.COMPLETED else not_completed).append(enrollment)
+    Enrollment.objects.bulk_update(enrollments, ["status", "attendance_rate"])
+    # Waiting-list places never taken are over with the batch.
+    batch.enrollments.filter(status=Enrollment.Status.WAITLISTED).update(status=Enrollment.Status.WITHDRAWN)
+    follow_ups = [
+        FollowUp(
+            case=e.case,
+            enrollment=e,
+            offset_days=days,
+            due_on=batch.ends_on + datetime.timedelta(days=days),
+            caseworker=e.case.caseworker,
+        )
+        for e in completed
+        for days in program.follow_up_offsets
+    ]
+    before = FollowUp.objects.filter(enrollment__batch=batch).count()
+    FollowUp.objects.bulk_create(follow_ups, ignore_conflicts=True)
+    created = FollowUp.objects.filter(enrollment__batch=batch).count() - before
+    batch.status = Batch.Status.FINISHED
+    batch.save(update_fields=["status", "updated_at"])
+    completion.run(actor=actor, batch=batch, completed=completed)
+    audit.record(
+        actor,
+        "programs.batch.completed",
+        batch,
+        {"completed": len(completed), "not_completed": len(not_completed), "follow_ups_created": created},
+        agency=program.organizer,
+    )
+    return CompletionResult(batch, completed, not_completed, created)
+
+
+# Follow-ups
+
+
+@transaction.atomic
+def follow_up_record(
+    *,
+    actor,
+    follow_up: FollowUp,
+    recorded_on: datetime.date,
+    site_status: str,
+    business_started: bool = False,
+    business_type: str = "",
+    income_band: str = "",
+    left_site_on: datetime.date | None = None,
+    bpjs_enrolled: bool = False,
+) -> Outcome:
+    """Record a follow-up visit and its outcome; the follow-up is done."""
+    follow_up = FollowUp.objects.select_for_update().select_related("case").get(pk=follow_up.pk)
+    access.require_change(actor, follow_up)
+    if follow_up.done_on is not None:
+        raise ValidationError({"follow_up": _("This follow-up has already been recorded.")})
+    today = timezone.localdate()
+    if recorded_on and recorded_on > today:
+        raise ValidationError({"recorded_on": _("A visit cannot be dated in the future.")})
+    if left_site_on and left_site_on > today:
+        raise ValidationError({"left_site_on": _("A date of leaving cannot be in the future.")})
+    if business_started and not business_type.strip():
+        raise ValidationError({"business_type": _("Say what business was started.")})
+    outcome = Outcome(
+        follow_up=follow_up,
+        case=follow_up.case,
+        recorded_on=recorded_on,
+        site_status=site_status,
+        business_started=business_started,
+        business_type=business_type.strip(),
+        income_band=income_band,
+        left_site_on=left_site_on,
+        bpjs_enrolled=bpjs_enrolled,
+        recorded_by=acting_user(actor),
+    )
+    save_validated(outcome)
+    follow_up.done_on = recorded_on
+    follow_up.save(update_fields=["done_on", "updated_at"])
+    audit.record(
+        actor,
+        "programs.follow_up.recorded",
+        follow_up,
+        {"site_status": site_status, "business_started": business_started},
+        agency=follow_up.case.owner,
+    )
+    return outcome
