@@ -1,0 +1,361 @@
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from agencies import access
+from agencies.models import Agency
+from agencies.scoped_admin import ScopedInline, ScopedModelAdmin, errors_of
+
+from . import selectors, services
+from .models import Attendance, Batch, Enrollment, FollowUp, Outcome, Program, Session
+
+PROGRAM_FIELDS = [
+    "name",
+    "kind",
+    "region",
+    "fiscal_year",
+    "organizer",
+    "target_groups",
+    "attendance_threshold",
+    "follow_up_offsets",
+    "left_site_target",
+]
+
+
+class BatchInline(ScopedInline):
+    model = Batch
+    fields = ["number", "starts_on", "ends_on", "venue", "capacity", "enrolled_count", "status"]
+    readonly_fields = fields
+    show_change_link = True
+    select_related = ("program",)
+
+    def has_add_permission(self, request, obj=None):
+        return False  # batches are added on their own page
+
+
+@admin.register(Program)
+class ProgramAdmin(ScopedModelAdmin):
+    list_display = ["name", "kind", "organizer", "region", "fiscal_year"]
+    list_filter = ["kind", "fiscal_year"]
+    search_fields = ["name", "organizer__name"]
+    autocomplete_fields = ["region"]
+    filter_horizontal = ["target_groups"]
+    list_select_related = ["organizer", "region"]
+    fields = PROGRAM_FIELDS
+    inlines = [BatchInline]
+    change_form_template = "admin/programs/program/change_form.html"
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["organizer"] if obj is not None else []
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "organizer":
+            kwargs["queryset"] = access.changeable_by(request.user, Agency)
+            kwargs["required"] = False
+            kwargs["help_text"] = _("Left empty: your own agency.")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_with_service(self, request, obj, form, change):
+        if change:
+            data = {f: form.cleaned_data[f] for f in form.changed_data if f in PROGRAM_FIELDS and f != "organizer"}
+            return services.program_update(actor=request.user, program=obj, **data)
+        return services.program_create(actor=request.user, **{f: form.cleaned_data[f] for f in PROGRAM_FIELDS})
+
+    def save_related(self, request, form, formsets, change):
+        pass  # target groups are saved by the service
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/report/", view(self.report_view), name="programs_program_report"),
+            *super().get_urls(),
+        ]
+
+    def report_view(self, request, object_id):
+        report = selectors.program_report(request.user, object_id)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": report.program,
+            "title": _("Program report"),
+            "report": report,
+        }
+        return TemplateResponse(request, "admin/programs/program/report.html", context)
+
+
+class SessionInline(ScopedInline):
+    model = Session
+    fields = ["date", "topic", "delivering_agency", "trainer_name"]
+    select_related = ("batch", "delivering_agency")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form.base_fields["delivering_agency"].queryset = access.visible_to(request.user, Agency).filter(
+            active=True
+        )
+        return formset
+
+
+@admin.register(Batch)
+class BatchAdmin(ScopedModelAdmin):
+    list_display = ["program", "number", "starts_on", "ends_on", "capacity", "enrolled_count", "status"]
+    list_filter = ["status", "program__fiscal_year"]
+    search_fields = ["program__name", "venue"]
+    list_select_related = ["program"]
+    autocomplete_fields = ["program"]
+    fields = ["program", "number", "starts_on", "ends_on", "venue", "capacity", "enrolled_count", "status"]
+    readonly_fields = ["enrolled_count", "status"]
+    inlines = [SessionInline]
+    actions = ["open_enrollment", "start", "complete", "cancel"]
+    change_form_template = "admin/programs/batch/change_form.html"
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "program"] if obj is not None else self.readonly_fields
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
+    def save_with_service(self, request, obj, form, change):
+        editable = ("number", "starts_on", "ends_on", "venue", "capacity")
+        if change:
+            data = {f: form.cleaned_data[f] for f in form.changed_data if f in editable}
+            return services.batch_update(actor=request.user, batch=obj, **data) if data else obj
+        return services.batch_create(
+            actor=request.user, program=form.cleaned_data["program"], **{f: form.cleaned_data[f] for f in editable}
+        )
+
+    def save_formset(self, request, form, formset, change):
+        # Sessions are only ever added here, each through the service that checks the batch's dates.
+        for session in formset.save(commit=False):
+            services.session_create(
+                actor=request.user,
+                batch=form.instance,
+                date=session.date,
+                topic=session.topic,
+                delivering_agency=session.delivering_agency,
+                trainer_name=session.trainer_name,
+            )
+
+    def _set_status(self, request, queryset, status, message):
+        self.run_service_action(
+            request,
+            queryset,
+            lambda actor, batch: services.batch_set_status(actor=actor, batch=batch, status=status),
+            message,
+        )
+
+    @admin.action(description=_("Open the selected batches for enrollment"), permissions=["change"])
+    def open_enrollment(self, request, queryset):
+        self._set_status(request, queryset, Batch.Status.OPEN, _("%(count)d batches opened."))
+
+    @admin.action(description=_("Start the selected batches"), permissions=["change"])
+    def start(self, request, queryset):
+        self._set_status(request, queryset, Batch.Status.RUNNING, _("%(count)d batches started."))
+
+    @admin.action(description=_("Cancel the selected batches (withdraws everyone)"), permissions=["change"])
+    def cancel(self, request, queryset):
+        self._set_status(request, queryset, Batch.Status.CANCELLED, _("%(count)d batches cancelled."))
+
+    @admin.action(description=_("Complete the selected batches"), permissions=["change"])
+    def complete(self, request, queryset):
+        self.run_service_action(
+            request,
+            queryset,
+            lambda actor, batch: services.batch_complete(actor=actor, batch=batch),
+            _("%(count)d batches completed: follow-ups are scheduled."),
+        )
+
+    # The roster and its attendance grid
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/roster/", view(self.roster_view), name="programs_batch_roster"),
+            *super().get_urls(),
+        ]
+
+    def roster_view(self, request, object_id):
+        batch = access.get_visible(request.user, Batch, pk=object_id)
+        sessions = list(batch.sessions.select_related("delivering_agency"))
+        if request.method == "POST":
+            return self._save_attendance(request, batch, sessions)
+        roster = list(selectors.roster(request.user, batch))
+        marks = {
+            (a.enrollment_id, a.session_id): a.present
+            for a in access.visible_to(request.user, Attendance).filter(enrollment__in=roster)
+        }
+        today = timezone.localdate()
+        rows = [
+            (
+                e,
+                [
+                    (s, marks.get((e.pk, s.pk)), s.date <= today and e.status == Enrollment.Status.ENROLLED)
+                    for s in sessions
+                ],
+            )
+            for e in roster
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": batch,
+            "title": _("Roster and attendance"),
+            "sessions": sessions,
+            "rows": rows,
+        }
+        return TemplateResponse(request, "admin/programs/batch/roster.html", context)
+
+    def _save_attendance(self, request, batch, sessions):
+        session = next((s for s in sessions if str(s.pk) == request.POST.get("session")), None)
+        if session is None:
+            messages.error(request, _("Choose the session to save."))
+        else:
+            ticked = {int(v) for v in request.POST.getlist(f"present-{session.pk}")}
+            shown = [int(v) for v in request.POST.getlist("enrollment")]
+            try:
+                services.attendance_record(
+                    actor=request.user, session=session, present={pk: pk in ticked for pk in shown}
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                for errors in errors_of(exc).values():
+                    for error in errors:
+                        messages.error(request, error)
+            else:
+                messages.success(request, _("Attendance saved for %(session)s.") % {"session": session})
+        return HttpResponseRedirect(reverse("admin:programs_batch_roster", args=[batch.pk]))
+
+
+class EnrollmentForm(forms.ModelForm):
+    class Meta:
+        model = Enrollment
+        fields = ["batch", "case"]
+
+
+@admin.register(Enrollment)
+class EnrollmentAdmin(ScopedModelAdmin):
+    list_display = ["case", "batch", "status", "attendance_rate", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["case__number"]
+    autocomplete_fields = ["batch", "case"]
+    list_select_related = ["case", "batch__program"]
+    fields = ["batch", "case", "status", "attendance_rate", "enrolled_by", "created_at"]
+    readonly_fields = ["status", "attendance_rate", "enrolled_by", "created_at"]
+    actions = ["withdraw"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "batch", "case"] if obj is not None else self.readonly_fields
+
+    def save_with_service(self, request, obj, form, change):
+        if change:
+            return obj
+        enrollment = services.enrollment_create(actor=request.user, **form.cleaned_data)
+        if enrollment.status == Enrollment.Status.WAITLISTED:
+            self.message_user(request, _("The batch is full: the case is on the waiting list."), messages.WARNING)
+        return enrollment
+
+    @admin.action(description=_("Withdraw the selected enrollments"), permissions=["change"])
+    def withdraw(self, request, queryset):
+        self.run_service_action(
+            request,
+            queryset,
+            lambda actor, enrollment: services.enrollment_withdraw(actor=actor, enrollment=enrollment),
+            _("%(count)d enrollments withdrawn."),
+        )
+
+
+class OutcomeForm(forms.Form):
+    recorded_on = forms.DateField(label=_("visited on"), initial=timezone.localdate)
+    site_status = forms.ChoiceField(label=_("where the person lives"), choices=Outcome.SiteStatus.choices)
+    left_site_on = forms.DateField(label=_("left the site on"), required=False)
+    business_started = forms.BooleanField(label=_("business started"), required=False)
+    business_type = forms.CharField(label=_("type of business"), required=False, max_length=120)
+    income_band = forms.ChoiceField(
+        label=_("income"), choices=[("", "---------"), *Outcome.IncomeBand.choices], required=False
+    )
+    bpjs_enrolled = forms.BooleanField(label=_("enrolled in BPJS"), required=False)
+
+
+class DueFilter(admin.SimpleListFilter):
+    title = _("due")
+    parameter_name = "due"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", _("Overdue")), ("week", _("Due within 7 days")), ("done", _("Visited"))]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        if self.value() == "overdue":
+            return queryset.filter(done_on__isnull=True, due_on__lt=today)
+        if self.value() == "week":
+            return queryset.filter(done_on__isnull=True, due_on__gte=today, due_on__lte=today + timezone.timedelta(7))
+        if self.value() == "done":
+            return queryset.filter(done_on__isnull=False)
+        return queryset
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(ScopedModelAdmin):
+    list_display = ["case", "due_on", "offset_days", "caseworker", "done_on", "is_overdue"]
+    list_filter = [DueFilter]
+    search_fields = ["case__number"]
+    list_select_related = ["case", "caseworker"]
+    fields = ["case", "enrollment", "offset_days", "due_on", "caseworker", "done_on"]
+    readonly_fields = fields
+    change_form_template = "admin/programs/followup/change_form.html"
+
+    def has_add_permission(self, request):
+        return False  # scheduled by completing a batch
+
+    @admin.display(description=_("overdue"), boolean=True)
+    def is_overdue(self, follow_up):
+        return follow_up.done_on is None and follow_up.due_on < timezone.localdate()
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/visit/", view(self.visit_view), name="programs_followup_visit"),
+            *super().get_urls(),
+        ]
+
+    def visit_view(self, request, object_id):
+        follow_up = access.get_visible(request.user, FollowUp, pk=object_id)
+        return self.service_form_view(
+            request,
+            follow_up,
+            form_class=OutcomeForm,
+            title=_("Record the visit"),
+            perform=lambda data: services.follow_up_record(actor=request.user, follow_up=follow_up, **data),
+            done_message=_("The visit was recorded."),
+        )
+
+
+@admin.register(Outcome)
+class OutcomeAdmin(ScopedModelAdmin):
+    list_display = ["case", "recorded_on", "site_status", "business_started", "income_band", "bpjs_enrolled"]
+    list_filter = ["site_status", "business_started", "bpjs_enrolled"]
+    search_fields = ["case__number"]
+    list_select_related = ["case"]
+    readonly_fields = [
+        "case",
+        "follow_up",
+        "recorded_on",
+        "site_status",
+        "left_site_on",
+        "business_started",
+        "business_type",
+        "income_band",
+        "bpjs_enrolled",
+        "recorded_by",
+    ]
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False  # recorded from a follow-up
+
+    def has_change_permission(self, request, obj=None):
+        return False
