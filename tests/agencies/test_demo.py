@@ -123,3 +123,15 @@ def test_each_district_sees_only_its_own_demo_cases(demo):
         assert visible.exists(), username
         assert set(visible.values_list("owner", flat=True)) == {office.pk}, username
     assert not access.visible_to(User.objects.get(username="pimpinan"), Case).exists()
+
+
+def test_the_demo_programs_show_every_part_of_the_work(demo):
+    from programs.models import Batch, Enrollment, FollowUp, Program
+
+    assert Program.objects.count() == 4
+    statuses = set(Batch.objects.values_list("status", flat=True))
+    assert statuses == {Batch.Status.OPEN, Batch.Status.RUNNING, Batch.Status.FINISHED}
+    wave_two = Enrollment.objects.filter(batch__program__name__contains="Gelombang II").exclude(status="withdrawn")
+    assert wave_two.count() == 52
+    assert FollowUp.objects.filter(done_on__isnull=False).exists()
+    assert FollowUp.objects.filter(done_on__isnull=True).exists()
