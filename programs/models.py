@@ -4,6 +4,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from agencies.models import Agency, FieldKeyedConstraints, Region
 from cases.models import Case, TargetGroup
@@ -172,10 +173,11 @@ class Enrollment(FieldKeyedConstraints):
     """A case in a batch: enrolled, waiting for a place, withdrawn, and at the end completed or not."""
 
     class Status(models.TextChoices):
-        ENROLLED = "enrolled", _("Enrolled")
+        # Contexts: the same English words mean other things for cases and referrals in Indonesian.
+        ENROLLED = "enrolled", pgettext_lazy("enrollment status", "Enrolled")
         WAITLISTED = "waitlisted", _("Waiting list")
         WITHDRAWN = "withdrawn", _("Withdrawn")
-        COMPLETED = "completed", _("Completed")
+        COMPLETED = "completed", pgettext_lazy("enrollment status", "Completed")
         NOT_COMPLETED = "not_completed", _("Did not complete")
 
     # Statuses that hold the case's time: a case is in at most one such batch at a time.

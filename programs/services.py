@@ -126,11 +126,16 @@ def batch_update(*, actor, batch: Batch, **changes) -> Batch:
     if not diff:
         return batch
     save_validated(batch, update_fields=[*diff, "updated_at"])
+    if "capacity" in diff:
+        for _place in range(batch.places_left):
+            if not _promote_from_waiting_list(actor, batch):
+                break
     if {"starts_on", "ends_on"} & set(diff):
+        moved = "starts_on" if "starts_on" in diff else "ends_on"  # the error points at the date that moved
         outside = batch.sessions.filter(Q(date__lt=batch.starts_on) | Q(date__gt=batch.ends_on))
         if outside.exists():
-            raise ValidationError({"starts_on": _("Some sessions would fall outside the new dates.")})
-        _refuse_overlaps_for_new_dates(batch)
+            raise ValidationError({moved: _("Some sessions would fall outside the new dates.")})
+        _refuse_overlaps_for_new_dates(batch, moved)
         batch.enrollments.update(starts_on=batch.starts_on, ends_on=batch.ends_on)
     audit.record(
         actor, "programs.batch.updated", batch, {"changed": _dates_as_text(diff)}, agency=batch.program.organizer
@@ -142,7 +147,7 @@ def _dates_as_text(diff: dict) -> dict:
     return {k: [str(v) if isinstance(v, datetime.date) else v for v in pair] for k, pair in diff.items()}
 
 
-def _refuse_overlaps_for_new_dates(batch: Batch) -> None:
+def _refuse_overlaps_for_new_dates(batch: Batch, field: str) -> None:
     clash = (
         Enrollment.objects.filter(
             case__in=batch.enrollments.exclude(status=Enrollment.Status.WITHDRAWN).values("case"),
@@ -153,7 +158,7 @@ def _refuse_overlaps_for_new_dates(batch: Batch) -> None:
         .exclude(status=Enrollment.Status.WITHDRAWN)
     )
     if clash.exists():
-        raise ValidationError({"starts_on": _("Some enrolled cases are in another batch on the new dates.")})
+        raise ValidationError({field: _("Some enrolled cases are in another batch on the new dates.")})
 
 
 BATCH_MOVES = {
@@ -246,7 +251,9 @@ def enrollment_create(*, actor, batch: Batch, case: Case) -> Enrollment:
         raise ValidationError(
             {"case": _("This case is in %(batch)s on overlapping dates.") % {"batch": overlapping.batch}}
         )
-    has_place = batch.enrolled_count < batch.capacity
+    # A free place goes to the waiting list first: a newcomer never jumps the queue.
+    waiting = batch.enrollments.filter(status=Enrollment.Status.WAITLISTED).exists()
+    has_place = batch.enrolled_count < batch.capacity and not waiting
     enrollment = Enrollment(
         batch=batch,
         case=case,
@@ -295,15 +302,17 @@ def enrollment_withdraw(*, actor, enrollment: Enrollment) -> Enrollment:
     return enrollment
 
 
-def _promote_from_waiting_list(actor, batch: Batch) -> None:
+def _promote_from_waiting_list(actor, batch: Batch) -> bool:
+    """Give the longest-waiting case the free place; False when nobody waits."""
     waiting = (
         batch.enrollments.select_for_update()
         .filter(status=Enrollment.Status.WAITLISTED)
         .order_by("created_at", "id")
         .first()
     )
+    # Once a batch runs, a late joiner could not reach the attendance threshold: nobody moves up then.
     if waiting is None or batch.status not in Batch.ENROLLING:
-        return
+        return False
     waiting.status = Enrollment.Status.ENROLLED
     waiting.save(update_fields=["status", "updated_at"])
     batch.enrolled_count += 1
@@ -311,6 +320,7 @@ def _promote_from_waiting_list(actor, batch: Batch) -> None:
     # The promoted case may belong to another office: its stage moves in the system's name, audited as such.
     case_services.case_enter_intervention_on_promotion(case=waiting.case)
     audit.record(actor, "programs.enrollment.promoted", waiting, {}, agency=waiting.case.owner)
+    return True
 
 
 # Attendance
@@ -326,7 +336,9 @@ def attendance_record(*, actor, session: Session, present: dict[int, bool]) -> l
     enrollments = {
         e.pk: e
         for e in session.batch.enrollments.filter(
-            pk__in=list(present), status__in=[Enrollment.Status.ENROLLED, Enrollment.Status.COMPLETED]
+            pk__in=list(present),
+            # Judged people stay correctable: completion may be run again after a wrong absence is fixed.
+            status__in=[Enrollment.Status.ENROLLED, Enrollment.Status.COMPLETED, Enrollment.Status.NOT_COMPLETED],
         )
     }
     unknown = set(present) - set(enrollments)
@@ -388,16 +400,20 @@ def batch_complete(*, actor, batch: Batch) -> CompletionResult:
         .annotate(attended=Count("attendance", filter=Q(attendance__present=True)))
     )
     completed, not_completed = [], []
+    now = timezone.now()
     for enrollment in enrollments:
+        enrollment.updated_at = now  # bulk_update skips auto_now, and sync clients list by updated_at
         rate = round(100 * enrollment.attended / sessions)
         enrollment.attendance_rate = rate
         enrollment.status = (
             Enrollment.Status.COMPLETED if rate >= program.attendance_threshold else Enrollment.Status.NOT_COMPLETED
         )
         (completed if enrollment.status == Enrollment.Status.COMPLETED else not_completed).append(enrollment)
-    Enrollment.objects.bulk_update(enrollments, ["status", "attendance_rate"])
+    Enrollment.objects.bulk_update(enrollments, ["status", "attendance_rate", "updated_at"])
     # Waiting-list places never taken are over with the batch.
-    batch.enrollments.filter(status=Enrollment.Status.WAITLISTED).update(status=Enrollment.Status.WITHDRAWN)
+    batch.enrollments.filter(status=Enrollment.Status.WAITLISTED).update(
+        status=Enrollment.Status.WITHDRAWN, updated_at=now
+    )
     follow_ups = [
         FollowUp(
             case=e.case,
