@@ -50,6 +50,8 @@ class _Follows:
     # Either the child's field pointing at the parent, or the parent's field pointing at the child.
     child_field: str | None = None
     parent_field: str | None = None
+    # False: seen with the parent, but changed only through the model's own role clauses (see `extend`).
+    with_change: bool = True
 
     def condition(self, parent_condition: Q) -> Q:
         parents = self.parent._default_manager.filter(parent_condition)
@@ -86,7 +88,12 @@ def register(model: type[Model], *, see: Mapping[str, RoleRule], change: Mapping
 
 
 def register_following(
-    model: type[Model], parent: type[Model], *, child_field: str | None = None, parent_field: str | None = None
+    model: type[Model],
+    parent: type[Model],
+    *,
+    child_field: str | None = None,
+    parent_field: str | None = None,
+    with_change: bool = True,
 ):
     """Declare that `model` rows are seen and changed by whoever sees and changes their `parent` row.
 
@@ -96,7 +103,7 @@ def register_following(
         raise ImproperlyConfigured(f"Access to {model.__name__} is already registered.")
     if (child_field is None) == (parent_field is None):
         raise ImproperlyConfigured("Give exactly one of child_field and parent_field.")
-    _rules[model] = _ModelRule(see={}, change={}, follows=_Follows(parent, child_field, parent_field))
+    _rules[model] = _ModelRule(see={}, change={}, follows=_Follows(parent, child_field, parent_field, with_change))
 
 
 def extend(model: type[Model], *, see: Mapping[str, RoleRule] | None = None, change: Mapping[str, RoleRule] = None):
@@ -172,7 +179,7 @@ def _combined(actor, model: type[Model], which: str, grants: tuple[Grant, ...] |
     rule = _rule(model)
     grants = grants_of(actor) if grants is None else grants
     conditions = []
-    if rule.follows:
+    if rule.follows and (which == "see" or rule.follows.with_change):
         parent_condition = _combined(actor, rule.follows.parent, which, grants)
         if parent_condition is not None:
             conditions.append(rule.follows.condition(parent_condition))
@@ -296,18 +303,27 @@ def within_own_region(field: str = "region") -> RoleRule:
     return rule
 
 
+def grants_changing(actor, obj: Model) -> list[Grant]:
+    """The actor's grants under which `obj` may be changed: lets a service ask *in which role* (maker or checker)."""
+    model = type(obj)
+    found = []
+    for grant in grants_of(actor):
+        condition = _combined(actor, model, "change", (grant,)) if grant.may_write else None
+        if condition is not None and model._default_manager.filter(condition, pk=obj.pk).exists():
+            found.append(grant)
+    return found
+
+
 def agency_acting_on(actor, obj: Model) -> Agency:
     """The agency in whose name `actor` changes `obj`: that of the first writable grant reaching it.
 
     Raises Http404/PermissionDenied like `require_change` when none does.
     """
     require_change(actor, obj)
-    model = type(obj)
-    for grant in grants_of(actor):
-        condition = _combined(actor, model, "change", (grant,))
-        if grant.may_write and condition is not None and model._default_manager.filter(condition, pk=obj.pk).exists():
-            return grant.agency
-    raise PermissionDenied(_("You may view this record but not change it."))  # a set-up superuser acts for no agency
+    grants = grants_changing(actor, obj)
+    if not grants:
+        raise PermissionDenied(_("You may view this record but not change it."))  # a set-up superuser acts for none
+    return grants[0].agency
 
 
 def everything(grant: Grant) -> Q:

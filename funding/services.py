@@ -1,0 +1,474 @@
+"""Every movement of money: one function, one transaction, one ledger row and one audit event.
+
+Lock order, everywhere: Allocation, then Entitlement, then Disbursement. An allocation's commitments never pass
+its ceiling and its payments never pass its commitments: checked on the locked row, and refused by CHECK
+constraints should anything else try.
+"""
+
+import datetime
+import numbers
+
+from dateutil.relativedelta import relativedelta
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from lokal import format_rupiah
+
+from agencies import access, audit
+from agencies.models import Agency, Role
+from agencies.writes import acting_user, apply_changes, require_may_add, save_validated
+from cases.models import Case
+from programs import completion
+from programs.models import Program
+
+from .models import Allocation, Benefit, Disbursement, Entitlement, FundingSource, Installment, LedgerEntry
+
+
+def whole_rupiah(value, field: str) -> int:
+    """`value` as a positive whole number of Rupiah, or a ValidationError naming `field` and the value."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Number) or value != int(value) or value <= 0:
+        raise ValidationError({field: _("Enter a positive whole number of Rupiah (got %(value)s).") % {"value": value}})
+    return int(value)
+
+
+def _rp(amount: int) -> str:
+    return format_rupiah(amount)
+
+
+def _lock_allocation(pk) -> Allocation:
+    return Allocation.objects.select_for_update().get(pk=pk)
+
+
+def _require_open(allocation: Allocation) -> None:
+    if allocation.closed or allocation.fiscal_year < timezone.localdate().year:
+        raise ValidationError(
+            {
+                "allocation": _("The fiscal year %(year)s of this allocation is closed.")
+                % {"year": allocation.fiscal_year}
+            }
+        )
+
+
+def _record(actor, allocation, kind, *, committed=0, paid=0, entitlement=None, disbursement=None) -> LedgerEntry:
+    """Append to the ledger and move the allocation's cached totals with it (the caller holds the lock)."""
+    entry = LedgerEntry.objects.create(
+        allocation=allocation,
+        kind=kind,
+        committed_delta=committed,
+        paid_delta=paid,
+        entitlement=entitlement,
+        disbursement=disbursement,
+        recorded_by=acting_user(actor),
+    )
+    allocation.committed += committed
+    allocation.paid += paid
+    allocation.save(update_fields=["committed", "paid", "updated_at"])
+    return entry
+
+
+def _require_role(actor, obj, roles, message) -> None:
+    access.require_change(actor, obj)
+    if not any(grant.role in roles for grant in access.grants_changing(actor, obj)):
+        raise PermissionDenied(message)
+
+
+# Sources and allocations
+
+
+def _budget_holder(actor) -> Agency:
+    for grant in access.grants_of(actor):
+        if grant.may_write and grant.role in (Role.PROVINCE_STAFF, Role.DISTRICT_STAFF):
+            return grant.agency
+    raise PermissionDenied(_("You may not manage budgets."))
+
+
+@transaction.atomic
+def funding_source_create(
+    *, actor, name: str, kind: str, fiscal_year: int, agency: Agency | None = None
+) -> FundingSource:
+    """Record a budget held by the actor's office (or one in their jurisdiction)."""
+    require_may_add(actor, FundingSource)
+    source = FundingSource(name=name, kind=kind, fiscal_year=fiscal_year, agency=agency or _budget_holder(actor))
+    save_validated(source)
+    access.require_within_scope(actor, source)
+    audit.record(actor, "funding.funding_source.created", source, {"kind": kind}, agency=source.agency)
+    return source
+
+
+@transaction.atomic
+def allocation_create(
+    *,
+    actor,
+    source: FundingSource,
+    name: str,
+    ceiling,
+    program: Program | None = None,
+    district: Agency | None = None,
+    fiscal_year: int | None = None,
+) -> Allocation:
+    """Set aside a ceiling of a source for a program and/or a district office."""
+    access.require_change(actor, source)
+    allocation = Allocation(
+        source=source,
+        name=name,
+        ceiling=whole_rupiah(ceiling, "ceiling"),
+        program=program,
+        district=district,
+        fiscal_year=fiscal_year or source.fiscal_year,
+    )
+    _require_open(allocation)
+    save_validated(allocation)
+    access.require_within_scope(actor, allocation)
+    audit.record(actor, "funding.allocation.created", allocation, {"ceiling": allocation.ceiling}, agency=source.agency)
+    return allocation
+
+
+@transaction.atomic
+def allocation_update(*, actor, allocation: Allocation, **changes) -> Allocation:
+    """Change an allocation's name or ceiling (never below what is committed), or close its fiscal year."""
+    allocation = _lock_allocation(allocation.pk)
+    access.require_change(actor, allocation)
+    if "ceiling" in changes:
+        changes["ceiling"] = whole_rupiah(changes["ceiling"], "ceiling")
+        if changes["ceiling"] < allocation.committed:
+            raise ValidationError(
+                {
+                    "ceiling": _("%(committed)s is already committed; the ceiling cannot go below it.")
+                    % {"committed": _rp(allocation.committed)}
+                }
+            )
+    diff = apply_changes(allocation, changes, ("name", "ceiling", "closed"))
+    if diff:
+        save_validated(allocation, update_fields=[*diff, "updated_at"])
+        audit.record(
+            actor, "funding.allocation.updated", allocation, {"changed": diff}, agency=allocation.source.agency
+        )
+    return allocation
+
+
+@transaction.atomic
+def benefit_add(
+    *,
+    actor,
+    program: Program,
+    kind: str,
+    amount,
+    allocation: Allocation,
+    installments: int = 1,
+    quantity: int = 1,
+    description: str = "",
+) -> Benefit:
+    """Add a line to a program's benefit package, paid from an allocation the actor can see."""
+    access.require_change(actor, program)
+    access.get_visible(actor, Allocation, pk=allocation.pk)
+    benefit = Benefit(
+        program=program,
+        kind=kind,
+        amount=whole_rupiah(amount, "amount"),
+        allocation=allocation,
+        installments=installments,
+        quantity=quantity,
+        description=description,
+    )
+    save_validated(benefit)
+    audit.record(actor, "funding.benefit.added", benefit, {"total": benefit.total}, agency=program.organizer)
+    return benefit
+
+
+# Entitlements
+
+
+def _entitle(actor, *, case: Case, benefit: Benefit, enrollment=None, total: int | None = None) -> Entitlement:
+    allocation = _lock_allocation(benefit.allocation_id)
+    _require_open(allocation)
+    total = benefit.total if total is None else total
+    if allocation.committed + total > allocation.ceiling:
+        raise ValidationError(
+            {
+                "amount": _("%(needed)s is more than the %(remaining)s left in %(allocation)s.")
+                % {"needed": _rp(total), "remaining": _rp(allocation.remaining), "allocation": allocation}
+            }
+        )
+    entitlement = Entitlement.objects.create(
+        case=case, benefit=benefit, allocation=allocation, enrollment=enrollment, total=total
+    )
+    start = timezone.localdate()
+    per_installment = total // benefit.installments
+    Installment.objects.bulk_create(
+        Installment(
+            entitlement=entitlement,
+            number=n + 1,
+            # The last installment takes any remainder, so installments always add up to the total.
+            amount=per_installment if n + 1 < benefit.installments else total - per_installment * n,
+            due_on=start + relativedelta(months=n),
+        )
+        for n in range(benefit.installments)
+    )
+    _record(actor, allocation, LedgerEntry.Kind.COMMIT, committed=total, entitlement=entitlement)
+    audit.record(actor, "funding.entitlement.created", entitlement, {"total": total}, agency=case.owner)
+    return entitlement
+
+
+@transaction.atomic
+def entitlement_create(*, actor, case: Case, benefit: Benefit, amount=None) -> Entitlement:
+    """Entitle a case to a benefit by hand (e.g. repatriation transport at its actual cost, up to the cap)."""
+    access.require_change(actor, case)
+    if not any(g.role == Role.DISTRICT_STAFF for g in access.grants_changing(actor, case)):
+        raise PermissionDenied(_("Entitlements are granted by the owning office's staff."))
+    total = None
+    if amount is not None:
+        total = whole_rupiah(amount, "amount")
+        if total > benefit.total:
+            raise ValidationError(
+                {
+                    "amount": _("%(amount)s is above this benefit's cap of %(cap)s.")
+                    % {"amount": _rp(total), "cap": _rp(benefit.total)}
+                }
+            )
+    return _entitle(actor, case=case, benefit=benefit, total=total)
+
+
+@completion.on_completion
+def entitle_completed(*, actor, batch, completed) -> None:
+    """The program's benefit package for every completed enrollment, once: completion may be run again."""
+    benefits = list(batch.program.benefits.all())
+    if not benefits:
+        return
+    done = set(Entitlement.objects.filter(enrollment__in=completed).values_list("enrollment_id", "benefit_id"))
+    for enrollment in completed:
+        for benefit in benefits:
+            if (enrollment.pk, benefit.pk) not in done:
+                _entitle(actor, case=enrollment.case, benefit=benefit, enrollment=enrollment)
+
+
+@transaction.atomic
+def entitlement_cancel(*, actor, entitlement: Entitlement) -> Entitlement:
+    """Cancel an entitlement: what was not paid is released back to the allocation."""
+    allocation = _lock_allocation(entitlement.allocation_id)
+    entitlement = Entitlement.objects.select_for_update().get(pk=entitlement.pk)
+    access.require_change(actor, entitlement)
+    if entitlement.status != Entitlement.Status.ACTIVE:
+        raise ValidationError({"status": _("This entitlement is already cancelled.")})
+    pending = Disbursement.objects.filter(
+        installment__entitlement=entitlement, status__in=[Disbursement.Status.REQUESTED, Disbursement.Status.APPROVED]
+    )
+    if pending.exists():
+        raise ValidationError({"status": _("Decide its pending disbursements first.")})
+    paid = _paid_on(entitlement)
+    entitlement.status = Entitlement.Status.CANCELLED
+    entitlement.save(update_fields=["status", "updated_at"])
+    if entitlement.total > paid:
+        _record(
+            actor, allocation, LedgerEntry.Kind.RELEASE, committed=-(entitlement.total - paid), entitlement=entitlement
+        )
+    audit.record(
+        actor,
+        "funding.entitlement.cancelled",
+        entitlement,
+        {"released": entitlement.total - paid},
+        agency=entitlement.case.owner,
+    )
+    return entitlement
+
+
+def _paid_on(entitlement: Entitlement) -> int:
+    return (
+        LedgerEntry.objects.filter(disbursement__installment__entitlement=entitlement).aggregate(
+            paid=Sum("paid_delta")
+        )["paid"]
+        or 0
+    )
+
+
+# Disbursements
+
+
+@transaction.atomic
+def disbursement_request(
+    *, actor, installment: Installment, amount=None, idempotency_key: str | None = None
+) -> Disbursement:
+    """Ask for an installment to be paid. Asking twice (double click, retry) returns the same request."""
+    if idempotency_key:
+        earlier = Disbursement.objects.filter(idempotency_key=idempotency_key).first()
+        if earlier is not None:
+            if earlier.installment_id != installment.pk:
+                raise ValidationError({"idempotency_key": _("This key was already used for another installment.")})
+            return earlier
+    installment = Installment.objects.select_related("entitlement__allocation", "entitlement__case").get(
+        pk=installment.pk
+    )
+    entitlement = installment.entitlement
+    _lock_allocation(entitlement.allocation_id)
+    _require_role(
+        actor, entitlement, (Role.DISTRICT_STAFF,), _("Disbursements are requested by the owning office's staff.")
+    )
+    if entitlement.status != Entitlement.Status.ACTIVE:
+        raise ValidationError({"installment": _("This entitlement is cancelled.")})
+    live = installment.disbursements.select_for_update().filter(status__in=Disbursement.LIVE).first()
+    if live is not None:
+        return live
+    amount = installment.amount if amount is None else whole_rupiah(amount, "amount")
+    if amount > installment.amount:
+        raise ValidationError(
+            {
+                "amount": _("%(amount)s is more than the installment's %(due)s.")
+                % {"amount": _rp(amount), "due": _rp(installment.amount)}
+            }
+        )
+    disbursement = Disbursement(
+        installment=installment, amount=amount, requested_by=acting_user(actor), idempotency_key=idempotency_key or None
+    )
+    try:
+        with transaction.atomic():
+            disbursement.save()
+    except IntegrityError:
+        # The same installment (or key) requested a moment ago by a concurrent click: that request stands.
+        return Disbursement.objects.get(installment=installment, status__in=Disbursement.LIVE)
+    audit.record(
+        actor, "funding.disbursement.requested", disbursement, {"amount": amount}, agency=entitlement.case.owner
+    )
+    return disbursement
+
+
+def _lock_disbursement(disbursement: Disbursement) -> tuple[Allocation, Disbursement]:
+    allocation_id = (
+        Disbursement.objects.filter(pk=disbursement.pk)
+        .values_list("installment__entitlement__allocation_id", flat=True)
+        .get()
+    )
+    allocation = _lock_allocation(allocation_id)
+    disbursement = (
+        Disbursement.objects.select_for_update()
+        .select_related("installment__entitlement__case")
+        .get(pk=disbursement.pk)
+    )
+    return allocation, disbursement
+
+
+@transaction.atomic
+def disbursement_approve(*, actor, disbursement: Disbursement) -> Disbursement:
+    """Approve a requested disbursement: a finance approver in scope, never the requester. Twice is once."""
+    allocation, disbursement = _lock_disbursement(disbursement)
+    _require_role(actor, disbursement, (Role.FINANCE_APPROVER,), _("Only a finance approver may approve."))
+    if disbursement.requested_by_id == getattr(actor, "pk", None):
+        raise ValidationError({"decided_by": _("The requester cannot approve their own request.")})
+    if disbursement.status == Disbursement.Status.APPROVED:
+        return disbursement
+    if disbursement.status != Disbursement.Status.REQUESTED:
+        raise ValidationError(
+            {
+                "status": _("Only a requested disbursement can be approved (this one is %(status)s).")
+                % {"status": disbursement.get_status_display()}
+            }
+        )
+    _require_open(allocation)
+    disbursement.status = Disbursement.Status.APPROVED
+    disbursement.decided_by, disbursement.decided_at = acting_user(actor), timezone.now()
+    disbursement.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+    audit.record(
+        actor,
+        "funding.disbursement.approved",
+        disbursement,
+        {"amount": disbursement.amount},
+        agency=disbursement.installment.entitlement.case.owner,
+    )
+    return disbursement
+
+
+@transaction.atomic
+def disbursement_reject(*, actor, disbursement: Disbursement, reason: str) -> Disbursement:
+    """Reject a requested disbursement, saying why; the installment may be requested again."""
+    _allocation, disbursement = _lock_disbursement(disbursement)
+    _require_role(actor, disbursement, (Role.FINANCE_APPROVER,), _("Only a finance approver may reject."))
+    if disbursement.requested_by_id == getattr(actor, "pk", None):
+        raise ValidationError({"decided_by": _("The requester cannot decide their own request.")})
+    if disbursement.status != Disbursement.Status.REQUESTED:
+        raise ValidationError({"status": _("Only a requested disbursement can be rejected.")})
+    if not reason.strip():
+        raise ValidationError({"reject_reason": _("Give the reason for rejecting.")})
+    disbursement.status = Disbursement.Status.REJECTED
+    disbursement.reject_reason = reason.strip()
+    disbursement.decided_by, disbursement.decided_at = acting_user(actor), timezone.now()
+    disbursement.save(update_fields=["status", "reject_reason", "decided_by", "decided_at", "updated_at"])
+    audit.record(
+        actor, "funding.disbursement.rejected", disbursement, {}, agency=disbursement.installment.entitlement.case.owner
+    )
+    return disbursement
+
+
+@transaction.atomic
+def disbursement_pay(
+    *, actor, disbursement: Disbursement, method: str, paid_on: datetime.date, reference: str = ""
+) -> Disbursement:
+    """Record that an approved disbursement was paid: the money is spent from the allocation."""
+    allocation, disbursement = _lock_disbursement(disbursement)
+    _require_role(actor, disbursement, (Role.DISTRICT_STAFF, Role.FINANCE_APPROVER), _("You may not record payments."))
+    if disbursement.status != Disbursement.Status.APPROVED:
+        raise ValidationError(
+            {
+                "status": _("Only an approved disbursement can be paid (this one is %(status)s).")
+                % {"status": disbursement.get_status_display()}
+            }
+        )
+    if method not in Disbursement.Method.values:
+        raise ValidationError({"method": _("Choose how it was paid.")})
+    if method != Disbursement.Method.IN_KIND and not reference.strip():
+        raise ValidationError({"reference": _("Give the bank reference or the receipt number.")})
+    if paid_on and paid_on > timezone.localdate():
+        raise ValidationError({"paid_on": _("A payment cannot be dated in the future.")})
+    if allocation.paid + disbursement.amount > allocation.committed:
+        raise ValidationError(
+            {"amount": _("Payments would pass what is committed in %(allocation)s.") % {"allocation": allocation}}
+        )
+    disbursement.status = Disbursement.Status.PAID
+    disbursement.method, disbursement.reference, disbursement.paid_on = method, reference.strip(), paid_on
+    disbursement.paid_by = acting_user(actor)
+    disbursement.save(update_fields=["status", "method", "reference", "paid_on", "paid_by", "updated_at"])
+    _record(
+        actor,
+        allocation,
+        LedgerEntry.Kind.PAYMENT,
+        paid=disbursement.amount,
+        disbursement=disbursement,
+        entitlement=disbursement.installment.entitlement,
+    )
+    audit.record(
+        actor,
+        "funding.disbursement.paid",
+        disbursement,
+        {"amount": disbursement.amount, "method": method},
+        agency=disbursement.installment.entitlement.case.owner,
+    )
+    return disbursement
+
+
+@transaction.atomic
+def disbursement_reverse(*, actor, disbursement: Disbursement, reason: str) -> Disbursement:
+    """Undo a payment by a reversing ledger entry (nothing is edited or deleted); the installment is due again."""
+    allocation, disbursement = _lock_disbursement(disbursement)
+    _require_role(actor, disbursement, (Role.FINANCE_APPROVER,), _("Only a finance approver may reverse a payment."))
+    if disbursement.status != Disbursement.Status.PAID:
+        raise ValidationError({"status": _("Only a paid disbursement can be reversed.")})
+    if not reason.strip():
+        raise ValidationError({"reversed_reason": _("Give the reason for reversing.")})
+    disbursement.status = Disbursement.Status.REVERSED
+    disbursement.reversed_reason = reason.strip()
+    disbursement.save(update_fields=["status", "reversed_reason", "updated_at"])
+    _record(
+        actor,
+        allocation,
+        LedgerEntry.Kind.REVERSAL,
+        paid=-disbursement.amount,
+        disbursement=disbursement,
+        entitlement=disbursement.installment.entitlement,
+    )
+    audit.record(
+        actor,
+        "funding.disbursement.reversed",
+        disbursement,
+        {"amount": disbursement.amount},
+        agency=disbursement.installment.entitlement.case.owner,
+    )
+    return disbursement
