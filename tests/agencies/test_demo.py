@@ -128,10 +128,20 @@ def test_each_district_sees_only_its_own_demo_cases(demo):
 def test_the_demo_programs_show_every_part_of_the_work(demo):
     from programs.models import Batch, Enrollment, FollowUp, Program
 
-    assert Program.objects.count() == 4
+    assert Program.objects.count() == 5  # the four of the seeds and Kupang's repatriation
     statuses = set(Batch.objects.values_list("status", flat=True))
     assert statuses == {Batch.Status.OPEN, Batch.Status.RUNNING, Batch.Status.FINISHED}
     wave_two = Enrollment.objects.filter(batch__program__name__contains="Gelombang II").exclude(status="withdrawn")
     assert wave_two.count() == 52
     assert FollowUp.objects.filter(done_on__isnull=False).exists()
     assert FollowUp.objects.filter(done_on__isnull=True).exists()
+
+
+def test_the_demo_money_agrees_with_its_ledger(demo):
+    from funding.models import Allocation, Disbursement
+    from funding.reconciliation import find_drift
+
+    assert find_drift() == []
+    assert set(Allocation.objects.values_list("ceiling", flat=True)) >= {500_000_000, 797_500_000}
+    statuses = set(Disbursement.objects.values_list("status", flat=True))
+    assert statuses == {Disbursement.Status.REQUESTED, Disbursement.Status.APPROVED, Disbursement.Status.PAID}
