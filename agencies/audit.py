@@ -15,7 +15,15 @@ def _acting_agency_id(actor) -> int | None:
     return None
 
 
-def record(actor, action: str, target: Model | type[Model], data: dict | None = None, *, agency: Agency | None = None):
+def record(
+    actor,
+    action: str,
+    target: Model | type[Model],
+    data: dict | None = None,
+    *,
+    agency: Agency | None = None,
+    agency_id: int | None = None,
+):
     """Append one event `action` (`app.model.verb_past`) about `target` (a row, or a model for a list view),
     done by `actor` on `agency`'s data."""
     return AuditEvent.objects.create(
@@ -23,7 +31,7 @@ def record(actor, action: str, target: Model | type[Model], data: dict | None = 
         actor_api_client=actor if isinstance(actor, ApiClient) else None,
         actor_agency_id=_acting_agency_id(actor),
         action=action,
-        agency=agency,
+        agency_id=agency.pk if agency is not None else agency_id,
         target_type=ContentType.objects.get_for_model(target, for_concrete_model=False),
         target_id="" if isinstance(target, type) else str(target.pk),
         data=data or {},

@@ -222,6 +222,63 @@ class ConsentForm(forms.Form):
         self.fields["agency"].queryset = agencies
 
 
+class PersonForm(forms.ModelForm):
+    new_nik = forms.CharField(
+        label=_("new NIK"), max_length=20, required=False, help_text=_("Leave empty to keep the current NIK.")
+    )
+
+    class Meta:
+        model = Person
+        fields = [
+            "full_name",
+            "known_as",
+            "sex",
+            "birth_date",
+            "birth_year",
+            "phone",
+            "home_region",
+            "address",
+            "current_site",
+        ]
+        widgets = {"phone": forms.TextInput, "address": forms.Textarea(attrs={"rows": 2})}
+
+
+@admin.register(Person)
+class PersonAdmin(ScopedModelAdmin):
+    """Corrections to a person's details, reached from their case page (persons have no list of their own)."""
+
+    form = PersonForm
+    fields = [*PersonForm.Meta.fields, "masked_nik", "new_nik"]
+    readonly_fields = ["masked_nik"]
+    autocomplete_fields = ["home_region", "current_site"]
+
+    @admin.display(description=_("NIK"))
+    def masked_nik(self, person):
+        return person.masked_nik or "-"
+
+    def has_module_permission(self, request):
+        return False
+
+    def has_add_permission(self, request):
+        return False  # a person is registered with their case (intake)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        person = getattr(response, "context_data", {}).get("original")
+        if request.method == "GET" and person is not None:
+            selectors.person_viewed(request.user, person)
+        return response
+
+    def save_with_service(self, request, obj, form, change):
+        data = {f: form.cleaned_data[f] for f in form.changed_data if f in services.PERSON_EDITABLE}
+        if form.cleaned_data.get("new_nik"):
+            data["nik"] = form.cleaned_data["new_nik"]
+        person, warnings = services.person_update(actor=request.user, person=obj, **data)
+        for warning in warnings:
+            self.message_user(request, warning, messages.WARNING)
+        return person
+
+
 @admin.register(Case)
 class CaseAdmin(ScopedModelAdmin):
     list_display = ["number", "person_name", "stage", "owner", "registered_by", "target_group", "site", "caseworker"]

@@ -40,6 +40,12 @@ def cases_with_nik(actor, nik: str) -> QuerySet[Case]:
 
 
 def person_get(actor, pk) -> Person:
+    """The person, if `actor` may see them (Http404 otherwise); the view is logged."""
     person = access.get_visible(actor, Person, pk=pk)
-    audit.record(actor, "cases.person.viewed", person)
+    person_viewed(actor, person)
     return person
+
+
+def person_viewed(actor, person: Person) -> None:
+    owner = person.cases.order_by("-created_at", "-pk").values_list("owner", flat=True).first()
+    audit.record(actor, "cases.person.viewed", person, agency_id=owner)

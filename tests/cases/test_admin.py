@@ -236,3 +236,27 @@ def test_partner_trainers_do_not_get_the_case_list_without_a_referral(signed_in)
     response = client.get("/admin/cases/case/")
 
     assert list(response.context["cl"].result_list) == []
+
+
+def test_correcting_a_persons_nik_goes_through_the_service_and_is_logged(staff_client, registered):
+    person = registered.person
+    form = {
+        "full_name": "Siti Aminah",
+        "sex": "F",
+        "birth_date": "1990-01-05",
+        "birth_year": 1990,
+        "phone": "081234567890",
+        "current_site": person.current_site_id,
+        "new_nik": "3510014501900002",
+    }
+
+    page = staff_client.get(f"/admin/cases/person/{person.pk}/change/").content.decode()
+    response = staff_client.post(f"/admin/cases/person/{person.pk}/change/", form)
+
+    assert NIK not in page and "3510**********01" in page
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert person.nik == "3510014501900002"
+    event = AuditEvent.objects.get(action="cases.person.updated")
+    assert event.data == {"fields": ["nik"]}
+    assert AuditEvent.objects.filter(action="cases.person.viewed").exists()
