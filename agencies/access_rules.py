@@ -1,7 +1,7 @@
 """Who sees and changes regions, agencies, memberships, API clients and audit events (DESIGN §5, issue 2)."""
 
 from .access import every_role, everything, jurisdiction, own_agency, register
-from .models import Agency, ApiClient, AuditEvent, Membership, Region, Role
+from .models import Agency, ApiClient, AuditEvent, IdempotencyRecord, Membership, Region, Role
 
 # Reference data. Only the loader command (and set-up superusers) write regions.
 register(Region, see=every_role(everything))
@@ -36,3 +36,6 @@ register(
 
 # The trail is for auditors; it is never changed by anyone (the database refuses it too).
 register(AuditEvent, see={Role.AUDITOR: jurisdiction()})
+
+# Internal bookkeeping of the API: nobody reads it through the access rule.
+register(IdempotencyRecord, see={})

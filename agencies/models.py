@@ -300,6 +300,10 @@ class ApiClient(FieldKeyedConstraints):
     def is_active(self) -> bool:
         return self.revoked_at is None
 
+    # An authenticated client stands in for request.user in the API, so it answers like a user does.
+    is_authenticated = True
+    is_anonymous = False
+
     @property
     def role(self) -> str | None:
         return API_CLIENT_ROLE_OF_KIND.get(self.agency.kind)
@@ -314,6 +318,24 @@ class ApiClient(FieldKeyedConstraints):
         """A fresh (key id, token) pair; the token is `rhb_<key id>_<secret>`."""
         key_id = secrets.token_hex(6)
         return key_id, f"{cls.TOKEN_PREFIX}_{key_id}_{secrets.token_urlsafe(32)}"
+
+
+class IdempotencyRecord(models.Model):
+    """The first response to a POST with an Idempotency-Key, replayed when the same request comes again."""
+
+    # "user:12" or "client:7": keys are per caller, so two clients may use the same key.
+    caller = models.CharField(max_length=40)
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True)
+    body = models.JSONField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["caller", "key"], name="idempotency_key_once_per_caller")]
+
+    def __str__(self):
+        return f"{self.caller} {self.key}"
 
 
 class AuditEvent(models.Model):

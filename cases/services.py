@@ -152,15 +152,11 @@ def _refuse_known_nik(actor, nik_hash: str) -> None:
         return
     visible = access.visible_to(actor, Case).filter(person=existing).order_by("-created_at").first()
     if visible is not None:
-        raise ValidationError(
-            {"nik": _("A person with this NIK is already registered: case %(number)s.") % {"number": visible.number}},
-            code="duplicate",
-        )
+        message = _("A person with this NIK is already registered: case %(number)s.") % {"number": visible.number}
+        raise ValidationError({"nik": ValidationError(message, code="duplicate")})
     # Nothing about the other case: not its number, its district, nor who registered it.
-    raise ValidationError(
-        {"nik": _("A person with this NIK is registered in another district. Ask that office for a transfer.")},
-        code="duplicate_elsewhere",
-    )
+    message = _("A person with this NIK is registered in another district. Ask that office for a transfer.")
+    raise ValidationError({"nik": ValidationError(message, code="duplicate_elsewhere")})
 
 
 def _default_owner(registering: Agency) -> Agency:

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "django_filters",
+    "drf_spectacular",
     "agencies",
     "cases",
     "programs",
@@ -149,8 +150,47 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
 REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "agencies.api.authentication.ApiClientAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["agencies.api.permissions.IsMember"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "agencies.api.pagination.SyncCursor",
+    "DEFAULT_THROTTLE_CLASSES": ["agencies.api.throttling.PerCallerThrottle"],
+    # Per API client (or user). With several gunicorn workers set CACHE_URL to Redis so they share the count.
+    "DEFAULT_THROTTLE_RATES": {"caller": env.str("API_RATE", default="600/min")},
+    "EXCEPTION_HANDLER": "agencies.api.errors.handle",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Rehabilitasi Sosial partner API",
+    "DESCRIPTION": "For NGOs (LKS) and partner agencies: intake, cases, referrals, batches, attendance, follow-ups.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "AgencyKindEnum": "agencies.models.Agency.Kind",
+        "SiteKindEnum": "cases.models.Site.Kind",
+        "ReferralKindEnum": "cases.models.Referral.Kind",
+        "ReferralStatusEnum": "cases.models.Referral.Status",
+        "CaseStageEnum": "cases.models.Case.Stage",
+        "ProgramKindEnum": "programs.models.Program.Kind",
+        "BatchStatusEnum": "programs.models.Batch.Status",
+        "EnrollmentStatusEnum": "programs.models.Enrollment.Status",
+        "BenefitKindEnum": "funding.models.Benefit.Kind",
+        "EntitlementStatusEnum": "funding.models.Entitlement.Status",
+        "DisbursementStatusEnum": "funding.models.Disbursement.Status",
+    },
 }
 
 # API tokens: last-used time is written at most this often, so every request is not also a write.

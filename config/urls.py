@@ -1,9 +1,23 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from agencies.api.views import register as agencies_api
+from cases.api.views import register as cases_api
+from funding.api.views import register as funding_api
+from programs.api.views import register as programs_api
+
+router = DefaultRouter()
+for register in (agencies_api, cases_api, programs_api, funding_api):
+    register(router)
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/v1/", include(router.urls)),
 ]

@@ -1,0 +1,68 @@
+"""`Idempotency-Key` on POST: the same key and body replay the first response; the same key with another body
+is refused (422). Field apps on poor connections retry freely without doing anything twice."""
+
+import hashlib
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from rest_framework import status
+from rest_framework.exceptions import APIException
+
+from agencies.models import ApiClient, IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 255
+
+
+class Replay(APIException):
+    """Not an error: carries the stored first response out of `initial()` (see ScopedViewSet.handle_exception)."""
+
+    def __init__(self, record: IdempotencyRecord):
+        super().__init__()
+        self.record = record
+
+
+class KeyConflict(APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_code = "idempotency_key_reused"
+
+
+class KeyInFlight(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "idempotency_key_in_flight"
+
+
+def _caller(actor) -> str:
+    return f"client:{actor.pk}" if isinstance(actor, ApiClient) else f"user:{actor.pk}"
+
+
+def begin(request) -> IdempotencyRecord | None:
+    """Claim the key for this request, or raise Replay / KeyConflict / KeyInFlight."""
+    key = request.headers.get(HEADER)
+    if request.method != "POST" or not key:
+        return None
+    if len(key) > MAX_KEY_LENGTH:
+        raise KeyConflict(_("An Idempotency-Key has at most 255 characters."))
+    digest = hashlib.sha256(request.method.encode() + request.get_full_path().encode() + request.body).hexdigest()
+    caller = _caller(request.user)
+    try:
+        # Its own transaction: a concurrent retry must see the claim at once, whatever becomes of this request.
+        with transaction.atomic():
+            return IdempotencyRecord.objects.create(caller=caller, key=key, request_hash=digest)
+    except IntegrityError:
+        earlier = IdempotencyRecord.objects.get(caller=caller, key=key)
+    if earlier.request_hash != digest:
+        raise KeyConflict(_("This Idempotency-Key was used with another request."))
+    if earlier.status_code is None:
+        raise KeyInFlight(_("The first request with this Idempotency-Key is still being processed."))
+    raise Replay(earlier)
+
+
+def finish(record: IdempotencyRecord, response) -> None:
+    """Keep the response for replay; a server error frees the key so the client can try again."""
+    if response.status_code >= 500:
+        record.delete()
+        return
+    record.status_code = response.status_code
+    record.body = response.data
+    record.save(update_fields=["status_code", "body"])

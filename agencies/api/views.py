@@ -1,0 +1,60 @@
+import django_filters
+from rest_framework import serializers
+
+from agencies.models import Agency, Region
+
+from .pagination import NameCursor
+from .views_base import ScopedReadViewSet
+
+
+class RegionOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Region
+        fields = ["code", "name", "level", "parent", "time_zone"]
+
+
+class AgencyOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Agency
+        fields = ["id", "name", "kind", "region", "parent", "active", "contact_email"]
+
+
+class RegionFilter(django_filters.FilterSet):
+    name = django_filters.CharFilter(lookup_expr="icontains")
+
+    class Meta:
+        model = Region
+        fields = ["level", "parent"]
+
+
+class AgencyFilter(django_filters.FilterSet):
+    name = django_filters.CharFilter(lookup_expr="icontains")
+
+    class Meta:
+        model = Agency
+        fields = ["kind", "region", "active"]
+
+
+class RegionViewSet(ScopedReadViewSet):
+    """Kemendagri regions (provinces, regencies/cities, districts)."""
+
+    model = Region
+    lookup_field = "code"
+    lookup_value_regex = r"\d{2}(\.\d{2}){0,2}"
+    serializer_class = RegionOutputSerializer
+    filterset_class = RegionFilter
+    pagination_class = NameCursor
+
+
+class AgencyViewSet(ScopedReadViewSet):
+    """The agency directory: offices, partners and NGOs (no personal data)."""
+
+    model = Agency
+    serializer_class = AgencyOutputSerializer
+    filterset_class = AgencyFilter
+    pagination_class = NameCursor
+
+
+def register(router) -> None:
+    router.register("regions", RegionViewSet, basename="region")
+    router.register("agencies", AgencyViewSet, basename="agency")

@@ -1,0 +1,96 @@
+"""The base of every API view of our apps: scoped querysets, one access-log row per personal read, ETags,
+idempotent POSTs and problem-details errors. A view not built on it is caught by tests/test_conventions.py."""
+
+from django.utils.translation import gettext as _
+from rest_framework import status, viewsets
+from rest_framework.response import Response
+
+from agencies import access, audit
+
+from . import errors, idempotency
+
+
+def etag_of(obj) -> str:
+    return f'"{obj.pk}-{int(obj.updated_at.timestamp() * 1_000_000)}"'
+
+
+class ScopedViewSet(viewsets.GenericViewSet):
+    model = None
+    queryset = None  # there is no unscoped default: a view that forgets get_queryset serves nothing
+    select_related: tuple[str, ...] = ()
+    # Set on views whose rows carry personal data: each read is one audit row, never one per row.
+    access_log_action: str | None = None
+
+    def get_queryset(self):
+        rows = access.visible_to(self.request.user, self.model)
+        return rows.select_related(*self.select_related) if self.select_related else rows
+
+    # Idempotency-Key
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        request.idempotency_record = idempotency.begin(request)
+
+    def handle_exception(self, exc):
+        if isinstance(exc, idempotency.Replay):
+            return Response(exc.record.body, status=exc.record.status_code, headers={"Idempotent-Replayed": "true"})
+        response = super().handle_exception(exc)
+        record = getattr(self.request, "idempotency_record", None)
+        if record is not None and response is not None:
+            idempotency.finish(record, response)
+            self.request.idempotency_record = None
+        return response
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        record = getattr(request, "idempotency_record", None)
+        if record is not None:
+            idempotency.finish(record, response)
+            request.idempotency_record = None
+        return super().finalize_response(request, response, *args, **kwargs)
+
+    # ETag / If-Match
+
+    def with_etag(self, response: Response, obj) -> Response:
+        response["ETag"] = etag_of(obj)
+        return response
+
+    def check_if_match(self, request, obj):
+        """412 when the client's copy is stale: no lost updates from offline edits."""
+        expected = request.headers.get("If-Match")
+        if expected and expected not in ("*", etag_of(obj)):
+            return errors.problem(
+                status.HTTP_412_PRECONDITION_FAILED,
+                _("The record changed since you read it."),
+                _("Fetch it again, reapply your change, and send it with the new ETag."),
+            )
+        return None
+
+    # The access log
+
+    def log_read(self, target, *, count: int | None = None, agency=None) -> None:
+        if self.access_log_action:
+            audit.record(
+                self.request.user,
+                self.access_log_action,
+                target,
+                {"count": count} if count is not None else {},
+                agency=agency,
+            )
+
+
+class ScopedReadViewSet(ScopedViewSet):
+    """List and retrieve, with the access log when the rows are personal."""
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        rows = page if page is not None else list(queryset)
+        self.log_read(self.model, count=len(rows))
+        data = self.get_serializer(rows, many=True).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
+
+    def retrieve(self, request, *args, **kwargs):
+        obj = self.get_object()
+        self.log_read(obj, agency=getattr(obj, "owner", None))
+        response = Response(self.get_serializer(obj).data)
+        return self.with_etag(response, obj) if hasattr(obj, "updated_at") else response

@@ -1,0 +1,334 @@
+"""Cases API: intake, cases and their stage, assessments, notes, consents, referrals, sites. Thin: every rule is in
+cases.services; every row comes through agencies.access; personal reads are logged once per request."""
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from agencies import access
+from agencies.api.views_base import ScopedReadViewSet, ScopedViewSet
+from agencies.models import Agency, Region
+from cases import services
+from cases.models import Assessment, Case, CaseNote, Consent, Person, Referral, Site, SiteCount, TargetGroup
+
+# Output
+
+
+class PersonOutputSerializer(serializers.ModelSerializer):
+    nik = serializers.CharField(source="masked_nik", help_text=_("Masked: the first four and last two digits."))
+    target_groups = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+
+    class Meta:
+        model = Person
+        fields = [
+            "id",
+            "full_name",
+            "known_as",
+            "nik",
+            "birth_date",
+            "birth_year",
+            "sex",
+            "phone",
+            "home_region",
+            "address",
+            "current_site",
+            "target_groups",
+        ]
+
+
+class CaseOutputSerializer(serializers.ModelSerializer):
+    person = PersonOutputSerializer()
+    target_group = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "number",
+            "stage",
+            "close_reason",
+            "owner",
+            "registered_by",
+            "caseworker",
+            "target_group",
+            "site",
+            "person",
+            "stage_changed_at",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class SiteOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Site
+        fields = ["id", "name", "kind", "region", "houses", "opened_on", "closed_on", "updated_at"]
+
+
+class SiteCountSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SiteCount
+        fields = ["id", "site", "counted_on", "people_present", "counted_by"]
+        read_only_fields = ["id", "site", "counted_by"]
+
+
+class AssessmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Assessment
+        fields = ["id", "assessed_on", "needs", "skills_wanted", "business_idea", "wants_to_go_home", "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+
+class NoteSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CaseNote
+        fields = ["id", "body", "agency", "created_at"]
+        read_only_fields = ["id", "agency", "created_at"]
+
+
+class ConsentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Consent
+        fields = ["id", "purpose", "agency", "given_on", "withdrawn_on"]
+        read_only_fields = ["id", "withdrawn_on"]
+        extra_kwargs = {"agency": {"queryset": Agency.objects.filter(active=True), "required": False}}
+
+
+class ReferralOutputSerializer(serializers.ModelSerializer):
+    case = serializers.SlugRelatedField(slug_field="number", read_only=True)
+
+    class Meta:
+        model = Referral
+        fields = [
+            "id",
+            "case",
+            "kind",
+            "from_agency",
+            "to_agency",
+            "reason",
+            "status",
+            "decline_reason",
+            "decided_at",
+            "completed_at",
+            "updated_at",
+        ]
+
+
+# Input
+
+
+class IntakeInputSerializer(serializers.Serializer):
+    full_name = serializers.CharField(max_length=150)
+    known_as = serializers.CharField(max_length=80, required=False, default="")
+    nik = serializers.CharField(max_length=20, required=False, default="", help_text=_("16 digits, from the KTP."))
+    birth_date = serializers.DateField(required=False, allow_null=True, default=None)
+    birth_year = serializers.IntegerField(required=False, allow_null=True, default=None)
+    sex = serializers.ChoiceField(choices=Person.Sex.choices)
+    phone = serializers.CharField(max_length=20, required=False, default="")
+    home_region = serializers.SlugRelatedField(
+        slug_field="code", queryset=Region.objects.all(), required=False, allow_null=True, default=None
+    )
+    address = serializers.CharField(required=False, default="")
+    site = serializers.PrimaryKeyRelatedField(
+        queryset=Site.objects.all(), required=False, allow_null=True, default=None
+    )
+    target_group = serializers.SlugRelatedField(slug_field="code", queryset=TargetGroup.objects.all())
+    other_target_groups = serializers.SlugRelatedField(
+        slug_field="code", queryset=TargetGroup.objects.all(), many=True, required=False, default=list
+    )
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=Agency.objects.filter(kind=Agency.Kind.SOCIAL_SERVICE_DISTRICT, active=True),
+        required=False,
+        allow_null=True,
+        default=None,
+    )
+    processing_consent_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class IntakeOutputSerializer(serializers.Serializer):
+    case = CaseOutputSerializer()
+    warnings = serializers.ListField(child=serializers.CharField())
+    possible_duplicates = serializers.IntegerField()
+
+
+class StageInputSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(choices=Case.Stage.choices)
+    reason = serializers.CharField(required=False, default="", allow_blank=True)
+    close_reason = serializers.ChoiceField(choices=Case.CloseReason.choices, required=False, default="")
+
+
+class ReferralInputSerializer(serializers.Serializer):
+    case = serializers.IntegerField()
+    to_agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.filter(active=True))
+    kind = serializers.ChoiceField(choices=Referral.Kind.choices)
+    reason = serializers.CharField()
+
+
+class DeclineInputSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+# Views
+
+
+class SiteViewSet(mixins.CreateModelMixin, ScopedReadViewSet):
+    """Sites (lokalisasi, resosialisasi, venues) and their headcounts. No personal data."""
+
+    model = Site
+    serializer_class = SiteOutputSerializer
+    filterset_fields = ["kind", "region"]
+
+    def perform_create(self, serializer):
+        serializer.instance = services.site_create(actor=self.request.user, **serializer.validated_data)
+
+    @extend_schema(request=SiteCountSerializer, responses={201: SiteCountSerializer})
+    @action(detail=True, methods=["post"])
+    def counts(self, request, pk=None):
+        """Record how many people your agency found at the site on a day."""
+        data = SiteCountSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        count = services.site_count_record(actor=request.user, site=self.get_object(), **data.validated_data)
+        return Response(SiteCountSerializer(count).data, status=status.HTTP_201_CREATED)
+
+
+class IntakeViewSet(ScopedViewSet):
+    """Intake (pendataan): one call registers a person and opens their case."""
+
+    model = Case
+
+    @extend_schema(request=IntakeInputSerializer, responses={201: IntakeOutputSerializer})
+    def create(self, request):
+        data = IntakeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        intake = services.case_register(actor=request.user, **data.validated_data)
+        body = {"case": intake.case, "warnings": intake.warnings, "possible_duplicates": intake.possible_duplicates}
+        return Response(IntakeOutputSerializer(body).data, status=status.HTTP_201_CREATED)
+
+
+class CaseFilter(django_filters.FilterSet):
+    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    target_group = django_filters.NumberFilter(field_name="target_group__code")
+
+    class Meta:
+        model = Case
+        fields = ["stage", "owner", "registered_by", "site", "caseworker"]
+
+
+class CaseViewSet(ScopedReadViewSet):
+    """Cases you may see, with their person. Every list and detail read is in the access log."""
+
+    model = Case
+    serializer_class = CaseOutputSerializer
+    filterset_class = CaseFilter
+    select_related = ("person", "target_group")
+    access_log_action = "cases.case.read_by_api"
+
+    def get_queryset(self):
+        return super().get_queryset().prefetch_related("person__target_groups")
+
+    @extend_schema(request=StageInputSerializer, responses={200: CaseOutputSerializer})
+    @action(detail=True, methods=["post"])
+    def stage(self, request, pk=None):
+        """Move the case to another stage; send If-Match with the ETag you read to avoid overwriting a change."""
+        case = self.get_object()
+        stale = self.check_if_match(request, case)
+        if stale:
+            return stale
+        data = StageInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        case = services.case_transition(actor=request.user, case=case, **data.validated_data)
+        case = self.get_queryset().get(pk=case.pk)
+        return self.with_etag(Response(CaseOutputSerializer(case).data), case)
+
+    def _sub_list(self, request, rows, serializer_class):
+        self.log_read(self.model, count=len(rows))
+        return Response(serializer_class(rows, many=True).data)
+
+    @extend_schema(
+        request=AssessmentSerializer, responses={200: AssessmentSerializer(many=True), 201: AssessmentSerializer}
+    )
+    @action(detail=True, methods=["get", "post"])
+    def assessments(self, request, pk=None):
+        """The case's assessments; POST records one (a registered case becomes assessed)."""
+        case = self.get_object()
+        if request.method == "GET":
+            return self._sub_list(request, list(case.assessments.all()), AssessmentSerializer)
+        data = AssessmentSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        assessment = services.assessment_record(actor=request.user, case=case, **data.validated_data)
+        return Response(AssessmentSerializer(assessment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=NoteSerializer, responses={200: NoteSerializer(many=True), 201: NoteSerializer})
+    @action(detail=True, methods=["get", "post"])
+    def notes(self, request, pk=None):
+        """The case's notes; POST adds one in your agency's name."""
+        case = self.get_object()
+        if request.method == "GET":
+            return self._sub_list(request, list(case.notes.all()), NoteSerializer)
+        data = NoteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        note = services.case_note_add(actor=request.user, case=case, body=data.validated_data["body"])
+        return Response(NoteSerializer(note).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ConsentSerializer, responses={200: ConsentSerializer(many=True), 201: ConsentSerializer})
+    @action(detail=True, methods=["get", "post"])
+    def consents(self, request, pk=None):
+        """The person's consents; POST records one (sharing names the agency)."""
+        case = self.get_object()
+        if request.method == "GET":
+            return self._sub_list(request, list(case.person.consents.all()), ConsentSerializer)
+        data = ConsentSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        consent = services.consent_give(actor=request.user, person=case.person, **data.validated_data)
+        return Response(ConsentSerializer(consent).data, status=status.HTTP_201_CREATED)
+
+
+class ReferralViewSet(ScopedReadViewSet):
+    """Referrals your agency sent or received."""
+
+    model = Referral
+    serializer_class = ReferralOutputSerializer
+    select_related = ("case",)
+    filterset_fields = ["status", "kind", "to_agency", "from_agency"]
+
+    @extend_schema(request=ReferralInputSerializer, responses={201: ReferralOutputSerializer})
+    def create(self, request):
+        data = ReferralInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        case = access.get_visible(request.user, Case, pk=fields.pop("case"))
+        referral = services.referral_create(actor=request.user, case=case, **fields)
+        return Response(ReferralOutputSerializer(referral).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: ReferralOutputSerializer})
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        """Accept a referral to your agency (a repatriation transfers the case to you)."""
+        referral = services.referral_accept(actor=request.user, referral=self.get_object())
+        return Response(ReferralOutputSerializer(referral).data)
+
+    @extend_schema(request=DeclineInputSerializer, responses={200: ReferralOutputSerializer})
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        """Decline a referral to your agency, saying why."""
+        data = DeclineInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        referral = services.referral_decline(actor=request.user, referral=self.get_object(), **data.validated_data)
+        return Response(ReferralOutputSerializer(referral).data)
+
+    @extend_schema(request=None, responses={200: ReferralOutputSerializer})
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        """Mark an accepted referral done."""
+        referral = services.referral_complete(actor=request.user, referral=self.get_object())
+        return Response(ReferralOutputSerializer(referral).data)
+
+
+def register(router) -> None:
+    router.register("sites", SiteViewSet, basename="site")
+    router.register("intake", IntakeViewSet, basename="intake")
+    router.register("cases", CaseViewSet, basename="case")
+    router.register("referrals", ReferralViewSet, basename="referral")

@@ -1,0 +1,198 @@
+"""Programs API: the calendar (programs, batches, sessions), enrollments, attendance, follow-ups and visits."""
+
+import django_filters
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from agencies import access
+from agencies.api.pagination import NameCursor
+from agencies.api.views_base import ScopedReadViewSet
+from cases.models import Case
+from programs import services
+from programs.models import Batch, Enrollment, FollowUp, Outcome, Program, Session
+
+
+class ProgramOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Program
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "organizer",
+            "region",
+            "fiscal_year",
+            "attendance_threshold",
+            "follow_up_offsets",
+        ]
+
+
+class BatchOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Batch
+        fields = ["id", "program", "number", "starts_on", "ends_on", "venue", "capacity", "enrolled_count", "status"]
+
+
+class SessionOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Session
+        fields = ["id", "batch", "date", "topic", "delivering_agency", "trainer_name"]
+
+
+class EnrollmentOutputSerializer(serializers.ModelSerializer):
+    """A roster row: the case number and the person's name only (partners delivering a session see these)."""
+
+    case_number = serializers.CharField(source="case.number", read_only=True)
+    name = serializers.CharField(source="case.person.full_name", read_only=True)
+
+    class Meta:
+        model = Enrollment
+        fields = ["id", "batch", "case", "case_number", "name", "status", "attendance_rate", "updated_at"]
+
+
+class EnrollmentInputSerializer(serializers.Serializer):
+    batch = serializers.IntegerField()
+    case = serializers.IntegerField()
+
+
+class AttendanceInputSerializer(serializers.Serializer):
+    present = serializers.DictField(
+        child=serializers.BooleanField(), help_text="Enrollment id → present, for every person on the roster."
+    )
+
+    def validate_present(self, value):
+        try:
+            return {int(k): v for k, v in value.items()}
+        except ValueError:
+            raise serializers.ValidationError("Keys are enrollment ids.") from None
+
+
+class OutcomeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Outcome
+        fields = [
+            "recorded_on",
+            "site_status",
+            "business_started",
+            "business_type",
+            "income_band",
+            "left_site_on",
+            "bpjs_enrolled",
+        ]
+
+
+class FollowUpOutputSerializer(serializers.ModelSerializer):
+    case_number = serializers.CharField(source="case.number", read_only=True)
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = FollowUp
+        fields = [
+            "id",
+            "case",
+            "case_number",
+            "enrollment",
+            "offset_days",
+            "due_on",
+            "caseworker",
+            "done_on",
+            "overdue",
+        ]
+
+    def get_overdue(self, follow_up) -> bool:
+        # Computed once, on the server, against the office's calendar day (DESIGN §8).
+        return follow_up.done_on is None and follow_up.due_on < timezone.localdate()
+
+
+class ProgramViewSet(ScopedReadViewSet):
+    model = Program
+    serializer_class = ProgramOutputSerializer
+    filterset_fields = ["kind", "organizer", "fiscal_year"]
+    pagination_class = NameCursor
+
+
+class BatchViewSet(ScopedReadViewSet):
+    model = Batch
+    serializer_class = BatchOutputSerializer
+    filterset_fields = ["program", "status"]
+    pagination_class = NameCursor
+
+
+class SessionViewSet(ScopedReadViewSet):
+    model = Session
+    serializer_class = SessionOutputSerializer
+    filterset_fields = ["batch", "delivering_agency", "date"]
+    pagination_class = NameCursor
+
+    @extend_schema(request=AttendanceInputSerializer, responses={200: None})
+    @action(detail=True, methods=["post"])
+    def attendance(self, request, pk=None):
+        """Record (or correct) who was present, for the whole roster of this session at once."""
+        data = AttendanceInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        rows = services.attendance_record(actor=request.user, session=self.get_object(), **data.validated_data)
+        return Response({"recorded": len(rows)})
+
+
+class EnrollmentViewSet(ScopedReadViewSet):
+    """Rosters you may see; enroll a case (or put it on the waiting list) and withdraw it."""
+
+    model = Enrollment
+    serializer_class = EnrollmentOutputSerializer
+    filterset_fields = ["batch", "case", "status"]
+    select_related = ("case__person",)
+    access_log_action = "programs.enrollment.read_by_api"
+
+    @extend_schema(request=EnrollmentInputSerializer, responses={201: EnrollmentOutputSerializer})
+    def create(self, request):
+        data = EnrollmentInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        batch = access.get_visible(request.user, Batch, pk=data.validated_data["batch"])
+        case = access.get_visible(request.user, Case, pk=data.validated_data["case"])
+        enrollment = services.enrollment_create(actor=request.user, batch=batch, case=case)
+        return Response(EnrollmentOutputSerializer(enrollment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: EnrollmentOutputSerializer})
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        enrollment = services.enrollment_withdraw(actor=request.user, enrollment=self.get_object())
+        return Response(EnrollmentOutputSerializer(enrollment).data)
+
+
+class FollowUpFilter(django_filters.FilterSet):
+    due_before = django_filters.DateFilter(field_name="due_on", lookup_expr="lte")
+    due_after = django_filters.DateFilter(field_name="due_on", lookup_expr="gte")
+    open = django_filters.BooleanFilter(field_name="done_on", lookup_expr="isnull")
+
+    class Meta:
+        model = FollowUp
+        fields = ["caseworker", "case"]
+
+
+class FollowUpViewSet(ScopedReadViewSet):
+    """Follow-ups of cases you may see; `?open=true&due_before=…` lists what is due."""
+
+    model = FollowUp
+    serializer_class = FollowUpOutputSerializer
+    filterset_class = FollowUpFilter
+    select_related = ("case",)
+
+    @extend_schema(request=OutcomeSerializer, responses={201: OutcomeSerializer})
+    @action(detail=True, methods=["post"])
+    def visit(self, request, pk=None):
+        """Record the visit and its outcome; the follow-up is done."""
+        data = OutcomeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        outcome = services.follow_up_record(actor=request.user, follow_up=self.get_object(), **data.validated_data)
+        return Response(OutcomeSerializer(outcome).data, status=status.HTTP_201_CREATED)
+
+
+def register(router) -> None:
+    router.register("programs", ProgramViewSet, basename="program")
+    router.register("batches", BatchViewSet, basename="batch")
+    router.register("sessions", SessionViewSet, basename="session")
+    router.register("enrollments", EnrollmentViewSet, basename="enrollment")
+    router.register("follow-ups", FollowUpViewSet, basename="follow-up")
