@@ -248,6 +248,8 @@ class Case(models.Model):
     STAGE_ORDER = list(Stage.values)
 
     number = models.CharField(_("case number"), max_length=24, unique=True, editable=False)
+    # The registering agency's own id for the row (e.g. its pendataan spreadsheet): imports are idempotent by it.
+    external_id = models.CharField(_("external id"), max_length=64, blank=True, default="")
     person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="cases")
     owner = models.ForeignKey(
         Agency, verbose_name=_("owning office"), on_delete=models.PROTECT, related_name="owned_cases"
@@ -285,8 +287,17 @@ class Case(models.Model):
                 condition=(Q(stage="closed") & ~Q(close_reason="")) | (~Q(stage="closed") & Q(close_reason="")),
                 name="case_closed_exactly_with_a_reason",
             ),
+            models.UniqueConstraint(
+                fields=["registered_by", "external_id"],
+                condition=~Q(external_id=""),
+                name="case_external_id_once_per_agency",
+                violation_error_message=_("This agency already registered a case with this external id."),
+            ),
         ]
-        indexes = [models.Index(fields=["owner", "stage"], name="case_owner_stage")]
+        indexes = [
+            models.Index(fields=["owner", "stage"], name="case_owner_stage"),
+            models.Index(fields=["updated_at", "id"], name="case_sync"),
+        ]
 
     def __str__(self):
         return self.number

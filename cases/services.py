@@ -235,6 +235,7 @@ def case_register(
     owner: Agency | None = None,
     caseworker=None,
     processing_consent_on: datetime.date | None = None,
+    external_id: str = "",
 ) -> Intake:
     """Intake: a new person and their case. Refuses a known NIK (without revealing another district's case)."""
     registering = _working_agency(actor, (Role.DISTRICT_STAFF, Role.NGO_CASEWORKER))
@@ -279,6 +280,7 @@ def case_register(
         target_group=target_group,
         site=site,
         number=_next_case_number(owner),
+        external_id=external_id.strip(),
     )
     save_validated(case)
     access.require_within_scope(actor, case)
@@ -296,6 +298,51 @@ def case_register(
     )
     flagged = _flag_possible_duplicates(actor, person)
     return Intake(case=case, warnings=warnings, possible_duplicates=flagged)
+
+
+@dataclass
+class RowResult:
+    """What became of one row of a bulk intake: created, duplicate (with the case when visible) or error."""
+
+    row: int
+    external_id: str
+    status: str
+    case: Case | None = None
+    errors: dict = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def case_register_many(*, actor, rows: list[dict]) -> list[RowResult]:
+    """Bulk intake (an NGO's pendataan sheet): each row registered in its own transaction, so valid rows are
+    saved whatever the others do; a row whose `external_id` the agency already registered is a duplicate, not a
+    second case, which makes resending the whole sheet safe."""
+    registering = _working_agency(actor, (Role.DISTRICT_STAFF, Role.NGO_CASEWORKER))
+    ids = [row["external_id"] for row in rows]
+    known = {
+        case.external_id: case
+        for case in Case.objects.filter(registered_by=registering, external_id__in=ids).only(
+            "pk", "number", "external_id"
+        )
+    }
+    results = []
+    for index, row in enumerate(rows):
+        external_id = row["external_id"]
+        if external_id in known:
+            results.append(RowResult(index, external_id, "duplicate", case=known[external_id]))
+            continue
+        try:
+            with transaction.atomic():
+                intake = case_register(actor=actor, **row)
+        except ValidationError as exc:
+            codes = {e.code for errors in getattr(exc, "error_dict", {}).values() for e in errors}
+            status = "duplicate" if codes & {"duplicate", "duplicate_elsewhere"} else "error"
+            results.append(RowResult(index, external_id, status, errors=exc.message_dict))
+        except PermissionDenied as exc:
+            results.append(RowResult(index, external_id, "error", errors={"__all__": [str(exc)]}))
+        else:
+            known[external_id] = intake.case  # the same id twice in one sheet: the second is a duplicate
+            results.append(RowResult(index, external_id, "created", case=intake.case, warnings=intake.warnings))
+    return results
 
 
 PERSON_EDITABLE = (
