@@ -52,6 +52,8 @@ class _Follows:
     parent_field: str | None = None
     # False: seen with the parent, but changed only through the model's own role clauses (see `extend`).
     with_change: bool = True
+    # When given, only these roles reach the rows through the parent (e.g. no money for partner agencies).
+    roles: frozenset | None = None
 
     def condition(self, parent_condition: Q) -> Q:
         parents = self.parent._default_manager.filter(parent_condition)
@@ -94,6 +96,7 @@ def register_following(
     child_field: str | None = None,
     parent_field: str | None = None,
     with_change: bool = True,
+    roles=None,
 ):
     """Declare that `model` rows are seen and changed by whoever sees and changes their `parent` row.
 
@@ -103,7 +106,13 @@ def register_following(
         raise ImproperlyConfigured(f"Access to {model.__name__} is already registered.")
     if (child_field is None) == (parent_field is None):
         raise ImproperlyConfigured("Give exactly one of child_field and parent_field.")
-    _rules[model] = _ModelRule(see={}, change={}, follows=_Follows(parent, child_field, parent_field, with_change))
+    _rules[model] = _ModelRule(
+        see={},
+        change={},
+        follows=_Follows(
+            parent, child_field, parent_field, with_change, frozenset(roles) if roles is not None else None
+        ),
+    )
 
 
 def extend(model: type[Model], *, see: Mapping[str, RoleRule] | None = None, change: Mapping[str, RoleRule] = None):
@@ -180,7 +189,9 @@ def _combined(actor, model: type[Model], which: str, grants: tuple[Grant, ...] |
     grants = grants_of(actor) if grants is None else grants
     conditions = []
     if rule.follows and (which == "see" or rule.follows.with_change):
-        parent_condition = _combined(actor, rule.follows.parent, which, grants)
+        roles = rule.follows.roles
+        parent_grants = grants if roles is None else tuple(g for g in grants if g.role in roles)
+        parent_condition = _combined(actor, rule.follows.parent, which, parent_grants)
         if parent_condition is not None:
             conditions.append(rule.follows.condition(parent_condition))
     for grant in grants:

@@ -44,7 +44,9 @@ register_following(LedgerEntry, Allocation, child_field="allocation", with_chang
 register_following(Benefit, Program, child_field="program")
 
 # Seen with the case; changed only by the owning office's staff (NGOs read their cases' money).
-register_following(Entitlement, Case, child_field="case", with_change=False)
+# Partner agencies may see a case referred to them, but never its money.
+MONEY_ROLES = set(Role.values) - {Role.PARTNER_TRAINER, Role.LEADERSHIP_VIEWER}
+register_following(Entitlement, Case, child_field="case", with_change=False, roles=MONEY_ROLES)
 extend(
     Entitlement,
     see={Role.FINANCE_APPROVER: jurisdiction("case__owner")},

@@ -12,11 +12,11 @@ from .models import Allocation, Disbursement, Entitlement, LedgerEntry
 class Drift:
     what: str
     pk: int
-    expected: int
-    found: int
+    ledger: int  # what the ledger adds up to
+    recorded: int  # what the row itself says: a cached total, an entitlement's total, an amount paid
 
     def __str__(self):
-        return f"{self.what} #{self.pk}: ledger says {self.expected}, found {self.found}"
+        return f"{self.what} #{self.pk}: the ledger says {self.ledger}, the row says {self.recorded}"
 
 
 def _ledger_sum(field: str, **link):
@@ -33,9 +33,9 @@ def find_drift() -> list[Drift]:
     ).filter(~Q(committed=F("ledger_committed")) | ~Q(paid=F("ledger_paid")))
     for a in allocations:
         if a.committed != a.ledger_committed:
-            drift.append(Drift("allocation committed", a.pk, a.ledger_committed, a.committed))
+            drift.append(Drift("allocation committed", a.pk, ledger=a.ledger_committed, recorded=a.committed))
         if a.paid != a.ledger_paid:
-            drift.append(Drift("allocation paid", a.pk, a.ledger_paid, a.paid))
+            drift.append(Drift("allocation paid", a.pk, ledger=a.ledger_paid, recorded=a.paid))
     # An active entitlement is committed in full, a cancelled one only up to what was paid on it.
     entitlements = Entitlement.objects.annotate(
         ledger_committed=_ledger_sum("committed_delta", entitlement=OuterRef("pk")),
@@ -46,7 +46,7 @@ def find_drift() -> list[Drift]:
     )
     for e in entitlements:
         expected = e.total if e.status == Entitlement.Status.ACTIVE else e.ledger_paid
-        drift.append(Drift("entitlement committed", e.pk, expected, e.ledger_committed))
+        drift.append(Drift("entitlement committed", e.pk, ledger=e.ledger_committed, recorded=expected))
     # A paid disbursement has paid its amount; any other has a net payment of nothing.
     disbursements = Disbursement.objects.annotate(
         ledger_paid=_ledger_sum("paid_delta", disbursement=OuterRef("pk")),
@@ -56,5 +56,5 @@ def find_drift() -> list[Drift]:
     )
     for d in disbursements:
         expected = d.amount if d.status == Disbursement.Status.PAID else 0
-        drift.append(Drift("disbursement paid", d.pk, expected, d.ledger_paid))
+        drift.append(Drift("disbursement paid", d.pk, ledger=d.ledger_paid, recorded=expected))
     return drift

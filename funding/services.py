@@ -7,6 +7,7 @@ constraints should anything else try.
 
 import datetime
 import numbers
+from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -27,9 +28,17 @@ from .models import Allocation, Benefit, Disbursement, Entitlement, FundingSourc
 
 
 def whole_rupiah(value, field: str) -> int:
-    """`value` as a positive whole number of Rupiah, or a ValidationError naming `field` and the value."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Number) or value != int(value) or value <= 0:
-        raise ValidationError({field: _("Enter a positive whole number of Rupiah (got %(value)s).") % {"value": value}})
+    """`value` as a positive whole number of Rupiah, or a ValidationError naming `field` and the value.
+
+    Integers and integral Decimals only: a float is refused even when whole, since money never passes through one.
+    """
+    message = _("Enter a positive whole number of Rupiah (got %(value)s).") % {"value": value}
+    if isinstance(value, bool | float) or not isinstance(value, numbers.Number):
+        raise ValidationError({field: message})
+    if isinstance(value, Decimal) and not value.is_finite():
+        raise ValidationError({field: message})
+    if value != int(value) or value <= 0:
+        raise ValidationError({field: message})
     return int(value)
 
 
@@ -290,6 +299,7 @@ def disbursement_request(
     *, actor, installment: Installment, amount=None, idempotency_key: str | None = None
 ) -> Disbursement:
     """Ask for an installment to be paid. Asking twice (double click, retry) returns the same request."""
+    installment = access.get_visible(actor, Installment, pk=installment.pk)  # before any answer about a key
     if idempotency_key:
         earlier = Disbursement.objects.filter(idempotency_key=idempotency_key).first()
         if earlier is not None:
@@ -325,7 +335,12 @@ def disbursement_request(
             disbursement.save()
     except IntegrityError:
         # The same installment (or key) requested a moment ago by a concurrent click: that request stands.
-        return Disbursement.objects.get(installment=installment, status__in=Disbursement.LIVE)
+        earlier = Disbursement.objects.filter(installment=installment, status__in=Disbursement.LIVE).first()
+        if earlier is None:
+            raise ValidationError(
+                {"idempotency_key": _("This key was already used for another installment.")}
+            ) from None
+        return earlier
     audit.record(
         actor, "funding.disbursement.requested", disbursement, {"amount": amount}, agency=entitlement.case.owner
     )
@@ -416,7 +431,9 @@ def disbursement_pay(
         raise ValidationError({"method": _("Choose how it was paid.")})
     if method != Disbursement.Method.IN_KIND and not reference.strip():
         raise ValidationError({"reference": _("Give the bank reference or the receipt number.")})
-    if paid_on and paid_on > timezone.localdate():
+    if paid_on is None:
+        raise ValidationError({"paid_on": _("Give the date of the payment.")})
+    if paid_on > timezone.localdate():
         raise ValidationError({"paid_on": _("A payment cannot be dated in the future.")})
     if allocation.paid + disbursement.amount > allocation.committed:
         raise ValidationError(
@@ -456,13 +473,17 @@ def disbursement_reverse(*, actor, disbursement: Disbursement, reason: str) -> D
     disbursement.status = Disbursement.Status.REVERSED
     disbursement.reversed_reason = reason.strip()
     disbursement.save(update_fields=["status", "reversed_reason", "updated_at"])
+    entitlement = disbursement.installment.entitlement
+    # A cancelled entitlement stays committed only for what was paid on it: taking a payment back frees that too.
+    released = -disbursement.amount if entitlement.status == Entitlement.Status.CANCELLED else 0
     _record(
         actor,
         allocation,
         LedgerEntry.Kind.REVERSAL,
+        committed=released,
         paid=-disbursement.amount,
         disbursement=disbursement,
-        entitlement=disbursement.installment.entitlement,
+        entitlement=entitlement,
     )
     audit.record(
         actor,
