@@ -2,18 +2,20 @@ import re
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from agencies import access
 from agencies.models import Agency, Region
 from agencies.scoped_admin import ScopedInline, ScopedModelAdmin
 
-from . import selectors, services
+from . import intake_sheet, selectors, services
 from .models import (
     Assessment,
     Case,
@@ -305,6 +307,7 @@ class CaseAdmin(ScopedModelAdmin):
     ]
     inlines = [AssessmentInline, CaseNoteInline, ReferralInline, TransferInline, StageChangeInline]
     change_form_template = "admin/cases/case/change_form.html"
+    change_list_template = "admin/cases/case/change_list.html"
 
     # What the case page shows
 
@@ -471,8 +474,33 @@ class CaseAdmin(ScopedModelAdmin):
             path("<path:object_id>/refer/", view(self.refer_view), name="cases_case_refer"),
             path("<path:object_id>/consent/", view(self.consent_view), name="cases_case_consent"),
             path("<path:object_id>/reveal-nik/", view(self.reveal_nik_view), name="cases_case_reveal_nik"),
+            path("import/", view(self.import_view), name="cases_case_import"),
             *super().get_urls(),
         ]
+
+    def import_view(self, request):
+        """Intake from a spreadsheet (CSV or XLSX): a result per row, and the rows in error back as a file."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Import an intake sheet"),
+            "columns": intake_sheet.COLUMNS,
+        }
+        if request.method == "POST" and request.FILES.get("sheet"):
+            try:
+                rows = intake_sheet.read(request.FILES["sheet"])
+            except (DRFValidationError, ValueError, KeyError, OSError):
+                messages.error(request, _("The file could not be read as a CSV or XLSX sheet."))
+                return TemplateResponse(request, "admin/cases/case/import.html", context)
+            if len(rows) > intake_sheet.MAX_BULK_ROWS:
+                messages.error(request, _("At most %(n)d rows at a time.") % {"n": intake_sheet.MAX_BULK_ROWS})
+                return TemplateResponse(request, "admin/cases/case/import.html", context)
+            results = intake_sheet.register(request.user, rows)
+            context |= intake_sheet.summary(results)
+            context["error_csv"] = intake_sheet.error_rows_csv(rows, results) if context["errors"] else ""
+        return TemplateResponse(request, "admin/cases/case/import.html", context)
 
     def _case(self, request, object_id) -> Case:
         return access.get_visible(request.user, Case, pk=object_id)

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from agencies import access
 from agencies.api.views_base import ScopedReadViewSet, ScopedViewSet
 from agencies.models import Agency, Region
-from cases import services
+from cases import intake_sheet, services
 from cases.models import Assessment, Case, CaseNote, Consent, Person, Referral, Site, SiteCount, TargetGroup
 
 # Output
@@ -148,17 +148,6 @@ class IntakeInputSerializer(serializers.Serializer):
     processing_consent_on = serializers.DateField(required=False, allow_null=True, default=None)
 
 
-MAX_BULK_ROWS = 1000
-
-
-class BulkIntakeRowSerializer(IntakeInputSerializer):
-    external_id = serializers.CharField(max_length=64, help_text=_("Your own id for the row; resending it is safe."))
-
-
-class BulkIntakeInputSerializer(serializers.Serializer):
-    rows = serializers.ListField(child=serializers.DictField(), allow_empty=False, max_length=MAX_BULK_ROWS)
-
-
 class BulkIntakeRowResultSerializer(serializers.Serializer):
     row = serializers.IntegerField()
     external_id = serializers.CharField()
@@ -235,31 +224,14 @@ class IntakeViewSet(ScopedViewSet):
         body = {"case": intake.case, "warnings": intake.warnings, "possible_duplicates": intake.possible_duplicates}
         return Response(IntakeOutputSerializer(body).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=BulkIntakeInputSerializer, responses={200: BulkIntakeOutputSerializer})
+    @extend_schema(request=intake_sheet.BulkIntakeInputSerializer, responses={200: BulkIntakeOutputSerializer})
     @action(detail=False, methods=["post"])
     def batch(self, request):
         """Up to 1,000 intake rows at once: a result per row (created, duplicate, error with field messages)."""
-        data = BulkIntakeInputSerializer(data=request.data)
+        data = intake_sheet.BulkIntakeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        checked, invalid = [], []
-        for index, row in enumerate(data.validated_data["rows"]):
-            row_data = BulkIntakeRowSerializer(data=row)
-            if row_data.is_valid():
-                checked.append((index, row_data.validated_data))
-            else:
-                external_id = str(row.get("external_id", ""))
-                invalid.append(services.RowResult(index, external_id, "error", errors=row_data.errors))
-        registered = services.case_register_many(actor=request.user, rows=[row for _, row in checked])
-        for (index, _row), result in zip(checked, registered, strict=True):
-            result.row = index
-        results = sorted(invalid + registered, key=lambda r: r.row)
-        body = {
-            "created": sum(r.status == "created" for r in results),
-            "duplicates": sum(r.status == "duplicate" for r in results),
-            "errors": sum(r.status == "error" for r in results),
-            "results": results,
-        }
-        return Response(BulkIntakeOutputSerializer(body).data)
+        results = intake_sheet.register(request.user, data.validated_data["rows"])
+        return Response(BulkIntakeOutputSerializer(intake_sheet.summary(results)).data)
 
 
 class CaseFilter(django_filters.FilterSet):
