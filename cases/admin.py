@@ -497,7 +497,7 @@ class CaseAdmin(ScopedModelAdmin):
             if len(rows) > intake_sheet.MAX_BULK_ROWS:
                 messages.error(request, _("At most %(n)d rows at a time.") % {"n": intake_sheet.MAX_BULK_ROWS})
                 return TemplateResponse(request, "admin/cases/case/import.html", context)
-            results = intake_sheet.register(request.user, rows)
+            results = intake_sheet.register(request.user, rows, extra_columns_allowed=True)
             context |= intake_sheet.summary(results)
             context["error_csv"] = intake_sheet.error_rows_csv(rows, results) if context["errors"] else ""
         return TemplateResponse(request, "admin/cases/case/import.html", context)

@@ -8,12 +8,14 @@ from django.utils.translation import gettext_lazy as _
 from openpyxl import load_workbook
 from rest_framework import serializers
 
+from agencies.api.strict import RejectUnknownFields
+
 from . import services
 
 MAX_BULK_ROWS = 1000
 
 
-class BulkIntakeInputSerializer(serializers.Serializer):
+class BulkIntakeInputSerializer(RejectUnknownFields, serializers.Serializer):
     rows = serializers.ListField(
         child=serializers.DictField(),
         allow_empty=False,
@@ -48,12 +50,18 @@ def _row_serializer():
     return Row
 
 
-def register(actor, rows: list[dict]) -> list[services.RowResult]:
-    """Check each row's shape, register the good ones, and give every row its result, in sheet order."""
+def register(actor, rows: list[dict], *, extra_columns_allowed: bool = False) -> list[services.RowResult]:
+    """Check each row's shape, register the good ones, and give every row its result, in sheet order.
+
+    A spreadsheet may carry columns of its own (notes, a row number): `extra_columns_allowed` ignores them.
+    """
     row_serializer = _row_serializer()
     checked, invalid = [], []
     for index, row in enumerate(rows):
-        row_data = row_serializer(data={k: v for k, v in row.items() if v not in ("", None)})
+        values = {k: v for k, v in row.items() if v not in ("", None)}
+        if extra_columns_allowed:
+            values = {k: v for k, v in values.items() if k in COLUMNS}
+        row_data = row_serializer(data=values)
         if row_data.is_valid():
             checked.append((index, row_data.validated_data))
         else:

@@ -62,6 +62,7 @@ class Site(FieldKeyedConstraints):
                 violation_error_code="closed_on",
             ),
         ]
+        indexes = [models.Index(fields=["updated_at", "id"], name="site_sync")]
 
     def __str__(self):
         return self.name
@@ -338,7 +339,12 @@ class StageChange(models.Model):
     to_stage = models.CharField(_("to"), max_length=16, choices=Case.Stage)
     reason = models.TextField(_("reason"), blank=True)
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     changed_at = models.DateTimeField(_("when"), auto_now_add=True)
 
@@ -361,7 +367,12 @@ class Assessment(models.Model):
     business_idea = models.CharField(_("business idea"), max_length=200, blank=True)
     wants_to_go_home = models.BooleanField(_("wants to go home"), null=True, blank=True)
     assessed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("assessed by"), on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assessed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -380,7 +391,12 @@ class CaseNote(models.Model):
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="notes")
     body = models.TextField(_("note"))
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     agency = models.ForeignKey(Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("written at"), auto_now_add=True)
@@ -424,7 +440,12 @@ class Referral(FieldKeyedConstraints):
     status = models.CharField(_("status"), max_length=12, choices=Status, default=Status.PENDING)
     decline_reason = models.TextField(_("reason for declining"), blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -456,6 +477,7 @@ class Referral(FieldKeyedConstraints):
                 condition=~Q(status="declined") | ~Q(decline_reason=""), name="referral_declined_with_a_reason"
             ),
         ]
+        indexes = [models.Index(fields=["updated_at", "id"], name="referral_sync")]
 
     def __str__(self):
         return f"{self.case} → {self.to_agency}"
@@ -471,7 +493,12 @@ class Transfer(models.Model):
         Referral, verbose_name=_("referral"), on_delete=models.PROTECT, related_name="transfer"
     )
     transferred_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     transferred_at = models.DateTimeField(_("transferred at"), auto_now_add=True)
 

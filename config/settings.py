@@ -178,6 +178,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "agencies.api.schema.add_problem_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "AgencyKindEnum": "agencies.models.Agency.Kind",
         "SiteKindEnum": "cases.models.Site.Kind",

@@ -27,3 +27,7 @@ urlpatterns = [
     ),
     path("api/v1/", include(router.urls)),
 ]
+
+# Under /api/ even a path no route knows answers in problem details, as every other API error does.
+handler404 = "config.errors.not_found"
+handler500 = "config.errors.server_error"

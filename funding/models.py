@@ -236,7 +236,12 @@ class Disbursement(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.REQUESTED)
     idempotency_key = models.CharField(max_length=80, null=True, blank=True, unique=True, editable=False)  # noqa: DJ001
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     decided_by = models.ForeignKey(
@@ -282,7 +287,10 @@ class Disbursement(models.Model):
                 name="disbursement_four_eyes",
             ),
         ]
-        indexes = [models.Index(fields=["status", "requested_at"], name="disbursement_waiting")]
+        indexes = [
+            models.Index(fields=["updated_at", "id"], name="disbursement_sync"),
+            models.Index(fields=["status", "requested_at"], name="disbursement_waiting"),
+        ]
 
     def __str__(self):
         return _("Disbursement #%(pk)s") % {"pk": self.pk}
@@ -323,7 +331,12 @@ class LedgerEntry(models.Model):
         related_name="ledger",
     )
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
 

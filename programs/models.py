@@ -191,7 +191,12 @@ class Enrollment(FieldKeyedConstraints):
     ends_on = models.DateField(editable=False)
     attendance_rate = models.PositiveSmallIntegerField(_("attendance (%)"), null=True, blank=True, editable=False)
     enrolled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -227,7 +232,12 @@ class Attendance(models.Model):
     session = models.ForeignKey(Session, verbose_name=_("session"), on_delete=models.PROTECT, related_name="attendance")
     present = models.BooleanField(_("present"))
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     recorded_at = models.DateTimeField(_("recorded at"), auto_now=True)
 
@@ -269,7 +279,10 @@ class FollowUp(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["enrollment", "offset_days"], name="follow_up_once_per_offset"),
         ]
-        indexes = [models.Index(fields=["caseworker", "done_on", "due_on"], name="follow_up_worklist")]
+        indexes = [
+            models.Index(fields=["updated_at", "id"], name="follow_up_sync"),
+            models.Index(fields=["caseworker", "done_on", "due_on"], name="follow_up_worklist"),
+        ]
 
     def __str__(self):
         return _("Follow-up of %(case)s due %(due)s") % {"case": self.case, "due": self.due_on}
@@ -304,7 +317,12 @@ class Outcome(models.Model):
     left_site_on = models.DateField(_("left the site on"), null=True, blank=True)
     bpjs_enrolled = models.BooleanField(_("enrolled in BPJS"), default=False)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

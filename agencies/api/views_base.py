@@ -17,6 +17,7 @@ def etag_of(obj) -> str:
 class ScopedViewSet(viewsets.GenericViewSet):
     model = None
     queryset = None  # there is no unscoped default: a view that forgets get_queryset serves nothing
+    metadata_class = None  # OPTIONS answers 405: the schema at /api/v1/schema/ documents every operation
     select_related: tuple[str, ...] = ()
     # Set on views whose rows carry personal data: each read is one audit row, never one per row.
     access_log_action: str | None = None
@@ -33,9 +34,21 @@ class ScopedViewSet(viewsets.GenericViewSet):
 
     def handle_exception(self, exc):
         if isinstance(exc, idempotency.Replay):
-            return Response(exc.record.body, status=exc.record.status_code, headers={"Idempotent-Replayed": "true"})
-        response = super().handle_exception(exc)
+            status_code = exc.record.status_code
+            return Response(
+                exc.record.body,
+                status=status_code,
+                headers={"Idempotent-Replayed": "true"},
+                content_type=errors.PROBLEM if status_code >= 400 else None,
+            )
         record = getattr(self.request, "idempotency_record", None)
+        try:
+            response = super().handle_exception(exc)
+        except Exception:
+            if record is not None:  # a server error frees the key, so the client may simply try again
+                record.delete()
+                self.request.idempotency_record = None
+            raise
         if record is not None and response is not None:
             idempotency.finish(record, response)
             self.request.idempotency_record = None

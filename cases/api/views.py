@@ -9,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from agencies import access
+from agencies.api.strict import RejectUnknownFields
 from agencies.api.views_base import ScopedReadViewSet, ScopedViewSet
 from agencies.models import Agency, Region
 from cases import intake_sheet, services
@@ -62,34 +63,34 @@ class CaseOutputSerializer(serializers.ModelSerializer):
         ]
 
 
-class SiteOutputSerializer(serializers.ModelSerializer):
+class SiteOutputSerializer(RejectUnknownFields, serializers.ModelSerializer):
     class Meta:
         model = Site
         fields = ["id", "name", "kind", "region", "houses", "opened_on", "closed_on", "updated_at"]
 
 
-class SiteCountSerializer(serializers.ModelSerializer):
+class SiteCountSerializer(RejectUnknownFields, serializers.ModelSerializer):
     class Meta:
         model = SiteCount
         fields = ["id", "site", "counted_on", "people_present", "counted_by"]
         read_only_fields = ["id", "site", "counted_by"]
 
 
-class AssessmentSerializer(serializers.ModelSerializer):
+class AssessmentSerializer(RejectUnknownFields, serializers.ModelSerializer):
     class Meta:
         model = Assessment
         fields = ["id", "assessed_on", "needs", "skills_wanted", "business_idea", "wants_to_go_home", "created_at"]
         read_only_fields = ["id", "created_at"]
 
 
-class NoteSerializer(serializers.ModelSerializer):
+class NoteSerializer(RejectUnknownFields, serializers.ModelSerializer):
     class Meta:
         model = CaseNote
         fields = ["id", "body", "agency", "created_at"]
         read_only_fields = ["id", "agency", "created_at"]
 
 
-class ConsentSerializer(serializers.ModelSerializer):
+class ConsentSerializer(RejectUnknownFields, serializers.ModelSerializer):
     class Meta:
         model = Consent
         fields = ["id", "purpose", "agency", "given_on", "withdrawn_on"]
@@ -120,7 +121,7 @@ class ReferralOutputSerializer(serializers.ModelSerializer):
 # Input
 
 
-class IntakeInputSerializer(serializers.Serializer):
+class IntakeInputSerializer(RejectUnknownFields, serializers.Serializer):
     full_name = serializers.CharField(max_length=150)
     known_as = serializers.CharField(max_length=80, required=False, default="")
     nik = serializers.CharField(max_length=20, required=False, default="", help_text=_("16 digits, from the KTP."))
@@ -171,20 +172,20 @@ class IntakeOutputSerializer(serializers.Serializer):
     possible_duplicates = serializers.IntegerField()
 
 
-class StageInputSerializer(serializers.Serializer):
+class StageInputSerializer(RejectUnknownFields, serializers.Serializer):
     to = serializers.ChoiceField(choices=Case.Stage.choices)
     reason = serializers.CharField(required=False, default="", allow_blank=True)
     close_reason = serializers.ChoiceField(choices=Case.CloseReason.choices, required=False, default="")
 
 
-class ReferralInputSerializer(serializers.Serializer):
+class ReferralInputSerializer(RejectUnknownFields, serializers.Serializer):
     case = serializers.IntegerField()
     to_agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.filter(active=True))
     kind = serializers.ChoiceField(choices=Referral.Kind.choices)
     reason = serializers.CharField()
 
 
-class DeclineInputSerializer(serializers.Serializer):
+class DeclineInputSerializer(RejectUnknownFields, serializers.Serializer):
     reason = serializers.CharField()
 
 

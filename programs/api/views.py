@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from agencies import access
 from agencies.api.pagination import NameCursor
+from agencies.api.strict import RejectUnknownFields
 from agencies.api.views_base import ScopedReadViewSet
 from cases.models import Case
 from programs import services
@@ -53,12 +54,12 @@ class EnrollmentOutputSerializer(serializers.ModelSerializer):
         fields = ["id", "batch", "case", "case_number", "name", "status", "attendance_rate", "updated_at"]
 
 
-class EnrollmentInputSerializer(serializers.Serializer):
+class EnrollmentInputSerializer(RejectUnknownFields, serializers.Serializer):
     batch = serializers.IntegerField()
     case = serializers.IntegerField()
 
 
-class AttendanceInputSerializer(serializers.Serializer):
+class AttendanceInputSerializer(RejectUnknownFields, serializers.Serializer):
     present = serializers.DictField(
         child=serializers.BooleanField(), help_text="Enrollment id → present, for every person on the roster."
     )
@@ -70,7 +71,7 @@ class AttendanceInputSerializer(serializers.Serializer):
             raise serializers.ValidationError("Keys are enrollment ids.") from None
 
 
-class OutcomeSerializer(serializers.ModelSerializer):
+class OutcomeSerializer(RejectUnknownFields, serializers.ModelSerializer):
     class Meta:
         model = Outcome
         fields = [

@@ -1,0 +1,44 @@
+"""Helpers shared by the partner API suites (fixtures live in conftest.py)."""
+
+from rest_framework.test import APIClient
+
+from agencies.models import Agency
+from cases.models import Case, Person, TargetGroup
+from tests.cases.factories import TUNA_SUSILA
+
+PROBLEM = "application/problem+json"
+
+API_CLIENT_WRITES_BUG = (
+    "BUG: an API client has no user, so cases/programs services pass acting_user(actor)=None into "
+    "Assessment.assessed_by (cases/models.py:363), CaseNote.author (cases/models.py:382), Referral.created_by "
+    "(cases/models.py:426), Enrollment.enrolled_by (programs/models.py:193) and Outcome.recorded_by "
+    "(programs/models.py:306); these are null=True but not blank=True, so save_validated()'s full_clean() "
+    "refuses every such write by a token with 400 '<field>: Field ini tidak boleh kosong.' (should be 201)"
+)
+
+
+def bearer(token: str) -> APIClient:
+    """A fresh APIClient sending `Authorization: Bearer <token>` on every request."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client
+
+
+def make_cases(owner: Agency, registered_by: Agency, count: int, **fields) -> list[Case]:
+    """`count` persons and their cases in two INSERTs (bulk_create): cheap volume for paging and query counts."""
+    target_group = TargetGroup.objects.get(code=TUNA_SUSILA)
+    people = Person.objects.bulk_create(
+        Person(full_name=f"Warga {n:04d}", sex=Person.Sex.FEMALE, birth_year=1990) for n in range(count)
+    )
+    start = Case.objects.count()
+    return Case.objects.bulk_create(
+        Case(
+            person=person,
+            owner=owner,
+            registered_by=registered_by,
+            target_group=target_group,
+            number=f"{owner.region_id}-2026-{start + n + 50000:05d}",
+            **fields,
+        )
+        for n, person in enumerate(people)
+    )
