@@ -293,7 +293,6 @@ def test_the_not_found_title_follows_the_language(world, lentera_api):
     assert lentera_api.get(path, HTTP_ACCEPT_LANGUAGE="en").json()["title"] == "Not found."
 
 
-@pytest.mark.xfail(strict=True, reason=UNTRANSLATED_TITLE_BUG)
 @pytest.mark.parametrize("scope", ["read_write", "read"])
 def test_the_problem_title_is_in_indonesian_by_default(world, as_token, scope):
     client = as_token(world.lentera, scope)
