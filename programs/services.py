@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from agencies import access, audit
 from agencies.models import Agency, Region, Role
-from agencies.writes import acting_user, apply_changes, require_may_add, save_validated
+from agencies.writes import acting_user, agency_acting_as, apply_changes, require_may_add, save_validated
 from cases import services as case_services
 from cases.models import Case, TargetGroup
 
@@ -27,10 +27,8 @@ from .models import Attendance, Batch, Enrollment, FollowUp, Outcome, Program, S
 
 
 def _organizing_agency(actor) -> Agency:
-    for grant in access.grants_of(actor):
-        if grant.may_write and grant.role in (Role.PROVINCE_STAFF, Role.DISTRICT_STAFF, Role.NGO_CASEWORKER):
-            return grant.agency
-    raise PermissionDenied(_("You may not organize programs."))
+    roles = (Role.PROVINCE_STAFF, Role.DISTRICT_STAFF, Role.NGO_CASEWORKER)
+    return agency_acting_as(actor, roles, _("You may not organize programs."))
 
 
 @transaction.atomic
