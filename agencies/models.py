@@ -85,10 +85,6 @@ class Region(models.Model):
     def __str__(self):
         return f"{self.code} {self.name}"
 
-    @property
-    def province_code(self) -> str:
-        return self.code[:2]
-
 
 class Agency(FieldKeyedConstraints):
     """An office or organisation whose people use the platform: Dinsos, Kemensos, police, NGOs and others."""

@@ -357,7 +357,9 @@ class CaseAdmin(ScopedModelAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "owner":
-            kwargs["queryset"] = Agency.objects.filter(kind=Agency.Kind.SOCIAL_SERVICE_DISTRICT, active=True)
+            kwargs["queryset"] = access.visible_to(request.user, Agency).filter(
+                kind=Agency.Kind.SOCIAL_SERVICE_DISTRICT, active=True
+            )
             kwargs["required"] = False
             kwargs["help_text"] = _("Left empty: the office of the registering agency's regency/city.")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -522,7 +524,9 @@ class CaseAdmin(ScopedModelAdmin):
             request,
             case,
             form_class=ReferForm,
-            form_kwargs={"agencies": Agency.objects.filter(active=True).exclude(pk=case.owner_id)},
+            form_kwargs={
+                "agencies": access.visible_to(request.user, Agency).filter(active=True).exclude(pk=case.owner_id)
+            },
             title=_("Refer to another agency"),
             perform=lambda data: services.referral_create(actor=request.user, case=case, **data),
             done_message=_("The referral was sent."),
@@ -534,7 +538,7 @@ class CaseAdmin(ScopedModelAdmin):
             request,
             case,
             form_class=ConsentForm,
-            form_kwargs={"agencies": Agency.objects.filter(active=True)},
+            form_kwargs={"agencies": access.visible_to(request.user, Agency).filter(active=True)},
             title=_("Record a consent"),
             perform=lambda data: services.consent_give(actor=request.user, person=case.person, **data),
             done_message=_("The consent was recorded."),

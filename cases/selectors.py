@@ -16,13 +16,6 @@ def case_list(actor) -> QuerySet[Case]:
     )
 
 
-def case_get(actor, pk) -> Case:
-    """The case, if `actor` may see it (Http404 otherwise); the view of its personal data is logged."""
-    case = access.get_visible(actor, Case, pk=pk)
-    case_viewed(actor, case)
-    return case
-
-
 def case_viewed(actor, case: Case) -> None:
     """Log that `actor` was shown `case` with its person's data."""
     audit.record(actor, "cases.case.viewed", case, agency=case.owner)
@@ -37,13 +30,6 @@ def cases_with_nik(actor, nik: str) -> QuerySet[Case]:
     """Visible cases of the person holding `nik` (exact match through the keyed hash; never a scan)."""
     digits, _warnings = check_nik(nik)
     return case_list(actor).filter(person__nik_hash=keyed_hash("nik", digits))
-
-
-def person_get(actor, pk) -> Person:
-    """The person, if `actor` may see them (Http404 otherwise); the view is logged."""
-    person = access.get_visible(actor, Person, pk=pk)
-    person_viewed(actor, person)
-    return person
 
 
 def person_viewed(actor, person: Person) -> None:

@@ -3,11 +3,10 @@
 from dataclasses import dataclass, field
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
-from django.utils import timezone
 
 from agencies import access
 
-from .models import Enrollment, FollowUp, Outcome, Program
+from .models import Enrollment, Outcome, Program
 
 # Cells below this are shown as "<5" to people who do not run the program (aggregates only, DESIGN §5).
 SMALL_CELL = 5
@@ -22,16 +21,6 @@ def roster(actor, batch) -> QuerySet[Enrollment]:
         .filter(batch=batch)
         .select_related("case__person")
         .order_by("status", "case__person__full_name", "id")
-    )
-
-
-def follow_ups_due(actor, *, within_days: int = 7) -> QuerySet[FollowUp]:
-    """Open follow-ups `actor` may see that are overdue or due within `within_days` days."""
-    horizon = timezone.localdate() + timezone.timedelta(days=within_days)
-    return (
-        access.visible_to(actor, FollowUp)
-        .filter(done_on__isnull=True, due_on__lte=horizon)
-        .select_related("case", "caseworker")
     )
 
 

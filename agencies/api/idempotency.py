@@ -2,8 +2,10 @@
 is refused (422). Field apps on poor connections retry freely without doing anything twice."""
 
 import hashlib
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import status
 from rest_framework.exceptions import APIException
@@ -12,6 +14,8 @@ from agencies.models import ApiClient, IdempotencyRecord
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
+# A stored response may carry personal data: it is kept only as long as a client plausibly retries.
+KEEP_FOR = timedelta(hours=24)
 
 
 class Replay(APIException):
@@ -45,6 +49,7 @@ def begin(request) -> IdempotencyRecord | None:
         raise KeyConflict(_("An Idempotency-Key has at most 255 characters."))
     digest = hashlib.sha256(request.method.encode() + request.get_full_path().encode() + request.body).hexdigest()
     caller = _caller(request.user)
+    IdempotencyRecord.objects.filter(caller=caller, created_at__lt=timezone.now() - KEEP_FOR).delete()
     try:
         # Its own transaction: a concurrent retry must see the claim at once, whatever becomes of this request.
         with transaction.atomic():

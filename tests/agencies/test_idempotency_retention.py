@@ -1,0 +1,47 @@
+"""Stored Idempotency-Key answers may carry personal data, so they are kept for a day only."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from agencies import services
+from agencies.models import Agency, ApiClient, IdempotencyRecord
+from tests.agencies.factories import AgencyFactory, RegionFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+ROW = {"full_name": "Ani Lestari", "sex": "F", "target_group": 10}
+
+
+@pytest.fixture
+def api():
+    region = RegionFactory(code="35.10")
+    AgencyFactory(name="Dinas Sosial Kabupaten Banyuwangi", region=region)
+    ngo = AgencyFactory(name="Bina Sehat", kind=Agency.Kind.NGO, region=region)
+    root = UserFactory(username="root", is_superuser=True)
+    _client, token = services.api_client_create(actor=root, agency=ngo, name="App", scope=ApiClient.Scope.READ_WRITE)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_IDEMPOTENCY_KEY="sheet-1")
+    return client
+
+
+def test_a_key_is_answered_from_storage_within_a_day(api):
+    first = api.post("/api/v1/intake/", ROW, format="json")
+    again = api.post("/api/v1/intake/", {**ROW, "full_name": "Someone else"}, format="json")
+
+    assert first.status_code == 201
+    assert again.status_code == 422
+    assert IdempotencyRecord.objects.count() == 1
+
+
+def test_a_key_older_than_a_day_is_forgotten_with_its_stored_answer(api):
+    api.post("/api/v1/intake/", ROW, format="json")
+    IdempotencyRecord.objects.update(created_at=timezone.now() - datetime.timedelta(hours=25))
+
+    again = api.post("/api/v1/intake/", {**ROW, "full_name": "Someone else"}, format="json")
+
+    assert again.status_code == 201
+    assert IdempotencyRecord.objects.count() == 1
+    assert "Someone else" in str(IdempotencyRecord.objects.get().body)
