@@ -1,7 +1,17 @@
 """Who sees and changes regions, agencies, memberships, API clients and audit events (DESIGN §5, issue 2)."""
 
 from .access import every_role, everything, jurisdiction, own_agency, register
-from .models import Agency, ApiClient, AuditEvent, IdempotencyRecord, Membership, Region, Role
+from .models import (
+    Agency,
+    ApiClient,
+    AuditEvent,
+    IdempotencyRecord,
+    Membership,
+    Notification,
+    NotificationOptOut,
+    Region,
+    Role,
+)
 
 # Reference data. Only the loader command (and set-up superusers) write regions.
 register(Region, see=every_role(everything))
@@ -39,3 +49,21 @@ register(AuditEvent, see={Role.AUDITOR: jurisdiction()})
 
 # Internal bookkeeping of the API: nobody reads it through the access rule.
 register(IdempotencyRecord, see={})
+
+# Sent and failed email history: the office sees its own, the province and auditors their jurisdiction's. The
+# texts hold case numbers and links only. "Send again" is for the office's staff and the province.
+register(
+    Notification,
+    see={
+        Role.PROVINCE_STAFF: jurisdiction(),
+        Role.AUDITOR: jurisdiction(),
+        Role.DISTRICT_STAFF: own_agency(),
+        Role.FINANCE_APPROVER: own_agency(),
+        Role.NGO_CASEWORKER: own_agency(),
+        Role.PARTNER_TRAINER: own_agency(),
+    },
+    change={Role.PROVINCE_STAFF: jurisdiction(), Role.DISTRICT_STAFF: own_agency()},
+)
+
+# A person's own choices, changed only through the signed link in their emails: nobody reads others'.
+register(NotificationOptOut, see={})

@@ -3,9 +3,11 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
+from django_celery_beat import admin as beat_admin
+from django_celery_beat import models as beat_models
 
-from . import access, services
-from .models import Agency, ApiClient, AuditEvent, Membership, Region, User
+from . import access, notifications, services
+from .models import Agency, ApiClient, AuditEvent, Membership, Notification, Region, Role, User
 from .scoped_admin import ScopedModelAdmin
 
 
@@ -214,3 +216,84 @@ class AuditEventAdmin(ScopedModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(ScopedModelAdmin):
+    """Sent and failed email history. The texts carry case numbers and links only."""
+
+    list_display = ["created_at", "kind", "recipient", "agency", "period", "status", "attempts", "sent_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["email_subject", "subject", "recipient__username"]
+    list_select_related = ["recipient", "agency"]
+    date_hierarchy = "created_at"
+    fields = [
+        "recipient",
+        "agency",
+        "kind",
+        "subject",
+        "period",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "created_at",
+        "sent_at",
+        "email_subject",
+        "body",
+    ]
+    readonly_fields = fields
+    actions = ["send_again"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # read-only history; "send again" is an action, checked by its service
+
+    @admin.action(description=_("Send the selected failed emails again"))
+    def send_again(self, request, queryset):
+        self.run_service_action(
+            request,
+            queryset,
+            lambda actor, n: notifications.notification_send_again(actor=actor, notification=n),
+            _("%(count)d email(s) queued to be sent again."),
+        )
+
+
+# The reminder schedules (django-celery-beat's rows). Province staff set when reminders go out; adding and
+# removing schedules is for set-up superusers. These are not our models, so Django's own admin classes serve them,
+# with who-may-use-them decided here rather than by Django's model permissions.
+def _may_set_schedules(user) -> bool:
+    return (user.is_active and user.is_superuser) or any(
+        g.role == Role.PROVINCE_STAFF and g.may_write for g in access.grants_of(user)
+    )
+
+
+class _ScheduleAccess:
+    def has_module_permission(self, request):
+        return _may_set_schedules(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return _may_set_schedules(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return _may_set_schedules(request.user)
+
+    def has_add_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+
+for _model, _admin_class in (
+    (beat_models.PeriodicTask, beat_admin.PeriodicTaskAdmin),
+    (beat_models.CrontabSchedule, beat_admin.CrontabScheduleAdmin),
+    (beat_models.IntervalSchedule, beat_admin.IntervalScheduleAdmin),
+    (beat_models.ClockedSchedule, beat_admin.ClockedScheduleAdmin),
+    (beat_models.SolarSchedule, beat_admin.SolarScheduleAdmin),
+):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+    admin.site.register(_model, type(_admin_class.__name__, (_ScheduleAccess, _admin_class), {}))

@@ -8,4 +8,9 @@ class AgenciesConfig(AppConfig):
 
     def ready(self):
         # Registers the access rules for this app's own models with the one access module.
+        from django.utils.module_loading import autodiscover_modules
+
         from . import access_rules  # noqa: F401
+
+        # Each app's reminders.py registers its kinds of email and its composers (agencies.notifications).
+        autodiscover_modules("reminders")

@@ -375,3 +375,77 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.action} {self.target_type.model}#{self.target_id}"
+
+
+class Notification(models.Model):
+    """One email to one person, written before it is sent: the outbox and the exactly-once ledger in one row.
+
+    The unique (recipient, kind, subject, period) is what makes a second beat, a retried task or a re-run
+    command a no-op. The text is rendered when the row is written (in the recipient's language and time zone) and
+    holds case numbers and links only, never a person's name, NIK, phone, address or target group.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed, will be retried")
+        GAVE_UP = "gave_up", _("Failed, not retried")
+        SKIPPED = "skipped", _("Not sent (switched off by the recipient)")
+
+    UNSENT = (Status.PENDING, Status.FAILED)
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.PROTECT, related_name="notifications"
+    )
+    # The office the recipient hears from us for; scopes who else may read the history.
+    agency = models.ForeignKey(Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=40)
+    # What it is about, e.g. "programs.followup:12"; empty for a digest, whose period says which one.
+    subject = models.CharField(_("about"), max_length=80, blank=True)
+    period = models.CharField(_("period"), max_length=40, blank=True)
+    email_subject = models.CharField(_("email subject"), max_length=200)
+    body = models.TextField(_("text"))
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    # The class of the last error only: an SMTP server's reply can echo an address.
+    last_error = models.CharField(_("last error"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "subject", "period"], name="notification_once_per_subject_and_period"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="notification_unsent"),
+            models.Index(fields=["kind", "period"], name="notification_kind_period"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} · {self.period or self.subject} · {self.get_status_display()}"
+
+
+class NotificationOptOut(models.Model):
+    """A person who switched off one kind of non-critical reminder."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="notification_opt_outs"
+    )
+    kind = models.CharField(_("kind"), max_length=40)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["user", "kind"]
+        verbose_name = _("switched-off reminder")
+        verbose_name_plural = _("switched-off reminders")
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="notification_opt_out_once")]
+
+    def __str__(self):
+        return self.kind

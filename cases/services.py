@@ -17,6 +17,7 @@ from agencies import access, audit
 from agencies.models import Agency, Region, Role
 from agencies.writes import acting_user, agency_acting_as, apply_changes, require_may_add, save_validated
 
+from . import reminders
 from .encryption import keyed_hash
 from .models import (
     Assessment,
@@ -605,6 +606,7 @@ def referral_create(*, actor, case: Case, to_agency: Agency | None, kind: str, r
     audit.record(
         actor, "cases.referral.created", referral, {"kind": kind, "to_agency": to_agency.pk}, agency=case.owner
     )
+    reminders.referral_received_notify(referral)
     return referral
 
 
@@ -652,6 +654,7 @@ def referral_accept(*, actor, referral: Referral) -> Referral:
         )
     referral.save(update_fields=["status", "decided_by", "decided_at", "completed_at", "updated_at"])
     audit.record(actor, "cases.referral.accepted", referral, {"kind": referral.kind}, agency=case.owner)
+    reminders.referral_answered_notify(referral)
     return referral
 
 
@@ -667,6 +670,7 @@ def referral_decline(*, actor, referral: Referral, reason: str) -> Referral:
     referral.decided_at = timezone.now()
     referral.save(update_fields=["status", "decline_reason", "decided_by", "decided_at", "updated_at"])
     audit.record(actor, "cases.referral.declined", referral, {"kind": referral.kind}, agency=case.owner)
+    reminders.referral_answered_notify(referral)
     return referral
 
 

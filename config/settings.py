@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "django_celery_beat",
     "agencies",
     "cases",
     "programs",
@@ -149,6 +150,23 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# An API write must not hang while Redis is down: its email waits in the outbox (agencies.Notification) instead.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 10}
+# Schedules live in the database (django-celery-beat) so province staff can change times in the admin.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+DJANGO_CELERY_BEAT_TZ_AWARE = True
+
+# Reminders (agencies.notifications). When they go out is a schedule in the database (the admin's "Periodic
+# tasks": one morning run per time zone); what is due is computed in each recipient's office's time zone.
+REMINDER_DUE_WITHIN_DAYS = env.int("REMINDER_DUE_WITHIN_DAYS", default=7)
+REMINDER_ESCALATE_AFTER_DAYS = env.int("REMINDER_ESCALATE_AFTER_DAYS", default=14)
+REMINDER_APPROVAL_WAITING_HOURS = env.int("REMINDER_APPROVAL_WAITING_HOURS", default=24)
+REMINDER_BATCH_NOTICE_DAYS = env.int("REMINDER_BATCH_NOTICE_DAYS", default=3)
+# Links in emails point here (the admin); no personal data ever goes into a link.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# A failed send is tried again after this, doubling each time up to an hour.
+NOTIFICATION_RETRY_SECONDS = env.int("NOTIFICATION_RETRY_SECONDS", default=60)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
@@ -166,7 +184,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "agencies.api.errors.handle",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        "agencies.api.renderers.OrjsonRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
+from agencies import views as agencies_views
 from agencies.api.views import register as agencies_api
 from cases.api.views import register as cases_api
 from funding.api.views import register as funding_api
@@ -18,6 +19,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("notifications/unsubscribe/<str:token>/", agencies_views.unsubscribe, name="notifications-unsubscribe"),
     # The API's documentation is public: it describes the interface, never data.
     path("api/v1/schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="api-schema"),
     path(

@@ -24,6 +24,7 @@ from cases.models import Case
 from programs import completion
 from programs.models import Program
 
+from . import reminders
 from .models import Allocation, Benefit, Disbursement, Entitlement, FundingSource, Installment, LedgerEntry
 
 
@@ -407,6 +408,7 @@ def disbursement_reject(*, actor, disbursement: Disbursement, reason: str) -> Di
     audit.record(
         actor, "funding.disbursement.rejected", disbursement, {}, agency=disbursement.installment.entitlement.case.owner
     )
+    reminders.disbursement_rejected_notify(disbursement)
     return disbursement
 
 

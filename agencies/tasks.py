@@ -1,0 +1,34 @@
+"""Celery tasks of the reminders: each takes ids or nothing, and runs one service (agencies.notifications)."""
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from . import notifications
+
+# A database restart or a dropped connection is worth waiting for; anything else is a bug to see at once.
+TRANSIENT = (OperationalError, InterfaceError)
+
+
+@shared_task(acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True, retry_backoff_max=600, max_retries=20)
+def notifications_compose_task(time_zones: list[str] | None = None):
+    """The morning beat of one time zone: write the reminders due now for its offices, then queue them."""
+    written = notifications.notifications_compose(time_zones=time_zones)
+    notifications.notifications_dispatch()
+    return written
+
+
+@shared_task(acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True, retry_backoff_max=600, max_retries=20)
+def notifications_dispatch_task():
+    """The minute sweep: queue whatever is unsent and due (outbox rows the broker missed, failed sends)."""
+    return notifications.notifications_dispatch()
+
+
+@shared_task(bind=True, acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True, retry_backoff_max=600)
+def notifications_deliver_task(self, ids: list[int]):
+    """Send these notifications; the ones the mail server refused are tried again after a backoff."""
+    result = notifications.notifications_deliver(ids)
+    if result.retry_ids and not self.request.is_eager:
+        # Retried as a new task for just the refused rows; the sweep would find them too, and the row lock
+        # makes whichever comes second a no-op.
+        notifications_deliver_task.apply_async((result.retry_ids,), countdown=result.retry_after)
+    return {"sent": result.sent, "failed": result.failed, "skipped": result.skipped}

@@ -1,0 +1,67 @@
+"""The case work's event emails: a referral addressed to an agency, and its answer back to the referrer."""
+
+from django.utils.translation import gettext_lazy as _
+
+from agencies.models import Role
+from agencies.notifications import Draft, admin_link_maker, members_of, notify, offices_of, register_kind
+
+from .models import Referral
+
+REFERRAL_RECEIVED = register_kind(
+    "referral_received",
+    _("A referral addressed to your agency"),
+    "cases/notifications/referral_received",
+    critical=True,
+)
+REFERRAL_ANSWERED = register_kind(
+    "referral_answered", _("An answer to a referral you made"), "cases/notifications/referral_answered"
+)
+
+# Who acts on a referral that arrives: the people who work cases, not leadership, auditors or finance.
+RECEIVING_ROLES = (Role.DISTRICT_STAFF, Role.NGO_CASEWORKER, Role.PARTNER_TRAINER, Role.PROVINCE_STAFF)
+
+
+def referral_received_notify(referral: Referral) -> None:
+    """Tell the receiving agency's case workers, from inside the referring transaction (the outbox)."""
+    link = admin_link_maker("admin:cases_referral_change")(referral.pk)
+    notify(
+        Draft(
+            recipient=user,
+            agency=referral.to_agency,
+            kind=REFERRAL_RECEIVED.code,
+            subject=f"cases.referral:{referral.pk}",
+            period="created",
+            context={
+                "case_number": referral.case.number,
+                "referral_kind": referral.get_kind_display(),
+                "from_agency": referral.from_agency.name,
+                "url": link,
+            },
+        )
+        for user in members_of([referral.to_agency_id], RECEIVING_ROLES).get(referral.to_agency_id, [])
+    )
+
+
+def referral_answered_notify(referral: Referral) -> None:
+    """Tell whoever made the referral that it was accepted or declined (both sides are told)."""
+    referrer = referral.created_by
+    if referrer is None:
+        return
+    membership = offices_of([referrer.pk]).get(referrer.pk)
+    notify(
+        [
+            Draft(
+                recipient=referrer,
+                agency=membership.agency if membership else referral.from_agency,
+                kind=REFERRAL_ANSWERED.code,
+                subject=f"cases.referral:{referral.pk}",
+                period=referral.status,
+                context={
+                    "case_number": referral.case.number,
+                    "status": referral.get_status_display(),
+                    "to_agency": referral.to_agency.name,
+                    "url": admin_link_maker("admin:cases_referral_change")(referral.pk),
+                },
+            )
+        ]
+    )
