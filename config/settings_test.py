@@ -31,3 +31,6 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+# Tasks run in-process in the suite, whatever broker is configured, so a test never leaves work in a shared queue;
+# tests/reminders starts a real worker on a Redis of its own and switches this off for its duration.
+CELERY_TASK_ALWAYS_EAGER = True

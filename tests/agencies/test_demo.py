@@ -145,3 +145,34 @@ def test_the_demo_money_agrees_with_its_ledger(demo):
     assert set(Allocation.objects.values_list("ceiling", flat=True)) >= {500_000_000, 797_500_000}
     statuses = set(Disbursement.objects.values_list("status", flat=True))
     assert statuses == {Disbursement.Status.REQUESTED, Disbursement.Status.APPROVED, Disbursement.Status.PAID}
+
+
+def test_no_reminder_of_the_demo_carries_a_persons_data(demo):
+    # Issue 7: every template, rendered from the demo's people, names case numbers and links only.
+    import datetime
+
+    from django.core import mail
+    from django.utils import timezone
+
+    from agencies import notifications
+    from agencies.models import Notification
+    from cases.models import Person
+
+    # Two runs: today, and a month on, when every demo follow-up is overdue and escalated.
+    for now in (timezone.now(), timezone.now() + datetime.timedelta(days=45)):
+        notifications.notifications_compose(now=now)
+    notifications.notifications_deliver(notifications.due_for_sending())
+    texts = [f"{n.email_subject}\n{n.body}" for n in Notification.objects.all()]
+    texts += [f"{m.subject}\n{m.body}\n{m.extra_headers}" for m in mail.outbox]
+    kinds = set(Notification.objects.values_list("kind", flat=True))
+    assert {"follow_ups_due", "follow_up_escalated", "batch_starting", "referral_received"} <= kinds
+
+    personal = set()
+    for person in Person.objects.prefetch_related("cases__target_group", "target_groups"):
+        personal |= {person.full_name, person.nik, person.phone, person.address}
+        personal |= {case.target_group.name for case in person.cases.all()}
+        personal |= {group.name for group in person.target_groups.all()}
+    personal.discard("")
+    personal.discard(None)
+    leaks = {value for value in personal for text in texts if value in text}
+    assert leaks == set()

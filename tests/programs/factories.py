@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from cases.models import Case
 from programs import services
-from programs.models import Batch, Enrollment, Program, Session
+from programs.models import Batch, Enrollment, FollowUp, Program, Session
 from tests.cases.factories import CaseFactory, DistrictOfficeFactory
 
 
@@ -76,3 +76,32 @@ class EnrollmentFactory(factory.Factory):
     @classmethod
     def _create(cls, model_class, **kwargs):
         return services.enrollment_create(**kwargs)
+
+
+class FollowUpFactory(factory.django.DjangoModelFactory):
+    """A follow-up visit due `due_on` (in a week unless told), after a completed batch that ended a month ago.
+
+    The enrollment is a plain completed row: these tests are about what is due, not how completion made it.
+    """
+
+    class Meta:
+        model = FollowUp
+
+    case = factory.SubFactory(CaseFactory, stage=Case.Stage.AFTERCARE)
+    enrollment = factory.LazyAttribute(
+        lambda f: Enrollment.objects.create(
+            batch=BatchFactory(
+                program__organizer=f.case.owner,
+                starts_on=days_from_today(-35),
+                ends_on=days_from_today(-31),
+                status=Batch.Status.FINISHED,
+            ),
+            case=f.case,
+            status=Enrollment.Status.COMPLETED,
+            starts_on=days_from_today(-35),
+            ends_on=days_from_today(-31),
+        )
+    )
+    offset_days = 30
+    due_on = factory.LazyFunction(lambda: days_from_today(7))
+    caseworker = None
