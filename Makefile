@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test venv lint format migrate-check worker clean
+.PHONY: run test venv lint format migrate-check worker beat clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,11 +17,13 @@ $(VENV)/.installed: requirements.txt | $(BIN)/python
 
 venv: $(VENV)/.installed
 
-# The demo: SQLite in ./db.sqlite3, tasks run in-process, email printed to the console.
+# The demo: SQLite in ./db.sqlite3, tasks run in-process, email printed to the console (the day's reminders
+# are sent once at start; `manage.py send_reminders --now` sends whatever is due since).
 run: venv
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DEBUG=1 $(BIN)/python manage.py load_regions
 	DEBUG=1 $(BIN)/python manage.py load_demo
+	DEBUG=1 $(BIN)/python manage.py send_reminders --now
 	@echo "Admin: http://$(HOST):$(PORT)/admin/"
 	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
@@ -40,8 +42,13 @@ format: venv
 migrate-check: venv
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 
+# Production-like: both need CELERY_BROKER_URL (Redis) and the same DATABASE_URL as the web process.
 worker: venv
 	$(BIN)/celery -A config worker --loglevel=INFO
+
+# One beat per installation: it reads the schedules from the database (django-celery-beat).
+beat: venv
+	$(BIN)/celery -A config beat --loglevel=INFO
 
 clean:
 	rm -rf $(VENV) db.sqlite3 .pytest_cache .ruff_cache

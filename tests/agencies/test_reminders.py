@@ -552,3 +552,58 @@ def test_two_workers_delivering_the_same_rows_send_each_once(target_groups, case
     assert sum(sent) == 5
     assert len(mail.outbox) == 5
     assert not Notification.objects.exclude(status=Notification.Status.SENT).exists()
+
+
+# The admin
+
+
+def test_the_office_sees_its_email_history_and_another_office_does_not(
+    signed_in, member, supervisor, caseworker, semarang
+):
+    row = _escalated_row(caseworker, semarang)
+    elsewhere = member(Role.DISTRICT_STAFF, agency=DistrictOfficeFactory(region=RegionFactory(code="33.03")))
+
+    assert signed_in(supervisor).get(f"/admin/agencies/notification/{row.pk}/change/").status_code == 200
+    assert signed_in(elsewhere).get(f"/admin/agencies/notification/{row.pk}/change/").status_code in (302, 404)
+
+
+def _escalated_row(caseworker, semarang):
+    _follow_up(caseworker, semarang, -20)
+    _compose()
+    return _of(ESCALATED).get()
+
+
+def test_staff_send_a_failed_email_again_from_the_admin(
+    signed_in, supervisor, caseworker, semarang, django_capture_on_commit_callbacks
+):
+    row = _escalated_row(caseworker, semarang)
+    Notification.objects.filter(pk=row.pk).update(status=Notification.Status.GAVE_UP, attempts=30)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = signed_in(supervisor).post(
+            "/admin/agencies/notification/", {"action": "send_again", "_selected_action": [row.pk]}
+        )
+
+    assert response.status_code == 302
+    assert Notification.objects.get(pk=row.pk).status == Notification.Status.SENT
+    assert len(mail.outbox) == 1
+
+
+def test_province_staff_may_change_when_reminders_go_out_and_district_staff_may_not(
+    signed_in, province_staff, supervisor
+):
+    from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+    morning = PeriodicTask.objects.get(name__contains="Asia/Makassar")
+    assert morning.task == "agencies.tasks.notifications_compose_task"
+    crontab = morning.crontab
+    assert (crontab.hour, crontab.minute, str(crontab.timezone)) == ("7", "0", "Asia/Makassar")
+
+    assert (
+        signed_in(province_staff).get(f"/admin/django_celery_beat/crontabschedule/{crontab.pk}/change/").status_code
+        == 200
+    )
+    assert (
+        signed_in(supervisor).get(f"/admin/django_celery_beat/crontabschedule/{crontab.pk}/change/").status_code == 403
+    )
+    assert CrontabSchedule.objects.filter(timezone="Asia/Jayapura").exists()
