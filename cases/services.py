@@ -5,9 +5,10 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, IntegerField, Q, Window
+from django.db.models.functions import Coalesce, ExtractYear, RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from lokal import parse_nik
@@ -23,7 +24,6 @@ from .models import (
     Assessment,
     Case,
     CaseNote,
-    CaseNumberSequence,
     Consent,
     Person,
     PossibleDuplicate,
@@ -157,64 +157,382 @@ def _refuse_known_nik(actor, nik_hash: str) -> None:
     raise ValidationError({"nik": ValidationError(message, code="duplicate_elsewhere")})
 
 
-def _default_owner(registering: Agency) -> Agency:
+def _default_owner_of(registering: Agency) -> Agency | None:
+    """The office that owns what `registering` takes in: itself, or the active office of an NGO's regency/city."""
     if registering.kind == Agency.Kind.SOCIAL_SERVICE_DISTRICT:
         return registering
     regency = registering.region_id[:5]
-    owner = Agency.objects.filter(kind=Agency.Kind.SOCIAL_SERVICE_DISTRICT, region_id=regency, active=True).first()
+    return Agency.objects.filter(kind=Agency.Kind.SOCIAL_SERVICE_DISTRICT, region_id=regency, active=True).first()
+
+
+def _check_owner(owner: Agency | None) -> None:
     if owner is None:
         raise ValidationError({"owner": _("Choose the regency/city social-service office that will own the case.")})
-    return owner
+    if owner.kind != Agency.Kind.SOCIAL_SERVICE_DISTRICT or not owner.active:
+        raise ValidationError({"owner": _("A case is owned by an active regency/city social-service office.")})
 
 
-def _next_case_number(owner: Agency) -> str:
+def _take_case_numbers(counts: dict[str, int]) -> dict[str, int]:
+    """Reserve `counts[region]` consecutive case numbers this year in each owning region; the first of each.
+
+    One upsert for every region at once: it creates the sequence row the first time and otherwise locks it until
+    commit, so concurrent intakes queue behind each other and numbers neither collide nor skip (a rollback gives
+    them back). Regions in one order for everyone, so two batches never deadlock.
+    """
     year = timezone.localdate().year
-    try:
-        with transaction.atomic():
-            CaseNumberSequence.objects.get_or_create(region_id=owner.region_id, year=year)
-    except IntegrityError:
-        pass  # created by a concurrent intake a moment ago; the lock below serialises us behind it
-    sequence = CaseNumberSequence.objects.select_for_update().get(region_id=owner.region_id, year=year)
-    sequence.last += 1
-    sequence.save(update_fields=["last"])
-    return f"{owner.region_id}-{year}-{sequence.last:05d}"
+    regions = sorted(counts)
+    placeholders = ", ".join(["(%s, %s, %s)"] * len(regions))  # only placeholders: the values are parameters
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'INSERT INTO cases_casenumbersequence (region_id, year, "last") VALUES {placeholders} '  # noqa: S608
+            'ON CONFLICT (region_id, year) DO UPDATE SET "last" = cases_casenumbersequence."last" + EXCLUDED."last" '
+            'RETURNING region_id, "last"',
+            [value for region in regions for value in (region, year, counts[region])],
+        )
+        return {region: taken - counts[region] + 1 for region, taken in cursor.fetchall()}
 
 
-def _flag_possible_duplicates(actor, person: Person) -> int:
-    """Flag persons the actor can see who look like `person`; those outside their scope are never compared."""
-    year = person.approximate_birth_year
-    if not (person.home_region_id and year):
-        return 0
-    candidates = (
-        access.visible_to(actor, Person)
-        .filter(home_region_id=person.home_region_id, merged_into__isnull=True)
-        .filter(Q(birth_year__range=(year - 1, year + 1)) | Q(birth_date__year__range=(year - 1, year + 1)))
-        .exclude(pk=person.pk)
-        .only("pk", "full_name", "known_as", "nik_hash")[:DUPLICATE_CANDIDATES_LIMIT]
-    )
-    flags = []
-    for candidate in candidates:
-        if person.nik_hash and candidate.nik_hash:
-            continue  # two different NIKs: two different people
-        score = _name_similarity(person, candidate)
-        if score >= DUPLICATE_NAME_SIMILARITY:
-            flags.append(PossibleDuplicate(person=person, similar_to=candidate, score=round(score * 100)))
-    PossibleDuplicate.objects.bulk_create(flags, ignore_conflicts=True)
-    return len(flags)
+def _case_number(region: str, serial: int) -> str:
+    return f"{region}-{timezone.localdate().year}-{serial:05d}"
+
+
+def _clean_in_memory(obj, *also_exclude: str) -> None:
+    """full_clean without its queries: the foreign keys are rows we were given or just read, and the unique and
+    check constraints are the database's to enforce (a row that breaks one makes the intake look again, see
+    `case_register`). Field checks (lengths, choices, blanks) still run."""
+    relations = [f.name for f in obj._meta.concrete_fields if f.is_relation]
+    obj.full_clean(exclude=[*relations, *also_exclude], validate_unique=False, validate_constraints=False)
 
 
 def _normalized(name: str) -> str:
     return re.sub(r"[^a-z ]", "", name.lower()).strip()
 
 
-def _name_similarity(a: Person, b: Person) -> float:
-    pairs = [(a.full_name, b.full_name)]
-    if a.known_as and b.known_as:
-        pairs.append((a.known_as, b.known_as))
-    return max(difflib.SequenceMatcher(None, _normalized(x), _normalized(y)).ratio() for x, y in pairs)
+@dataclass
+class _Draft:
+    """One intake checked in Python (no query), ready to be saved with every other row of its call."""
+
+    row: int
+    external_id: str
+    person: Person | None = None
+    case: Case | None = None
+    groups: list[TargetGroup] = field(default_factory=list)
+    consent_on: datetime.date | None = None
+    nik_given: bool = False
+    warnings: list[str] = field(default_factory=list)
+    # The first refusal, in the order case_register has always checked: the NIK's shape and the birth first
+    # (`early`), then whether the NIK is known (a query, made for all rows at once), then the rest (`late`).
+    early: Exception | None = None
+    late: Exception | None = None
+    wants_default_owner: bool = False
+    # Filled while planning: why the row is not saved, or the row it repeats.
+    refusal: Exception | None = None
+    status: str = "created"
+    known_case: Case | None = None  # its external id was registered before
+    same_external_id_as: "_Draft | None" = None  # an earlier row of the call with the same external id
+    same_nik_as: "_Draft | None" = None  # an earlier row of the call with the same NIK
 
 
-@transaction.atomic
+def _draft(
+    row: int,
+    *,
+    full_name: str,
+    sex: str,
+    target_group: TargetGroup | None,
+    known_as: str = "",
+    nik: str = "",
+    birth_date: datetime.date | None = None,
+    birth_year: int | None = None,
+    phone: str = "",
+    home_region: Region | None = None,
+    address: str = "",
+    site: Site | None = None,
+    other_target_groups: list[TargetGroup] = (),
+    owner: Agency | None = None,
+    caseworker=None,
+    processing_consent_on: datetime.date | None = None,
+    external_id: str = "",
+) -> _Draft:
+    draft = _Draft(row=row, external_id=external_id.strip())
+    try:
+        nik, draft.warnings = check_nik(nik, birth_date=birth_date, sex=sex)
+        _check_birth(birth_date, birth_year)
+    except ValidationError as exc:
+        draft.early = exc
+        return draft
+    draft.nik_given = bool(nik)
+    draft.person = Person(
+        full_name=full_name.strip(),
+        known_as=known_as.strip(),
+        nik=nik,
+        nik_hash=keyed_hash("nik", nik) if nik else None,
+        birth_date=birth_date,
+        birth_year=birth_year or (birth_date.year if birth_date else None),
+        sex=sex,
+        phone=phone.strip(),
+        home_region=home_region,
+        address=address,
+        current_site=site,
+    )
+    draft.case = Case(
+        person=draft.person,
+        owner=owner,
+        target_group=target_group,
+        site=site,
+        caseworker=caseworker,
+        external_id=draft.external_id,
+    )
+    draft.groups = sorted({target_group, *other_target_groups} - {None}, key=lambda group: group.code)
+    draft.consent_on = processing_consent_on
+    draft.wants_default_owner = owner is None
+    try:
+        _clean_in_memory(draft.person)
+        if target_group is None:
+            raise ValidationError({"target_group": _("Choose the person's target group.")})
+        if owner is not None:
+            _check_owner(owner)
+        _clean_in_memory(draft.case, "number")
+        if processing_consent_on and processing_consent_on > timezone.localdate():
+            raise ValidationError({"given_on": _("Consent cannot be dated in the future.")})
+    except ValidationError as exc:
+        draft.late = exc
+    return draft
+
+
+def _known_nik_refusal(visible_number: str | None) -> ValidationError:
+    if visible_number is not None:
+        message = _("A person with this NIK is already registered: case %(number)s.") % {"number": visible_number}
+        return ValidationError({"nik": ValidationError(message, code="duplicate")})
+    # Nothing about the other case: not its number, its district, nor who registered it.
+    message = _("A person with this NIK is registered in another district. Ask that office for a transfer.")
+    return ValidationError({"nik": ValidationError(message, code="duplicate_elsewhere")})
+
+
+class _Planned:
+    """What one attempt at saving a call's drafts found in the database, one query per question."""
+
+    def __init__(self, actor, registering: Agency, drafts: list[_Draft], default_owner):
+        ids = {d.external_id for d in drafts if d.external_id}
+        self.known_external = (
+            {
+                case.external_id: case
+                for case in Case.objects.filter(registered_by=registering, external_id__in=ids).only(
+                    "pk", "number", "external_id"
+                )
+            }
+            if ids
+            else {}
+        )
+        hashes = {d.person.nik_hash for d in drafts if d.person is not None and d.person.nik_hash}
+        self.known_nik = (
+            dict(Person.objects.filter(nik_hash__in=hashes, merged_into__isnull=True).values_list("nik_hash", "pk"))
+            if hashes
+            else {}
+        )
+        # The newest case of each known person the actor may see: the only case a refusal may name.
+        self.visible_number = {}
+        if self.known_nik:
+            cases = access.visible_to(actor, Case).filter(person__in=self.known_nik.values())
+            for person_id, number in cases.order_by("-created_at", "-pk").values_list("person_id", "number"):
+                self.visible_number.setdefault(person_id, number)
+        self.default_owner = default_owner
+
+
+def _plan(drafts: list[_Draft], found: _Planned, outside: set[int]) -> list[_Draft]:
+    """Decide each row's fate in sheet order; the drafts to save. `outside`: rows refused by the access rule."""
+    taken_external, taken_nik, saving = {}, {}, []
+    for d in drafts:
+        d.refusal, d.status, d.known_case, d.same_external_id_as, d.same_nik_as = None, "created", None, None, None
+        if d.external_id and d.external_id in found.known_external:
+            d.status, d.known_case = "duplicate", found.known_external[d.external_id]
+            continue
+        if d.external_id and d.external_id in taken_external:
+            d.status, d.same_external_id_as = "duplicate", taken_external[d.external_id]
+            continue
+        nik_hash = d.person.nik_hash if d.person is not None else None
+        if d.early is not None:
+            d.status, d.refusal = "error", d.early
+        elif nik_hash and nik_hash in found.known_nik:
+            person_id = found.known_nik[nik_hash]
+            d.status, d.refusal = "duplicate", _known_nik_refusal(found.visible_number.get(person_id))
+        elif nik_hash and nik_hash in taken_nik:
+            d.status, d.same_nik_as = "duplicate", taken_nik[nik_hash]  # refused naming that row's case, once numbered
+        elif d.late is not None:
+            d.status, d.refusal = "error", d.late
+        elif d.row in outside:
+            d.status = "error"
+            d.refusal = PermissionDenied(_("That would put the record outside the area you are responsible for."))
+        else:
+            if d.wants_default_owner:
+                try:
+                    _check_owner(found.default_owner)
+                except ValidationError as exc:
+                    d.status, d.refusal = "error", exc
+                    continue
+                d.case.owner = found.default_owner
+            saving.append(d)
+            if d.external_id:
+                taken_external[d.external_id] = d
+            if nik_hash:
+                taken_nik[nik_hash] = d
+    return saving
+
+
+def _reset(drafts: list[_Draft]) -> None:
+    # After a rollback to the savepoint the rows are gone: save them as new ones next time.
+    for d in drafts:
+        for obj in (d.person, d.case):
+            if obj is not None:
+                obj.pk, obj._state.adding = None, True
+
+
+def _save(actor, registering: Agency, saving: list[_Draft]) -> set[int]:
+    """Insert persons, their target groups and cases, a few statements whatever their number. Returns the rows the
+    access rule does not let the actor create (then nothing else is written; the caller rolls back)."""
+    counts = {}
+    for d in saving:
+        counts[d.case.owner.region_id] = counts.get(d.case.owner.region_id, 0) + 1
+    first = _take_case_numbers(counts)
+    for d in saving:
+        region = d.case.owner.region_id
+        d.case.number, first[region] = _case_number(region, first[region]), first[region] + 1
+    Person.objects.bulk_create([d.person for d in saving])
+    Person.target_groups.through.objects.bulk_create(
+        Person.target_groups.through(person_id=d.person.pk, targetgroup_id=group.code)
+        for d in saving
+        for group in d.groups
+    )
+    for d in saving:
+        d.case.person, d.case.registered_by = d.person, registering
+    Case.objects.bulk_create([d.case for d in saving])
+    # "May create here" is "may change the saved row" (agencies.access.require_within_scope), for all rows at once.
+    allowed = set(
+        access.changeable_by(actor, Case).filter(pk__in=[d.case.pk for d in saving]).values_list("pk", flat=True)
+    )
+    return {d.row for d in saving if d.case.pk not in allowed}
+
+
+def _look_alike_pool(actor, drafts: list[_Draft]) -> dict[tuple, list]:
+    """Persons the actor can see who may look like a new one (same home region, birth year ±1), by home region
+    and birth year; those outside their scope are never compared. One query for the whole call, at most
+    DUPLICATE_CANDIDATES_LIMIT per home region and year (as many as one intake ever compared)."""
+    keyed = [d for d in drafts if d.person is not None and d.person.home_region_id and d.person.approximate_birth_year]
+    if not keyed:
+        return {}
+    regions = {d.person.home_region_id for d in keyed}
+    years = {d.person.approximate_birth_year + delta for d in keyed for delta in (-1, 0, 1)}
+    year = Coalesce(ExtractYear("birth_date"), "birth_year", output_field=IntegerField())
+    candidates = (
+        access.visible_to(actor, Person)
+        .filter(home_region_id__in=regions, merged_into__isnull=True)
+        .filter(Q(birth_year__in=years) | Q(birth_date__year__in=years))
+        .annotate(
+            year=year,
+            newest=Window(RowNumber(), partition_by=[F("home_region_id"), year], order_by=F("pk").desc()),
+        )
+        .filter(newest__lte=DUPLICATE_CANDIDATES_LIMIT)
+        .values_list("pk", "full_name", "known_as", "nik_hash", "home_region_id", "year")
+    )
+    pool: dict[tuple, list] = {}
+    for pk, full_name, known_as, nik_hash, region, birth in candidates:
+        pool.setdefault((region, birth), []).append((pk, _normalized(full_name), _normalized(known_as), nik_hash))
+    return pool
+
+
+def _look_alikes(saving: list[_Draft], pool: dict[tuple, list]) -> list[PossibleDuplicate]:
+    """Flag each new person against the pool and against the earlier rows of the same call, as if those had been
+    registered one by one before it. Two different NIKs are two different people."""
+    flags = []
+    for d in saving:
+        person, birth = d.person, d.person.approximate_birth_year
+        region = person.home_region_id
+        if not (region and birth):
+            continue
+        others = [c for delta in (-1, 0, 1) for c in pool.get((region, birth + delta), ())]
+        name, known_as = _normalized(person.full_name), _normalized(person.known_as)
+        for other, other_name, other_known_as, other_hash in others[:DUPLICATE_CANDIDATES_LIMIT]:
+            if person.nik_hash and other_hash:
+                continue
+            score = _name_similarity(name, known_as, other_name, other_known_as)
+            if score >= DUPLICATE_NAME_SIMILARITY:
+                similar = {"similar_to": other} if isinstance(other, Person) else {"similar_to_id": other}
+                flags.append(PossibleDuplicate(person=person, score=round(score * 100), **similar))
+        pool.setdefault((region, birth), []).append((person, name, known_as, person.nik_hash))
+    return flags
+
+
+def _name_similarity(name: str, known_as: str, other_name: str, other_known_as: str) -> float:
+    pairs = [(name, other_name)]
+    if known_as and other_known_as:
+        pairs.append((known_as, other_known_as))
+    best = 0.0
+    for a, b in pairs:
+        matcher = difflib.SequenceMatcher(None, a, b)
+        # The quick ratios bound ratio() from above and cost next to nothing: most names stop there.
+        if matcher.real_quick_ratio() > best and matcher.quick_ratio() > best:
+            best = max(best, matcher.ratio())
+    return best
+
+
+def _finish(actor, saving: list[_Draft], pool: dict[tuple, list], *, one_by_one: bool) -> list[PossibleDuplicate]:
+    """Everything that follows the cases: first stages, consents, the audit trail and look-alike flags."""
+    user = acting_user(actor)
+    StageChange.objects.bulk_create(StageChange(case=d.case, to_stage=d.case.stage, changed_by=user) for d in saving)
+    consents = Consent.objects.bulk_create(
+        Consent(person=d.person, purpose=Consent.Purpose.PROCESSING, given_on=d.consent_on, recorded_by=user)
+        for d in saving
+        if d.consent_on
+    )
+    if one_by_one:
+        # One intake keeps its own events (the same ones it always wrote), written in one INSERT.
+        (d,) = saving
+        events = [
+            (
+                "cases.case.registered",
+                d.case,
+                {"number": d.case.number, "nik_given": d.nik_given, "nik_warnings": len(d.warnings)},
+                d.case.owner,
+            ),
+            *(("cases.consent.given", c, {"purpose": c.purpose, "agency": None}, d.case.owner) for c in consents),
+        ]
+    else:
+        # A sheet is one event per owning office, naming its cases: the trail stays complete, not a row per row.
+        by_owner: dict[int, list[_Draft]] = {}
+        for d in saving:
+            by_owner.setdefault(d.case.owner_id, []).append(d)
+        events = [
+            (
+                "cases.case.registered_in_bulk",
+                Case,
+                {
+                    "count": len(rows),
+                    "cases": [d.case.pk for d in rows],
+                    "nik_given": sum(d.nik_given for d in rows),
+                    "nik_warnings": sum(len(d.warnings) for d in rows),
+                    "processing_consents": sum(bool(d.consent_on) for d in rows),
+                },
+                rows[0].case.owner,
+            )
+            for rows in by_owner.values()
+        ]
+    audit.record_many(actor, events)
+    flags = _look_alikes(saving, {key: list(rows) for key, rows in pool.items()})
+    PossibleDuplicate.objects.bulk_create(flags, ignore_conflicts=True)
+    return flags
+
+
+def _show_target_groups(person: Person, groups: list[TargetGroup]) -> None:
+    # The caller shows the new person with their groups: spare it reading back the rows we have just written
+    # (what prefetch_related would leave on the instance).
+    groups_now = person.target_groups.all()
+    groups_now._result_cache, groups_now._prefetch_done = list(groups), True
+    person._prefetched_objects_cache = {"target_groups": groups_now}
+
+
+# A unique value taken by a concurrent intake after we looked: look again, at most this many times.
+INTAKE_ATTEMPTS = 3
+
+
 def case_register(
     *,
     actor,
@@ -236,66 +554,37 @@ def case_register(
     external_id: str = "",
 ) -> Intake:
     """Intake: a new person and their case. Refuses a known NIK (without revealing another district's case)."""
+    details = {k: v for k, v in locals().items() if k != "actor"}
+    for attempt in range(1, INTAKE_ATTEMPTS + 1):
+        try:
+            return _case_register(actor, details)
+        except IntegrityError:
+            # A concurrent intake took this NIK (or external id) between our look and our insert. The transaction
+            # is rolled back whole; the next attempt sees the winner and refuses the way it always does.
+            if attempt == INTAKE_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
+@transaction.atomic
+def _case_register(actor, details: dict) -> Intake:
     registering = _working_agency(actor, (Role.DISTRICT_STAFF, Role.NGO_CASEWORKER))
-    nik, warnings = check_nik(nik, birth_date=birth_date, sex=sex)
-    _check_birth(birth_date, birth_year)
-    nik_hash = keyed_hash("nik", nik) if nik else None
-    if nik_hash:
-        _refuse_known_nik(actor, nik_hash)
-
-    person = Person(
-        full_name=full_name.strip(),
-        known_as=known_as.strip(),
-        nik=nik,
-        nik_hash=nik_hash,
-        birth_date=birth_date,
-        birth_year=birth_year or (birth_date.year if birth_date else None),
-        sex=sex,
-        phone=phone.strip(),
-        home_region=home_region,
-        address=address,
-        current_site=site,
-    )
-    person.full_clean()
-    try:
-        with transaction.atomic():
-            person.save()
-    except IntegrityError:
-        _refuse_known_nik(actor, nik_hash)  # a concurrent intake of the same NIK won the race
-        raise
-    if target_group is None:
-        raise ValidationError({"target_group": _("Choose the person's target group.")})
-    person.target_groups.set({target_group, *other_target_groups})
-
-    owner = owner or _default_owner(registering)
-    if owner.kind != Agency.Kind.SOCIAL_SERVICE_DISTRICT or not owner.active:
-        raise ValidationError({"owner": _("A case is owned by an active regency/city social-service office.")})
-    case = Case(
-        person=person,
-        owner=owner,
-        registered_by=registering,
-        caseworker=caseworker,
-        target_group=target_group,
-        site=site,
-        number=_next_case_number(owner),
-        external_id=external_id.strip(),
-    )
-    save_validated(case)
-    access.require_within_scope(actor, case)
-    if caseworker is not None:
-        _require_caseworker_fits(case, caseworker)
-    StageChange.objects.create(case=case, to_stage=case.stage, changed_by=acting_user(actor))
-    if processing_consent_on:
-        _consent_create(actor, person, Consent.Purpose.PROCESSING, None, processing_consent_on)
-    audit.record(
-        actor,
-        "cases.case.registered",
-        case,
-        {"number": case.number, "nik_given": bool(nik), "nik_warnings": len(warnings)},
-        agency=owner,
-    )
-    flagged = _flag_possible_duplicates(actor, person)
-    return Intake(case=case, warnings=warnings, possible_duplicates=flagged)
+    draft = _draft(0, **details)
+    ready = draft.early is None and draft.late is None
+    default_owner = _default_owner_of(registering) if ready and draft.wants_default_owner else None
+    if not _plan([draft], _Planned(actor, registering, [draft], default_owner), outside=set()):
+        if draft.refusal is None:  # the agency registered this external id before
+            message = _("This agency already registered a case with this external id.")
+            raise ValidationError({NON_FIELD_ERRORS: [message]})
+        raise draft.refusal
+    pool = _look_alike_pool(actor, [draft])
+    if _save(actor, registering, [draft]):
+        raise PermissionDenied(_("That would put the record outside the area you are responsible for."))
+    if draft.case.caseworker is not None:
+        _require_caseworker_fits(draft.case, draft.case.caseworker)
+    flags = _finish(actor, [draft], pool, one_by_one=True)
+    _show_target_groups(draft.person, draft.groups)
+    return Intake(case=draft.case, warnings=draft.warnings, possible_duplicates=len(flags))
 
 
 @dataclass
@@ -310,37 +599,72 @@ class RowResult:
     warnings: list[str] = field(default_factory=list)
 
 
+def _errors_of(exc: Exception) -> dict:
+    if isinstance(exc, ValidationError):
+        return exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.messages}
+    return {NON_FIELD_ERRORS: [str(exc)]}
+
+
+class _OutsideScope(Exception):
+    """Rolls back an attempt whose rows include some the access rule does not let the actor create."""
+
+    def __init__(self, rows: set[int]):
+        super().__init__()
+        self.rows = rows
+
+
+@transaction.atomic
 def case_register_many(*, actor, rows: list[dict]) -> list[RowResult]:
-    """Bulk intake (an NGO's pendataan sheet): each row registered in its own transaction, so valid rows are
-    saved whatever the others do; a row whose `external_id` the agency already registered is a duplicate, not a
-    second case, which makes resending the whole sheet safe."""
+    """Bulk intake (an NGO's pendataan sheet), set-based: every row checked as `case_register` checks one, the
+    valid ones saved together in a number of statements that does not grow with the rows, a result per row. A row
+    whose `external_id` the agency already registered is a duplicate, not a second case, which makes resending the
+    whole sheet safe."""
     registering = _working_agency(actor, (Role.DISTRICT_STAFF, Role.NGO_CASEWORKER))
-    ids = [row["external_id"] for row in rows]
-    known = {
-        case.external_id: case
-        for case in Case.objects.filter(registered_by=registering, external_id__in=ids).only(
-            "pk", "number", "external_id"
-        )
-    }
-    results = []
-    for index, row in enumerate(rows):
-        external_id = row["external_id"]
-        if external_id in known:
-            results.append(RowResult(index, external_id, "duplicate", case=known[external_id]))
-            continue
+    drafts = [_draft(index, **row) for index, row in enumerate(rows)]
+    default_owner = None
+    if any(d.wants_default_owner and d.early is None and d.late is None for d in drafts):
+        default_owner = _default_owner_of(registering)
+    pool = _look_alike_pool(actor, drafts)
+    outside: set[int] = set()
+    races = 0
+    while True:
+        saving = _plan(drafts, _Planned(actor, registering, drafts, default_owner), outside)
+        if not saving:
+            break
         try:
-            with transaction.atomic():
-                intake = case_register(actor=actor, **row)
-        except ValidationError as exc:
-            codes = {e.code for errors in getattr(exc, "error_dict", {}).values() for e in errors}
-            status = "duplicate" if codes & {"duplicate", "duplicate_elsewhere"} else "error"
-            results.append(RowResult(index, external_id, status, errors=exc.message_dict))
-        except PermissionDenied as exc:
-            results.append(RowResult(index, external_id, "error", errors={"__all__": [str(exc)]}))
+            with transaction.atomic():  # a savepoint: an attempt that fails leaves nothing behind
+                refused = _save(actor, registering, saving)
+                if refused:
+                    raise _OutsideScope(refused)
+                _finish(actor, saving, pool, one_by_one=False)
+        except _OutsideScope as exc:
+            # Those rows are errors; the others are saved on the next pass (one more at most: whether a row is in
+            # scope does not depend on the other rows).
+            outside |= exc.rows
+        except IntegrityError:
+            # A concurrent intake took a NIK or an external id of this sheet after we looked: look again.
+            races += 1
+            if races >= INTAKE_ATTEMPTS:
+                raise
         else:
-            known[external_id] = intake.case  # the same id twice in one sheet: the second is a duplicate
-            results.append(RowResult(index, external_id, "created", case=intake.case, warnings=intake.warnings))
-    return results
+            break
+        _reset(saving)
+    return [_result(d) for d in drafts]
+
+
+def _result(d: _Draft) -> RowResult:
+    result = RowResult(d.row, d.external_id, d.status)
+    if d.status == "created":
+        result.case, result.warnings = d.case, d.warnings
+    elif d.known_case is not None:
+        result.case = d.known_case
+    elif d.same_external_id_as is not None:
+        result.case = d.same_external_id_as.case  # the same id twice in one sheet: the second is a duplicate
+    elif d.same_nik_as is not None:
+        result.errors = _errors_of(_known_nik_refusal(d.same_nik_as.case.number))  # the same NIK twice
+    if d.refusal is not None:
+        result.errors = _errors_of(d.refusal)
+    return result
 
 
 PERSON_EDITABLE = (
