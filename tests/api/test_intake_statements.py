@@ -1,0 +1,110 @@
+"""Intake costs a fixed number of SQL statements: one POST a fixed number (token and audit included), a
+sheet of 200 rows as many as a sheet of 10. Run on committed transactions, as in production (no test savepoints)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from agencies import services as agency_services
+from agencies.models import Agency
+from cases.models import Case, PossibleDuplicate, StageChange, TargetGroup
+from tests.agencies.factories import AgencyFactory, RegionFactory, UserFactory
+
+from .helpers import bearer
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def lentera():
+    """An NGO of Kota Semarang, whose intakes the Semarang office owns, calling with its read-write token."""
+    # A transactional test starts from flushed tables: the migration's target groups may be gone.
+    for code, name in ((10, "Tuna Susila"), (15, "BWBLP")):
+        TargetGroup.objects.get_or_create(code=code, defaults={"name": name})
+    semarang = RegionFactory(code="33.74")
+    AgencyFactory(name="Dinas Sosial Kota Semarang", region=semarang)
+    ngo = AgencyFactory(name="Yayasan Lentera", kind=Agency.Kind.NGO, region=RegionFactory(code="33.74.05"))
+    root = UserFactory(username="root", is_superuser=True)
+    _client, token = agency_services.api_client_create(actor=root, agency=ngo, name="App", scope="read_write")
+    client = bearer(token)
+    client.get("/api/v1/cases/")  # the token's first use of the minute is noted once; not the intake's cost
+    return client
+
+
+INTAKE = {
+    "full_name": "Sri Rahayu",
+    "known_as": "Sri",
+    "sex": "F",
+    "nik": "3374014501900001",
+    "birth_date": "1990-01-05",
+    "phone": "081234567890",
+    "home_region": "33.74",
+    "target_group": 10,
+    "other_target_groups": [15],
+    "processing_consent_on": "2025-01-02",
+}
+
+
+def _statements(call) -> list[str]:
+    with CaptureQueriesContext(connection) as queries:
+        response = call()
+    assert response.status_code in (200, 201), response.content
+    return [query["sql"] for query in queries.captured_queries]
+
+
+# Token SELECT; BEGIN; default owner SELECT; case number upsert; person, target groups and case INSERTs; access
+# rule SELECT; first stage INSERT; audit INSERT; COMMIT; and the serializer's region and target group SELECTs.
+ONE_INTAKE = 13
+
+
+def test_one_intake_costs_a_fixed_number_of_statements_and_no_savepoint(lentera):
+    lentera.post("/api/v1/intake/", {**INTAKE, "full_name": "Siti Aminah", "nik": "3374014501900002"}, format="json")
+    body = {"full_name": "Dewi", "sex": "F", "target_group": 10, "home_region": "33.74"}
+
+    statements = _statements(lambda: lentera.post("/api/v1/intake/", body, format="json"))
+
+    assert len(statements) <= ONE_INTAKE, "\n".join(statements)
+    assert not [sql for sql in statements if sql.startswith(("SAVEPOINT", "RELEASE"))]
+
+
+def test_every_detail_adds_only_its_own_statement(lentera):
+    lentera.post("/api/v1/intake/", {**INTAKE, "full_name": "Siti Aminah", "nik": "3374014501900002"}, format="json")
+
+    statements = _statements(lambda: lentera.post("/api/v1/intake/", INTAKE, format="json"))
+
+    # + the NIK lookup, the look-alike SELECT, the other target group and the consent INSERT (its audit event
+    # shares the registration's INSERT)
+    assert len(statements) <= ONE_INTAKE + 4, "\n".join(statements)
+    case = Case.objects.get(person__full_name="Sri Rahayu")
+    assert set(case.person.target_groups.values_list("code", flat=True)) == {10, 15}
+    assert StageChange.objects.filter(case=case).count() == 1
+    assert not PossibleDuplicate.objects.exists()  # looked for (home region and birth year given), none alike
+
+
+def _sheet(count: int, start: int = 0) -> list[dict]:
+    return [
+        {
+            "external_id": f"KD-{n:05d}",
+            "full_name": f"Warga {chr(65 + n % 26)}{chr(65 + n // 26 % 26)} Lestari",
+            "sex": "F",
+            "nik": f"3374{n:012d}",
+            "birth_year": 1980 + n % 20,
+            "phone": f"0812{n:08d}",
+            "home_region": "33.74",
+            "target_group": 10,
+        }
+        for n in range(start, start + count)
+    ]
+
+
+def test_a_sheet_costs_as_many_statements_for_200_rows_as_for_10(lentera):
+    def send(rows):
+        return lambda: lentera.post("/api/v1/intake/batch/", {"rows": rows}, format="json")
+
+    small = _statements(send(_sheet(10)))
+    large = _statements(send(_sheet(200, start=10)))
+    replayed = _statements(send(_sheet(200, start=10)))
+
+    assert len(large) == len(small), "\n".join(large)
+    assert len(replayed) <= len(large)
+    assert Case.objects.count() == 210
