@@ -348,6 +348,9 @@ def notifications_deliver(ids: Iterable[int], *, now: datetime.datetime | None =
                 if connection is None:
                     connection = get_connection(fail_silently=False)
                 try:
+                    # Opened here and kept for the chunk: given a closed connection, send() would open and close
+                    # one per email. Inside the try: a server that is down fails this row, as a refusal does.
+                    connection.open()
                     _message(n, connection).send()
                 except (smtplib.SMTPException, OSError) as exc:
                     _failed(n, type(exc).__name__, now=now)
