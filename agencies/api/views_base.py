@@ -11,7 +11,12 @@ from . import errors, idempotency
 
 
 def etag_of(obj) -> str:
-    return f'"{obj.pk}-{int(obj.updated_at.timestamp() * 1_000_000)}"'
+    return etag_for(obj.pk, obj.updated_at)
+
+
+def etag_for(pk, updated_at) -> str:
+    """The ETag of the row `pk` as of `updated_at`: views that read plain rows (no instance) use this."""
+    return f'"{pk}-{int(updated_at.timestamp() * 1_000_000)}"'
 
 
 class ScopedViewSet(viewsets.GenericViewSet):
@@ -80,7 +85,7 @@ class ScopedViewSet(viewsets.GenericViewSet):
 
     # The access log
 
-    def log_read(self, target, *, count: int | None = None, agency=None) -> None:
+    def log_read(self, target, *, count: int | None = None, agency=None, agency_id: int | None = None) -> None:
         if self.access_log_action:
             audit.record(
                 self.request.user,
@@ -88,6 +93,7 @@ class ScopedViewSet(viewsets.GenericViewSet):
                 target,
                 {"count": count} if count is not None else {},
                 agency=agency,
+                agency_id=agency_id,
             )
 
 

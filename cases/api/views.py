@@ -6,13 +6,15 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from agencies import access
 from agencies.api.strict import RejectUnknownFields
-from agencies.api.views_base import ScopedReadViewSet, ScopedViewSet
+from agencies.api.views_base import ScopedReadViewSet, ScopedViewSet, etag_for
 from agencies.models import Agency, Region
 from cases import intake_sheet, services
+from cases.api import case_rows
 from cases.models import Assessment, Case, CaseNote, Consent, Person, Referral, Site, SiteCount, TargetGroup
 
 # Output
@@ -254,7 +256,34 @@ class CaseViewSet(ScopedReadViewSet):
     access_log_action = "cases.case.read_by_api"
 
     def get_queryset(self):
-        return super().get_queryset().prefetch_related("person__target_groups")
+        rows = super().get_queryset()
+        if self.action in ("list", "retrieve"):
+            return rows  # read as plain rows by case_rows, which joins and fetches what it needs
+        return rows.prefetch_related("person__target_groups")
+
+    # List and detail are the sync path of every field app: rows, not instances (see cases/api/case_rows.py).
+
+    def filter_queryset(self, queryset):
+        # django-filter deep-copies every filter of the set on each request; a plain sync page asks for none, and
+        # the set would leave the queryset as it is. With any filter parameter the set runs (and rejects bad values).
+        if self.request.query_params.keys() & self.filterset_class.base_filters.keys():
+            return super().filter_queryset(queryset)
+        return queryset
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        rows = case_rows.represent(self.paginate_queryset(case_rows.columns(queryset)))
+        self.log_read(Case, count=len(rows))
+        return self.get_paginated_response(rows)
+
+    def retrieve(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        row = get_object_or_404(case_rows.columns(queryset), pk=kwargs[self.lookup_url_kwarg or self.lookup_field])
+        (case,) = case_rows.represent([row])
+        self.log_read(Case(pk=row["id"]), agency_id=row["owner_id"])
+        response = Response(case)
+        response["ETag"] = etag_for(row["id"], row["updated_at"])
+        return response
 
     @extend_schema(request=StageInputSerializer, responses={200: CaseOutputSerializer})
     @action(detail=True, methods=["post"])
