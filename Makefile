@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test venv lint format migrate-check worker beat clean
+.PHONY: run test venv lint format migrate-check worker beat clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,14 @@ worker: venv
 # One beat per installation: it reads the schedules from the database (django-celery-beat).
 beat: venv
 	$(BIN)/celery -A config beat --loglevel=INFO
+
+# The partner API against its floors at the issue's scale (1M cases): PostgreSQL at DATABASE_URL (default: the
+# local server), its own database BENCH_DB (default rehab_bench), gunicorn driven by wrk. See README "Benchmarks".
+# Then one morning's reminders (100,000 follow-ups due, 2,000 caseworkers) composed and sent through a local SMTP
+# server, in its own database BENCH_REMINDERS_DB (default rehab_bench_reminders).
+bench: venv
+	$(BIN)/python bench/api.py $(BENCH_ARGS)
+	$(BIN)/python bench/reminders.py $(BENCH_REMINDERS_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 .pytest_cache .ruff_cache

@@ -1,0 +1,16 @@
+"""The application's URLs plus the floors, for benchmarking only (bench/settings.py)."""
+
+from django.urls import path
+
+from config.urls import handler404, handler500
+from config.urls import urlpatterns as app_urlpatterns
+
+from . import floors
+
+urlpatterns = [
+    path("floor/cases/", floors.case_list),
+    path("floor/cases/<int:pk>/", floors.case_detail),
+    *app_urlpatterns,
+]
+
+__all__ = ["handler404", "handler500", "urlpatterns"]
