@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from agencies.api.strict import RejectUnknownFields
 
-from . import services
+from . import references, services
 
 MAX_BULK_ROWS = 1000
 
@@ -59,45 +59,39 @@ def _row_serializer():
 
 
 def _references() -> dict:
-    """Field → (the rows it may name, the field it names them by, the refusal of an unknown one, as the API's)."""
-    from agencies.models import Agency, Region
+    """Field → (codes → the rows of them that exist, the refusal of an unknown one, as the API's)."""
+    from agencies.models import Agency
 
-    from .models import Site, TargetGroup
+    from .models import Site
 
     by_code = serializers.SlugRelatedField.default_error_messages["does_not_exist"]
     by_pk = serializers.PrimaryKeyRelatedField.default_error_messages["does_not_exist"]
-    groups = TargetGroup.objects.all()  # one queryset, so one query, for both fields naming target groups
+    owners = Agency.objects.filter(kind=Agency.Kind.SOCIAL_SERVICE_DISTRICT, active=True)
     return {
-        "home_region": (Region.objects.all(), "code", lambda v: by_code.format(slug_name="code", value=v)),
-        "site": (Site.objects.all(), "pk", lambda v: by_pk.format(pk_value=v)),
-        "target_group": (groups, "code", lambda v: by_code.format(slug_name="code", value=v)),
-        "other_target_groups": (groups, "code", lambda v: by_code.format(slug_name="code", value=v)),
-        "owner": (
-            Agency.objects.filter(kind=Agency.Kind.SOCIAL_SERVICE_DISTRICT, active=True),
-            "pk",
-            lambda v: by_pk.format(pk_value=v),
-        ),
+        "home_region": (references.regions, lambda v: by_code.format(slug_name="code", value=v)),
+        "site": (Site.objects.in_bulk, lambda v: by_pk.format(pk_value=v)),
+        "target_group": (references.target_groups, lambda v: by_code.format(slug_name="code", value=v)),
+        "other_target_groups": (references.target_groups, lambda v: by_code.format(slug_name="code", value=v)),
+        "owner": (owners.in_bulk, lambda v: by_pk.format(pk_value=v)),
     }
 
 
 def _resolve(checked: list[tuple[int, dict]]) -> dict[int, dict]:
-    """Replace the codes in every checked row by their rows, one query per kind of row; {index: errors} of the
-    rows naming one that does not exist (or that they may not name, e.g. an inactive office)."""
-    references = _references()
-    wanted: dict[int, set] = {}
-    for field, (queryset, _key, _refusal) in references.items():
+    """Replace the codes in every checked row by their rows, at most one query per kind of row (none for regions
+    and target groups already known); {index: errors} of the rows naming one that does not exist (or that they
+    may not name, e.g. an inactive office)."""
+    kinds = _references()
+    wanted: dict[object, set] = {}
+    for field, (lookup, _refusal) in kinds.items():
+        codes = wanted.setdefault(lookup, set())
         for _index, row in checked:
             value = row.get(field)
-            wanted.setdefault(id(queryset), set()).update(v for v in (value if isinstance(value, list) else [value]))
-    found: dict[int, dict] = {}
-    for queryset, key, _refusal in references.values():
-        codes = wanted.get(id(queryset), set()) - {None}
-        if id(queryset) not in found:
-            found[id(queryset)] = queryset.in_bulk(codes, field_name=key) if codes else {}
+            codes.update(value if isinstance(value, list) else [value])
+    found = {lookup: lookup(codes - {None}) if codes - {None} else {} for lookup, codes in wanted.items()}
     errors: dict[int, dict] = {}
     for index, row in checked:
-        for field, (queryset, _key, refusal) in references.items():
-            value, rows = row.get(field), found[id(queryset)]
+        for field, (lookup, refusal) in kinds.items():
+            value, rows = row.get(field), found[lookup]
             if isinstance(value, list):
                 unknown = [v for v in value if v not in rows]
                 row[field] = [rows[v] for v in value if v in rows]

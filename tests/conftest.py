@@ -6,6 +6,7 @@ from django.db import connection
 from django.test import Client
 
 from agencies.models import Role
+from cases import references
 from tests.agencies.factories import AgencyFactory, MembershipFactory
 
 
@@ -26,6 +27,12 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _forget_reference_data():
+    """Regions and target groups are remembered per process (cases.references); each test has its own rows."""
+    references.forget()
 
 
 @pytest.fixture

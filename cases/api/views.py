@@ -13,7 +13,7 @@ from agencies import access
 from agencies.api.strict import RejectUnknownFields
 from agencies.api.views_base import ScopedReadViewSet, ScopedViewSet, etag_for
 from agencies.models import Agency, Region
-from cases import intake_sheet, services
+from cases import intake_sheet, references, services
 from cases.api import case_rows
 from cases.models import Assessment, Case, CaseNote, Consent, Person, Referral, Site, SiteCount, TargetGroup
 
@@ -131,16 +131,29 @@ class IntakeInputSerializer(RejectUnknownFields, serializers.Serializer):
     birth_year = serializers.IntegerField(required=False, allow_null=True, default=None)
     sex = serializers.ChoiceField(choices=Person.Sex.choices)
     phone = serializers.CharField(max_length=20, required=False, default="")
-    home_region = serializers.SlugRelatedField(
-        slug_field="code", queryset=Region.objects.all(), required=False, allow_null=True, default=None
+    # Regions and target groups are reference data, checked against what this process knows (cases.references).
+    home_region = references.ReferenceField(
+        known=references.regions,
+        slug_field="code",
+        queryset=Region.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
     )
     address = serializers.CharField(required=False, default="")
     site = serializers.PrimaryKeyRelatedField(
         queryset=Site.objects.all(), required=False, allow_null=True, default=None
     )
-    target_group = serializers.SlugRelatedField(slug_field="code", queryset=TargetGroup.objects.all())
-    other_target_groups = serializers.SlugRelatedField(
-        slug_field="code", queryset=TargetGroup.objects.all(), many=True, required=False, default=list
+    target_group = references.ReferenceField(
+        known=references.target_groups, slug_field="code", queryset=TargetGroup.objects.all()
+    )
+    other_target_groups = references.ReferenceField(
+        known=references.target_groups,
+        slug_field="code",
+        queryset=TargetGroup.objects.all(),
+        many=True,
+        required=False,
+        default=list,
     )
     owner = serializers.PrimaryKeyRelatedField(
         queryset=Agency.objects.filter(kind=Agency.Kind.SOCIAL_SERVICE_DISTRICT, active=True),
@@ -256,10 +269,10 @@ class CaseViewSet(ScopedReadViewSet):
     access_log_action = "cases.case.read_by_api"
 
     def get_queryset(self):
-        rows = super().get_queryset()
         if self.action in ("list", "retrieve"):
-            return rows  # read as plain rows by case_rows, which joins and fetches what it needs
-        return rows.prefetch_related("person__target_groups")
+            # Plain rows of exactly the answer's columns (case_rows), shaped once per scope by the access rule.
+            return access.visible_to(self.request.user, Case, shaped_by=case_rows.columns)
+        return super().get_queryset().prefetch_related("person__target_groups")
 
     # List and detail are the sync path of every field app: rows, not instances (see cases/api/case_rows.py).
 
@@ -272,13 +285,13 @@ class CaseViewSet(ScopedReadViewSet):
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
-        rows = case_rows.represent(self.paginate_queryset(case_rows.columns(queryset)))
+        rows = case_rows.represent(self.paginate_queryset(queryset))
         self.log_read(Case, count=len(rows))
         return self.get_paginated_response(rows)
 
     def retrieve(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
-        row = get_object_or_404(case_rows.columns(queryset), pk=kwargs[self.lookup_url_kwarg or self.lookup_field])
+        row = get_object_or_404(queryset, pk=kwargs[self.lookup_url_kwarg or self.lookup_field])
         (case,) = case_rows.represent([row])
         self.log_read(Case(pk=row["id"]), agency_id=row["owner_id"])
         response = Response(case)

@@ -53,8 +53,9 @@ def _statements(call) -> list[str]:
 
 
 # Token SELECT; BEGIN; default owner SELECT; case number upsert; person, target groups and case INSERTs; access
-# rule SELECT; first stage INSERT; audit INSERT; COMMIT; and the serializer's region and target group SELECTs.
-ONE_INTAKE = 13
+# rule SELECT; first stage INSERT; audit INSERT; COMMIT. The region and target group named are reference data this
+# process already knows (cases.references): no SELECT for them.
+ONE_INTAKE = 11
 
 
 def test_one_intake_costs_a_fixed_number_of_statements_and_no_savepoint(lentera):
@@ -105,6 +106,7 @@ def test_a_sheet_costs_as_many_statements_for_200_rows_as_for_10(lentera):
     large = _statements(send(_sheet(200, start=10)))
     replayed = _statements(send(_sheet(200, start=10)))
 
-    assert len(large) == len(small), "\n".join(large)
+    # The first sheet also reads the regions and target groups this process had not seen yet.
+    assert len(large) <= len(small), "\n".join(large)
     assert len(replayed) <= len(large)
     assert Case.objects.count() == 210
