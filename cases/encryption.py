@@ -5,6 +5,7 @@ FIELD_ENCRYPTION_KEY_FALLBACKS still decrypt, so the key can be rotated. The pac
 looked at derive their key from SECRET_KEY and swallow decryption errors, so this small field is ours.
 """
 
+import functools
 import hashlib
 import hmac
 from base64 import urlsafe_b64decode
@@ -23,10 +24,15 @@ def _fernet() -> MultiFernet:
 _cipher = SimpleLazyObject(_fernet)
 
 
+@functools.lru_cache(maxsize=16)
+def _lookup_key(root_key: str, purpose: str) -> bytes:
+    # Derived once per key and purpose, not once per value: a sheet hashes a thousand NIKs.
+    return hmac.new(urlsafe_b64decode(root_key), f"lookup-hash:{purpose}".encode(), hashlib.sha256).digest()
+
+
 def keyed_hash(purpose: str, value: str) -> str:
     """HMAC-SHA256 of `value` under a key derived from FIELD_ENCRYPTION_KEY for `purpose` (e.g. "nik")."""
-    root = urlsafe_b64decode(settings.FIELD_ENCRYPTION_KEY)
-    key = hmac.new(root, f"lookup-hash:{purpose}".encode(), hashlib.sha256).digest()
+    key = _lookup_key(settings.FIELD_ENCRYPTION_KEY, purpose)
     return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
 
 

@@ -4,9 +4,12 @@ set-based by `case_register_many`, and a result per row, with the rows in error 
 import csv
 import io
 
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
 from openpyxl import load_workbook
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
+from rest_framework.fields import SkipField
+from rest_framework.settings import api_settings
 
 from agencies.api.strict import RejectUnknownFields
 
@@ -103,6 +106,103 @@ def _resolve(checked: list[tuple[int, dict]]) -> dict[int, dict]:
     return errors
 
 
+class _Unsure(Exception):
+    """A value the plain check does not vouch for: the serializer decides, and words the error if there is one."""
+
+
+def _plain_char(field, value):
+    if type(value) is not str:
+        raise _Unsure
+    value = value.strip() if field.trim_whitespace else value
+    if not value or (field.max_length is not None and len(value) > field.max_length) or "\x00" in value:
+        raise _Unsure
+    value.encode()  # a lone surrogate raises UnicodeEncodeError, which is a ValueError: unsure
+    return value
+
+
+def _plain_integer(_field, value):
+    if type(value) is int:
+        return value
+    if type(value) is str and value.isascii() and value.isdigit() and len(value) <= 18:
+        return int(value)
+    raise _Unsure
+
+
+def _plain_date(_field, value):
+    if type(value) is not str:
+        raise _Unsure
+    parsed = parse_date(value)  # DRF's own ISO 8601 parser; ValueError for a date that does not exist: unsure
+    if parsed is None:
+        raise _Unsure
+    return parsed
+
+
+def _plain_choice(field, value):
+    if type(value) is not str or value not in field.choice_strings_to_values:
+        raise _Unsure
+    return field.choice_strings_to_values[value]
+
+
+def _plain_integers(field, value):
+    if type(value) is not list:
+        raise _Unsure
+    return [_plain_integer(field.child, item) for item in value]
+
+
+def _plain_checks(shape) -> dict | None:
+    """Field name → its plain check, for a serializer whose every field has one; None otherwise (a field of
+    another kind, extra validators, or a serializer-level validate: the serializer then checks every row)."""
+
+    def plain(field):
+        if type(field) is serializers.CharField:
+            # Its own validators only: max_length, no NUL, no lone surrogate.
+            plain_validators = 2 + (field.max_length is not None)
+            return _plain_char if field.min_length is None and len(field.validators) == plain_validators else None
+        if field.validators:
+            return None
+        if type(field) is serializers.IntegerField:
+            return _plain_integer
+        if type(field) is serializers.DateField:
+            formats = getattr(field, "input_formats", api_settings.DATE_INPUT_FORMATS)
+            return _plain_date if [f.lower() for f in formats] == [ISO_8601] else None
+        if type(field) is serializers.ChoiceField and not field.allow_blank:
+            return _plain_choice
+        if type(field) is serializers.ListField and not field.validators and field.allow_empty:
+            return _plain_integers if plain(field.child) is _plain_integer else None
+        return None
+
+    if shape.validators or type(shape).validate is not serializers.Serializer.validate:
+        return None
+    if type(shape).to_internal_value not in (
+        serializers.Serializer.to_internal_value,
+        RejectUnknownFields.to_internal_value,
+    ):
+        return None
+    checks = {name: plain(field) for name, field in shape.fields.items()}
+    if None in checks.values() or any(field.read_only or field.source != name for name, field in shape.fields.items()):
+        return None
+    return checks
+
+
+def _plainly_valid(shape, checks: dict, values: dict) -> dict | None:
+    """`values` as `shape.run_validation` returns them when every value is plainly valid (most rows of a sheet);
+    None when the serializer must look at the row. A row is never accepted here that the serializer refuses."""
+    if not values.keys() <= checks.keys():
+        return None  # an unknown column: the serializer names it
+    checked = {}
+    try:
+        for name, field in shape.fields.items():
+            if name in values:
+                checked[name] = checks[name](field, values[name])
+            elif field.required:
+                return None
+            else:
+                checked[name] = field.get_default()
+    except (_Unsure, ValueError, SkipField):
+        return None
+    return checked
+
+
 def register(actor, rows: list[dict], *, extra_columns_allowed: bool = False) -> list[services.RowResult]:
     """Check each row's shape, register the good ones, and give every row its result, in sheet order.
 
@@ -110,11 +210,18 @@ def register(actor, rows: list[dict], *, extra_columns_allowed: bool = False) ->
     """
     # One serializer for every row: building its fields (a deep copy per instance) cost more than checking a row.
     row_shape = _row_serializer()()
+    # Plain checks vouch for the rows that are plainly valid at a fraction of the serializer's cost; it checks the
+    # others, so every error keeps the serializer's words and shape.
+    checks = _plain_checks(row_shape)
     checked, invalid = [], []
     for index, row in enumerate(rows):
         values = {k: v for k, v in row.items() if v not in ("", None)}
         if extra_columns_allowed:
             values = {k: v for k, v in values.items() if k in COLUMNS}
+        plain = _plainly_valid(row_shape, checks, values) if checks is not None else None
+        if plain is not None:
+            checked.append((index, plain))
+            continue
         try:
             checked.append((index, dict(row_shape.run_validation(values))))
         except serializers.ValidationError as exc:

@@ -2,6 +2,7 @@
 
 import datetime
 import difflib
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -18,7 +19,7 @@ from agencies import access, audit
 from agencies.models import Agency, Region, Role
 from agencies.writes import acting_user, agency_acting_as, apply_changes, require_may_add, save_validated
 
-from . import reminders
+from . import intake_rows, reminders
 from .encryption import keyed_hash
 from .models import (
     Assessment,
@@ -135,8 +136,8 @@ def check_nik(nik: str, *, birth_date: datetime.date | None = None, sex: str = "
     return info.nik, warnings
 
 
-def _check_birth(birth_date, birth_year) -> None:
-    today = timezone.localdate()
+def _check_birth(birth_date, birth_year, today: datetime.date | None = None) -> None:
+    today = today or timezone.localdate()
     if birth_date and birth_date > today:
         raise ValidationError({"birth_date": _("The birth date is in the future.")})
     if birth_year and not 1900 <= birth_year <= today.year:
@@ -172,14 +173,13 @@ def _check_owner(owner: Agency | None) -> None:
         raise ValidationError({"owner": _("A case is owned by an active regency/city social-service office.")})
 
 
-def _take_case_numbers(counts: dict[str, int]) -> dict[str, int]:
-    """Reserve `counts[region]` consecutive case numbers this year in each owning region; the first of each.
+def _take_case_numbers(counts: dict[str, int], year: int) -> dict[str, int]:
+    """Reserve `counts[region]` consecutive case numbers of `year` in each owning region; the first of each.
 
     One upsert for every region at once: it creates the sequence row the first time and otherwise locks it until
     commit, so concurrent intakes queue behind each other and numbers neither collide nor skip (a rollback gives
     them back). Regions in one order for everyone, so two batches never deadlock.
     """
-    year = timezone.localdate().year
     regions = sorted(counts)
     placeholders = ", ".join(["(%s, %s, %s)"] * len(regions))  # only placeholders: the values are parameters
     with connection.cursor() as cursor:
@@ -192,8 +192,8 @@ def _take_case_numbers(counts: dict[str, int]) -> dict[str, int]:
         return {region: taken - counts[region] + 1 for region, taken in cursor.fetchall()}
 
 
-def _case_number(region: str, serial: int) -> str:
-    return f"{region}-{timezone.localdate().year}-{serial:05d}"
+def _case_number(region: str, serial: int, year: int) -> str:
+    return f"{region}-{year}-{serial:05d}"
 
 
 def _clean_in_memory(obj, *also_exclude: str) -> None:
@@ -204,6 +204,7 @@ def _clean_in_memory(obj, *also_exclude: str) -> None:
     obj.full_clean(exclude=[*relations, *also_exclude], validate_unique=False, validate_constraints=False)
 
 
+@functools.lru_cache(maxsize=4096)  # names repeat a lot, and a sheet compares each with hundreds of others
 def _normalized(name: str) -> str:
     return re.sub(r"[^a-z ]", "", name.lower()).strip()
 
@@ -256,7 +257,8 @@ def _draft(
     draft = _Draft(row=row, external_id=external_id.strip())
     try:
         nik, draft.warnings = check_nik(nik, birth_date=birth_date, sex=sex)
-        _check_birth(birth_date, birth_year)
+        today = timezone.localdate()
+        _check_birth(birth_date, birth_year, today)
     except ValidationError as exc:
         draft.early = exc
         return draft
@@ -292,7 +294,7 @@ def _draft(
         if owner is not None:
             _check_owner(owner)
         _clean_in_memory(draft.case, "number")
-        if processing_consent_on and processing_consent_on > timezone.localdate():
+        if processing_consent_on and processing_consent_on > today:
             raise ValidationError({"given_on": _("Consent cannot be dated in the future.")})
     except ValidationError as exc:
         draft.late = exc
@@ -316,9 +318,12 @@ class _Planned:
         self.known_external = (
             {
                 case.external_id: case
-                for case in Case.objects.filter(registered_by=registering, external_id__in=ids).only(
-                    "pk", "number", "external_id"
-                )
+                # `external_id` is never "" here; saying so lets PostgreSQL use the partial unique index on
+                # (registered_by, external_id) instead of reading every case of the table.
+                for case in Case.objects.filter(registered_by=registering, external_id__in=ids)
+                .exclude(external_id="")
+                .order_by()
+                .only("pk", "number", "external_id")
             }
             if ids
             else {}
@@ -392,19 +397,16 @@ def _save(actor, registering: Agency, saving: list[_Draft]) -> set[int]:
     counts = {}
     for d in saving:
         counts[d.case.owner.region_id] = counts.get(d.case.owner.region_id, 0) + 1
-    first = _take_case_numbers(counts)
+    year = timezone.localdate().year  # once: the numbers and their sequence row name the same year
+    first = _take_case_numbers(counts, year)
     for d in saving:
         region = d.case.owner.region_id
-        d.case.number, first[region] = _case_number(region, first[region]), first[region] + 1
-    Person.objects.bulk_create([d.person for d in saving])
-    Person.target_groups.through.objects.bulk_create(
-        Person.target_groups.through(person_id=d.person.pk, targetgroup_id=group.code)
-        for d in saving
-        for group in d.groups
-    )
+        d.case.number, first[region] = _case_number(region, first[region], year), first[region] + 1
+    intake_rows.insert([d.person for d in saving])
+    intake_rows.link(Person.target_groups, [(d.person.pk, group.code) for d in saving for group in d.groups])
     for d in saving:
         d.case.person, d.case.registered_by = d.person, registering
-    Case.objects.bulk_create([d.case for d in saving])
+    intake_rows.insert([d.case for d in saving])
     # "May create here" is "may change the saved row" (agencies.access.require_within_scope), for all rows at once.
     allowed = set(
         access.changeable_by(actor, Case).filter(pk__in=[d.case.pk for d in saving]).values_list("pk", flat=True)
@@ -414,18 +416,27 @@ def _save(actor, registering: Agency, saving: list[_Draft]) -> set[int]:
 
 def _look_alike_pool(actor, drafts: list[_Draft]) -> dict[tuple, list]:
     """Persons the actor can see who may look like a new one (same home region, birth year ±1), by home region
-    and birth year; those outside their scope are never compared. One query for the whole call, at most
-    DUPLICATE_CANDIDATES_LIMIT per home region and year (as many as one intake ever compared)."""
+    and birth year; those outside their scope are never compared. Two people with a NIK each are two people, so
+    persons with a NIK are read only where a new one without a NIK may be compared with them. One query for the
+    whole call, at most DUPLICATE_CANDIDATES_LIMIT per home region and year (as many as one intake ever compared)."""
     keyed = [d for d in drafts if d.person is not None and d.person.home_region_id and d.person.approximate_birth_year]
     if not keyed:
         return {}
     regions = {d.person.home_region_id for d in keyed}
     years = {d.person.approximate_birth_year + delta for d in keyed for delta in (-1, 0, 1)}
+    comparable = Q(nik_hash__isnull=True)
+    without_nik = [d for d in keyed if not d.person.nik_hash]
+    if without_nik:
+        their_years = {d.person.approximate_birth_year + delta for d in without_nik for delta in (-1, 0, 1)}
+        comparable |= Q(home_region_id__in={d.person.home_region_id for d in without_nik}) & (
+            Q(birth_year__in=their_years) | Q(birth_date__year__in=their_years)
+        )
     year = Coalesce(ExtractYear("birth_date"), "birth_year", output_field=IntegerField())
     candidates = (
         access.visible_to(actor, Person)
         .filter(home_region_id__in=regions, merged_into__isnull=True)
         .filter(Q(birth_year__in=years) | Q(birth_date__year__in=years))
+        .filter(comparable)
         .annotate(
             year=year,
             newest=Window(RowNumber(), partition_by=[F("home_region_id"), year], order_by=F("pk").desc()),
@@ -449,10 +460,10 @@ def _look_alikes(saving: list[_Draft], pool: dict[tuple, list]) -> list[Possible
         if not (region and birth):
             continue
         others = [c for delta in (-1, 0, 1) for c in pool.get((region, birth + delta), ())]
+        if person.nik_hash:
+            others = [c for c in others if not c[3]]  # only those without a NIK can be the same person
         name, known_as = _normalized(person.full_name), _normalized(person.known_as)
-        for other, other_name, other_known_as, other_hash in others[:DUPLICATE_CANDIDATES_LIMIT]:
-            if person.nik_hash and other_hash:
-                continue
+        for other, other_name, other_known_as, _other_hash in others[:DUPLICATE_CANDIDATES_LIMIT]:
             score = _name_similarity(name, known_as, other_name, other_known_as)
             if score >= DUPLICATE_NAME_SIMILARITY:
                 similar = {"similar_to": other} if isinstance(other, Person) else {"similar_to_id": other}
@@ -477,7 +488,8 @@ def _name_similarity(name: str, known_as: str, other_name: str, other_known_as: 
 def _finish(actor, saving: list[_Draft], pool: dict[tuple, list], *, one_by_one: bool) -> list[PossibleDuplicate]:
     """Everything that follows the cases: first stages, consents, the audit trail and look-alike flags."""
     user = acting_user(actor)
-    StageChange.objects.bulk_create(StageChange(case=d.case, to_stage=d.case.stage, changed_by=user) for d in saving)
+    user_id = user.pk if user is not None else None
+    intake_rows.insert([StageChange(case_id=d.case.pk, to_stage=d.case.stage, changed_by_id=user_id) for d in saving])
     consents = Consent.objects.bulk_create(
         Consent(person=d.person, purpose=Consent.Purpose.PROCESSING, given_on=d.consent_on, recorded_by=user)
         for d in saving
