@@ -1,4 +1,4 @@
-"""Rows of a set-based intake written in one INSERT … VALUES per table for the whole call, their ids returned.
+"""Rows of a set-based intake written in one INSERT per table for the whole call, their ids returned.
 
 bulk_create prepares every field of every instance through several layers (pre_save, get_db_prep_save, per-object
 checks); for a sheet of 1,000 rows that cost more than the database took to store them. Here each field is
@@ -10,7 +10,6 @@ phone are encrypted exactly as a save() would.
 from django.db import connection
 from django.db.models import Model
 from django.utils import timezone
-from psycopg2.extras import execute_values
 
 from .encryption import EncryptedTextField
 
@@ -41,24 +40,29 @@ def _preparers(model: type[Model], now):
     return preparers
 
 
+def _unnest(fields) -> str:
+    # One array parameter per column (as Django's own bulk insert on PostgreSQL does): one statement to plan and
+    # a dozen parameters to adapt, whatever the number of rows. Types without their length: a cast to varchar(n)
+    # would truncate silently, the column itself refuses a value too long.
+    return ", ".join(f"(%s)::{field.db_type(connection).split('(')[0]}[]" for field in fields)
+
+
 def insert(objs: list[Model]) -> None:
     """INSERT `objs` (all of one model) in one statement; each gets its primary key and timestamps, as if saved."""
     if not objs:
         return
     model, now = type(objs[0]), timezone.now()
     preparers = _preparers(model, now)
-    rows = [tuple(prepare(obj) for _field, prepare in preparers) for obj in objs]
-    columns = ", ".join(connection.ops.quote_name(field.column) for field, _prepare in preparers)
-    table, pk = connection.ops.quote_name(model._meta.db_table), model._meta.pk
+    fields = [field for field, _prepare in preparers]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    table, pk = connection.ops.quote_name(model._meta.db_table), connection.ops.quote_name(model._meta.pk.column)
     with connection.cursor() as cursor:
-        ids = execute_values(
-            cursor,
-            f"INSERT INTO {table} ({columns}) VALUES %s RETURNING {connection.ops.quote_name(pk.column)}",  # noqa: S608
-            rows,
-            page_size=len(rows),
-            fetch=True,
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT * FROM UNNEST({_unnest(fields)}) RETURNING {pk}",  # noqa: S608
+            [[prepare(obj) for obj in objs] for _field, prepare in preparers],
         )
-    stamped = [f.attname for f, _ in preparers if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
+        ids = cursor.fetchall()
+    stamped = [f.attname for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
     for obj, (pk_value,) in zip(objs, ids, strict=True):
         obj.pk = pk_value
         obj._state.adding, obj._state.db = False, connection.alias
@@ -71,8 +75,14 @@ def link(relation, pairs: list[tuple]) -> None:
     if not pairs:
         return
     through = relation.through
-    source, target = relation.field.m2m_column_name(), relation.field.m2m_reverse_name()
+    fields = [
+        through._meta.get_field(relation.field.m2m_field_name()),
+        through._meta.get_field(relation.field.m2m_reverse_field_name()),
+    ]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     table = connection.ops.quote_name(through._meta.db_table)
-    columns = f"{connection.ops.quote_name(source)}, {connection.ops.quote_name(target)}"
     with connection.cursor() as cursor:
-        execute_values(cursor, f"INSERT INTO {table} ({columns}) VALUES %s", pairs, page_size=len(pairs))  # noqa: S608
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT * FROM UNNEST({_unnest(fields)})",  # noqa: S608
+            [list(column) for column in zip(*pairs, strict=True)],
+        )
