@@ -266,8 +266,10 @@ def _enqueue(ids: list[int]) -> None:
 
 @transaction.atomic
 def notifications_compose(*, now: datetime.datetime | None = None, time_zones: Iterable[str] | None = None) -> int:
-    """Write every reminder due at `now` not written yet, for offices in `time_zones` (default all); returns how
-    many were written."""
+    """Write every reminder due at `now` not written yet, for offices in `time_zones` (default all).
+
+    Returns how many were new when this run looked; a run overlapping another may count rows the other wrote
+    first (the unique constraint keeps one of each either way)."""
     now = now or timezone.now()
     zones = None if time_zones is None else {ZoneInfo(z) for z in time_zones}
     written = 0

@@ -148,6 +148,9 @@ if not CELERY_BROKER_URL:
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# With acks_late, a task whose worker lost the broker is given back rather than finished unacknowledged (the
+# Celery 6 default; a send in progress is guarded by its Notification row's lock either way).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # An API write must not hang while Redis is down: its email waits in the outbox (agencies.Notification) instead.
