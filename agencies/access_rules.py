@@ -19,19 +19,19 @@ register(Region, see=every_role(everything))
 # The agency directory holds no personal data, and referrals need to find offices in other provinces.
 register(Agency, see=every_role(everything), change={Role.PROVINCE_STAFF: jurisdiction("")})
 
-# Who works where. Leadership sees aggregates only, so no people.
-register(
-    Membership,
-    see={
-        Role.PROVINCE_STAFF: jurisdiction(),
-        Role.AUDITOR: jurisdiction(),
-        Role.DISTRICT_STAFF: own_agency(),
-        Role.FINANCE_APPROVER: own_agency(),
-        Role.NGO_CASEWORKER: own_agency(),
-        Role.PARTNER_TRAINER: own_agency(),
-    },
-    change={Role.PROVINCE_STAFF: jurisdiction()},
-)
+# An office's own rows for everyone working there; its province's and auditors' for their jurisdiction.
+# Leadership sees aggregates only, so no people.
+OFFICE_AND_JURISDICTION = {
+    Role.PROVINCE_STAFF: jurisdiction(),
+    Role.AUDITOR: jurisdiction(),
+    Role.DISTRICT_STAFF: own_agency(),
+    Role.FINANCE_APPROVER: own_agency(),
+    Role.NGO_CASEWORKER: own_agency(),
+    Role.PARTNER_TRAINER: own_agency(),
+}
+
+# Who works where.
+register(Membership, see=OFFICE_AND_JURISDICTION, change={Role.PROVINCE_STAFF: jurisdiction()})
 
 register(
     ApiClient,
@@ -54,14 +54,7 @@ register(IdempotencyRecord, see={})
 # texts hold case numbers and links only. "Send again" is for the office's staff and the province.
 register(
     Notification,
-    see={
-        Role.PROVINCE_STAFF: jurisdiction(),
-        Role.AUDITOR: jurisdiction(),
-        Role.DISTRICT_STAFF: own_agency(),
-        Role.FINANCE_APPROVER: own_agency(),
-        Role.NGO_CASEWORKER: own_agency(),
-        Role.PARTNER_TRAINER: own_agency(),
-    },
+    see=OFFICE_AND_JURISDICTION,
     change={Role.PROVINCE_STAFF: jurisdiction(), Role.DISTRICT_STAFF: own_agency()},
 )
 
