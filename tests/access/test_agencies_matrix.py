@@ -1,4 +1,4 @@
-"""The access matrix for regions, agencies, memberships, API clients and audit events (DESIGN §5).
+"""The access matrix for regions, agencies, memberships, API clients, audit events and emails (DESIGN §5).
 
 One world, every role and kind of API client, and for each model the exact set of agencies whose rows the actor
 may see and may change. A row here is a specification: change the rule and this table must change with it.
@@ -10,7 +10,7 @@ from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import Http404
 
 from agencies import access, audit
-from agencies.models import Agency, ApiClient, AuditEvent, Membership, Region, Role
+from agencies.models import Agency, ApiClient, AuditEvent, Membership, Notification, Region, Role
 from tests.agencies.factories import AgencyFactory, ApiClientFactory, MembershipFactory, RegionFactory, UserFactory
 
 K = Agency.Kind
@@ -100,6 +100,20 @@ MATRIX = {
         "province_client_read": (NOTHING, NOTHING),
         "partner_client_rw": (NOTHING, NOTHING),
     },
+    # The email history: the office's own, the province's and auditors' jurisdiction; sent again by the office.
+    Notification: {
+        "province_staff": (IN_JATENG, IN_JATENG),
+        "district_staff": ({"semarang"}, {"semarang"}),
+        "finance_approver": ({"semarang"}, NOTHING),
+        "ngo_caseworker": ({"lentera"}, NOTHING),
+        "partner_trainer": ({"polres_kotim"}, NOTHING),
+        "leadership_viewer": (NOTHING, NOTHING),
+        "auditor": (IN_JATENG, NOTHING),
+        "district_auditor": ({"banyuwangi", "bina_sehat"}, NOTHING),
+        "ngo_client_rw": ({"lentera"}, NOTHING),
+        "province_client_read": (IN_JATENG, NOTHING),
+        "partner_client_rw": ({"polres_kotim"}, NOTHING),
+    },
 }
 
 CASES = [(model, actor, *expected) for model, by_actor in MATRIX.items() for actor, expected in by_actor.items()]
@@ -111,7 +125,7 @@ def test_matrix_covers_every_actor_for_every_model():
 
 @pytest.fixture
 def world(db):
-    """Every agency of WORLD with one bystander membership, one API client and one audit event each."""
+    """Every agency of WORLD with one bystander membership, their email, one API client and one audit event each."""
     agencies = {}
     for key, (kind, code) in WORLD.items():
         agencies[key] = AgencyFactory(name=key, kind=kind, region=RegionFactory(code=code))
@@ -122,7 +136,10 @@ def world(db):
             K.SOCIAL_SERVICE_DISTRICT: Role.DISTRICT_STAFF,
             K.MINISTRY: Role.LEADERSHIP_VIEWER,
         }.get(agency.kind, Role.PARTNER_TRAINER)
-        MembershipFactory(agency=agency, role=role, user=UserFactory(username=f"staff-{key}"))
+        bystander = MembershipFactory(agency=agency, role=role, user=UserFactory(username=f"staff-{key}")).user
+        Notification.objects.create(
+            recipient=bystander, agency=agency, kind="follow_ups_due", period="2026-11-23", email_subject="-", body="-"
+        )
         ApiClientFactory(agency=agency, name=f"app-{key}")
         audit.record(None, "tests.world.made", agency, agency=agency)
 
