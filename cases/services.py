@@ -253,11 +253,12 @@ def _draft(
     caseworker=None,
     processing_consent_on: datetime.date | None = None,
     external_id: str = "",
+    today: datetime.date | None = None,
 ) -> _Draft:
     draft = _Draft(row=row, external_id=external_id.strip())
+    today = today or timezone.localdate()
     try:
         nik, draft.warnings = check_nik(nik, birth_date=birth_date, sex=sex)
-        today = timezone.localdate()
         _check_birth(birth_date, birth_year, today)
     except ValidationError as exc:
         draft.early = exc
@@ -489,7 +490,9 @@ def _finish(actor, saving: list[_Draft], pool: dict[tuple, list], *, one_by_one:
     """Everything that follows the cases: first stages, consents, the audit trail and look-alike flags."""
     user = acting_user(actor)
     user_id = user.pk if user is not None else None
-    intake_rows.insert([StageChange(case_id=d.case.pk, to_stage=d.case.stage, changed_by_id=user_id) for d in saving])
+    intake_rows.insert_rows(
+        StageChange, [{"case_id": d.case.pk, "to_stage": d.case.stage, "changed_by_id": user_id} for d in saving]
+    )
     consents = Consent.objects.bulk_create(
         Consent(person=d.person, purpose=Consent.Purpose.PROCESSING, given_on=d.consent_on, recorded_by=user)
         for d in saving
@@ -632,7 +635,8 @@ def case_register_many(*, actor, rows: list[dict]) -> list[RowResult]:
     whose `external_id` the agency already registered is a duplicate, not a second case, which makes resending the
     whole sheet safe."""
     registering = _working_agency(actor, (Role.DISTRICT_STAFF, Role.NGO_CASEWORKER))
-    drafts = [_draft(index, **row) for index, row in enumerate(rows)]
+    today = timezone.localdate()
+    drafts = [_draft(index, today=today, **row) for index, row in enumerate(rows)]
     default_owner = None
     if any(d.wants_default_owner and d.early is None and d.late is None for d in drafts):
         default_owner = _default_owner_of(registering)

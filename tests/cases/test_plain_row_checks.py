@@ -1,10 +1,15 @@
 """A sheet's rows are checked by plain functions when plainly valid (cases.intake_sheet): they accept a row only as
-the row serializer would, with the same values, and leave every other row to it, so errors keep its words."""
+the row serializer would, with the same values, and leave every other row to it, so errors keep its words. A row's
+result without errors is represented without walking the result serializer's fields, the same JSON."""
 
 import pytest
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from cases import intake_sheet
+from cases.api.views import BulkIntakeRowResultSerializer
+from cases.models import Case
+from cases.services import RowResult
 
 ROW = {
     "external_id": "KD-00001",
@@ -99,3 +104,18 @@ def test_a_typical_row_is_checked_plainly():
         shape, checks, {"external_id": "a", "full_name": "b", "sex": "F", "target_group": 10}
     )
     assert intake_sheet._plainly_valid(shape, checks, ROW)
+
+
+@pytest.mark.parametrize(
+    "result",
+    [
+        RowResult(3, "KD-1", "created", case=Case(pk=7, number="33.74-2026-00001"), warnings=[gettext_lazy("Check")]),
+        RowResult(4, "KD-2", "duplicate", case=Case(pk=8, number="33.74-2026-00002")),
+        RowResult(5, "KD-3", "duplicate"),
+    ],
+    ids=["created", "duplicate", "duplicate without case"],
+)
+def test_a_result_without_errors_is_represented_as_the_serializer_fields_would(result):
+    shape = BulkIntakeRowResultSerializer()
+
+    assert shape.to_representation(result) == serializers.Serializer.to_representation(shape, result)
