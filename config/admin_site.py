@@ -1,9 +1,13 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from agencies import access
+from agencies import access, notifications
+from agencies.models import NotificationOptOut
 
 
 class MemberAuthenticationForm(AdminAuthenticationForm):
@@ -28,3 +32,27 @@ class RehabAdminSite(admin.AdminSite):
     def has_permission(self, request):
         # A person enters through an active membership of an active agency; superusers only to set up.
         return access.may_use_admin(request.user)
+
+    def get_urls(self):
+        own = [path("reminders/", self.admin_view(self.my_reminders_view), name="my_reminders")]
+        return own + super().get_urls()
+
+    def my_reminders_view(self, request):
+        """Each person's own switches for the non-critical kinds of email (the same as the link in each email)."""
+        user = request.user
+        if request.method == "POST":
+            change = {"opt_out": notifications.notification_opt_out, "opt_in": notifications.notification_opt_in}
+            try:
+                change[request.POST.get("action", "")](user=user, kind=request.POST.get("kind", ""))
+            except (KeyError, ValidationError):
+                messages.error(request, _("That reminder cannot be changed."))
+            else:
+                messages.success(request, _("Your email reminders were saved."))
+            return redirect("admin:my_reminders")
+        off = set(NotificationOptOut.objects.filter(user=user).values_list("kind", flat=True))
+        context = {
+            **self.each_context(request),
+            "title": _("Email reminders"),
+            "kinds": [(kind, kind.code not in off) for kind in notifications.KINDS.values()],
+        }
+        return TemplateResponse(request, "admin/my_reminders.html", context)

@@ -607,3 +607,15 @@ def test_province_staff_may_change_when_reminders_go_out_and_district_staff_may_
         signed_in(supervisor).get(f"/admin/django_celery_beat/crontabschedule/{crontab.pk}/change/").status_code == 403
     )
     assert CrontabSchedule.objects.filter(timezone="Asia/Jayapura").exists()
+
+
+def test_everyone_switches_their_own_optional_reminders_in_the_admin(signed_in, caseworker):
+    client = signed_in(caseworker)
+
+    page = client.get("/admin/reminders/")
+    client.post("/admin/reminders/", {"action": "opt_out", "kind": BATCH})
+    refused = client.post("/admin/reminders/", {"action": "opt_out", "kind": ESCALATED}, follow=True)
+
+    assert page.status_code == 200 and "/admin/reminders/" in page.content.decode()
+    assert list(NotificationOptOut.objects.filter(user=caseworker).values_list("kind", flat=True)) == [BATCH]
+    assert refused.status_code == 200
