@@ -4,9 +4,11 @@ sheet of 200 rows as many as a sheet of 10. Run on committed transactions, as in
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+from rest_framework import serializers
 
 from agencies import services as agency_services
-from agencies.models import Agency
+from agencies.models import Agency, Region
 from cases.models import Case, PossibleDuplicate, StageChange, TargetGroup
 from tests.agencies.factories import AgencyFactory, RegionFactory, UserFactory
 
@@ -110,3 +112,21 @@ def test_a_sheet_costs_as_many_statements_for_200_rows_as_for_10(lentera):
     assert len(large) <= len(small), "\n".join(large)
     assert len(replayed) <= len(large)
     assert Case.objects.count() == 210
+
+
+def test_a_region_loaded_by_another_process_validates_and_an_unknown_one_keeps_the_fields_message(lentera):
+    body = {"full_name": "Dewi", "sex": "F", "target_group": 10, "home_region": "33.74"}
+    lentera.post("/api/v1/intake/", body, format="json")  # this process now knows 33.74
+    # load_regions run elsewhere: rows appear without a signal reaching this process
+    Region.objects.bulk_create([RegionFactory.build(code="33.75", parent=Region.objects.get(code="33"))])
+
+    loaded_later = lentera.post("/api/v1/intake/", {**body, "home_region": "33.75"}, format="json")
+    unknown = lentera.post(
+        "/api/v1/intake/", {**body, "home_region": "99.99"}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert loaded_later.status_code == 201, loaded_later.content
+    assert unknown.status_code == 400
+    with translation.override("en"), pytest.raises(serializers.ValidationError) as plain_field:
+        serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.all()).to_internal_value("99.99")
+    assert unknown.json()["errors"]["home_region"] == plain_field.value.detail
