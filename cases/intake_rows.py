@@ -64,10 +64,17 @@ def _copy_text(value) -> str:
     return str(value)
 
 
+def _copy_column(values: list) -> list[str]:
+    # Stamps, defaults and blanks are one value for the whole column: render it once.
+    if values.count(values[0]) == len(values) and len(set(map(type, values))) == 1:  # 1 == True: same type too
+        return [_copy_text(values[0])] * len(values)
+    return list(map(_copy_text, values))
+
+
 def _copy(table: str, fields, columns: list[list]) -> None:
     names = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     sql = f"COPY {connection.ops.quote_name(table)} ({names}) FROM STDIN"
-    text = "".join("\t".join(map(_copy_text, values)) + "\n" for values in zip(*columns, strict=True))
+    text = "".join(line + "\n" for line in map("\t".join, zip(*map(_copy_column, columns), strict=True)))
     started = time.monotonic()
     # Django's errors (IntegrityError for a NIK taken meanwhile), as from its own cursor: the services catch them.
     with connection.cursor() as cursor, connection.wrap_database_errors:
