@@ -32,3 +32,11 @@ def notifications_deliver_task(self, ids: list[int]):
         # makes whichever comes second a no-op.
         notifications_deliver_task.apply_async((result.retry_ids,), countdown=result.retry_after)
     return {"sent": result.sent, "failed": result.failed, "skipped": result.skipped}
+
+
+@shared_task(acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True, retry_backoff_max=600, max_retries=20)
+def idempotency_records_purge_task():
+    """Hourly: drop stored Idempotency-Key answers past their day (they may carry personal data)."""
+    from .api import idempotency
+
+    return idempotency.purge_expired()

@@ -4,7 +4,7 @@ is refused (422). Field apps on poor connections retry freely without doing anyt
 import hashlib
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import status
@@ -49,18 +49,38 @@ def begin(request) -> IdempotencyRecord | None:
         raise KeyConflict(_("An Idempotency-Key has at most 255 characters."))
     digest = hashlib.sha256(request.method.encode() + request.get_full_path().encode() + request.body).hexdigest()
     caller = _caller(request.user)
-    IdempotencyRecord.objects.filter(caller=caller, created_at__lt=timezone.now() - KEEP_FOR).delete()
-    try:
-        # Its own transaction: a concurrent retry must see the claim at once, whatever becomes of this request.
-        with transaction.atomic():
-            return IdempotencyRecord.objects.create(caller=caller, key=key, request_hash=digest)
-    except IntegrityError:
-        earlier = IdempotencyRecord.objects.get(caller=caller, key=key)
+    for _attempt in range(2):
+        try:
+            return _claim(caller, key, digest)
+        except IntegrityError:
+            earlier = IdempotencyRecord.objects.get(caller=caller, key=key)
+        if earlier.created_at >= timezone.now() - KEEP_FOR:
+            break
+        # Past its day the key counts as new (the hourly purge may not have come round to it yet).
+        IdempotencyRecord.objects.filter(pk=earlier.pk, created_at=earlier.created_at).delete()
     if earlier.request_hash != digest:
         raise KeyConflict(_("This Idempotency-Key was used with another request."))
     if earlier.status_code is None:
         raise KeyInFlight(_("The first request with this Idempotency-Key is still being processed."))
     raise Replay(earlier)
+
+
+def _claim(caller: str, key: str, digest: str) -> IdempotencyRecord:
+    # Committed at once (autocommit, one statement): a concurrent retry must see the claim whatever becomes of
+    # this request. Inside an outer transaction a savepoint keeps a duplicate from breaking it.
+    record = IdempotencyRecord(caller=caller, key=key, request_hash=digest)
+    if connection.in_atomic_block:
+        with transaction.atomic():
+            record.save(force_insert=True)
+    else:
+        record.save(force_insert=True)
+    return record
+
+
+def purge_expired() -> int:
+    """Forget stored answers older than KEEP_FOR (they may carry personal data); returns how many."""
+    deleted, _by_model = IdempotencyRecord.objects.filter(created_at__lt=timezone.now() - KEEP_FOR).delete()
+    return deleted
 
 
 def finish(record: IdempotencyRecord, response) -> None:

@@ -45,3 +45,14 @@ def test_a_key_older_than_a_day_is_forgotten_with_its_stored_answer(api):
     assert again.status_code == 201
     assert IdempotencyRecord.objects.count() == 1
     assert "Someone else" in str(IdempotencyRecord.objects.get().body)
+
+
+def test_the_hourly_purge_forgets_every_callers_answers_past_their_day_and_keeps_the_rest(api):
+    from agencies.tasks import idempotency_records_purge_task
+
+    api.post("/api/v1/intake/", ROW, format="json")
+    IdempotencyRecord.objects.update(created_at=timezone.now() - datetime.timedelta(hours=25))
+    IdempotencyRecord.objects.create(caller="client:999", key="sheet-2", request_hash="-")
+
+    assert idempotency_records_purge_task() == 1
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["sheet-2"]

@@ -8,7 +8,7 @@ from django.utils import translation
 from rest_framework import serializers
 
 from agencies import services as agency_services
-from agencies.models import Agency, Region
+from agencies.models import Agency, IdempotencyRecord, Region
 from cases.models import Case, PossibleDuplicate, StageChange, TargetGroup
 from tests.agencies.factories import AgencyFactory, RegionFactory, UserFactory
 
@@ -68,6 +68,20 @@ def test_one_intake_costs_a_fixed_number_of_statements_and_no_savepoint(lentera)
 
     assert len(statements) <= ONE_INTAKE, "\n".join(statements)
     assert not [sql for sql in statements if sql.startswith(("SAVEPOINT", "RELEASE"))]
+
+
+def test_an_idempotency_key_adds_only_its_claim_and_its_stored_answer(lentera):
+    lentera.post("/api/v1/intake/", {**INTAKE, "full_name": "Siti Aminah", "nik": "3374014501900002"}, format="json")
+    body = {"full_name": "Dewi", "sex": "F", "target_group": 10, "home_region": "33.74"}
+
+    statements = _statements(
+        lambda: lentera.post("/api/v1/intake/", body, format="json", headers={"Idempotency-Key": "dewi-1"})
+    )
+
+    # + the claim INSERT (committed at once, for a concurrent retry to see) and the UPDATE storing the answer;
+    # expired answers are purged hourly by beat, not on every POST.
+    assert len(statements) <= ONE_INTAKE + 2, "\n".join(statements)
+    assert IdempotencyRecord.objects.get(key="dewi-1").status_code == 201
 
 
 def test_every_detail_adds_only_its_own_statement(lentera):
