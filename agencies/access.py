@@ -26,6 +26,7 @@ from .models import Agency, ApiClient, Membership, Role, User
 from .regions import within_q
 
 M = TypeVar("M", bound=Model)
+T = TypeVar("T")
 
 # `Q()` is "no condition", and `Q() | x` is just `x`: a rule meaning "every row" must say so explicitly.
 EVERYTHING = Q(pk__isnull=False)
@@ -256,6 +257,16 @@ def visible_to(actor, model: type[M], *, shaped_by: Callable[[QuerySet], QuerySe
         return shaped_by(rows) if shaped_by else rows
 
     return _memo(("rows", shaped_by, *_memo_key(model, "see", grants)), scoped).all()
+
+
+def derived_from_scope(
+    actor, model: type[M], derive: Callable[[QuerySet], T], *, shaped_by: Callable[[QuerySet], QuerySet] | None = None
+) -> T:
+    """`derive` (a pure function, e.g. compiling a hot read's SQL) of the rows `visible_to(actor, model, shaped_by)`,
+    computed once per scope and kept under the same key as those rows: grants, roles, agencies and today's date."""
+    grants = grants_of(actor)
+    key = ("derived", derive, shaped_by, _is_setup_superuser(actor), *_memo_key(model, "see", grants))
+    return _memo(key, lambda: derive(visible_to(actor, model, shaped_by=shaped_by)))
 
 
 def changeable_by(actor, model: type[M]) -> QuerySet[M]:

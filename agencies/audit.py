@@ -1,7 +1,11 @@
 """Writes the append-only audit trail. Called by services inside their transaction; never with personal data."""
 
+from functools import cache
+
 from django.contrib.contenttypes.models import ContentType
+from django.db import connections, router
 from django.db.models import Model
+from django.utils import timezone
 
 from .models import Agency, ApiClient, AuditEvent, Membership, User
 
@@ -42,6 +46,38 @@ def record(
     event = _event(actor, _acting_agency_id(actor), action, target, data, agency, agency_id)
     event.save(force_insert=True)
     return event
+
+
+def record_read(actor, action: str, target: Model | type[Model], data: dict | None = None, *, agency_id=None) -> None:
+    """Append one access-log event, as `record` would, in one plain INSERT: a personal read is logged on every API
+    request, so no model instance is built and nothing is returned (AuditEvent has no signals to skip)."""
+    values = {
+        "created_at": timezone.now(),
+        "actor_user": actor.pk if isinstance(actor, User) else None,
+        "actor_api_client": actor.pk if isinstance(actor, ApiClient) else None,
+        "actor_agency": _acting_agency_id(actor),
+        "action": action,
+        "agency": agency_id,
+        "target_type": ContentType.objects.get_for_model(target, for_concrete_model=False).pk,  # cached per process
+        "target_id": "" if isinstance(target, type) else str(target.pk),
+        "data": data or {},
+    }
+    alias = router.db_for_write(AuditEvent)
+    connection = connections[alias]
+    sql, fields = _insert_statement(alias)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [field.get_db_prep_save(values[field.name], connection) for field in fields])
+
+
+@cache
+def _insert_statement(alias: str) -> tuple[str, tuple]:
+    quote = connections[alias].ops.quote_name
+    names = ("created_at", "actor_user", "actor_api_client", "actor_agency", "action", "agency", "target_type")
+    fields = tuple(AuditEvent._meta.get_field(name) for name in (*names, "target_id", "data"))
+    columns = ", ".join(quote(field.column) for field in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    table = quote(AuditEvent._meta.db_table)
+    return f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", fields  # noqa: S608 (names from the model)
 
 
 def record_many(actor, events: list[tuple[str, Model | type[Model], dict | None, Agency | None]]) -> list:

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import access, audit
+from . import access, audit, statements
 from .models import Agency, ApiClient, Membership, Region, User
 from .writes import apply_changes, require_may_add, save_validated
 
@@ -204,11 +204,19 @@ def api_client_authenticate(*, token: str) -> ApiClient | None:
     """The active client of an active agency holding `token`, or None. Notes when it was last used."""
     if not token or not token.startswith(f"{ApiClient.TOKEN_PREFIX}_"):
         return None
-    client = (
-        ApiClient.objects.select_related("agency__region")
-        .filter(token_hash=ApiClient.hash_token(token), revoked_at__isnull=True, agency__active=True)
-        .first()
-    )
+    # Checked against the database on every request (revocation and rotation take effect at once); only the SQL
+    # of the lookup is kept, compiled once (agencies.statements): building it was most of the lookup's cost.
+    statement = _client_by_token()
+    if statement is None:
+        client = (
+            ApiClient.objects.select_related("agency__region")
+            .filter(token_hash=ApiClient.hash_token(token), revoked_at__isnull=True, agency__active=True)
+            .order_by()
+            .first()
+        )
+    else:
+        rows = statement.rows(token_hash=ApiClient.hash_token(token))
+        client = _client_from(statement.alias, rows[0]) if rows else None
     if client is None:
         return None
     now = timezone.now()
@@ -217,4 +225,37 @@ def api_client_authenticate(*, token: str) -> ApiClient | None:
         # A plain timestamp, not a state change: no lock, no audit row, and at most one write per resolution.
         ApiClient.objects.filter(pk=client.pk).update(last_used_at=now)
         client.last_used_at = now
+    return client
+
+
+# The client, its agency and the agency's region, as select_related("agency__region") would load them.
+_TOKEN_ROW = ((ApiClient, ""), (Agency, "agency__"), (Region, "agency__region__"))
+_TOKEN_SLOT = statements.Slot("token_hash", "<token hash>")  # never a real hash: those are 64 hex digits
+_token_statement: list = []
+
+
+def _client_by_token():
+    if not _token_statement:
+        names = [f"{prefix}{field.attname}" for model, prefix in _TOKEN_ROW for field in model._meta.concrete_fields]
+        rows = (
+            ApiClient.objects.filter(
+                token_hash=_TOKEN_SLOT.marker,
+                revoked_at__isnull=True,
+                agency__active=True,
+            )
+            .order_by()  # the hash is unique: no sort
+            .values(*names)
+        )
+        _token_statement.append(statements.compile_values(rows, _TOKEN_SLOT))
+    return _token_statement[0]
+
+
+def _client_from(alias: str, row: dict) -> ApiClient:
+    made = []
+    for model, prefix in _TOKEN_ROW:
+        names = [field.attname for field in model._meta.concrete_fields]
+        made.append(model.from_db(alias, names, [row[f"{prefix}{name}"] for name in names]))
+    client, agency, region = made
+    agency._state.fields_cache["region"] = region if region.pk is not None else None
+    client._state.fields_cache["agency"] = agency
     return client

@@ -30,20 +30,24 @@ class SyncCursor(CursorPagination):
     invalid_cursor_message = _("This cursor is not one the API gave out; start again from the first page.")
 
     def paginate_queryset(self, queryset, request, view=None):
+        def fetch(position, reverse, limit):
+            key = Tuple(F("updated_at"), F("id"))
+            if reverse:
+                return list(queryset.filter(TupleLessThan(key, position)).order_by("-updated_at", "-id")[:limit])
+            rows = queryset if position is None else queryset.filter(TupleGreaterThan(key, position))
+            return list(rows.order_by("updated_at", "id")[:limit])
+
+        return self.paginate_rows(fetch, request)
+
+    def paginate_rows(self, fetch, request):
+        """As paginate_queryset, the rows coming from `fetch(position, reverse, limit)`: the same page, for a view
+        that runs its own compiled statement (cases.api.case_rows). Position None is the first page."""
         self.request = request
         self.page_size = self.get_page_size(request)
         self.base_url = request.build_absolute_uri()
         self.cursor = self.decode_cursor(request)
         position, reverse = self.cursor if self.cursor else (None, False)
-
-        key = Tuple(F("updated_at"), F("id"))
-        if reverse:
-            queryset = queryset.filter(TupleLessThan(key, position)).order_by("-updated_at", "-id")
-        else:
-            if position is not None:
-                queryset = queryset.filter(TupleGreaterThan(key, position))
-            queryset = queryset.order_by("updated_at", "id")
-        rows = list(queryset[: self.page_size + 1])
+        rows = fetch(position, reverse, self.page_size + 1)
         more = len(rows) > self.page_size
         self.page = rows[: self.page_size]
         if reverse:

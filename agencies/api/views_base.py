@@ -87,13 +87,12 @@ class ScopedViewSet(viewsets.GenericViewSet):
 
     def log_read(self, target, *, count: int | None = None, agency=None, agency_id: int | None = None) -> None:
         if self.access_log_action:
-            audit.record(
+            audit.record_read(
                 self.request.user,
                 self.access_log_action,
                 target,
                 {"count": count} if count is not None else {},
-                agency=agency,
-                agency_id=agency_id,
+                agency_id=agency.pk if agency is not None else agency_id,
             )
 
 
@@ -110,6 +109,6 @@ class ScopedReadViewSet(ScopedViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         obj = self.get_object()
-        self.log_read(obj, agency=getattr(obj, "owner", None))
+        self.log_read(obj, agency_id=getattr(obj, "owner_id", None))
         response = Response(self.get_serializer(obj).data)
         return self.with_etag(response, obj) if hasattr(obj, "updated_at") else response

@@ -8,10 +8,15 @@ tests/api/test_case_rows.py holds these rows to its exact output. The queryset g
 filtered one from the view (agencies.access), so the rows are the same rows.
 """
 
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
 from django.db import connection
-from django.db.models import OuterRef, QuerySet
+from django.db.models import F, OuterRef, QuerySet
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.utils import timezone
 
+from agencies.statements import Slot, Statement, compile_values
 from cases.models import Person
 
 COLUMNS = (
@@ -49,6 +54,45 @@ def columns(queryset: QuerySet) -> QuerySet:
         codes = _through().filter(person_id=OuterRef("person_id")).order_by("targetgroup_id")
         return queryset.values(*COLUMNS, target_groups=ArraySubquery(codes.values("targetgroup_id")))
     return queryset.values(*COLUMNS)
+
+
+# The page and detail queries, compiled once per scope (agencies.access.derived_from_scope): on the sync path the
+# scoped query's SQL is the same on every request, only the keyset position, the page size and the id change.
+AFTER_AT = Slot("updated_at", datetime(1111, 11, 11, 11, 11, 11, 111111, tzinfo=UTC))
+AFTER_ID = Slot("id", -1_111_111_111)
+CASE_ID = Slot("pk", -2_222_222_222)
+
+
+@dataclass(frozen=True)
+class Statements:
+    first: Statement
+    after: Statement
+    before: Statement
+    one: Statement
+
+    def page(self, position, reverse: bool, limit: int) -> list[dict]:
+        """Rows of a SyncCursor page: `limit` rows after (or, reversed, before) `position` in (updated_at, id)."""
+        if position is None:
+            return self.first.rows(limit)
+        updated_at, pk = position
+        return (self.before if reverse else self.after).rows(limit, updated_at=updated_at, id=pk)
+
+    def case(self, pk: int) -> dict | None:
+        rows = self.one.rows(pk=pk)
+        return rows[0] if rows else None
+
+
+def statements(rows: QuerySet) -> Statements | None:
+    """The scoped `rows` (from `columns`) compiled for a page and a detail; None when the backend cannot."""
+    key = Tuple(F("updated_at"), F("id"))
+    position = (AFTER_AT.marker, AFTER_ID.marker)
+    compiled = (
+        compile_values(rows.order_by("updated_at", "id")),
+        compile_values(rows.filter(TupleGreaterThan(key, position)).order_by("updated_at", "id"), AFTER_AT, AFTER_ID),
+        compile_values(rows.filter(TupleLessThan(key, position)).order_by("-updated_at", "-id"), AFTER_AT, AFTER_ID),
+        compile_values(rows.filter(pk=CASE_ID.marker).order_by(), CASE_ID),
+    )
+    return None if None in compiled else Statements(*compiled)
 
 
 def _through():

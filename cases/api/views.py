@@ -1,15 +1,20 @@
 """Cases API: intake, cases and their stage, assessments, notes, consents, referrals, sites. Thin: every rule is in
 cases.services; every row comes through agencies.access; personal reads are logged once per request."""
 
+from datetime import UTC
+
 import django_filters
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from agencies import access
+from agencies.api.pagination import MAX_ID
 from agencies.api.strict import RejectUnknownFields
 from agencies.api.views_base import ScopedReadViewSet, ScopedViewSet, etag_for
 from agencies.models import Agency, Region
@@ -265,13 +270,38 @@ class IntakeViewSet(ScopedViewSet):
         return Response(BulkIntakeOutputSerializer(intake_sheet.summary(results)).data)
 
 
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 instant, compared in UTC: PostgreSQL refuses offsets beyond ±15:59 that ISO 8601 allows (a 500)."""
+
+    def __init__(self, *args, param: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.param = param
+
+    def filter(self, qs, value):
+        if value is not None:
+            try:
+                value = value.astimezone(UTC)
+            except OverflowError:
+                raise ValidationError({self.param: [_("Enter a valid date/time.")]}) from None
+        return super().filter(qs, value)
+
+
 class CaseFilter(django_filters.FilterSet):
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = UtcDateTimeFilter(field_name="updated_at", lookup_expr="gte", param="updated_since")
     target_group = django_filters.NumberFilter(field_name="target_group__code")
 
     class Meta:
         model = Case
         fields = ["stage", "owner", "registered_by", "site", "caseworker"]
+
+
+def _case_id(pk: str) -> int | None:
+    # As the ORM's lookup treats it: not a number, or beyond bigint, matches no case (404, not a database error).
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    return pk if -MAX_ID - 1 <= pk <= MAX_ID else None
 
 
 class CaseViewSet(ScopedReadViewSet):
@@ -291,22 +321,43 @@ class CaseViewSet(ScopedReadViewSet):
 
     # List and detail are the sync path of every field app: rows, not instances (see cases/api/case_rows.py).
 
+    def _filtered(self) -> bool:
+        return bool(self.request.query_params.keys() & self.filterset_class.base_filters.keys())
+
     def filter_queryset(self, queryset):
         # django-filter deep-copies every filter of the set on each request; a plain sync page asks for none, and
         # the set would leave the queryset as it is. With any filter parameter the set runs (and rejects bad values).
-        if self.request.query_params.keys() & self.filterset_class.base_filters.keys():
+        if self._filtered():
             return super().filter_queryset(queryset)
         return queryset
 
+    def _statements(self) -> case_rows.Statements | None:
+        # Without filters a page or a case is the scoped query plus a position or an id: its SQL is compiled once
+        # per scope, by the access rule's own key (grants, agencies, date), and only run here. With filters: the ORM.
+        if self._filtered():
+            return None
+        return access.derived_from_scope(self.request.user, Case, case_rows.statements, shaped_by=case_rows.columns)
+
     def list(self, request, *args, **kwargs):
-        queryset = self.filter_queryset(self.get_queryset())
-        rows = case_rows.represent(self.paginate_queryset(queryset))
+        compiled = self._statements()
+        if compiled is None:
+            page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        else:
+            page = self.paginator.paginate_rows(compiled.page, request)
+        rows = case_rows.represent(page)
         self.log_read(Case, count=len(rows))
         return self.get_paginated_response(rows)
 
     def retrieve(self, request, *args, **kwargs):
-        queryset = self.filter_queryset(self.get_queryset())
-        row = get_object_or_404(queryset, pk=kwargs[self.lookup_url_kwarg or self.lookup_field])
+        pk = kwargs[self.lookup_url_kwarg or self.lookup_field]
+        compiled = self._statements()
+        if compiled is None:
+            row = get_object_or_404(self.filter_queryset(self.get_queryset()), pk=pk)
+        else:
+            case_id = _case_id(pk)
+            row = None if case_id is None else compiled.case(case_id)
+            if row is None:
+                raise Http404
         (case,) = case_rows.represent([row])
         self.log_read(Case(pk=row["id"]), agency_id=row["owner_id"])
         response = Response(case)

@@ -1,5 +1,6 @@
 """Helpers shared by the partner API suites (fixtures live in conftest.py)."""
 
+from django.db import connection
 from rest_framework.test import APIClient
 
 from agencies.models import Agency
@@ -15,6 +16,19 @@ API_CLIENT_WRITES_BUG = (
     "(programs/models.py:306); these are null=True but not blank=True, so save_validated()'s full_clean() "
     "refuses every such write by a token with 400 '<field>: Field ini tidak boleh kosong.' (should be 201)"
 )
+
+
+def statement_sql(sql: str) -> str:
+    """The SELECT a captured query ran. On PostgreSQL hot reads run as prepared statements (agencies.statements):
+    `EXECUTE name(…)` is looked up in pg_prepared_statements, and `PREPARE name AS …; EXECUTE …` is unwrapped."""
+    if sql.startswith("EXECUTE "):
+        name = sql.split()[1].split("(")[0]
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements WHERE name = %s", [name])
+            (sql,) = cursor.fetchone()
+    if sql.startswith("PREPARE "):
+        sql = sql.split(" AS ", 1)[1].rsplit("; EXECUTE ", 1)[0]
+    return sql
 
 
 def bearer(token: str) -> APIClient:

@@ -17,7 +17,7 @@ from cases.api.views import CaseOutputSerializer
 from cases.models import Case, TargetGroup
 from tests.cases.factories import BWBLP, TUNA_SUSILA
 
-from .helpers import PROBLEM, make_cases
+from .helpers import PROBLEM, make_cases, statement_sql
 
 
 @pytest.fixture
@@ -111,7 +111,8 @@ def test_a_deep_page_is_a_row_comparison_not_an_offset(world, lentera_api):
     with CaptureQueriesContext(connection) as captured:
         lentera_api.get(deep)
 
-    (page,) = [q["sql"] for q in captured.captured_queries if q["sql"].startswith('SELECT "cases_case"')]
+    ran = [statement_sql(q["sql"]) for q in captured.captured_queries]
+    (page,) = [sql for sql in ran if sql.startswith('SELECT "cases_case"')]
     assert "OFFSET" not in page and "COUNT(" not in page.upper()
     if connection.vendor == "postgresql":  # one range scan of the (updated_at, id) index; elsewhere the OR form
         assert '("cases_case"."updated_at", "cases_case"."id") >' in page

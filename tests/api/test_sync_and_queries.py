@@ -17,7 +17,7 @@ from config.urls import router
 from programs.models import Enrollment, FollowUp
 from tests.programs.factories import days_from_today
 
-from .helpers import make_cases
+from .helpers import make_cases, statement_sql
 
 SYNC_INDEX_BUG = (
     "BUG: issue 6 §3 asks for cursor pagination on (updated_at, id) 'with a matching index', but {model} "
@@ -125,6 +125,14 @@ def test_updated_since_returns_only_what_changed_after_the_last_sync(world, lent
     assert {row["stage"] for page in pages for row in page} == {Case.Stage.ASSESSED}
 
 
+def test_updated_since_with_an_offset_postgresql_does_not_take_is_still_an_instant(world, lentera_api, lentera_cases):
+    # given an offset beyond ±15:59 (valid ISO 8601, refused by PostgreSQL's timestamptz input)
+    response = lentera_api.get("/api/v1/cases/", {"updated_since": "2000-01-01T00:00:00-20:25", "page_size": 200})
+
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == 200  # a full page: every case changed after that instant
+
+
 def test_updated_since_never_widens_the_scope(world, lentera_api, lentera_cases):
     response = lentera_api.get("/api/v1/cases/", {"updated_since": "2000-01-01T00:00:00Z", "page_size": 200})
 
@@ -202,7 +210,7 @@ def test_every_page_costs_the_same_few_queries_whatever_its_size_or_depth(lenter
 def test_a_case_page_is_token_lookup_page_with_target_groups_and_one_log_insert(lentera_api, roster):
     lentera_api.get("/api/v1/cases/")
 
-    queries = _queries(lentera_api, "/api/v1/cases/?page_size=100")
+    queries = [statement_sql(sql) for sql in _queries(lentera_api, "/api/v1/cases/?page_size=100")]
 
     # PostgreSQL gathers each person's target groups into the page query (an array); elsewhere one more query.
     with_groups = 1 if connection.vendor == "postgresql" else 2
