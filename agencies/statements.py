@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import count
 
+from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
@@ -43,7 +44,7 @@ class Statement:
             return []
         connection = connections[self.alias]
         with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
+            if connection.vendor == "postgresql" and settings.DATABASE_PREPARED_STATEMENTS:
                 _execute_prepared(connection, cursor, self, limit, values)
             else:
                 params = list(self.params)

@@ -180,6 +180,10 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 NOTIFICATION_RETRY_SECONDS = env.int("NOTIFICATION_RETRY_SECONDS", default=60)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 
+# The API's hot reads run as server-side prepared statements on PostgreSQL (agencies.statements). Switch off
+# behind a pooler that does not keep a session per client (PgBouncer in transaction mode).
+DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
+
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
 REST_FRAMEWORK = {

@@ -174,6 +174,22 @@ def test_every_list_paged_for_sync_has_a_matching_index(prefix):
     assert ("updated_at", "id") in {tuple(index.fields) for index in model._meta.indexes}
 
 
+@pytest.mark.parametrize("prepared", [True, False])
+def test_without_prepared_statements_the_pages_are_the_same(world, lentera_api, lentera_cases, prepared, settings):
+    # DATABASE_PREPARED_STATEMENTS=0 is for poolers that share server sessions (PgBouncer, transaction mode).
+    settings.DATABASE_PREPARED_STATEMENTS = prepared
+
+    pages = follow(lentera_api, "/api/v1/cases/", {"page_size": 50})
+    with CaptureQueriesContext(connection) as captured:
+        lentera_api.get("/api/v1/cases/")
+
+    assert [row["id"] for page in pages for row in page] == sync_order(
+        Case.objects.filter(registered_by=world.lentera) | Case.objects.filter(pk=world.referred_accepted.case_id)
+    )
+    executes = [q["sql"] for q in captured.captured_queries if q["sql"].startswith(("EXECUTE", "PREPARE"))]
+    assert bool(executes) == (prepared and connection.vendor == "postgresql")
+
+
 # Query counts
 
 
