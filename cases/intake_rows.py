@@ -95,6 +95,8 @@ def _write(model: type[Model], fields, columns: list[list], *, ids_wanted: bool 
     """Store the rows given as `columns` (one list of values per field) in one statement; their ids, if wanted."""
     table, pk = model._meta.db_table, model._meta.pk
     count = len(columns[0])
+    if connection.vendor != "postgresql":
+        return _write_row_by_row(model, fields, columns, ids_wanted=ids_wanted)
     if count >= COPY_FROM_ROWS:
         ids = []
         if ids_wanted:
@@ -116,6 +118,29 @@ def _write(model: type[Model], fields, columns: list[list], *, ids_wanted: bool 
             columns,
         )
         return [pk_value for (pk_value,) in cursor.fetchall()] if ids_wanted else []
+
+
+def _write_row_by_row(model: type[Model], fields, columns: list[list], *, ids_wanted: bool) -> list:
+    # Elsewhere than PostgreSQL (SQLite: the demo and the suite's fallback) COPY and UNNEST do not exist: one plain
+    # INSERT per row, each value adapted by its field as the ORM would (already prepared, e.g. encrypted).
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(field.column) for field in fields)
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608
+    if ids_wanted:
+        sql += f" RETURNING {quote(model._meta.pk.column)}"
+    ids = []
+    with connection.cursor() as cursor:
+        for values in zip(*columns, strict=True):
+            cursor.execute(
+                sql,
+                [
+                    field.get_db_prep_value(value, connection, prepared=True)
+                    for field, value in zip(fields, values, strict=True)
+                ],
+            )
+            if ids_wanted:
+                ids.append(cursor.fetchone()[0])
+    return ids
 
 
 def _insert(model: type[Model], preparers, rows: list, *, ids_wanted: bool = True) -> list:
