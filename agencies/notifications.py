@@ -95,10 +95,6 @@ def composer(fn: Callable[[datetime.datetime], Iterable[Draft]]):
     return fn
 
 
-def kind_choices() -> list[tuple[str, str]]:
-    return [(k.code, k.label) for k in KINDS.values()]
-
-
 # Time and place
 
 
@@ -123,6 +119,12 @@ def offices_of(user_ids: Iterable[int], roles: Iterable[str] | None = None) -> d
     for m in memberships.order_by("user_id", "pk"):
         offices.setdefault(m.user_id, m)
     return offices
+
+
+def office_of(user: User, default: Agency) -> Agency:
+    """The office `user` hears from us for (their first active membership's agency), else `default`."""
+    membership = offices_of([user.pk]).get(user.pk)
+    return membership.agency if membership is not None else default
 
 
 def members_of(agency_ids: Iterable[int], roles: Iterable[str]) -> dict[int, list[User]]:

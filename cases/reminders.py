@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Role
-from agencies.notifications import Draft, admin_link_maker, members_of, notify, offices_of, register_kind
+from agencies.notifications import Draft, admin_link, members_of, notify, office_of, register_kind
 
 from .models import Referral
 
@@ -23,7 +23,7 @@ RECEIVING_ROLES = (Role.DISTRICT_STAFF, Role.NGO_CASEWORKER, Role.PARTNER_TRAINE
 
 def referral_received_notify(referral: Referral) -> None:
     """Tell the receiving agency's case workers, from inside the referring transaction (the outbox)."""
-    link = admin_link_maker("admin:cases_referral_change")(referral.pk)
+    link = admin_link("admin:cases_referral_change", referral.pk)
     notify(
         Draft(
             recipient=user,
@@ -47,12 +47,11 @@ def referral_answered_notify(referral: Referral) -> None:
     referrer = referral.created_by
     if referrer is None:
         return
-    membership = offices_of([referrer.pk]).get(referrer.pk)
     notify(
         [
             Draft(
                 recipient=referrer,
-                agency=membership.agency if membership else referral.from_agency,
+                agency=office_of(referrer, default=referral.from_agency),
                 kind=REFERRAL_ANSWERED.code,
                 subject=f"cases.referral:{referral.pk}",
                 period=referral.status,
@@ -60,7 +59,7 @@ def referral_answered_notify(referral: Referral) -> None:
                     "case_number": referral.case.number,
                     "status": referral.get_status_display(),
                     "to_agency": referral.to_agency.name,
-                    "url": admin_link_maker("admin:cases_referral_change")(referral.pk),
+                    "url": admin_link("admin:cases_referral_change", referral.pk),
                 },
             )
         ]

@@ -10,10 +10,12 @@ from agencies import access
 from agencies.models import Membership, Role
 from agencies.notifications import (
     Draft,
+    admin_link,
     admin_link_maker,
     composer,
     local_now,
     notify,
+    office_of,
     offices_of,
     register_kind,
 )
@@ -84,19 +86,18 @@ def disbursement_rejected_notify(disbursement: Disbursement) -> None:
     if requester is None:
         return
     case = disbursement.installment.entitlement.case
-    membership = offices_of([requester.pk]).get(requester.pk)
     notify(
         [
             Draft(
                 recipient=requester,
-                agency=membership.agency if membership else case.owner,
+                agency=office_of(requester, default=case.owner),
                 kind=DISBURSEMENT_REJECTED.code,
                 subject=f"funding.disbursement:{disbursement.pk}",
                 period="rejected",
                 context={
                     "case_number": case.number,
                     "amount": disbursement.amount,
-                    "url": admin_link_maker("admin:funding_disbursement_change")(disbursement.pk),
+                    "url": admin_link("admin:funding_disbursement_change", disbursement.pk),
                 },
             )
         ]
