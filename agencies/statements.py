@@ -20,6 +20,8 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
 
+from .audit import ReadLog
+
 
 class Slot:
     """A parameter to fill in per execution; `marker` is the value the queryset is compiled with."""
@@ -38,21 +40,38 @@ class Statement:
     names: tuple[str, ...]
     converters: tuple  # (position, converter functions, expression), as SQLCompiler.apply_converters takes them
 
-    def rows(self, limit: int | None = None, **values) -> list[dict]:
-        """The rows as `.values()` dicts, with each slot set to `values[name]`, at most `limit` of them."""
-        if self.sql is None:
-            return []
+    def rows(self, limit: int | None = None, *, log: ReadLog | None = None, **values) -> list[dict]:
+        """The rows as `.values()` dicts, with each slot set to `values[name]`, at most `limit` of them; `log`, the
+        access-log event of this read, is written by the same statement on PostgreSQL. Rows come back in the
+        statement's order except when logged there: then the caller orders them (a WITH does not promise order)."""
+        fetched, logged = self._fetch(limit, log, values) if self.sql is not None else ([], False)
+        rows = self._as_dicts(fetched)
+        if log is not None and not logged:
+            log.write_apart(rows)
+        return rows
+
+    def _fetch(self, limit: int | None, log: ReadLog | None, values: dict) -> tuple[list, bool]:
+        """The raw rows, and whether `log` was written by the same statement."""
         connection = connections[self.alias]
+        in_statement = log is not None and connection.vendor == "postgresql"
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql" and settings.DATABASE_PREPARED_STATEMENTS:
-                _execute_prepared(connection, cursor, self, limit, values)
+                _execute_prepared(connection, cursor, self, limit, values, log)
             else:
                 params = list(self.params)
                 for name, position in self.slots.items():
                     params[position] = values[name]
                 sql = self.sql if limit is None else f"{self.sql} LIMIT %s"
-                cursor.execute(sql, params if limit is None else [*params, limit])
-            fetched = cursor.fetchall()
+                params = params if limit is None else [*params, limit]
+                if in_statement:
+                    sql, params = log.logged(sql, ["%s"] * 5), params + log.params()
+                cursor.execute(sql, params)
+            return cursor.fetchall(), in_statement
+
+    def _as_dicts(self, fetched: list) -> list[dict]:
+        if not fetched:
+            return []
+        connection = connections[self.alias]
         names = self.names
         if self.converters:
             fetched = [list(row) for row in fetched]
@@ -75,15 +94,19 @@ _names = count(1)
 _PREPARED_KEPT = 256  # per connection
 
 
-def _execute_prepared(connection, cursor, statement: Statement, limit: int | None, values: dict) -> None:
+def _execute_prepared(
+    connection, cursor, statement: Statement, limit: int | None, values: dict, log: ReadLog | None
+) -> None:
     from psycopg2.extensions import AsIs
 
     raw = connection.connection
     prepared = getattr(connection, "_prepared_statements", None)
     if prepared is None or prepared[0] is not raw:  # a new connection has none of them
         prepared = connection._prepared_statements = (raw, {})
-    key = (statement, limit)
+    key = (statement, limit, log.shape if log is not None else None)
     params = [values[name] for name in statement.slots]
+    if log is not None:
+        params += log.params()
     placeholders = ", ".join(["%s"] * len(params))
     name = prepared[1].get(key)
     if name is not None:
@@ -98,6 +121,9 @@ def _execute_prepared(connection, cursor, statement: Statement, limit: int | Non
     sql = cursor.mogrify(statement.sql, inlined).decode()
     if limit is not None:
         sql = f"{sql} LIMIT {int(limit)}"
+    if log is not None:
+        first = len(statement.slots) + 1
+        sql = log.logged(sql, [f"${number}" for number in range(first, first + 5)])
     execute = f"EXECUTE {name}({placeholders})" if params else f"EXECUTE {name}"
     # A connection kept for long (CONN_MAX_AGE=None) would otherwise collect statements of past days and page sizes.
     forget = "DEALLOCATE ALL; " if len(prepared[1]) >= _PREPARED_KEPT else ""

@@ -16,6 +16,7 @@ from django.db.models import F, OuterRef, QuerySet
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.utils import timezone
 
+from agencies.audit import ReadLog
 from agencies.statements import Slot, Statement, compile_values
 from cases.models import Person
 
@@ -70,16 +71,25 @@ class Statements:
     before: Statement
     one: Statement
 
-    def page(self, position, reverse: bool, limit: int) -> list[dict]:
-        """Rows of a SyncCursor page: `limit` rows after (or, reversed, before) `position` in (updated_at, id)."""
+    def page(self, position, reverse: bool, limit: int, *, log: ReadLog | None = None) -> list[dict]:
+        """Rows of a SyncCursor page: `limit` rows after (or, reversed, before) `position` in (updated_at, id);
+        `log` is the read's access-log event, written by the same statement."""
         if position is None:
-            return self.first.rows(limit)
-        updated_at, pk = position
-        return (self.before if reverse else self.after).rows(limit, updated_at=updated_at, id=pk)
+            rows = self.first.rows(limit, log=log)
+        else:
+            updated_at, pk = position
+            rows = (self.before if reverse else self.after).rows(limit, log=log, updated_at=updated_at, id=pk)
+        if log is not None:  # a logged read does not keep its statement's order (agencies.statements)
+            rows.sort(key=_position, reverse=reverse)
+        return rows
 
-    def case(self, pk: int) -> dict | None:
-        rows = self.one.rows(pk=pk)
+    def case(self, pk: int, *, log: ReadLog | None = None) -> dict | None:
+        rows = self.one.rows(log=log, pk=pk)
         return rows[0] if rows else None
+
+
+def _position(row: dict) -> tuple:
+    return row["updated_at"], row["id"]
 
 
 def statements(rows: QuerySet) -> Statements | None:

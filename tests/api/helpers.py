@@ -31,6 +31,15 @@ def statement_sql(sql: str) -> str:
     return sql
 
 
+def read_and_log(sql: str) -> tuple[str, str | None]:
+    """A statement that reads and writes its own access-log row (agencies.audit.ReadLog on PostgreSQL) split into
+    the read and the log INSERT; any other statement is (itself, None)."""
+    if not sql.startswith("WITH page AS ("):
+        return sql, None
+    read, logged = sql.removeprefix("WITH page AS (").split("), logged AS (", 1)
+    return read, logged.rsplit(") SELECT * FROM page", 1)[0]
+
+
 def bearer(token: str) -> APIClient:
     """A fresh APIClient sending `Authorization: Bearer <token>` on every request."""
     client = APIClient()

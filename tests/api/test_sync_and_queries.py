@@ -17,7 +17,7 @@ from config.urls import router
 from programs.models import Enrollment, FollowUp
 from tests.programs.factories import days_from_today
 
-from .helpers import make_cases, statement_sql
+from .helpers import make_cases, read_and_log, statement_sql
 
 SYNC_INDEX_BUG = (
     "BUG: issue 6 §3 asks for cursor pagination on (updated_at, id) 'with a matching index', but {model} "
@@ -220,21 +220,29 @@ def test_every_page_costs_the_same_few_queries_whatever_its_size_or_depth(lenter
     assert len({len(queries) for queries in counts.values()}) == 1, {k: len(v) for k, v in counts.items()}
     queries = counts[(100, 2)]
     assert len(queries) <= MAX_QUERIES, queries
-    assert not any("COUNT(" in sql.upper() for sql in queries)
+    reads = [read_and_log(statement_sql(sql))[0] for sql in queries]
+    assert not any("COUNT(" in sql.upper() for sql in reads)
 
 
-def test_a_case_page_is_token_lookup_page_with_target_groups_and_one_log_insert(lentera_api, roster):
+def test_a_case_page_is_token_lookup_and_one_statement_reading_the_page_and_logging_it(lentera_api, roster):
     lentera_api.get("/api/v1/cases/")
+    before = AuditEvent.objects.filter(action="cases.case.read_by_api").count()
 
     queries = [statement_sql(sql) for sql in _queries(lentera_api, "/api/v1/cases/?page_size=100")]
 
-    # PostgreSQL gathers each person's target groups into the page query (an array); elsewhere one more query.
-    with_groups = 1 if connection.vendor == "postgresql" else 2
-    assert len(queries) == with_groups + 2
     assert queries[0].startswith('SELECT "agencies_apiclient"')
-    assert queries[1].startswith('SELECT "cases_case"')
-    assert "cases_person_target_groups" in queries[with_groups]
-    assert queries[-1].startswith('INSERT INTO "agencies_auditevent"')
+    if connection.vendor == "postgresql":
+        # The page, each person's target groups (an array) and the access-log row: one statement, one round trip.
+        assert len(queries) == 2
+        read, logged = read_and_log(queries[1])
+        assert read.startswith('SELECT "cases_case"') and "cases_person_target_groups" in read
+        assert logged.startswith('INSERT INTO "agencies_auditevent"')
+    else:  # elsewhere the target groups and the log row are a query each
+        assert len(queries) == 4
+        assert queries[1].startswith('SELECT "cases_case"')
+        assert queries[2].startswith('INSERT INTO "agencies_auditevent"')
+        assert "cases_person_target_groups" in queries[3]
+    assert AuditEvent.objects.filter(action="cases.case.read_by_api").count() == before + 1
 
 
 def test_the_first_call_of_a_minute_costs_one_more_query_to_note_the_token_use(world, as_token):
@@ -300,12 +308,31 @@ def test_every_read_of_the_case_list_is_logged_even_an_empty_page(world, lentera
     assert _log("cases.case.read_by_api").first().data == {"count": 0}
 
 
-def test_a_case_read_is_logged_against_the_case_and_its_owner(world, lentera_api):
+@pytest.mark.parametrize("prepared", [True, False])
+def test_a_case_read_is_logged_against_the_case_and_its_owner(world, lentera_api, prepared, settings):
+    settings.DATABASE_PREPARED_STATEMENTS = prepared
+    before = _log("cases.case.read_by_api").count()
+
     lentera_api.get(f"/api/v1/cases/{world.own_case.pk}/")
 
+    assert _log("cases.case.read_by_api").count() == before + 1
     event = _log("cases.case.read_by_api").first()
     assert event.target_id == str(world.own_case.pk)
     assert event.agency == world.semarang
+    assert event.actor_api_client.agency == event.actor_agency == world.lentera
+    assert event.data == {}
+
+
+@pytest.mark.parametrize("prepared", [True, False])
+def test_the_last_page_logs_the_rows_it_shows(world, lentera_api, lentera_cases, prepared, settings):
+    settings.DATABASE_PREPARED_STATEMENTS = prepared
+    pages = follow(lentera_api, "/api/v1/cases/", {"page_size": 40})
+
+    assert 0 < len(pages[-1]) < 40  # a short last page: the statement fetched no row beyond it
+    assert _log("cases.case.read_by_api").first().data == {"count": len(pages[-1])}
+    assert [event.data["count"] for event in _log("cases.case.read_by_api")[: len(pages)]][::-1] == [
+        len(page) for page in pages
+    ]
 
 
 def test_reading_a_cases_notes_is_logged_once(world, lentera_api):
