@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import access, audit, statements
+from . import access, audit, statements, token_cache
 from .models import Agency, ApiClient, Membership, Region, User
 from .writes import apply_changes, require_may_add, save_validated
 
@@ -55,6 +55,7 @@ def agency_update(*, actor, agency: Agency, **changes) -> Agency:
     save_validated(agency, update_fields=[*diff, "updated_at"])
     access.require_within_scope(actor, agency)
     access.forget(actor)
+    transaction.on_commit(token_cache.forget)  # this process need not wait for the NOTIFY (token_cache)
     audit.record(actor, "agencies.agency.updated", agency, {"changed": diff}, agency=agency)
     return agency
 
@@ -165,6 +166,7 @@ def api_client_rotate(*, actor, client: ApiClient) -> tuple[ApiClient, str]:
     client.token_hash = ApiClient.hash_token(token)
     client.rotated_at = timezone.now()
     client.save(update_fields=["key_id", "token_hash", "rotated_at", "updated_at"])
+    transaction.on_commit(token_cache.forget)  # this process need not wait for the NOTIFY (token_cache)
     audit.record(
         actor,
         "agencies.api_client.rotated",
@@ -183,6 +185,7 @@ def api_client_update(*, actor, client: ApiClient, **changes) -> ApiClient:
     if not diff:
         return client
     save_validated(client, update_fields=[*diff, "updated_at"])
+    transaction.on_commit(token_cache.forget)  # this process need not wait for the NOTIFY (token_cache)
     audit.record(actor, "agencies.api_client.updated", client, {"changed": diff}, agency=client.agency)
     return client
 
@@ -196,6 +199,7 @@ def api_client_revoke(*, actor, client: ApiClient) -> ApiClient:
         return client
     client.revoked_at = timezone.now()
     client.save(update_fields=["revoked_at", "updated_at"])
+    transaction.on_commit(token_cache.forget)  # this process need not wait for the NOTIFY (token_cache)
     audit.record(actor, "agencies.api_client.revoked", client, {"key_id": client.key_id}, agency=client.agency)
     return client
 
@@ -204,19 +208,27 @@ def api_client_authenticate(*, token: str) -> ApiClient | None:
     """The active client of an active agency holding `token`, or None. Notes when it was last used."""
     if not token or not token.startswith(f"{ApiClient.TOKEN_PREFIX}_"):
         return None
-    # Checked against the database on every request (revocation and rotation take effect at once); only the SQL
-    # of the lookup is kept, compiled once (agencies.statements): building it was most of the lookup's cost.
+    # Checked against the database, or against what this process read there since its connection last heard of a
+    # change to a client or an agency (agencies.token_cache): revocation and rotation take effect at once. Only the
+    # SQL of the lookup is kept, compiled once (agencies.statements): building it was most of the lookup's cost.
+    token_hash = ApiClient.hash_token(token)
     statement = _client_by_token()
+    row = None
     if statement is None:
         client = (
             ApiClient.objects.select_related("agency__region")
-            .filter(token_hash=ApiClient.hash_token(token), revoked_at__isnull=True, agency__active=True)
+            .filter(token_hash=token_hash, revoked_at__isnull=True, agency__active=True)
             .order_by()
             .first()
         )
     else:
-        rows = statement.rows(token_hash=ApiClient.hash_token(token))
-        client = _client_from(statement.alias, rows[0]) if rows else None
+        row = token_cache.get(statement.alias, token_hash)
+        if row is None:
+            rows = statement.rows(token_hash=token_hash)
+            row = rows[0] if rows else None
+            if row is not None:
+                token_cache.keep(statement.alias, token_hash, row)
+        client = _client_from(statement.alias, row) if row is not None else None
     if client is None:
         return None
     now = timezone.now()
@@ -225,6 +237,8 @@ def api_client_authenticate(*, token: str) -> ApiClient | None:
         # A plain timestamp, not a state change: no lock, no audit row, and at most one write per resolution.
         ApiClient.objects.filter(pk=client.pk).update(last_used_at=now)
         client.last_used_at = now
+        if row is not None:
+            row["last_used_at"] = now  # the kept row too, or each request would note it again
     return client
 
 

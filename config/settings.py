@@ -183,6 +183,9 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 # The API's hot reads run as server-side prepared statements on PostgreSQL (agencies.statements). Switch off
 # behind a pooler that does not keep a session per client (PgBouncer in transaction mode).
 DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
+# API client tokens are remembered per process and forgotten when PostgreSQL notifies a change (agencies.token_cache);
+# that needs a LISTEN that lasts, so it too is off behind such a pooler.
+API_TOKEN_CACHE = env.bool("API_TOKEN_CACHE", default=DATABASE_PREPARED_STATEMENTS)
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
