@@ -242,6 +242,21 @@ def test_the_fourth_request_in_a_minute_is_429_with_retry_after(world, lentera_a
     assert 0 < int(response["Retry-After"]) <= 60
 
 
+def test_after_a_burst_the_rate_allows_one_request_per_interval(world, lentera_api, three_a_minute, monkeypatch):
+    clock = [1_000_000.0]
+    monkeypatch.setattr(PerCallerThrottle, "timer", lambda self: clock[0])
+    burst = [lentera_api.get("/api/v1/regions/").status_code for _ in range(4)]
+
+    clock[0] += 19  # 3/min: one request every 20 s once the burst is spent
+    too_soon = lentera_api.get("/api/v1/regions/")
+    clock[0] += 1
+    paced = [lentera_api.get("/api/v1/regions/").status_code for _ in range(2)]
+
+    assert burst == [200, 200, 200, 429]
+    assert too_soon.status_code == 429 and too_soon["Retry-After"] == "1"
+    assert paced == [200, 429]
+
+
 def test_a_throttled_client_does_not_slow_another_down(world, lentera_api, as_token, staff_api, three_a_minute):
     for _ in range(4):
         lentera_api.get("/api/v1/regions/")
