@@ -148,10 +148,21 @@ def _insert_statement(alias: str) -> tuple[str, tuple]:
     return f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", fields  # noqa: S608 (names from the model)
 
 
-def record_many(actor, events: list[tuple[str, Model | type[Model], dict | None, Agency | None]]) -> list:
-    """Append several events by `actor`, each `(action, target, data, agency)` as in `record`, in one INSERT: for a
-    service that changes many rows at once."""
+def event_rows(actor, events: list[tuple[str, Model | type[Model], dict | None, Agency | None]]) -> list[dict]:
+    """The AuditEvent rows of several events by `actor`, each `(action, target, data, agency)` as in `record`, as
+    plain {attname: value} rows (created_at is stamped by whoever writes them): for a service that writes them in
+    one statement with rows of its own (cases.intake_rows.insert_rows_together)."""
     actor_agency_id = _acting_agency_id(actor)
-    return AuditEvent.objects.bulk_create(
-        [_event(actor, actor_agency_id, action, target, data, agency) for action, target, data, agency in events]
-    )
+    return [
+        {
+            "actor_user_id": actor.pk if isinstance(actor, User) else None,
+            "actor_api_client_id": actor.pk if isinstance(actor, ApiClient) else None,
+            "actor_agency_id": actor_agency_id,
+            "action": action,
+            "agency_id": agency.pk if agency is not None else None,
+            "target_type_id": ContentType.objects.get_for_model(target, for_concrete_model=False).pk,
+            "target_id": "" if isinstance(target, type) else str(target.pk),
+            "data": data or {},
+        }
+        for action, target, data, agency in events
+    ]

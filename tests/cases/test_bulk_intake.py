@@ -4,8 +4,9 @@ import pytest
 from rest_framework.test import APIClient
 
 from agencies import services as agency_services
-from agencies.models import Agency, ApiClient
-from cases.models import Case, Person
+from agencies.models import Agency, ApiClient, AuditEvent
+from cases.intake_rows import COPY_APART_FROM_ROWS
+from cases.models import Case, Person, StageChange
 from tests.agencies.factories import AgencyFactory, RegionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +52,32 @@ def test_each_row_gets_its_own_truthful_result_and_valid_rows_are_saved(api):
     assert body["results"][1]["errors"] == {"nik": ["A NIK has exactly 16 digits."]}
     assert "full_name" in body["results"][3]["errors"]
     assert set(Case.objects.values_list("external_id", flat=True)) == {"KD-001", "KD-003"}
+
+
+@pytest.mark.parametrize("count", [3, COPY_APART_FROM_ROWS], ids=["a few rows", "enough rows to be copied apart"])
+def test_every_case_of_a_sheet_gets_its_first_stage_and_the_sheet_one_event_naming_them(api, count):
+    rows = [
+        {"external_id": f"KD-{n:03d}", "full_name": f"Warga {n}", "sex": "F", "target_group": 10} for n in range(count)
+    ]
+
+    _send(api, rows)
+
+    cases = [case.pk for case in Case.objects.order_by("pk")]
+    assert len(cases) == count
+    first = StageChange.objects.order_by("case_id")
+    assert [(c.case_id, c.from_stage, c.to_stage) for c in first] == [(pk, "", Case.Stage.REGISTERED) for pk in cases]
+    event = AuditEvent.objects.get(action="cases.case.registered_in_bulk")
+    assert (event.actor_api_client.agency.name, event.agency.name) == (
+        "Bina Sehat",
+        "Dinas Sosial Kabupaten Banyuwangi",
+    )
+    assert event.data == {
+        "count": count,
+        "cases": cases,
+        "nik_given": 0,
+        "nik_warnings": 0,
+        "processing_consents": 0,
+    }
 
 
 def test_sending_the_same_sheet_again_creates_nothing(api):

@@ -5,7 +5,7 @@ import re
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.http import Http404
 from django.utils import timezone, translation
 
@@ -124,6 +124,31 @@ def test_a_processing_consent_can_be_recorded_at_intake(staff):
 
     consent = Consent.objects.get(person=intake.case.person)
     assert (consent.purpose, consent.agency, consent.recorded_by) == (Consent.Purpose.PROCESSING, None, staff)
+
+
+def test_an_intake_writes_its_first_stage_and_its_registration_and_consent_events_at_one_moment(staff, semarang):
+    intake = _register(staff, nik=NIK, birth_date=BORN, processing_consent_on=timezone.localdate())
+
+    case, consent = intake.case, Consent.objects.get(person=intake.case.person)
+    first = StageChange.objects.get(case=case)
+    assert (first.from_stage, first.to_stage, first.reason, first.changed_by) == ("", Case.Stage.REGISTERED, "", staff)
+    registered, given = AuditEvent.objects.order_by("pk")
+    for event, target in ((registered, case), (given, consent)):
+        assert (event.actor_user, event.actor_api_client, event.actor_agency) == (staff, None, semarang)
+        assert (event.agency, event.target_type.model_class(), event.target_id) == (
+            semarang,
+            type(target),
+            str(target.pk),
+        )
+        assert event.created_at == first.changed_at
+    assert (registered.action, registered.data) == (
+        "cases.case.registered",
+        {"number": case.number, "nik_given": True, "nik_warnings": 0},
+    )
+    assert (given.action, given.data) == (
+        "cases.consent.given",
+        {"purpose": Consent.Purpose.PROCESSING, "agency": None},
+    )
 
 
 def test_a_case_needs_a_target_group_and_nothing_is_saved_without_one(staff):
@@ -409,6 +434,49 @@ def test_a_caseworker_from_an_unrelated_agency_cannot_be_assigned_at_intake(staf
 
     assert set(refused.value.message_dict) == {"caseworker"}
     assert _nothing_registered()
+
+
+# Nothing half-saved
+
+
+def _refuse_inserts_into(table: str) -> None:
+    # A failure of the database itself, as a full disk or a cancelled statement would be; gone with the test's
+    # transaction.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION refuse_insert() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            "BEGIN RAISE EXCEPTION 'refused by the test'; END $$"
+        )
+        cursor.execute(
+            f"CREATE TRIGGER refuse_insert BEFORE INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION refuse_insert()"
+        )
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "table",
+    ["agencies_auditevent", "cases_possibleduplicate"],
+    ids=["the audit event, in the first stage's statement", "the look-alike flag, written after them"],
+)
+def test_an_intake_failing_after_its_first_stage_leaves_nothing_behind(staff, colleague, table):
+    banyumas = RegionFactory(code="33.02")
+    IntakeFactory(actor=colleague, full_name="Siti Aminah", home_region=banyumas, birth_year=1990)
+    before = {model: model.objects.count() for model in (Person, Case, StageChange, AuditEvent, Consent)}
+    taken = CaseNumberSequence.objects.get().last
+    _refuse_inserts_into(table)
+
+    with pytest.raises(DatabaseError):
+        _register(
+            staff,
+            full_name="Siti Aminah",
+            home_region=banyumas,
+            birth_year=1990,
+            processing_consent_on=timezone.localdate(),
+        )
+
+    assert {model: model.objects.count() for model in before} == before
+    assert CaseNumberSequence.objects.get().last == taken
+    assert not PossibleDuplicate.objects.exists()
 
 
 # Possible duplicates: people without a NIK who look alike, flagged for review

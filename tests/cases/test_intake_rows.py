@@ -1,5 +1,6 @@
 """Intake rows written set-based (cases.intake_rows): a sheet's rows by COPY, one row by INSERT, stored alike and
-read back as any saved row; a unique value already taken is Django's IntegrityError, which the services catch."""
+read back as any saved row; rows of several tables in one statement; a unique value already taken is Django's
+IntegrityError, which the services catch."""
 
 import datetime
 
@@ -7,10 +8,13 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from agencies import audit
+from agencies.models import AuditEvent
 from cases import intake_rows
 from cases.encryption import keyed_hash
-from cases.models import Person
-from tests.agencies.factories import RegionFactory
+from cases.models import Case, Person, StageChange
+from tests.agencies.factories import ApiClientFactory, RegionFactory
+from tests.cases.factories import CaseFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
@@ -69,3 +73,36 @@ def test_a_nik_taken_meanwhile_is_djangos_integrity_error():
                 second,
             ]
         )
+
+
+@pytest.mark.parametrize(
+    ("registered", "statements"),
+    [(1, 1), (intake_rows.COPY_APART_FROM_ROWS, 2)],
+    ids=["small parts: one statement", "a part large enough: copied apart"],
+)
+def test_rows_of_several_tables_written_together_are_stored_as_given(registered, statements):
+    case, client = CaseFactory(), ApiClientFactory()
+    awkward = {"note": "Tab\there, new\nline, back\\slash, \\N and a quote ' \"", "cases": [case.pk], "none": None}
+    events = [("cases.case.registered", case, awkward, case.owner)] * registered
+    events.append(("cases.case.registered_in_bulk", Case, None, None))
+    rows = audit.event_rows(client, events)
+
+    with CaptureQueriesContext(connection) as queries:
+        intake_rows.insert_rows_together(
+            [
+                (StageChange, [{"case_id": case.pk, "to_stage": Case.Stage.REGISTERED, "changed_by_id": None}]),
+                (AuditEvent, rows),
+            ]
+        )
+
+    assert len(queries) == statements
+    first = StageChange.objects.get(case=case)
+    assert (first.from_stage, first.to_stage, first.reason, first.changed_by) == ("", Case.Stage.REGISTERED, "", None)
+    *singles, bulk = AuditEvent.objects.order_by("pk")
+    assert len(singles) == registered
+    for event in singles:
+        assert (event.actor_user, event.actor_api_client, event.actor_agency) == (None, client, client.agency)
+        assert (event.agency, event.target_type.model_class(), event.target_id) == (case.owner, Case, str(case.pk))
+        assert event.data == awkward  # quotes, escapes and a JSON null come back as given
+    assert (bulk.agency, bulk.target_type.model_class(), bulk.target_id, bulk.data) == (None, Case, "", {})
+    assert bulk.created_at == first.changed_at  # one moment for every row
