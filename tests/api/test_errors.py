@@ -308,8 +308,8 @@ def test_the_problem_title_is_in_indonesian_by_default(world, as_token, scope):
 # Nothing saved from a rejected request.
 
 
-def test_an_intake_refused_after_the_person_was_written_leaves_nothing_behind(lentera_api):
-    # The consent date is checked last, after the person, the case number and the case were written.
+def test_an_intake_refused_for_its_consent_date_leaves_nothing_behind(lentera_api):
+    # A refusal after rows were written rolls them back too: tests/cases/test_intake.py forces one in the database.
     before = row_counts()
 
     response = lentera_api.post(
