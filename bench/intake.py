@@ -75,14 +75,14 @@ def _floor(rows: list[dict], ngo, owner) -> tuple[float, float]:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from cases.encryption import _cipher, keyed_hash
+    from cases.encryption import cipher, keyed_hash
 
     now = timezone.now().isoformat()
     started = time.perf_counter()
     # The same rows, but NIKs of their own (a province code no NIK has) so that the unique index accepts them.
     niks = ["99" + r["nik"][2:] for r in rows]
     secret = [
-        (_cipher.encrypt(nik.encode()).decode(), _cipher.encrypt(r["phone"].encode()).decode())
+        (cipher().encrypt(nik.encode()).decode(), cipher().encrypt(r["phone"].encode()).decode())
         for nik, r in zip(niks, rows, strict=True)
     ]
     fernet = time.perf_counter() - started
