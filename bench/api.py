@@ -29,26 +29,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench import seeding  # noqa: E402 (the path first)
+
 # Production settings with the floors' URLs and DEBUG off (bench/settings.py).
 os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
 os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
 # Its own database, dropped and recreated: BENCH_DB lets two people bench on one server at once.
 BENCH_DB = os.environ.get("BENCH_DB", "rehab_bench")
-
-
-def _database_url(base: str) -> str:
-    return base.rsplit("/", 1)[0] + f"/{BENCH_DB}"
-
-
-def _recreate_database(base_url: str) -> None:
-    import psycopg2
-
-    admin = psycopg2.connect(base_url)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
-        cursor.execute(f"CREATE DATABASE {BENCH_DB}")
-    admin.close()
 
 
 def _paired_medians(ours, floor, repeat: int) -> tuple[float, float]:
@@ -83,8 +70,8 @@ def main() -> None:
 
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     if not args.reuse:
-        _recreate_database(base)
-    os.environ["DATABASE_URL"] = _database_url(base)
+        seeding.recreate_database(base, BENCH_DB)
+    os.environ["DATABASE_URL"] = seeding.database_url(base, BENCH_DB)
 
     import django
 
@@ -110,11 +97,6 @@ def main() -> None:
     for name, ours, floor, target in results:
         ratio = f"{ours / floor:.2f}×" if floor else "-"
         print(f"{name:<52}{ours:>12.2f}{floor or 0:>12.2f}{ratio:>9}  {target}")
-
-
-def _copy(cursor, table: str, columns: list[str], lines) -> None:
-    buffer = io.StringIO("".join(lines))
-    cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)", buffer)
 
 
 def _seeded_before() -> dict:
@@ -167,24 +149,13 @@ def _seed(n_cases: int, n_enrollments: int) -> dict:
         chunk = 200_000
         for start in range(0, n_cases, chunk):
             ids = range(start + 1, min(start + chunk, n_cases) + 1)
-            _copy(
+            seeding.copy(
                 cursor.cursor,
                 "cases_person",
-                [
-                    "id",
-                    "full_name",
-                    "known_as",
-                    "nik",
-                    "sex",
-                    "address",
-                    "phone",
-                    "birth_year",
-                    "created_at",
-                    "updated_at",
-                ],
+                seeding.PERSON_COLUMNS,
                 (f'{i},Penerima {i},"","",F,"","",1990,{now},{now}\n' for i in ids),
             )
-            _copy(
+            seeding.copy(
                 cursor.cursor,
                 "cases_case",
                 [
@@ -225,7 +196,7 @@ def _seed(n_cases: int, n_enrollments: int) -> dict:
             if count <= 0:
                 break
             starts = day.replace(year=2000 + b).isoformat()
-            _copy(
+            seeding.copy(
                 cursor.cursor,
                 "programs_enrollment",
                 ["batch_id", "case_id", "status", "starts_on", "ends_on", "created_at", "updated_at"],

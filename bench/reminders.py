@@ -32,6 +32,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench import seeding  # noqa: E402 (the path first)
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 # DEBUG off, as production runs (DEBUG keeps every SQL statement in memory). The keys are made up for this run:
 # the database is thrown away, and persons carry nothing encrypted.
@@ -46,18 +48,6 @@ ZONES = ["Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura", "Asia/Pontianak"]
 OVERDUE_AT_MOST = 13
 DUE_AHEAD = 6
 COPY_CHUNK = 100_000
-PERSON_COLUMNS = [
-    "id",
-    "full_name",
-    "known_as",
-    "nik",
-    "sex",
-    "address",
-    "phone",
-    "birth_year",
-    "created_at",
-    "updated_at",
-]
 CASE_COLUMNS = [
     "id",
     "number",
@@ -95,21 +85,6 @@ FOLLOW_UP_COLUMNS = [
     "created_at",
     "updated_at",
 ]
-
-
-def _database_url(base: str, name: str) -> str:
-    return base.rsplit("/", 1)[0] + f"/{name}"
-
-
-def _recreate_database(base_url: str, name: str) -> None:
-    import psycopg2
-
-    admin = psycopg2.connect(base_url)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
 
 
 def _free_port() -> int:
@@ -179,8 +154,8 @@ def main() -> int:
     os.environ["EMAIL_URL"] = f"smtp://{smtp.hostname}:{smtp.port}"
 
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    _recreate_database(base, args.database)
-    os.environ["DATABASE_URL"] = _database_url(base, args.database)
+    seeding.recreate_database(base, args.database)
+    os.environ["DATABASE_URL"] = seeding.database_url(base, args.database)
 
     import django
 
@@ -319,11 +294,6 @@ def _deliver() -> dict:
 # Seeding
 
 
-def _copy(cursor, table: str, columns: list[str], lines) -> None:
-    buffer = io.StringIO("".join(lines))
-    cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)", buffer)
-
-
 def _offices(count: int) -> list[dict]:
     """`count` district offices, each with an NGO in its regency and a finished batch, round robin over ZONES."""
     from django.utils import timezone
@@ -407,10 +377,10 @@ def _follow_ups(workers: list[dict], first: int, count: int) -> None:
                 )
                 enrollments.append(f"{i},{batch.pk},{i},completed,{batch.starts_on},{batch.ends_on},90,{now},{now}\n")
                 follow_ups.append(f"{i},{i},{i},120,{due_on},{user_id if i % 2 else ''},,{now},{now}\n")
-            _copy(cursor.cursor, "cases_person", PERSON_COLUMNS, persons)
-            _copy(cursor.cursor, "cases_case", CASE_COLUMNS, cases)
-            _copy(cursor.cursor, "programs_enrollment", ENROLLMENT_COLUMNS, enrollments)
-            _copy(cursor.cursor, "programs_followup", FOLLOW_UP_COLUMNS, follow_ups)
+            seeding.copy(cursor.cursor, "cases_person", seeding.PERSON_COLUMNS, persons)
+            seeding.copy(cursor.cursor, "cases_case", CASE_COLUMNS, cases)
+            seeding.copy(cursor.cursor, "programs_enrollment", ENROLLMENT_COLUMNS, enrollments)
+            seeding.copy(cursor.cursor, "programs_followup", FOLLOW_UP_COLUMNS, follow_ups)
         for table in ("cases_person", "cases_case", "programs_enrollment", "programs_followup"):
             cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
         cursor.execute("ANALYZE")
