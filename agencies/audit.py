@@ -103,27 +103,19 @@ class ReadLog:
         `placeholders` mark `params()` in the statement's own style. The caller orders the rows it gets back."""
         quote = connections[router.db_for_write(AuditEvent)].ops.quote_name
         user, client, agency, action, target_type = placeholders
-        if self.counted is None:
-            agency_of, target, data, source = (
-                f"page.{quote(self.agency_column)}" if self.agency_column else "NULL",
-                f"page.{quote(self.model._meta.pk.column)}::text",
-                "'{}'::jsonb",
-                "page",
-            )
-        else:
-            agency_of, target, data, source = (
-                "NULL",
-                "''",
-                f"jsonb_build_object('count', LEAST(count(*), {int(self.counted)}))",
-                "page",
-            )
+        if self.counted is None:  # one event per row read
+            agency_of = f"page.{quote(self.agency_column)}" if self.agency_column else "NULL"
+            target, data = f"page.{quote(self.model._meta.pk.column)}::text", "'{}'::jsonb"
+        else:  # one event counting the rows shown (one more may have been read, to know of a next page)
+            agency_of, target = "NULL", "''"
+            data = f"jsonb_build_object('count', LEAST(count(*), {int(self.counted)}))"
         return (
             f"WITH page AS ({select}), logged AS ("  # noqa: S608 (names from the model, values are placeholders)
             f"INSERT INTO {quote(AuditEvent._meta.db_table)} ("
             "created_at, actor_user_id, actor_api_client_id, actor_agency_id, action, agency_id, target_type_id,"
             " target_id, data) "
             f"SELECT statement_timestamp(), {user}::bigint, {client}::bigint, {agency}::bigint, {action}::varchar,"
-            f" {agency_of}, {target_type}::integer, {target}, {data} FROM {source}"
+            f" {agency_of}, {target_type}::integer, {target}, {data} FROM page"
             ") SELECT * FROM page"
         )
 
@@ -134,7 +126,8 @@ class ReadLog:
             return
         for row in rows:
             agency_id = row[self.agency_column] if self.agency_column else None
-            record_read(self.actor, self.action, self.model(pk=row["id"]), agency_id=agency_id)
+            target = self.model(pk=row[self.model._meta.pk.attname])
+            record_read(self.actor, self.action, target, agency_id=agency_id)
 
 
 @cache
