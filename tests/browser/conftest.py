@@ -8,6 +8,7 @@ Chromium is found at CHROMIUM_PATH (default /usr/bin/chromium). Without it these
 printed, unless REQUIRE_BROWSER is set (CI sets it): then a missing browser is a failure, not a skip.
 """
 
+import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -61,8 +62,11 @@ def _admin_sql(sql: str) -> None:
 
     db = settings.DATABASES["default"]
     conn = psycopg2.connect(
-        dbname="postgres", user=db.get("USER") or None, password=db.get("PASSWORD") or None,
-        host=db.get("HOST") or None, port=db.get("PORT") or None,
+        dbname="postgres",
+        user=db.get("USER") or None,
+        password=db.get("PASSWORD") or None,
+        host=db.get("HOST") or None,
+        port=db.get("PORT") or None,
     )
     conn.autocommit = True
     try:
@@ -117,10 +121,9 @@ def pytest_runtest_makereport(item, call):
         page = item.funcargs.get("page")
         if page is not None:
             ARTIFACTS.mkdir(exist_ok=True)
-            try:
+            # A screenshot that fails must never hide the test's own failure.
+            with contextlib.suppress(Exception):
                 page.screenshot(path=str(ARTIFACTS / f"failed-{item.name}.png"), full_page=True)
-            except Exception:  # noqa: BLE001, S110 — a screenshot must never hide the test's own failure
-                pass
     return report
 
 
