@@ -17,7 +17,17 @@ def pytest_report_header(config):
     return [
         f"database: {connection.vendor} ({where})",
         f"celery broker: {broker}" + (" (tasks run eagerly)" if settings.CELERY_TASK_ALWAYS_EAGER else ""),
+        f"browser tests: {_browser_status()}",
     ]
+
+
+def _browser_status() -> str:
+    from tests.browser.conftest import CHROMIUM, REQUIRED, browser_missing
+
+    missing = browser_missing()
+    if not missing:
+        return f"Chromium at {CHROMIUM}" + ("" if connection.vendor == "postgresql" else " (but they need PostgreSQL)")
+    return f"{'FAILING (REQUIRE_BROWSER is set)' if REQUIRED else 'SKIPPED'}: {missing}"
 
 
 def pytest_collection_modifyitems(config, items):

@@ -29,7 +29,7 @@ ARTIFACTS = Path(__file__).parent / "artifacts"
 PASSWORD = "demo-rehab-2026"  # the demo's, see agencies/demo.py
 
 
-def _browser_missing() -> str:
+def browser_missing() -> str:
     if not Path(CHROMIUM).exists():
         return f"no Chromium at {CHROMIUM} (apt-get install chromium)"
     try:
@@ -45,15 +45,15 @@ def pytest_collection_modifyitems(config, items):
     for item in mine:
         item.add_marker(pytest.mark.browser)
         item.add_marker(pytest.mark.postgres)
-    missing = _browser_missing()
+    missing = browser_missing()
     if missing and not REQUIRED:
         for item in mine:
             item.add_marker(pytest.mark.skip(reason=f"browser tests skipped: {missing}"))
 
 
 def pytest_runtest_setup(item):
-    if "browser" in item.keywords and REQUIRED and _browser_missing():
-        pytest.fail(f"REQUIRE_BROWSER is set but there is {_browser_missing()}", pytrace=False)
+    if "browser" in item.keywords and REQUIRED and browser_missing():
+        pytest.fail(f"REQUIRE_BROWSER is set but there is {browser_missing()}", pytrace=False)
 
 
 def _admin_sql(sql: str) -> None:
