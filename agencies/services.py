@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
@@ -58,6 +58,27 @@ def agency_update(*, actor, agency: Agency, **changes) -> Agency:
     transaction.on_commit(token_cache.forget)  # this process need not wait for the NOTIFY (token_cache)
     audit.record(actor, "agencies.agency.updated", agency, {"changed": diff}, agency=agency)
     return agency
+
+
+# Accounts
+
+
+@transaction.atomic
+def user_language_change(*, actor, user: User, language: str) -> User:
+    """Set the language the admin speaks to `user`; each person sets only their own. Raises ValidationError or
+    PermissionDenied."""
+    if not isinstance(actor, User) or actor.pk != user.pk:
+        raise PermissionDenied(_("Only the account holder chooses the account's language."))
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("Choose Indonesian or English.")})
+    user = User.objects.select_for_update().get(pk=user.pk)
+    old = user.language
+    if old == language:
+        return user
+    user.language = language
+    user.save(update_fields=["language"])
+    audit.record(actor, "agencies.user.language_changed", user, {"from": old, "to": language})
+    return user
 
 
 # Memberships

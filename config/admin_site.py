@@ -1,12 +1,15 @@
 from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
-from agencies import access, notifications
+from agencies import access, notifications, services
 from agencies.models import NotificationOptOut
 
 
@@ -34,8 +37,23 @@ class RehabAdminSite(admin.AdminSite):
         return access.may_use_admin(request.user)
 
     def get_urls(self):
-        own = [path("reminders/", self.admin_view(self.my_reminders_view), name="my_reminders")]
+        own = [
+            path("reminders/", self.admin_view(self.my_reminders_view), name="my_reminders"),
+            path("language/", self.admin_view(require_POST(self.account_language_view)), name="account_language"),
+        ]
         return own + super().get_urls()
+
+    def account_language_view(self, request):
+        """The header's language switch: saves it on the account, then back to the page the person was on."""
+        try:
+            services.user_language_change(actor=request.user, user=request.user, language=request.POST.get("language"))
+        except ValidationError:
+            messages.error(request, _("Choose Indonesian or English."))
+        back = request.POST.get("next", "")
+        ours = {request.get_host()}
+        if not url_has_allowed_host_and_scheme(back, allowed_hosts=ours, require_https=request.is_secure()):
+            back = reverse("admin:index", current_app=self.name)
+        return HttpResponseRedirect(back)
 
     def my_reminders_view(self, request):
         """Each person's own switches for the non-critical kinds of email (the same as the link in each email)."""
