@@ -30,6 +30,9 @@ urlpatterns = [
     path("api/v1/", include(router.urls)),
 ]
 
-# Under /api/ even a path no route knows answers in problem details, as every other API error does.
+# Under /api/ even a path no route knows answers in problem details, as every other API error does; elsewhere our
+# own pages, in the person's language.
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
 handler404 = "config.errors.not_found"
 handler500 = "config.errors.server_error"
