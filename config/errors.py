@@ -1,4 +1,4 @@
-"""Site-wide 400, 403, 404 and 500: problem details (RFC 9457) under /api/, our own pages (config/templates) elsewhere."""
+"""Site-wide 400, 403, 404 and 500: problem details (RFC 9457) under /api/, our own pages elsewhere."""
 
 import json
 

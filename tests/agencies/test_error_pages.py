@@ -59,9 +59,7 @@ def failing_client(signed_in, settings):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("status", sorted(PAGES))
-def test_an_error_page_is_indonesian_for_an_indonesian_account_with_a_way_home(
-    failing_client, member, status
-):
+def test_an_error_page_is_indonesian_for_an_indonesian_account_with_a_way_home(failing_client, member, status):
     client = failing_client(member(Role.DISTRICT_STAFF))
 
     response = client.get(f"/admin/fails/{status}/", headers={"accept-language": "en"})
