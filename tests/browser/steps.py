@@ -1,0 +1,100 @@
+"""Steps a person takes in the admin, shared by the journeys: each one clicks what is on the page, as a person does.
+
+Only links and buttons that are visible are used (never page.goto to an inner page): a journey that passes proves
+that the way through the pages exists. Locators are by role and visible Indonesian text.
+"""
+
+import re
+from pathlib import Path
+
+from playwright.sync_api import Locator, Page, expect
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+PHONE = {"width": 390, "height": 844}
+
+
+def model_row(page: Page, model: str) -> Locator:
+    """The row of a model in the home page's list (or the side menu of an inner page), by its Indonesian name."""
+    header = page.get_by_role("rowheader", name=model, exact=True)
+    return page.get_by_role("row").filter(has=header).first
+
+
+def open_list(page: Page, model: str) -> None:
+    """Open a model's list from the home page or the side menu, e.g. open_list(page, "Kasus")."""
+    model_row(page, model).get_by_role("link", name=model, exact=True).click()
+    page.wait_for_load_state()
+
+
+def add_from_home(page: Page, model: str) -> None:
+    """Follow the "Tambah" link beside a model on the home page (or in the side menu)."""
+    model_row(page, model).get_by_role("link", name="Tambah").click()
+    page.wait_for_load_state()
+
+
+def open_row(page: Page, text: str) -> None:
+    """In a list, open the object of the first row that shows `text` (its first link is the object's page)."""
+    page.locator("#result_list tbody tr").filter(has_text=text).first.get_by_role("link").first.click()
+    page.wait_for_load_state()
+
+
+def search_list(page: Page, term: str) -> None:
+    """Type in a list's search box and press its button."""
+    page.locator("#changelist-search").get_by_role("textbox").fill(term)
+    page.locator("#changelist-search").get_by_role("button").click()
+    page.wait_for_load_state()
+
+
+def filter_list(page: Page, choice: str) -> None:
+    """Pick a choice in a list's side filter, e.g. filter_list(page, "Menunggu tanggapan")."""
+    page.locator("#changelist-filter").get_by_role("link", name=choice, exact=True).click()
+    page.wait_for_load_state()
+
+
+def object_tool(page: Page, name: str) -> None:
+    """Press one of the buttons at the top right of an object page ("Pindahkan tahap", "Rujuk", …)."""
+    page.locator(".object-tools").get_by_role("link", name=name, exact=True).click()
+    page.wait_for_load_state()
+
+
+def press(page: Page, name: str) -> None:
+    """Press a form's button by its visible text ("Simpan", "Simpan dan terus mengedit", …)."""
+    page.get_by_role("button", name=name, exact=True).click()
+    page.wait_for_load_state()
+
+
+def expect_message(page: Page, text: str | re.Pattern) -> Locator:
+    """The message shown at the top of the page after an action (success, warning or error) reads `text`."""
+    message = page.locator("ul.messagelist li").filter(has_text=text)
+    expect(message.first).to_be_visible()
+    return message.first
+
+
+def expect_field(page: Page, label: str, value: str | re.Pattern) -> None:
+    """A read-only field of an object page (label on the left) shows `value`."""
+    row = page.locator(".form-row").filter(has=page.locator("label", has_text=re.compile(rf"^{re.escape(label)}")))
+    expect(row.first).to_contain_text(value)
+
+
+def choose_autocomplete(page: Page, label: str, typed: str, option: str | re.Pattern) -> None:
+    """Pick in an autocomplete box (the admin's select2): open it, type, and click the option that shows."""
+    row = page.locator(".form-row").filter(has=page.locator("label", has_text=label)).first
+    row.locator(".select2-selection").click()
+    page.locator(".select2-search__field").fill(typed)
+    page.locator(".select2-results__option").filter(has_text=option).first.click()
+
+
+def shot(page: Page, role: str, step: str, *, phone: bool = False) -> Path:
+    """A screenshot of the whole page as tests/browser/artifacts/journey-<role>-<step>.png (not committed).
+
+    With phone=True the page is shown at a phone's width (390 × 844) for the shot, then set back.
+    """
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"journey-{role}-{step}.png"
+    if phone:
+        before = page.viewport_size
+        page.set_viewport_size(PHONE)
+        page.screenshot(path=str(path), full_page=True)
+        page.set_viewport_size(before)
+    else:
+        page.screenshot(path=str(path), full_page=True)
+    return path
