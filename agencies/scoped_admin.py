@@ -8,6 +8,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, Validatio
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from . import access
 
@@ -50,15 +51,26 @@ class ScopedModelAdmin(admin.ModelAdmin):
         return access.can_change(request.user, obj)
 
     def has_add_permission(self, request):
-        return access.may_change_any(request.user, self.model)
+        return self.saves_rows() and access.may_change_any(request.user, self.model)
 
     def has_delete_permission(self, request, obj=None):
         # Nothing is deleted: records are deactivated, revoked or closed through services, keeping history.
         return False
 
     def save_with_service(self, request, obj, form, change):
-        """Call the service for this save and return the saved object. Subclasses must implement it."""
+        """Call the service for this save and return the saved object. Subclasses that save rows implement it."""
         raise NotImplementedError(f"{type(self).__name__} must save through a service.")
+
+    @classmethod
+    def saves_rows(cls) -> bool:
+        """Whether this page saves its form: only with a save service of its own. Rows of the other pages change
+        through their actions and buttons, each calling a service."""
+        return cls.save_with_service is not ScopedModelAdmin.save_with_service
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if not self.saves_rows():
+            context.update(show_save=False, show_save_and_continue=False, show_save_and_add_another=False)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request, obj, form, change):
         try:
@@ -84,6 +96,10 @@ class ScopedModelAdmin(admin.ModelAdmin):
         return FormWithServiceErrors
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST" and not self.saves_rows():
+            # No save button is shown; a POST anyway (a stale page, a crawler) goes back with a word, not a 500.
+            self.message_user(request, _("Nothing is saved on this page: use its buttons or actions."), messages.INFO)
+            return HttpResponseRedirect(request.get_full_path())
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except ServiceRefused as refused:
@@ -104,7 +120,9 @@ class ScopedModelAdmin(admin.ModelAdmin):
         if done:
             self.message_user(request, done_message % {"count": done}, messages.SUCCESS)
 
-    def service_form_view(self, request, obj, *, form_class, title, perform, done_message, form_kwargs=None):
+    def service_form_view(
+        self, request, obj, *, form_class, title, perform, done_message, form_kwargs=None, submit_label=None
+    ):
         """A small form about one row whose valid POST calls `perform(cleaned_data)`, i.e. one service.
 
         A service's ValidationError lands on the form field it names; success goes back to the row's page,
@@ -134,8 +152,19 @@ class ScopedModelAdmin(admin.ModelAdmin):
             "form": form,
             "media": self.media + form.media,
             "change_url": self.change_url(obj),
+            "submit_label": submit_label,
         }
         return TemplateResponse(request, "admin/service_form.html", context)
+
+    def visible_object(self, request, object_id, model=None):
+        """The row `object_id` names in a button's URL, if the user may see it; Http404 otherwise, also for an id
+        that cannot be one (such as "60/change", which a relative link makes)."""
+        model = model or self.model
+        try:
+            pk = model._meta.pk.to_python(object_id)
+        except ValidationError:
+            raise Http404(_("Not found.")) from None
+        return access.get_visible(request.user, model, pk=pk)
 
     def change_url(self, obj) -> str:
         return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk])

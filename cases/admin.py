@@ -1,12 +1,17 @@
 import re
+import secrets
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import SEARCH_VAR, ChangeList, ChangeListSearchForm
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError as DRFValidationError
@@ -32,6 +37,42 @@ from .models import (
 )
 
 NIK_DIGITS = re.compile(r"^\d{16}$")
+
+# The case list's search term lives in the session under a random key; the URL carries only `?s=<key>`.
+SEARCH_KEY = "s"
+KEPT_SEARCHES = 20
+
+
+def keep_search(request, term: str) -> str:
+    """Keep `term` for this session and return the opaque key the list's URL carries instead of it."""
+    kept = request.session.get("case_searches", {})
+    key = secrets.token_urlsafe(8)
+    kept[key] = term
+    request.session["case_searches"] = dict(list(kept.items())[-KEPT_SEARCHES:])
+    return key
+
+
+def kept_search(request) -> str:
+    """The term kept under the list URL's key; empty for no key, or one from another session or long gone."""
+    return request.session.get("case_searches", {}).get(request.GET.get(SEARCH_KEY, ""), "")
+
+
+def searched_changelist(term: str) -> type[ChangeList]:
+    """A changelist searching `term` (never read from the URL), and not taking its key for a filter."""
+
+    class KeptSearchForm(ChangeListSearchForm):
+        def __init__(self, *args, **kwargs):
+            super().__init__({SEARCH_VAR: term})
+
+    class KeptSearchChangeList(ChangeList):
+        search_form_class = KeptSearchForm
+
+        def get_filters_params(self, params=None):
+            lookups = super().get_filters_params(params)
+            lookups.pop(SEARCH_KEY, None)
+            return lookups
+
+    return KeptSearchChangeList
 
 
 class RegionCodeField(forms.CharField):
@@ -379,7 +420,8 @@ class CaseAdmin(ScopedModelAdmin):
 
     @admin.display(description=_("birth date or year"))
     def person_birth(self, case):
-        return case.person.birth_date or case.person.birth_year or "-"
+        person = case.person
+        return date_format(person.birth_date) if person.birth_date else person.birth_year or "-"
 
     @admin.display(description=_("phone"))
     def person_phone(self, case):
@@ -409,8 +451,8 @@ class CaseAdmin(ScopedModelAdmin):
                 (
                     c.get_purpose_display(),
                     f"({c.agency})" if c.agency_id else "",
-                    c.given_on,
-                    f" … {c.withdrawn_on}" if c.withdrawn_on else "",
+                    date_format(c.given_on),
+                    f" … {date_format(c.withdrawn_on)}" if c.withdrawn_on else "",
                 )
                 for c in consents
             ),
@@ -426,11 +468,31 @@ class CaseAdmin(ScopedModelAdmin):
         return response
 
     def changelist_view(self, request, extra_context=None):
+        if SEARCH_VAR in request.GET:
+            # A typed or old `?q=` link: searched once, then out of the URL, so the list's links never carry it.
+            filters = {k: v for k, v in request.GET.items() if k not in (SEARCH_VAR, SEARCH_KEY)}
+            return self._list_searching(request, request.GET[SEARCH_VAR], filters)
         response = super().changelist_view(request, extra_context)
         changelist = getattr(response, "context_data", {}).get("cl")
         if changelist is not None:
             selectors.case_list_viewed(request.user, len(changelist.result_list))
         return response
+
+    # Searching without putting the term into a URL
+
+    def get_changelist(self, request, **kwargs):
+        return searched_changelist(kept_search(request))
+
+    def search_view(self, request):
+        """The search box posts here; the term is kept in the session and the list is opened with its key only."""
+        filters = {k: v for k, v in request.POST.items() if k not in (SEARCH_VAR, SEARCH_KEY, "csrfmiddlewaretoken")}
+        return self._list_searching(request, request.POST.get(SEARCH_VAR, ""), filters)
+
+    def _list_searching(self, request, term, filters):
+        if term.strip():
+            filters[SEARCH_KEY] = keep_search(request, term.strip())
+        query = f"?{urlencode(filters)}" if filters else ""
+        return HttpResponseRedirect(reverse("admin:cases_case_changelist") + query)
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip().replace(" ", "")
@@ -477,6 +539,7 @@ class CaseAdmin(ScopedModelAdmin):
             path("<path:object_id>/consent/", view(self.consent_view), name="cases_case_consent"),
             path("<path:object_id>/reveal-nik/", view(self.reveal_nik_view), name="cases_case_reveal_nik"),
             path("import/", view(self.import_view), name="cases_case_import"),
+            path("search/", view(self.search_view), name="cases_case_search"),
             *super().get_urls(),
         ]
 
@@ -488,7 +551,7 @@ class CaseAdmin(ScopedModelAdmin):
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": _("Import an intake sheet"),
-            "columns": intake_sheet.COLUMNS,
+            "columns": intake_sheet.documented_columns(),
         }
         if request.method == "POST" and request.FILES.get("sheet"):
             try:
@@ -501,11 +564,12 @@ class CaseAdmin(ScopedModelAdmin):
                 return TemplateResponse(request, "admin/cases/case/import.html", context)
             results = intake_sheet.register(request.user, rows, extra_columns_allowed=True)
             context |= intake_sheet.summary(results)
+            context["shown_results"] = intake_sheet.shown_results(results)
             context["error_csv"] = intake_sheet.error_rows_csv(rows, results) if context["errors"] else ""
         return TemplateResponse(request, "admin/cases/case/import.html", context)
 
     def _case(self, request, object_id) -> Case:
-        return access.get_visible(request.user, Case, pk=object_id)
+        return self.visible_object(request, object_id)
 
     def move_view(self, request, object_id):
         case = self._case(request, object_id)
@@ -571,14 +635,32 @@ class ReferralAdmin(ScopedModelAdmin):
     fields = ["case", "kind", "from_agency", "to_agency", "reason", "status", "decline_reason", "decided_at"]
     readonly_fields = fields
     actions = ["accept", "complete"]
+    change_form_template = "admin/cases/referral/change_form.html"
 
     def has_add_permission(self, request):
         return False  # made from the case page
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context.update(self._answers(request, obj))
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _answers(self, request, referral) -> dict:
+        """Which buttons the viewer gets: the receiving agency answers a pending referral; either end may mark an
+        accepted one done (the services decide again when the button is pressed)."""
+        may_change = access.can_change(request.user, referral)
+        pending = referral.status == Referral.Status.PENDING
+        return {
+            "may_answer": may_change and pending and services.referral_receiver_is(request.user, referral),
+            "may_complete": may_change and referral.status == Referral.Status.ACCEPTED,
+        }
+
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
+            path("<path:object_id>/accept/", view(self.accept_view), name="cases_referral_accept"),
             path("<path:object_id>/decline/", view(self.decline_view), name="cases_referral_decline"),
+            path("<path:object_id>/complete/", view(self.complete_view), name="cases_referral_complete"),
             *super().get_urls(),
         ]
 
@@ -600,8 +682,20 @@ class ReferralAdmin(ScopedModelAdmin):
             _("%(count)d referrals completed."),
         )
 
+    def accept_view(self, request, object_id):
+        referral = self.visible_object(request, object_id)
+        return self.service_form_view(
+            request,
+            referral,
+            form_class=forms.Form,
+            title=_("Accept the referral"),
+            perform=lambda data: services.referral_accept(actor=request.user, referral=referral),
+            done_message=_("The referral was accepted."),
+            submit_label=_("Accept"),
+        )
+
     def decline_view(self, request, object_id):
-        referral = access.get_visible(request.user, Referral, pk=object_id)
+        referral = self.visible_object(request, object_id)
         return self.service_form_view(
             request,
             referral,
@@ -609,6 +703,19 @@ class ReferralAdmin(ScopedModelAdmin):
             title=_("Decline the referral"),
             perform=lambda data: services.referral_decline(actor=request.user, referral=referral, **data),
             done_message=_("The referral was declined."),
+            submit_label=_("Decline"),
+        )
+
+    def complete_view(self, request, object_id):
+        referral = self.visible_object(request, object_id)
+        return self.service_form_view(
+            request,
+            referral,
+            form_class=forms.Form,
+            title=_("Mark the referral completed"),
+            perform=lambda data: services.referral_complete(actor=request.user, referral=referral),
+            done_message=_("The referral was marked completed."),
+            submit_label=_("Mark completed"),
         )
 
 

@@ -2,6 +2,7 @@
 set-based by `case_register_many`, and a result per row, with the rows in error offered back as a file."""
 
 import csv
+import datetime
 import functools
 import io
 
@@ -50,6 +51,55 @@ COLUMNS = [
     "site",
     "target_group",
 ]
+
+
+# The headers staff write in their own sheets, beside the API's field names (both are read). A file format, so
+# they are not translated; what each column holds is (`COLUMN_HELP`).
+INDONESIAN_HEADERS = {
+    "external_id": "nomor_data",
+    "full_name": "nama_lengkap",
+    "known_as": "nama_panggilan",
+    "nik": "nik",
+    "birth_date": "tanggal_lahir",
+    "birth_year": "tahun_lahir",
+    "sex": "jenis_kelamin",
+    "phone": "nomor_telepon",
+    "home_region": "daerah_asal",
+    "address": "alamat",
+    "site": "lokasi",
+    "target_group": "kelompok_sasaran",
+}
+COLUMN_HELP = {
+    "external_id": _("Your own number for the person (required): sending the row again registers nobody twice."),
+    "full_name": _("Full name (required)."),
+    "known_as": _("The name the person is known by."),
+    "nik": _("NIK: 16 digits, from the KTP."),
+    "birth_date": _("Birth date, as YYYY-MM-DD."),
+    "birth_year": _("Birth year, when the date is unknown."),
+    "sex": _("Sex (required): P or L."),
+    "phone": _("Phone number."),
+    "home_region": _("Home region as a Kemendagri code, e.g. 35.10."),
+    "address": _("Address."),
+    "site": _("Site number."),
+    "target_group": _("Target group as its number, e.g. 10 (required)."),
+}
+ERRORS_HEADER = "kesalahan"
+# Sexes as written on Indonesian forms (Perempuan / Laki-laki), beside the API's codes.
+SEXES = {"p": "F", "perempuan": "F", "f": "F", "l": "M", "laki-laki": "M", "laki laki": "M", "m": "M"}
+STATUS_LABELS = {
+    "created": _("registered"),
+    "duplicate": _("already registered"),
+    "error": _("not registered"),
+}
+
+
+def _column_of(header: str) -> str:
+    """The field a sheet's header names, in either language; an unknown header is kept (and later ignored)."""
+    name = header.strip().lower().replace(" ", "_").replace("-", "_")
+    return _COLUMN_OF.get(name, header.strip())
+
+
+_COLUMN_OF = {column: column for column in COLUMNS} | {header: column for column, header in INDONESIAN_HEADERS.items()}
 
 
 @functools.cache  # one class for the process: building it and its fields costs more than checking a row
@@ -260,25 +310,66 @@ def read(upload) -> list[dict]:
     name = upload.name.lower()
     if name.endswith(".xlsx"):
         sheet = load_workbook(upload, read_only=True, data_only=True).active
-        lines = [["" if cell is None else str(cell) for cell in row] for row in sheet.iter_rows(values_only=True)]
+        lines = [[_cell_text(cell) for cell in row] for row in sheet.iter_rows(values_only=True)]
     elif name.endswith(".csv"):
         lines = list(csv.reader(io.StringIO(upload.read().decode("utf-8-sig"))))
     else:
         raise serializers.ValidationError({"sheet": [_("Upload a .csv or .xlsx file.")]})
     if not lines:
         return []
-    header = [h.strip() for h in lines[0]]
-    return [dict(zip(header, (value.strip() for value in line), strict=False)) for line in lines[1:] if any(line)]
+    header = [_column_of(h) for h in lines[0]]
+    rows = [dict(zip(header, (value.strip() for value in line), strict=False)) for line in lines[1:] if any(line)]
+    for row in rows:
+        if row.get("sex"):
+            row["sex"] = SEXES.get(row["sex"].lower(), row["sex"])
+    return rows
+
+
+def _cell_text(cell) -> str:
+    if cell is None:
+        return ""
+    if isinstance(cell, datetime.datetime):  # a date typed into Excel is read back as a datetime
+        return cell.date().isoformat()
+    if isinstance(cell, datetime.date):
+        return cell.isoformat()
+    return str(cell)
+
+
+def documented_columns() -> list[dict]:
+    """The columns as the import page lists them: the Indonesian header, the API's name, what it holds."""
+    return [{"header": INDONESIAN_HEADERS[c], "name": c, "help": COLUMN_HELP[c]} for c in COLUMNS]
+
+
+def header_of(column: str) -> str:
+    """The Indonesian header of a sheet column (an error names the column to correct); other keys as they are."""
+    return INDONESIAN_HEADERS.get(column, "")
+
+
+def shown_results(results: list[services.RowResult]) -> list[dict]:
+    """Each row's result as the import page shows it: its line in the sheet, a status in words, errors by column."""
+    return [
+        {
+            "line": r.row + 2,  # the header is line 1
+            "external_id": r.external_id,
+            "status": STATUS_LABELS.get(r.status, r.status),
+            "case": r.case,
+            "errors": [(header_of(column), " ".join(map(str, msgs))) for column, msgs in r.errors.items()],
+            "warnings": r.warnings,
+        }
+        for r in results
+    ]
 
 
 def error_rows_csv(rows: list[dict], results: list[services.RowResult]) -> str:
     """The rows in error, with an `errors` column, for the NGO to correct and send again."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([*COLUMNS, "errors"])
+    writer.writerow([*(INDONESIAN_HEADERS[column] for column in COLUMNS), ERRORS_HEADER])
     for result in results:
         if result.status == "error":
             row = rows[result.row]
-            problems = "; ".join(f"{field}: {' '.join(map(str, msgs))}" for field, msgs in result.errors.items())
+            problems = "; ".join(
+                f"{header_of(field) or '-'}: {' '.join(map(str, msgs))}" for field, msgs in result.errors.items()
+            )
             writer.writerow([row.get(column, "") for column in COLUMNS] + [problems])
     return out.getvalue()

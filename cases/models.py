@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, FieldKeyedConstraints, Membership, Region, User
@@ -101,7 +102,7 @@ class SiteCount(FieldKeyedConstraints):
         ]
 
     def __str__(self):
-        return f"{self.site} {self.counted_on}: {self.people_present}"
+        return f"{self.site} {date_format(self.counted_on)}: {self.people_present}"
 
 
 class Person(models.Model):
@@ -222,7 +223,7 @@ class Consent(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_purpose_display()} ({self.given_on})"
+        return f"{self.get_purpose_display()} ({date_format(self.given_on)})"
 
 
 class Case(models.Model):
@@ -354,7 +355,8 @@ class StageChange(models.Model):
         verbose_name_plural = _("stage changes")
 
     def __str__(self):
-        return f"{self.case} {self.from_stage or '-'} → {self.to_stage}"
+        # Stage labels, not codes: the string is shown on the case page's stage history.
+        return f"{self.case} {self.get_from_stage_display() or '-'} → {self.get_to_stage_display()}"
 
 
 class Assessment(models.Model):

@@ -954,12 +954,17 @@ def referral_create(*, actor, case: Case, to_agency: Agency | None, kind: str, r
     return referral
 
 
+def referral_receiver_is(actor, referral: Referral) -> bool:
+    """Whether `actor` acts for the agency `referral` was sent to, the only one that may accept or decline it."""
+    return any(g.may_write and g.agency.pk == referral.to_agency_id for g in access.grants_of(actor))
+
+
 def _lock_referral_for_receiver(actor, referral: Referral) -> tuple[Case, Referral]:
     # Lock order everywhere: the case, then its referral.
     case = Case.objects.select_for_update().get(pk=referral.case_id)
     referral = Referral.objects.select_for_update().select_related("to_agency").get(pk=referral.pk)
     access.require_change(actor, referral)
-    if not any(g.may_write and g.agency.pk == referral.to_agency_id for g in access.grants_of(actor)):
+    if not referral_receiver_is(actor, referral):
         raise PermissionDenied(_("Only the agency the case was referred to may answer the referral."))
     if referral.status != Referral.Status.PENDING:
         raise ValidationError({"status": _("This referral has already been answered.")})
