@@ -1,6 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -9,10 +9,10 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies import access
 from agencies.models import Agency
-from agencies.scoped_admin import ScopedInline, ScopedModelAdmin, errors_of
+from agencies.scoped_admin import ScopedInline, ScopedModelAdmin
 
 from . import selectors, services
-from .models import Attendance, Batch, Enrollment, FollowUp, Outcome, Program, Session
+from .models import Batch, Enrollment, FollowUp, Outcome, Program, Session
 
 PROGRAM_FIELDS = [
     "name",
@@ -40,7 +40,7 @@ class BatchInline(ScopedInline):
 
 @admin.register(Program)
 class ProgramAdmin(ScopedModelAdmin):
-    list_display = ["name", "kind", "organizer", "region", "fiscal_year"]
+    list_display = ["name", "kind", "organizer", "region", "year"]
     list_filter = ["kind", "fiscal_year"]
     search_fields = ["name", "organizer__name"]
     autocomplete_fields = ["region"]
@@ -52,6 +52,16 @@ class ProgramAdmin(ScopedModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return ["organizer"] if obj is not None else []
+
+    def get_fields(self, request, obj=None):
+        if obj is not None and not self.has_change_permission(request, obj):
+            return ["year" if f == "fiscal_year" else f for f in PROGRAM_FIELDS]  # shown, not edited: see `year`
+        return PROGRAM_FIELDS
+
+    @admin.display(description=_("fiscal year"), ordering="fiscal_year")
+    def year(self, program):
+        # A year is a name, not a quantity: shown as "2026", never with the thousands separator numbers get.
+        return str(program.fiscal_year)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "organizer":
@@ -77,7 +87,7 @@ class ProgramAdmin(ScopedModelAdmin):
         ]
 
     def report_view(self, request, object_id):
-        report = selectors.program_report(request.user, object_id)
+        report = selectors.program_report(request.user, self.visible_object(request, object_id).pk)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -180,54 +190,40 @@ class BatchAdmin(ScopedModelAdmin):
         ]
 
     def roster_view(self, request, object_id):
-        batch = access.get_visible(request.user, Batch, pk=object_id)
-        sessions = list(batch.sessions.select_related("delivering_agency"))
+        batch = self.visible_object(request, object_id)
+        grid = selectors.attendance_grid(request.user, batch)
         if request.method == "POST":
-            return self._save_attendance(request, batch, sessions)
-        roster = list(selectors.roster(request.user, batch))
-        marks = {
-            (a.enrollment_id, a.session_id): a.present
-            for a in access.visible_to(request.user, Attendance).filter(enrollment__in=roster)
-        }
-        today = timezone.localdate()
-        rows = [
-            (
-                e,
-                [
-                    (s, marks.get((e.pk, s.pk)), s.date <= today and e.status == Enrollment.Status.ENROLLED)
-                    for s in sessions
-                ],
-            )
-            for e in roster
-        ]
+            return self._save_attendance(request, batch, grid)
+        return self._render_roster(request, batch, grid)
+
+    def _render_roster(self, request, batch, grid, errors=None):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "original": batch,
             "title": _("Roster and attendance"),
-            "sessions": sessions,
-            "rows": rows,
+            "grid": grid,
+            "errors": errors or {},
         }
         return TemplateResponse(request, "admin/programs/batch/roster.html", context)
 
-    def _save_attendance(self, request, batch, sessions):
-        session = next((s for s in sessions if str(s.pk) == request.POST.get("session")), None)
-        if session is None:
-            messages.error(request, _("Choose the session to save."))
-        else:
-            ticked = {int(v) for v in request.POST.getlist(f"present-{session.pk}")}
-            shown = [int(v) for v in request.POST.getlist("enrollment")]
-            try:
-                services.attendance_record(
-                    actor=request.user, session=session, present={pk: pk in ticked for pk in shown}
-                )
-            except (ValidationError, PermissionDenied) as exc:
-                for errors in errors_of(exc).values():
-                    for error in errors:
-                        messages.error(request, error)
-            else:
-                messages.success(request, _("Attendance saved for %(session)s.") % {"session": session})
+    def _save_attendance(self, request, batch, grid):
+        ticks = {s.pk: _ids(request.POST.getlist(services.attendance_field(s))) for s in grid.sessions}
+        attendance = grid.attendance_to_save(ticks, _ids(request.POST.getlist("enrollment")))
+        if not attendance:
+            messages.info(request, _("Nothing was ticked: no attendance was saved."))
+            return HttpResponseRedirect(reverse("admin:programs_batch_roster", args=[batch.pk]))
+        try:
+            services.attendance_record_sessions(actor=request.user, attendance=attendance)
+        except ValidationError as exc:
+            # Nothing was saved: the same grid again, ticked as it was sent, each refusal beside its session.
+            return self._render_roster(request, batch, grid.with_ticks(ticks), errors=exc.message_dict)
+        messages.success(request, _("Attendance saved."))
         return HttpResponseRedirect(reverse("admin:programs_batch_roster", args=[batch.pk]))
+
+
+def _ids(values: list[str]) -> set[int]:
+    return {int(v) for v in values if v.isdigit()}
 
 
 class EnrollmentForm(forms.ModelForm):
@@ -323,7 +319,7 @@ class FollowUpAdmin(ScopedModelAdmin):
         ]
 
     def visit_view(self, request, object_id):
-        follow_up = access.get_visible(request.user, FollowUp, pk=object_id)
+        follow_up = self.visible_object(request, object_id)
         return self.service_form_view(
             request,
             follow_up,

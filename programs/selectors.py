@@ -2,11 +2,13 @@
 
 from dataclasses import dataclass, field
 
+from django.db import transaction
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from agencies import access
 
-from .models import Enrollment, Outcome, Program
+from .models import Attendance, Batch, Enrollment, Outcome, Program, Session
 
 # Cells below this are shown as "<5" to people who do not run the program (aggregates only, DESIGN §5).
 SMALL_CELL = 5
@@ -22,6 +24,94 @@ def roster(actor, batch) -> QuerySet[Enrollment]:
         .select_related("case__person")
         .order_by("status", "case__person__full_name", "id")
     )
+
+
+@dataclass
+class GridCell:
+    """One person at one session: the mark stored (or ticked in a refused save), and whether it may be ticked."""
+
+    session: Session
+    present: bool | None
+    editable: bool
+
+
+@dataclass
+class AttendanceGrid:
+    sessions: list[Session]
+    rows: list[tuple[Enrollment, list[GridCell]]]
+
+    @property
+    def editable(self) -> bool:
+        return any(cell.editable for _enrollment, cells in self.rows for cell in cells)
+
+    def with_ticks(self, ticks: dict[int, set[int]]) -> "AttendanceGrid":
+        """The grid as a refused form left it: every tickable cell as posted, the others as stored."""
+        rows = [
+            (e, [GridCell(c.session, e.pk in ticks.get(c.session.pk, ()), True) if c.editable else c for c in cells])
+            for e, cells in self.rows
+        ]
+        return AttendanceGrid(self.sessions, rows)
+
+    def attendance_to_save(self, ticks: dict[int, set[int]], shown: set[int]) -> dict[Session, dict[int, bool]]:
+        """What a save of the grid records, per session: {enrollment id: ticked} for its tickable cells on the form.
+
+        A column is saved once it holds a tick or a stored mark, so saving today's ticks does not mark everyone
+        absent from a session not yet taken. A tick where no box was offered goes to the service too, which
+        refuses it and says why.
+        """
+        attendance = {}
+        for column, session in enumerate(self.sessions):
+            ticked = ticks.get(session.pk, set())
+            cells = [(e, cells[column]) for e, cells in self.rows if e.pk in shown]
+            tickable = {e.pk for e, cell in cells if cell.editable}
+            if not ticked and all(cell.present is None for e, cell in cells if e.pk in tickable):
+                continue
+            attendance[session] = {pk: pk in ticked for pk in tickable | ticked}
+        return attendance
+
+
+def attendance_grid(actor, batch: Batch) -> AttendanceGrid:
+    """The roster `actor` may see against the batch's sessions; a cell is tickable when its session has begun,
+    the person is enrolled, and `actor` may record that cell."""
+    sessions = list(batch.sessions.select_related("delivering_agency"))
+    roster_rows = list(roster(actor, batch))
+    marks = {
+        (a.enrollment_id, a.session_id): a.present
+        for a in access.visible_to(actor, Attendance).filter(enrollment__in=roster_rows)
+    }
+    today = timezone.localdate()
+    begun = [s for s in sessions if s.date <= today]
+    enrolled = [e for e in roster_rows if e.status == Enrollment.Status.ENROLLED]
+    open_cells = [(e.pk, s.pk) for e in enrolled for s in begun]
+    recordable = attendance_recordable(actor, open_cells)
+    rows = [
+        (e, [GridCell(s, marks.get((e.pk, s.pk)), (e.pk, s.pk) in recordable) for s in sessions]) for e in roster_rows
+    ]
+    return AttendanceGrid(sessions, rows)
+
+
+def attendance_recordable(actor, cells: list[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Of the (enrollment id, session id) `cells`, those whose attendance `actor` may record.
+
+    Who may record mixes the session (its delivering partner), the batch (its organizers) and the case (those
+    working it), and the access rule judges Attendance rows, which a cell not yet recorded does not have. So the
+    missing rows are written in a savepoint, judged with the stored ones, and rolled back: the grid offers
+    exactly the cells attendance_record would accept, without a second copy of the rule.
+    """
+    if not cells:
+        return set()
+    enrollments, sessions = {e for e, _s in cells}, {s for _e, s in cells}
+    with transaction.atomic():
+        Attendance.objects.bulk_create(
+            [Attendance(enrollment_id=e, session_id=s, present=False) for e, s in cells], ignore_conflicts=True
+        )
+        allowed = set(
+            access.changeable_by(actor, Attendance)
+            .filter(enrollment__in=enrollments, session__in=sessions)
+            .values_list("enrollment_id", "session_id")
+        )
+        transaction.set_rollback(True)
+    return allowed & set(cells)
 
 
 @dataclass

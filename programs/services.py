@@ -365,6 +365,29 @@ def attendance_record(*, actor, session: Session, present: dict[int, bool]) -> l
     return recorded
 
 
+def attendance_field(session: Session) -> str:
+    """The name under which a session's attendance travels in forms and errors: its column of the roster."""
+    return f"present-{session.pk}"
+
+
+@transaction.atomic
+def attendance_record_sessions(*, actor, attendance: dict[Session, dict[int, bool]]) -> list[Attendance]:
+    """Record several sessions' attendance at once ({session: {enrollment id: present}}): all of it or none.
+
+    Raises ValidationError keyed by each refused session's `attendance_field`, so a grid can show every
+    refusal beside its column; one refusal rolls every session back.
+    """
+    recorded, refused = [], {}
+    for session, present in attendance.items():
+        try:
+            recorded += attendance_record(actor=actor, session=session, present=present)
+        except (ValidationError, PermissionDenied) as exc:
+            refused[attendance_field(session)] = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+    if refused:
+        raise ValidationError(refused)
+    return recorded
+
+
 # Completion
 
 

@@ -1,0 +1,316 @@
+"""The programs pages as a person uses them: every button leads somewhere, and the attendance grid offers, saves
+and (when refused) keeps exactly what was ticked (issue 12, items 1, 3, 10 and 11)."""
+
+import re
+from urllib.parse import urljoin
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils.formats import date_format
+
+from agencies.models import Agency, Role
+from cases.models import Case
+from programs import services
+from programs.models import Attendance, Batch, Session
+from tests.agencies.factories import AgencyFactory, RegionFactory
+from tests.cases.factories import CaseFactory, DistrictOfficeFactory
+from tests.programs.factories import BatchFactory, FollowUpFactory, ProgramFactory, SessionFactory, days_from_today
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def semarang(db):
+    return DistrictOfficeFactory(name="Dinas Sosial Kota Semarang")
+
+
+@pytest.fixture
+def staff(member, semarang):
+    """District staff of Semarang: they organize the program and work its cases."""
+    return member(Role.DISTRICT_STAFF, agency=semarang)
+
+
+@pytest.fixture
+def polres(db):
+    return AgencyFactory(name="Polres Semarang", kind=Agency.Kind.POLICE, region=RegionFactory(code="33.74"))
+
+
+@pytest.fixture
+def trainer(member, polres):
+    return member(Role.PARTNER_TRAINER, agency=polres)
+
+
+@pytest.fixture
+def program(semarang):
+    return ProgramFactory(organizer=semarang, name="Pelatihan tata boga", fiscal_year=2026)
+
+
+@pytest.fixture
+def batch(program):
+    return BatchFactory(program=program, number=1, starts_on=days_from_today(-1), ends_on=days_from_today(3))
+
+
+@pytest.fixture
+def sewing(batch):
+    """Yesterday's session, taught by the organizer."""
+    return SessionFactory(batch=batch, date=days_from_today(-1), topic=Session.Topic.SEWING)
+
+
+@pytest.fixture
+def public_order(batch, polres):
+    """Today's session, taught by Polres."""
+    return SessionFactory(
+        batch=batch, date=days_from_today(0), topic=Session.Topic.PUBLIC_ORDER, delivering_agency=polres
+    )
+
+
+@pytest.fixture
+def tomorrow(batch, polres):
+    """Tomorrow's session by Polres: nobody can have attended it yet."""
+    return SessionFactory(batch=batch, date=days_from_today(1), topic=Session.Topic.HEALTH, delivering_agency=polres)
+
+
+@pytest.fixture
+def enrollments(staff, batch, sewing, public_order, tomorrow):
+    """Three of Semarang's cases enrolled; then the batch runs."""
+    enrolled = [
+        services.enrollment_create(
+            actor=staff, batch=batch, case=CaseFactory(owner=batch.program.organizer, stage=Case.Stage.PLANNED)
+        )
+        for _ in range(3)
+    ]
+    Batch.objects.filter(pk=batch.pk).update(status=Batch.Status.RUNNING)
+    return enrolled
+
+
+def roster_url(batch) -> str:
+    return f"/admin/programs/batch/{batch.pk}/roster/"
+
+
+def tickable(page: str) -> dict[int, set[int]]:
+    """The checkboxes a page offers: {session id: {enrollment ids}}."""
+    boxes = {}
+    for session, enrollment in re.findall(r'<input type="checkbox" name="present-(\d+)" value="(\d+)"', page):
+        boxes.setdefault(int(session), set()).add(int(enrollment))
+    return boxes
+
+
+def ticked(page: str) -> dict[int, set[int]]:
+    boxes = {}
+    pattern = r'<input type="checkbox" name="present-(\d+)" value="(\d+)"[^>]*checked>'
+    for session, enrollment in re.findall(pattern, page):
+        boxes.setdefault(int(session), set()).add(int(enrollment))
+    return boxes
+
+
+def marks(*sessions) -> dict[tuple[int, int], bool]:
+    rows = Attendance.objects.filter(session__in=sessions)
+    return {(a.session_id, a.enrollment_id): a.present for a in rows}
+
+
+def object_tools(page: str) -> list[str]:
+    tools = re.search(r'<ul class="object-tools">(.*?)</ul>', page, re.S)
+    return re.findall(r'href="([^"]+)"', tools.group(1)) if tools else []
+
+
+# Item 1: buttons link to their pages as a browser resolves them
+
+
+def test_every_button_on_the_batch_program_and_follow_up_pages_opens_its_page(
+    client, staff, semarang, program, batch, enrollments
+):
+    follow_up = FollowUpFactory(case=CaseFactory(owner=semarang, stage=Case.Stage.AFTERCARE))
+    client.force_login(staff)
+    pages = [
+        f"http://testserver/admin/programs/batch/{batch.pk}/change/",
+        f"http://testserver/admin/programs/program/{program.pk}/change/",
+        f"http://testserver/admin/programs/followup/{follow_up.pk}/change/",
+    ]
+
+    opened = {}
+    for page_url in pages:
+        for href in object_tools(client.get(page_url).content.decode()):
+            target = urljoin(page_url, href)
+            opened[target] = client.get(target).status_code
+
+    assert set(opened) >= {
+        f"http://testserver/admin/programs/batch/{batch.pk}/roster/",
+        f"http://testserver/admin/programs/program/{program.pk}/report/",
+        f"http://testserver/admin/programs/followup/{follow_up.pk}/visit/",
+    }
+    assert set(opened.values()) == {200}, opened
+
+
+@pytest.mark.parametrize("view", ["batch/{batch}/change/roster/", "program/{program}/change/report/"])
+def test_a_page_asked_for_with_a_malformed_id_is_not_found(client, staff, program, batch, view):
+    client.force_login(staff)
+
+    response = client.get("/admin/programs/" + view.format(batch=batch.pk, program=program.pk))
+
+    assert response.status_code == 404
+
+
+def test_the_visit_page_asked_for_with_a_malformed_id_is_not_found(client, staff, semarang):
+    follow_up = FollowUpFactory(case=CaseFactory(owner=semarang, stage=Case.Stage.AFTERCARE))
+    client.force_login(staff)
+
+    response = client.get(f"/admin/programs/followup/{follow_up.pk}/change/visit/")
+
+    assert response.status_code == 404
+
+
+# Item 3: the attendance grid
+
+
+def test_a_partner_gets_boxes_only_in_the_begun_sessions_it_delivers(
+    client, trainer, enrollments, sewing, public_order, tomorrow
+):
+    client.force_login(trainer)
+
+    page = client.get(roster_url(public_order.batch)).content.decode()
+
+    assert tickable(page) == {public_order.pk: {e.pk for e in enrollments}}
+
+
+def test_the_organizer_gets_boxes_in_every_begun_session(client, staff, enrollments, sewing, public_order, tomorrow):
+    client.force_login(staff)
+
+    page = client.get(roster_url(sewing.batch)).content.decode()
+
+    everyone = {e.pk for e in enrollments}
+    assert tickable(page) == {sewing.pk: everyone, public_order.pk: everyone}
+
+
+def test_a_tick_in_another_agencys_session_saves_nothing_and_says_why(
+    client, trainer, enrollments, sewing, public_order
+):
+    first, second, _third = enrollments
+    client.force_login(trainer)
+
+    response = client.post(
+        roster_url(sewing.batch),
+        {
+            "enrollment": [e.pk for e in enrollments],
+            f"present-{public_order.pk}": [first.pk],
+            f"present-{sewing.pk}": [second.pk],
+        },
+    )
+
+    assert response.status_code == 200
+    assert marks(sewing, public_order) == {}
+    page = response.content.decode()
+    assert "Nothing was saved" in page or "Tidak ada yang disimpan" in page
+    header = re.search(rf"<th>[^<]*<br>{sewing.get_topic_display()}.*?</th>", page, re.S).group(0)
+    assert 'class="errorlist"' in header
+
+
+def test_a_refused_save_keeps_every_tick_as_it_was_sent(client, trainer, enrollments, sewing, public_order):
+    first, second, third = enrollments
+    client.force_login(trainer)
+
+    response = client.post(
+        roster_url(sewing.batch),
+        {
+            "enrollment": [e.pk for e in enrollments],
+            f"present-{public_order.pk}": [first.pk, third.pk],
+            f"present-{sewing.pk}": [second.pk],
+        },
+    )
+
+    assert ticked(response.content.decode()) == {public_order.pk: {first.pk, third.pk}}
+
+
+def test_one_save_records_exactly_the_ticks_of_every_session_the_viewer_may_record(
+    client, staff, enrollments, sewing, public_order, tomorrow
+):
+    first, second, third = enrollments
+    client.force_login(staff)
+
+    response = client.post(
+        roster_url(sewing.batch),
+        {
+            "enrollment": [e.pk for e in enrollments],
+            f"present-{sewing.pk}": [first.pk, second.pk],
+            f"present-{public_order.pk}": [third.pk],
+        },
+    )
+
+    assert response.status_code == 302
+    assert marks(sewing, public_order, tomorrow) == {
+        (sewing.pk, first.pk): True,
+        (sewing.pk, second.pk): True,
+        (sewing.pk, third.pk): False,
+        (public_order.pk, first.pk): False,
+        (public_order.pk, second.pk): False,
+        (public_order.pk, third.pk): True,
+    }
+
+
+def test_saving_todays_ticks_leaves_an_unrecorded_session_unrecorded(client, staff, enrollments, sewing, public_order):
+    first, _second, _third = enrollments
+    client.force_login(staff)
+
+    client.post(
+        roster_url(sewing.batch),
+        {"enrollment": [e.pk for e in enrollments], f"present-{public_order.pk}": [first.pk]},
+    )
+
+    assert marks(sewing) == {}
+    assert marks(public_order)[(public_order.pk, first.pk)] is True
+
+
+def test_a_partner_records_its_own_session_from_the_grid(client, trainer, enrollments, public_order):
+    first, second, third = enrollments
+    client.force_login(trainer)
+
+    response = client.post(
+        roster_url(public_order.batch),
+        {"enrollment": [e.pk for e in enrollments], f"present-{public_order.pk}": [second.pk]},
+    )
+
+    assert response.status_code == 302
+    assert marks(public_order) == {
+        (public_order.pk, first.pk): False,
+        (public_order.pk, second.pk): True,
+        (public_order.pk, third.pk): False,
+    }
+
+
+def test_recording_several_sessions_is_all_or_nothing(staff, trainer, enrollments, sewing, public_order):
+    first, _second, _third = enrollments
+
+    with pytest.raises(ValidationError) as refused:
+        services.attendance_record_sessions(
+            actor=trainer, attendance={public_order: {first.pk: True}, sewing: {first.pk: True}}
+        )
+
+    assert list(refused.value.message_dict) == [services.attendance_field(sewing)]
+    assert marks(sewing, public_order) == {}
+
+
+# Items 10 and 11: years and dates as people write them
+
+
+def test_the_fiscal_year_reads_as_a_year_on_the_program_list(client, staff, program):
+    client.force_login(staff)
+
+    page = client.get("/admin/programs/program/").content.decode()
+
+    assert "2026" in page and "2.026" not in page and "2,026" not in page
+
+
+def test_the_fiscal_year_reads_as_a_year_to_someone_who_may_only_view_the_program(client, trainer, program):
+    client.force_login(trainer)
+
+    page = client.get(f"/admin/programs/program/{program.pk}/change/").content.decode()
+
+    assert "2026" in page and "2.026" not in page and "2,026" not in page
+
+
+def test_the_roster_dates_the_batch_as_people_write_dates(client, staff, batch, enrollments):
+    client.force_login(staff)
+
+    page = client.get(roster_url(batch)).content.decode()
+
+    assert date_format(batch.starts_on, "DATE_FORMAT") in page
+    assert batch.starts_on.isoformat() not in page and batch.ends_on.isoformat() not in page
