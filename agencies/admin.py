@@ -2,11 +2,13 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.template.response import TemplateResponse
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django_celery_beat import admin as beat_admin
 from django_celery_beat import models as beat_models
 
-from . import access, notifications, services
+from . import access, audit_labels, notifications, services
 from .models import Agency, ApiClient, AuditEvent, Membership, Notification, Region, Role, User
 from .scoped_admin import ScopedModelAdmin
 
@@ -195,21 +197,51 @@ class ApiClientAdmin(ScopedModelAdmin):
         )
 
 
+class ActionFilter(admin.SimpleListFilter):
+    """The trail's actions by their labels; only those that happened are offered."""
+
+    title = _("action")
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        codes = model_admin.get_queryset(request).order_by().values_list("action", flat=True).distinct()
+        return sorted(((code, audit_labels.action_label(code)) for code in codes), key=lambda pair: pair[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(ScopedModelAdmin):
-    list_display = [
-        "created_at",
-        "action",
-        "actor_user",
-        "actor_api_client",
-        "agency",
-        "target_type",
-        "target_id",
-    ]
-    list_filter = ["action"]
-    search_fields = ["action", "target_id"]
+    list_display = ["created_at", "action_label", "actor_user", "actor_api_client", "agency", "target"]
+    list_filter = [ActionFilter]
+    search_fields = ["target_id"]
     list_select_related = ["actor_user", "actor_api_client", "agency", "target_type"]
     date_hierarchy = "created_at"
+    fields = [
+        "created_at",
+        "action_label",
+        "actor_user",
+        "actor_api_client",
+        "actor_agency",
+        "agency",
+        "target",
+        "details",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("action"), ordering="action")
+    def action_label(self, event):
+        return audit_labels.action_label(event.action)
+
+    @admin.display(description=_("about"))
+    def target(self, event):
+        return audit_labels.target_label(event.target_type.model_class(), event.target_id)
+
+    @admin.display(description=_("details"))
+    def details(self, event):
+        lines = audit_labels.details(event.action, event.target_type.model_class(), event.data)
+        return format_html_join(mark_safe("<br>"), "{}: {}", lines) if lines else "—"
 
     def has_add_permission(self, request):
         return False
@@ -218,21 +250,34 @@ class AuditEventAdmin(ScopedModelAdmin):
         return False
 
 
+class KindFilter(admin.SimpleListFilter):
+    """The kinds of email by their labels."""
+
+    title = _("kind")
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        return sorted(((code, str(kind.label)) for code, kind in notifications.KINDS.items()), key=lambda p: p[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(kind=self.value()) if self.value() else queryset
+
+
 @admin.register(Notification)
 class NotificationAdmin(ScopedModelAdmin):
     """Sent and failed email history. The texts carry case numbers and links only."""
 
-    list_display = ["created_at", "kind", "recipient", "agency", "period", "status", "attempts", "sent_at"]
-    list_filter = ["status", "kind"]
+    list_display = ["created_at", "kind_label", "recipient", "agency", "period_label", "status", "attempts", "sent_at"]
+    list_filter = ["status", KindFilter]
     search_fields = ["email_subject", "subject", "recipient__username"]
     list_select_related = ["recipient", "agency"]
     date_hierarchy = "created_at"
     fields = [
         "recipient",
         "agency",
-        "kind",
-        "subject",
-        "period",
+        "kind_label",
+        "subject_label",
+        "period_label",
         "status",
         "attempts",
         "next_attempt_at",
@@ -244,6 +289,18 @@ class NotificationAdmin(ScopedModelAdmin):
     ]
     readonly_fields = fields
     actions = ["send_again"]
+
+    @admin.display(description=_("kind"), ordering="kind")
+    def kind_label(self, notification):
+        return notifications.kind_label(notification.kind)
+
+    @admin.display(description=_("period"), ordering="period")
+    def period_label(self, notification):
+        return notifications.period_label(notification.period) if notification.period else "—"
+
+    @admin.display(description=_("about"))
+    def subject_label(self, notification):
+        return notifications.subject_label(notification.subject) if notification.subject else "—"
 
     def has_add_permission(self, request):
         return False

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from . import audit_labels
 from .regions import CODE_PATTERN, TIME_ZONES
 
 
@@ -393,7 +394,8 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["target_type", "target_id"], name="auditevent_target")]
 
     def __str__(self):
-        return f"{self.action} {self.target_type.model}#{self.target_id}"
+        model = self.target_type.model_class()
+        return f"{audit_labels.action_label(self.action)} · {audit_labels.target_label(model, self.target_id)}"
 
 
 class Notification(models.Model):
@@ -448,7 +450,7 @@ class Notification(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.kind} · {self.period or self.subject} · {self.get_status_display()}"
+        return self.email_subject  # already in the recipient's words, with a case number at most
 
 
 class NotificationOptOut(models.Model):

@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from django.apps import apps
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -34,11 +35,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
+from django.utils.dateparse import parse_date
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from . import access, audit
+from . import access, audit, audit_labels
 from .models import Agency, Membership, Notification, NotificationOptOut, User
 
 logger = logging.getLogger(__name__)
@@ -93,6 +96,51 @@ def composer(fn: Callable[[datetime.datetime], Iterable[Draft]]):
     if fn not in _composers:
         _composers.append(fn)
     return fn
+
+
+# How a row reads in the admin: labels, not the codes stored
+
+
+# The words a period may be, besides a date: the state of the row an event email is about.
+PERIOD_WORDS = {
+    "created": gettext_lazy("when it arrived"),
+    "accepted": gettext_lazy("accepted"),
+    "declined": gettext_lazy("declined"),
+    "rejected": gettext_lazy("rejected"),
+}
+
+
+def kind_label(code: str) -> str:
+    """The kind's label, as the reminder settings page names it."""
+    kind = KINDS.get(code)
+    return str(kind.label) if kind is not None else code
+
+
+def period_label(period: str) -> str:
+    """`2026-12-04` → `4 Des 2026`, `2026-12` → `Des 2026`, `level-2` → escalation level 2, `starts-…` → starting
+    on the date, a state as its word."""
+    if period.startswith("level-"):
+        return _("escalation level %(level)s") % {"level": period.removeprefix("level-")}
+    if period.startswith("starts-"):
+        return _("starting %(date)s") % {"date": period_label(period.removeprefix("starts-"))}
+    day = parse_date(period) if len(period) == 10 else parse_date(f"{period}-01") if len(period) == 7 else None
+    if day is not None:
+        return formats.date_format(day, "DATE_FORMAT" if len(period) == 10 else "YEAR_MONTH_FORMAT")
+    return str(PERIOD_WORDS.get(period, period))
+
+
+def subject_label(subject: str) -> str:
+    """`programs.followup:12` → `Tindak lanjut #12`: the row an email is about, by its model's name."""
+    model_label, _sep, pk = subject.partition(":")
+    try:
+        model = apps.get_model(model_label)
+    except (LookupError, ValueError):
+        return subject
+    return audit_labels.target_label(model, pk)
+
+
+# The trail's "email queued again" event names the kind, which has no choices on the model: label it here.
+audit_labels.VALUE_LABELS["agencies.Notification.kind"] = kind_label
 
 
 # Time and place

@@ -129,6 +129,8 @@ LANGUAGE_CODE = "id"
 LANGUAGES = [("id", _("Indonesian")), ("en", _("English"))]
 USE_I18N = True
 LOCALE_PATHS = [BASE_DIR / "config" / "locale"]
+# Dates as `4 Des 2026` in both languages, typed day first (config/formats).
+FORMAT_MODULE_PATH = ["config.formats"]
 # Stored in UTC; shown in Jakarta time unless an office's own zone applies (GLOSSARY: WIB/WITA/WIT).
 TIME_ZONE = "Asia/Jakarta"
 USE_TZ = True

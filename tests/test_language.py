@@ -1,8 +1,14 @@
 """The admin speaks the account's language, which each person switches in the header; the sign-in page and the API
 follow the browser (Indonesian when it asks for nothing we have)."""
 
+import datetime
+import re
+
 import pytest
+from django import forms
+from django.contrib.admin.widgets import AdminDateWidget
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from agencies import services
 from agencies.models import AuditEvent, Role, User
@@ -117,3 +123,21 @@ def test_nobody_changes_another_persons_language(district_staff):
     with pytest.raises(ValidationError):
         services.user_language_change(actor=other, user=other, language="xx")
     assert User.objects.get(pk=other.pk).language == "id"
+
+
+# One date format
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_typed_dates_are_read_day_first_and_as_iso(language):
+    with translation.override(language):
+        field = forms.DateField()
+        assert field.clean("04/12/2026") == field.clean("2026-12-04") == datetime.date(2026, 12, 4)
+        assert AdminDateWidget().format_value(datetime.date(2026, 12, 4)) == "04/12/2026"
+
+
+def test_the_admin_calendar_writes_what_the_form_reads(signed_in, district_staff):
+    catalog = signed_in(district_staff).get("/admin/jsi18n/").content.decode()
+
+    assert re.search(r'"DATE_INPUT_FORMATS": \[\s*"%d/%m/%Y"', catalog)
+    assert '"DATE_FORMAT": "j M Y"' in catalog

@@ -1,6 +1,6 @@
 import factory
 
-from agencies.models import AGENCY_KINDS_OF_ROLE, Agency, ApiClient, Membership, Region, Role, User
+from agencies.models import AGENCY_KINDS_OF_ROLE, Agency, ApiClient, Membership, Notification, Region, Role, User
 from agencies.regions import parent_code_of, time_zone_of
 
 
@@ -77,3 +77,17 @@ class ApiClientFactory(factory.django.DjangoModelFactory):
     scope = ApiClient.Scope.READ_WRITE
     key_id = factory.LazyFunction(lambda: ApiClient.new_token()[0])
     token_hash = factory.LazyFunction(lambda: ApiClient.hash_token(ApiClient.new_token()[1]))
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    """One email of the history, as the outbox writes it."""
+
+    class Meta:
+        model = Notification
+
+    recipient = factory.SubFactory(UserFactory)
+    agency = factory.SubFactory(AgencyFactory)
+    kind = "follow_ups_due"
+    period = "2026-12-04"
+    email_subject = "Kunjungan pemantauan yang jatuh tempo"
+    body = "-"

@@ -1,0 +1,195 @@
+"""The audit trail in words its readers understand: each action code's label, and an event's data as labelled values.
+
+Every code a service records has a label here (tests/agencies/test_audit_labels.py reads the source and fails on
+a code without one). The codes of the apps to the right are plain strings, so `agencies` still imports none of
+them; their models are reached through the app registry, by the event's target type.
+"""
+
+import datetime
+from collections.abc import Callable
+
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.utils import formats
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .templatetags.rupiah import rupiah
+
+ACTIONS = {
+    # agencies
+    "agencies.agency.created": gettext_lazy("Agency added"),
+    "agencies.agency.updated": gettext_lazy("Agency changed"),
+    "agencies.membership.created": gettext_lazy("Membership given"),
+    "agencies.membership.updated": gettext_lazy("Membership changed"),
+    "agencies.api_client.created": gettext_lazy("API client issued"),
+    "agencies.api_client.updated": gettext_lazy("API client changed"),
+    "agencies.api_client.rotated": gettext_lazy("API client token replaced"),
+    "agencies.api_client.revoked": gettext_lazy("API client revoked"),
+    "agencies.notification.requeued": gettext_lazy("Email queued to be sent again"),
+    "agencies.user.language_changed": gettext_lazy("Account language changed"),
+    # cases
+    "cases.site.created": gettext_lazy("Site added"),
+    "cases.site.updated": gettext_lazy("Site changed"),
+    "cases.site_count.recorded": gettext_lazy("Site count recorded"),
+    "cases.case.registered": gettext_lazy("Case registered"),
+    "cases.case.registered_in_bulk": gettext_lazy("Cases registered from an intake sheet"),
+    "cases.case.viewed": gettext_lazy("Case viewed"),
+    "cases.case.listed": gettext_lazy("Case list viewed"),
+    "cases.case.read_by_api": gettext_lazy("Case read through the API"),
+    "cases.case.stage_changed": gettext_lazy("Case stage changed"),
+    "cases.case.assigned": gettext_lazy("Caseworker assigned"),
+    "cases.case.transferred": gettext_lazy("Case transferred"),
+    "cases.case_note.added": gettext_lazy("Case note added"),
+    "cases.assessment.recorded": gettext_lazy("Assessment recorded"),
+    "cases.person.viewed": gettext_lazy("Personal data viewed"),
+    "cases.person.updated": gettext_lazy("Personal data changed"),
+    "cases.person.nik_revealed": gettext_lazy("NIK shown in full"),
+    "cases.person.merged": gettext_lazy("Duplicate persons merged"),
+    "cases.possible_duplicate.dismissed": gettext_lazy("Possible duplicate dismissed"),
+    "cases.consent.given": gettext_lazy("Consent recorded"),
+    "cases.consent.withdrawn": gettext_lazy("Consent withdrawn"),
+    "cases.referral.created": gettext_lazy("Referral made"),
+    "cases.referral.accepted": gettext_lazy("Referral accepted"),
+    "cases.referral.declined": gettext_lazy("Referral declined"),
+    "cases.referral.completed": gettext_lazy("Referral completed"),
+    # programs
+    "programs.program.created": gettext_lazy("Program added"),
+    "programs.program.updated": gettext_lazy("Program changed"),
+    "programs.batch.created": gettext_lazy("Batch added"),
+    "programs.batch.updated": gettext_lazy("Batch changed"),
+    "programs.batch.status_changed": gettext_lazy("Batch status changed"),
+    "programs.batch.completed": gettext_lazy("Batch completed"),
+    "programs.session.created": gettext_lazy("Session added"),
+    "programs.enrollment.created": gettext_lazy("Participant enrolled"),
+    "programs.enrollment.withdrawn": gettext_lazy("Participant withdrawn"),
+    "programs.enrollment.promoted": gettext_lazy("Participant moved up from the waiting list"),
+    "programs.enrollment.read_by_api": gettext_lazy("Enrollment read through the API"),
+    "programs.attendance.recorded": gettext_lazy("Attendance recorded"),
+    "programs.follow_up.recorded": gettext_lazy("Follow-up visit recorded"),
+    # funding
+    "funding.funding_source.created": gettext_lazy("Funding source added"),
+    "funding.allocation.created": gettext_lazy("Allocation added"),
+    "funding.allocation.updated": gettext_lazy("Allocation changed"),
+    "funding.benefit.added": gettext_lazy("Benefit added"),
+    "funding.entitlement.created": gettext_lazy("Entitlement granted"),
+    "funding.entitlement.cancelled": gettext_lazy("Entitlement cancelled"),
+    "funding.disbursement.requested": gettext_lazy("Disbursement requested"),
+    "funding.disbursement.approved": gettext_lazy("Disbursement approved"),
+    "funding.disbursement.rejected": gettext_lazy("Disbursement rejected"),
+    "funding.disbursement.paid": gettext_lazy("Disbursement paid"),
+    "funding.disbursement.reversed": gettext_lazy("Disbursement reversed"),
+    "funding.disbursement.receipt_viewed": gettext_lazy("Receipt printed"),
+    "funding.realization.exported": gettext_lazy("Budget realization exported"),
+}
+
+# The keys of events' data that are not simply a field of the target's model.
+DATA_KEYS = {
+    "from": gettext_lazy("from"),
+    "to": gettext_lazy("to"),
+    "changed": gettext_lazy("changed"),
+    "fields": gettext_lazy("fields changed"),
+    "count": gettext_lazy("rows shown"),
+    "with_reason": gettext_lazy("with a recorded reason"),
+    "from_agency": gettext_lazy("from agency"),
+    "to_agency": gettext_lazy("to agency"),
+    "old_key_id": gettext_lazy("old key"),
+    "key_id": gettext_lazy("key"),
+    "merged": gettext_lazy("person merged in"),
+    "cases_moved": gettext_lazy("cases moved"),
+    "cases": gettext_lazy("cases"),
+    "nik_given": gettext_lazy("with a NIK"),
+    "nik_warnings": gettext_lazy("NIK warnings"),
+    "processing_consents": gettext_lazy("processing consents"),
+    "present": gettext_lazy("present"),
+    "absent": gettext_lazy("absent"),
+    "completed": gettext_lazy("completed"),
+    "not_completed": gettext_lazy("not completed"),
+    "follow_ups_created": gettext_lazy("follow-ups planned"),
+    "released": gettext_lazy("released"),
+    "amount": gettext_lazy("amount"),
+    "total": gettext_lazy("total"),
+    "ceiling": gettext_lazy("ceiling"),
+}
+# Whole Rupiah, shown as money.
+MONEY_KEYS = {"amount", "total", "ceiling", "released", "committed", "paid"}
+# Labels of values a model field holds without choices, by "app_label.Model.field" (agencies.notifications adds the
+# kinds of email, which other apps register at start-up).
+VALUE_LABELS: dict[str, Callable[[str], str]] = {}
+
+
+def action_label(code: str) -> str:
+    """The action's label; a code recorded before it had one shows as itself rather than as nothing."""
+    return str(ACTIONS.get(code, code))
+
+
+def target_label(model: type[models.Model] | None, target_id: str) -> str:
+    """`Kasus #12`, or the model's plural for an event about a list (`Kasus` for the case list)."""
+    if model is None:
+        return target_id
+    if not target_id:
+        return str(model._meta.verbose_name_plural).capitalize()
+    return f"{str(model._meta.verbose_name).capitalize()} #{target_id}"
+
+
+def details(action: str, model: type[models.Model] | None, data: dict) -> list[tuple[str, str]]:
+    """An event's data as (label, value) lines: field names as the model calls them, codes as their labels."""
+    # "cases.case.stage_changed" moves the case's `stage` from one value to another: label both by that field.
+    moved = action.rsplit(".", 1)[-1].removesuffix("_changed")
+    lines = []
+    for key, value in (data or {}).items():
+        if key == "changed" and isinstance(value, dict):
+            lines += [(_label(model, name), _change(model, name, pair)) for name, pair in value.items()]
+        elif key == "fields" and isinstance(value, list):
+            lines.append((str(DATA_KEYS["fields"]), ", ".join(_label(model, name) for name in value)))
+        elif key in ("from", "to") and _field(model, moved) is not None:
+            lines.append((str(DATA_KEYS[key]), _value(model, moved, value)))
+        else:
+            lines.append((_label(model, key), _value(model, key, value)))
+    return lines
+
+
+def _field(model, name: str):
+    if model is None:
+        return None
+    try:
+        return model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+
+
+def _label(model, name: str) -> str:
+    verbose_name = getattr(_field(model, name), "verbose_name", None)
+    if verbose_name is not None:
+        return str(verbose_name)
+    return str(DATA_KEYS.get(name, name))
+
+
+def _change(model, name: str, pair) -> str:
+    if isinstance(pair, list | tuple) and len(pair) == 2:
+        return f"{_value(model, name, pair[0])} → {_value(model, name, pair[1])}"
+    return _value(model, name, pair)
+
+
+def _value(model, name: str, value) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, list):
+        return ", ".join(_value(model, name, item) for item in value)
+    if name in MONEY_KEYS and isinstance(value, int):
+        return rupiah(value)
+    labeller = VALUE_LABELS.get(f"{model._meta.label}.{name}") if model is not None else None
+    if labeller is not None:
+        return labeller(value)
+    field = _field(model, name)
+    if getattr(field, "choices", None):
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(field, models.DateField) and isinstance(value, str):
+        day = parse_date(value[:10])
+        return formats.date_format(day) if day else value
+    if isinstance(value, int | float | datetime.date):
+        return formats.localize(value)
+    return str(value)

@@ -1,0 +1,146 @@
+"""The audit trail and the email history read in words: labels for codes, model names for targets, dates as
+`4 Des 2026`, stage labels in an event's details."""
+
+import ast
+import datetime
+import re
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from django.template import Context, Template
+from django.utils import timezone, translation
+
+from agencies import audit, audit_labels
+from agencies.models import Notification, Role
+from tests.agencies.factories import AgencyFactory, MembershipFactory, NotificationFactory
+from tests.cases.factories import CaseFactory
+
+ROOT = Path(__file__).resolve().parents[2]
+APPS = ("agencies", "cases", "programs", "funding")
+CODE = re.compile(rf"^(?:{'|'.join(APPS)})\.[a-z_]+\.[a-z_]+$")
+# Dotted strings in the code that are not audit actions.
+NOT_ACTIONS = {"agencies.notifications.unsubscribe"}  # a signing salt
+DECEMBER_4_14_05_WIB = datetime.datetime(2026, 12, 4, 7, 5, tzinfo=datetime.UTC)
+
+
+def _visible(page: str) -> str:
+    """The page's text as a person reads it: codes inside links' query strings are not on the page."""
+    return re.sub(r"<[^>]+>", " ", page)
+
+
+def _codes_in_source() -> set[str]:
+    found = set()
+    for app in APPS:
+        for path in (ROOT / app).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(), str(path))):
+                if isinstance(node, ast.Constant) and isinstance(node.value, str) and CODE.match(node.value):
+                    found.add(node.value)
+    return found - NOT_ACTIONS
+
+
+def test_every_action_the_code_records_has_a_label():
+    codes = _codes_in_source()
+
+    assert "cases.case.stage_changed" in codes  # the scan finds them
+    assert sorted(codes - set(audit_labels.ACTIONS)) == []
+
+
+def test_every_label_names_an_action_the_code_still_records():
+    assert sorted(set(audit_labels.ACTIONS) - _codes_in_source()) == []
+
+
+@pytest.fixture
+def district(db):
+    return AgencyFactory()
+
+
+@pytest.fixture
+def auditor_client(signed_in, district):
+    return signed_in(MembershipFactory(role=Role.AUDITOR, agency=district).user)
+
+
+@pytest.fixture
+def stage_change(district):
+    case = CaseFactory(owner=district)
+    # The trail refuses updates, so the event is written at that moment rather than moved there.
+    with mock.patch("django.utils.timezone.now", return_value=DECEMBER_4_14_05_WIB):
+        return audit.record(
+            None,
+            "cases.case.stage_changed",
+            case,
+            {"from": "planned", "to": "in_intervention", "close_reason": "", "with_reason": False},
+            agency=district,
+        )
+
+
+@pytest.mark.django_db
+def test_the_trail_list_shows_labels_and_model_names_not_codes(auditor_client, stage_change):
+    page = auditor_client.get("/admin/agencies/auditevent/").content.decode()
+
+    assert "Tahap kasus diubah" in page
+    assert f"Kasus #{stage_change.target_id}" in page
+    assert "4 Des 2026 14.05" in page
+    assert "cases.case.stage_changed" not in _visible(page)
+    assert "Target type" not in page and "Jenis target" not in page
+
+
+@pytest.mark.django_db
+def test_an_events_details_show_stage_labels(auditor_client, stage_change):
+    page = auditor_client.get(f"/admin/agencies/auditevent/{stage_change.pk}/change/").content.decode()
+
+    assert "Direncanakan" in page and "Dalam intervensi" in page
+    assert "in_intervention" not in page and "planned" not in page
+    assert "4 Des 2026 14.05" in page
+
+
+def test_a_change_reads_as_old_and_new_values_by_field_name():
+    from cases.models import Case
+
+    with translation.override("en"):
+        lines = audit_labels.details("cases.case.updated", Case, {"changed": {"stage": ["planned", "closed"]}})
+
+    assert lines == [("stage", "Planned → Closed")]
+
+
+@pytest.mark.django_db
+def test_the_email_history_shows_kinds_periods_and_dates_in_words(signed_in, district):
+    staff = MembershipFactory(role=Role.DISTRICT_STAFF, agency=district).user
+    NotificationFactory(recipient=staff, agency=district, kind="follow_ups_due", period="2026-12-04")
+    NotificationFactory(
+        recipient=staff, agency=district, kind="follow_up_escalated", subject="programs.followup:7", period="level-2"
+    )
+    Notification.objects.update(created_at=DECEMBER_4_14_05_WIB)
+
+    page = signed_in(staff).get("/admin/agencies/notification/").content.decode()
+
+    assert "Pemantauan yang jatuh tempo (ringkasan harian)" in page
+    assert "eskalasi tingkat 2" in page
+    assert "4 Des 2026 14.05" in page
+    assert "follow_ups_due" not in _visible(page)
+    assert "level-2" not in _visible(page) and "2026-12-04" not in _visible(page)
+
+
+@pytest.mark.django_db
+def test_an_email_names_what_it_is_about_by_model(signed_in, district):
+    staff = MembershipFactory(role=Role.DISTRICT_STAFF, agency=district).user
+    row = NotificationFactory(recipient=staff, agency=district, subject="programs.followup:7", period="level-1")
+
+    page = signed_in(staff).get(f"/admin/agencies/notification/{row.pk}/change/").content.decode()
+
+    assert "Pemantauan #7" in page and "eskalasi tingkat 1" in page
+    assert "programs.followup" not in page
+
+
+def test_dates_read_the_same_way_in_both_languages():
+    template = Template("{{ day|date }} · {{ moment|date:'DATETIME_FORMAT' }}")
+    moment = timezone.localtime(DECEMBER_4_14_05_WIB)
+    with translation.override("id"):
+        indonesian = template.render(Context({"day": datetime.date(2026, 12, 4), "moment": moment}))
+    with translation.override("en"):
+        english = template.render(Context({"day": datetime.date(2026, 12, 4), "moment": moment}))
+
+    assert indonesian == "4 Des 2026 · 4 Des 2026 14.05"
+    assert english == "4 Dec 2026 · 4 Dec 2026 14:05"
