@@ -2,7 +2,7 @@ import factory
 
 from agencies.models import Agency
 from cases import services
-from cases.models import Case, Consent, Person, Referral, Site, TargetGroup
+from cases.models import Case, Consent, Person, PossibleDuplicate, Referral, Site, TargetGroup
 from cases.services import Intake
 from tests.agencies.factories import AgencyFactory, RegionFactory
 
@@ -61,6 +61,17 @@ class ReferralFactory(factory.django.DjangoModelFactory):
     from_agency = factory.SelfAttribute("case.owner")
     to_agency = factory.SubFactory(AgencyFactory, kind=Agency.Kind.NGO)
     reason = "Pendampingan usaha"
+
+
+class PossibleDuplicateFactory(factory.django.DjangoModelFactory):
+    """Two persons flagged as looking alike, waiting for review."""
+
+    class Meta:
+        model = PossibleDuplicate
+
+    person = factory.SubFactory(PersonFactory)
+    similar_to = factory.SubFactory(PersonFactory, full_name=factory.SelfAttribute("..person.full_name"))
+    score = 92
 
 
 class DistrictOfficeFactory(AgencyFactory):

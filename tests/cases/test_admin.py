@@ -105,16 +105,21 @@ def test_the_case_list_is_logged_once_per_request(staff_client, registered):
     assert event.data == {"count": 1}
 
 
+def _searched(client, term):
+    searched = client.post("/admin/cases/case/search/", {"q": term})
+    return client.get(searched["Location"]).context["cl"].result_list
+
+
 def test_searching_a_full_nik_finds_the_case_through_the_hash(staff_client, registered):
-    found = staff_client.get("/admin/cases/case/", {"q": NIK}).context["cl"].result_list
-    partial = staff_client.get("/admin/cases/case/", {"q": NIK[:8]}).context["cl"].result_list
+    found = _searched(staff_client, NIK)
+    partial = _searched(staff_client, NIK[:8])
 
     assert list(found) == [registered]
     assert list(partial) == []
 
 
 def test_searching_by_case_number(staff_client, registered):
-    found = staff_client.get("/admin/cases/case/", {"q": registered.number}).context["cl"].result_list
+    found = _searched(staff_client, registered.number)
 
     assert list(found) == [registered]
 
