@@ -31,7 +31,7 @@ WITHOUT_SAVE = sorted(
         for model, model_admin in admin.site._registry.items()
         if model._meta.app_label in OUR_APPS
         and isinstance(model_admin, ScopedModelAdmin)
-        and not model_admin.saves_rows()
+        and type(model_admin).save_with_service is ScopedModelAdmin.save_with_service  # no save service of its own
     ),
     key=lambda pair: pair[0]._meta.label,
 )
