@@ -114,6 +114,28 @@ def attendance_recordable(actor, cells: list[tuple[int, int]]) -> set[tuple[int,
     return allowed & set(cells)
 
 
+# The report's figures: five counts, and two rates worked out from two of them each.
+COUNTS = ("enrolled", "trained", "followed_up", "left_site", "still_there")
+RATES = {"completion_rate": ("enrolled", "trained"), "left_site_rate": ("followed_up", "left_site")}
+# followed_up = left_site + still_there: with one of the three hidden, it is the difference of the other two.
+SPLIT = ("followed_up", "left_site", "still_there")
+
+
+def hidden_figures(counts: dict[str, int], also_hidden: frozenset[str] = frozenset()) -> frozenset[str]:
+    """The figures of one report row to hide so that no count below SMALL_CELL can be worked out from the rest.
+
+    A small count is hidden; so is every rate with a hidden count in it (lulus <5 beside 33% of 6 gives 2), and
+    so is the other half of followed_up's split when one half is hidden (dipantau 6, masih di lokasi 5 give
+    meninggalkan lokasi 1; a 0 beside a hidden half says the half is everyone). `also_hidden`: figures hidden for
+    the sake of other rows, e.g. a second cell of a column whose total is shown.
+    """
+    hidden = set(also_hidden) | {name for name in COUNTS if 0 < counts[name] < SMALL_CELL}
+    if hidden & set(SPLIT):
+        hidden |= {"left_site", "still_there"}
+    hidden |= {rate for rate, operands in RATES.items() if hidden & set(operands)}
+    return frozenset(hidden)
+
+
 @dataclass
 class ReportRow:
     label: str
@@ -122,14 +144,29 @@ class ReportRow:
     followed_up: int = 0
     left_site: int = 0
     still_there: int = 0
+    # Enrolled in batches that have finished: only they can have completed, so only they make a completion rate.
+    enrolled_finished: int = 0
+    hidden: frozenset[str] = frozenset()
 
     @property
     def completion_rate(self) -> int | None:
-        return round(100 * self.trained / self.enrolled) if self.enrolled else None
+        return round(100 * self.trained / self.enrolled_finished) if self.enrolled_finished else None
+
+    @property
+    def completion_pending(self) -> bool:
+        """Nobody here is in a finished batch yet: there is no completion rate, rather than a rate of 0%."""
+        return self.enrolled > 0 and not self.enrolled_finished
 
     @property
     def left_site_rate(self) -> int | None:
         return round(100 * self.left_site / self.followed_up) if self.followed_up else None
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in COUNTS}
+
+    def suppress(self, *also_hidden: str) -> None:
+        self.hidden = hidden_figures(self.counts, self.hidden | set(also_hidden))
 
 
 @dataclass
@@ -142,8 +179,44 @@ class ProgramReport:
 
     @property
     def meets_target(self) -> bool | None:
-        target, rate = self.program.left_site_target, self.total.left_site_rate if self.total else None
+        if self.total is None or "left_site_rate" in self.total.hidden:
+            return None
+        target, rate = self.program.left_site_target, self.total.left_site_rate
         return None if target is None or rate is None else rate >= target
+
+
+def suppress_small_cells(tables: list[list[ReportRow]], total: ReportRow) -> None:
+    """Hide every figure of the tables (which share `total`) from which a count below SMALL_CELL can be worked out.
+
+    Each row by `hidden_figures`; then each column of each table, with the total, never has exactly one hidden
+    cell (it would be the total minus the others): a second one is hidden, the smallest shown, else the total.
+    Hiding spreads along rows and columns until nothing changes.
+    """
+    for row in (*(row for rows in tables for row in rows), total):
+        row.suppress()
+    changed = True
+    while changed:
+        changed = False
+        for rows in tables:
+            for name in COUNTS:
+                column = [*rows, total]
+                if sum(name in row.hidden for row in column) == 1:
+                    _second_to_hide(rows, total, name).suppress(name)
+                    changed = True
+
+
+def _second_to_hide(rows: list[ReportRow], total: ReportRow, name: str) -> ReportRow:
+    shown = [row for row in rows if name not in row.hidden and not _bounded_by_row(row, name)]
+    if shown:
+        return min(shown, key=lambda row: (getattr(row, name) == 0, getattr(row, name)))
+    if name not in total.hidden:
+        return total
+    return next(row for row in rows if name not in row.hidden)
+
+
+def _bounded_by_row(row: ReportRow, name: str) -> bool:
+    # trained lies between followed_up and enrolled: hidden when those two are equal, it would still be known.
+    return name == "trained" and row.enrolled == row.followed_up
 
 
 def _latest_site_status():
@@ -159,6 +232,7 @@ def _counts():
         "followed_up": Count("id", filter=trained & Q(latest_site_status__isnull=False)),
         "left_site": Count("id", filter=trained & Q(latest_site_status__in=Outcome.LEFT)),
         "still_there": Count("id", filter=trained & Q(latest_site_status__in=STILL_THERE)),
+        "enrolled_finished": Count("id", filter=Q(batch__status=Batch.Status.FINISHED)),
     }
 
 
@@ -166,7 +240,8 @@ def program_report(actor, program_id) -> ProgramReport:
     """Per batch and per site of origin: enrolled, trained, followed up, left the site, still there.
 
     Three queries whatever the number of enrollments: the program, one aggregate per batch, one per site.
-    The latest outcome of each case decides where they live now.
+    The latest outcome of each case decides where they live now. People who do not run the program get the
+    figures with small cells suppressed (`suppress_small_cells`).
     """
     program = access.get_visible(actor, Program, pk=program_id)
     taken_part = (
@@ -186,4 +261,6 @@ def program_report(actor, program_id) -> ProgramReport:
         label="",
         **{key: sum(getattr(row, key) for row in report.batches) for key in _counts()},
     )
+    if report.suppress_small_cells:
+        suppress_small_cells([report.batches, report.sites], report.total)
     return report

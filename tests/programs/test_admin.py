@@ -1,6 +1,7 @@
 """The program pages staff and partners use: the report, the roster with its attendance grid, visits."""
 
 import datetime
+import re
 
 import pytest
 from django.db import connection
@@ -141,9 +142,49 @@ def test_people_who_do_not_run_the_program_see_small_counts_suppressed(client, p
     _trained_cohort(program, banyuwangi, 8)
     client.force_login(MembershipFactory(role=Role.LEADERSHIP_VIEWER, agency=AgencyFactory(ministry=True)).user)
 
-    page = client.get(f"/admin/programs/program/{program.pk}/report/").content.decode()
+    response = client.get(f"/admin/programs/program/{program.pk}/report/")
 
-    assert "&lt;5" in page
+    # 8 enrolled, 6 trained and followed up: 4 left the site and 2 are still there.
+    total = response.context["report"].total
+    assert (total.enrolled, total.trained, total.followed_up) == (8, 6, 6)
+    assert total.hidden == {"left_site", "still_there", "left_site_rate"}
+    assert "<th>*</th>" in response.content.decode()
+
+
+def test_a_rate_beside_a_small_count_is_hidden_from_people_who_do_not_run_the_program(client, program, banyuwangi):
+    # The issue's "peserta 6, lulus <5, 33%": 6 enrolled, 2 trained.
+    batch = _trained_cohort(program, banyuwangi, 6)
+    trained = Enrollment.objects.filter(batch=batch, status="completed").order_by("pk")
+    Enrollment.objects.filter(pk__in=list(trained.values_list("pk", flat=True)[:2])).update(status="not_completed")
+    client.force_login(MembershipFactory(role=Role.LEADERSHIP_VIEWER, agency=AgencyFactory(ministry=True)).user)
+
+    response = client.get(f"/admin/programs/program/{program.pk}/report/")
+
+    total = response.context["report"].total
+    assert (total.enrolled, total.trained) == (6, 2)
+    assert {"trained", "completion_rate"} <= total.hidden
+    assert "33%" not in response.content.decode()
+
+
+def test_a_batch_that_has_not_finished_has_no_completion_rate_and_does_not_lower_the_total(
+    client, staff, program, banyuwangi
+):
+    _trained_cohort(program, banyuwangi, 8, batch_number=1)
+    coming = _trained_cohort(program, banyuwangi, 8, batch_number=2)
+    Batch.objects.filter(pk=coming.pk).update(status="open")
+    Enrollment.objects.filter(batch=coming).update(status="enrolled")
+    client.force_login(staff)
+
+    response = client.get(f"/admin/programs/program/{program.pk}/report/")
+
+    report = response.context["report"]
+    finished, not_yet = report.batches
+    assert (finished.completion_rate, not_yet.completion_rate, not_yet.completion_pending) == (75, None, True)
+    assert report.total.enrolled == 16 and report.total.completion_rate == 75
+    second_batch = re.search(r"<tr><td>2</td>(.*?)</tr>", response.content.decode(), re.S).group(1)
+    completion = re.findall(r"<td>(.*?)</td>", second_batch, re.S)[2]
+    assert completion.startswith("-") and "%" not in completion
+    assert "not finished yet" in completion or "belum selesai" in completion
 
 
 def test_the_organizer_sees_exact_counts(client, staff, program, banyuwangi):
@@ -153,7 +194,10 @@ def test_the_organizer_sees_exact_counts(client, staff, program, banyuwangi):
     response = client.get(f"/admin/programs/program/{program.pk}/report/")
 
     assert response.status_code == 200
-    assert not response.context["report"].suppress_small_cells
+    report = response.context["report"]
+    assert not report.suppress_small_cells
+    assert all(not row.hidden for row in (*report.batches, *report.sites, report.total))
+    assert (report.total.left_site, report.total.still_there) == (4, 2)
 
 
 def test_a_partner_ticks_attendance_for_their_own_session_on_the_roster(client, program, banyuwangi):
