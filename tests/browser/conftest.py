@@ -137,16 +137,37 @@ def page(chromium, demo):
     context.close()
 
 
+def _sign_in(page, username: str):
+    page.goto("/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_load_state()
+    return page
+
+
 @pytest.fixture
 def sign_in(page):
     """Open the home page and sign in as a demo user through the login form, as a person does."""
 
     def as_user(username: str):
-        page.goto("/")
-        page.fill("#id_username", username)
-        page.fill("#id_password", PASSWORD)
-        page.click("input[type=submit]")
-        page.wait_for_load_state()
-        return page
+        return _sign_in(page, username)
 
     return as_user
+
+
+@pytest.fixture
+def sign_in_elsewhere(chromium, demo):
+    """A second person at another computer, signed in in a browser of their own: for a journey where someone else
+    acts while the first person is filling a form (a coordinator withdraws a participant during the attendance)."""
+    contexts = []
+
+    def as_user(username: str):
+        context = chromium.new_context(base_url=demo, viewport={"width": 1280, "height": 900}, locale="en-US")
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return _sign_in(context.new_page(), username)
+
+    yield as_user
+    for context in contexts:
+        context.close()

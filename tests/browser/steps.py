@@ -98,3 +98,57 @@ def shot(page: Page, role: str, step: str, *, phone: bool = False) -> Path:
     else:
         page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def run_action(page: Page, row_text: str, action: str) -> None:
+    """In a list, tick the row showing `row_text`, choose `action` in the "Aksi" menu and press its button."""
+    page.locator("#result_list tbody tr").filter(has_text=row_text).first.locator("input.action-select").check()
+    page.locator("select[name=action]").select_option(label=action)
+    page.locator("#changelist-form .actions").get_by_role("button").click()
+    page.wait_for_load_state()
+
+
+def go_home(page: Page) -> None:
+    """Back to the home page by the breadcrumb's first link ("Beranda"), as a person does from any inner page."""
+    page.locator(".breadcrumbs").get_by_role("link").first.click()
+    page.wait_for_load_state()
+
+
+def rupiah_value(text: str) -> int:
+    """The whole Rupiah a text such as "Rp1.200.000" shows (the first amount in it)."""
+    found = re.search(r"Rp\s?(\d{1,3}(?:\.\d{3})*)", text)
+    assert found, f"no Rupiah amount in {text!r}"
+    return int(found.group(1).replace(".", ""))
+
+
+def rupiah_text(amount: int) -> str:
+    """`1200000` → "Rp1.200.000", as the pages show money."""
+    return "Rp" + f"{amount:,}".replace(",", ".")
+
+
+def table_texts(table: Locator) -> tuple[list[str], list[list[str]]]:
+    """A table as read: its header cells and the cells of each body row, trimmed."""
+    # Text content, not inner text: a header styled in capitals still reads as written.
+    header = [" ".join(cell.split()) for cell in table.locator("thead th").all_text_contents()]
+    rows = [
+        [" ".join(cell.split()) for cell in row.locator("th, td").all_text_contents()]
+        for row in table.locator("tbody tr").all()
+    ]
+    return header, rows
+
+
+def run_action_on(page: Page, row_texts: list[str], action: str) -> None:
+    """In a list, tick every row showing one of `row_texts`, choose `action` in "Aksi" and press its button."""
+    for text in row_texts:
+        # By the row's link, not its text: "Pencairan #4" must not tick "Pencairan #49".
+        row = page.locator("#result_list tbody tr").filter(has=page.get_by_role("link", name=text, exact=True))
+        row.locator("input.action-select").check()
+    page.locator("select[name=action]").select_option(label=action)
+    page.locator("#changelist-form .actions").get_by_role("button").click()
+    page.wait_for_load_state()
+
+
+def open_object(page: Page, name: str) -> None:
+    """In a list, open the object whose link reads exactly `name` (e.g. "Pencairan #7", never "Pencairan #70")."""
+    page.locator("#result_list").get_by_role("link", name=name, exact=True).click()
+    page.wait_for_load_state()
