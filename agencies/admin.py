@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.template.response import TemplateResponse
 from django.utils.html import format_html_join
@@ -8,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django_celery_beat import admin as beat_admin
 from django_celery_beat import models as beat_models
 
-from . import access, audit_labels, notifications, services
+from . import access, audit_labels, notifications, regions, schedules, services
 from .models import Agency, ApiClient, AuditEvent, Membership, Notification, Region, Role, User
 from .scoped_admin import ScopedModelAdmin
 
@@ -21,13 +22,28 @@ class UserAdmin(DjangoUserAdmin):
         return request.user.is_active and request.user.is_superuser
 
 
+class TimeZoneFilter(admin.SimpleListFilter):
+    title = _("time zone")
+    parameter_name = "time_zone"
+
+    def lookups(self, request, model_admin):
+        return list(regions.TIME_ZONE_NAMES.items())
+
+    def queryset(self, request, queryset):
+        return queryset.filter(time_zone=self.value()) if self.value() else queryset
+
+
 @admin.register(Region)
 class RegionAdmin(ScopedModelAdmin):
-    list_display = ["code", "name", "level", "time_zone"]
-    list_filter = ["level", "time_zone"]
+    list_display = ["code", "name", "level", "time_zone_label"]
+    list_filter = ["level", TimeZoneFilter]
     search_fields = ["code", "name"]
-    fields = ["code", "name", "level", "parent", "time_zone"]
+    fields = ["code", "name", "level", "parent", "time_zone_label"]
     readonly_fields = fields
+
+    @admin.display(description=_("time zone"), ordering="time_zone")
+    def time_zone_label(self, region):
+        return regions.time_zone_label(region.time_zone)
 
     # Regions come from the official list (manage.py load_regions), never from hand edits.
     def has_add_permission(self, request):
@@ -320,11 +336,14 @@ class NotificationAdmin(ScopedModelAdmin):
 
 # The reminder schedules (django-celery-beat's rows). Province staff set when reminders go out; adding and
 # removing schedules is for set-up superusers. These are not our models, so Django's own admin classes serve them,
-# with who-may-use-them decided here rather than by Django's model permissions.
+# with who-may-use-them decided here rather than by Django's model permissions. Superusers get the library's full
+# pages; province staff a plain view of them in words (what runs, when), changing only the time and the switch.
 def _may_set_schedules(user) -> bool:
-    return (user.is_active and user.is_superuser) or any(
-        g.role == Role.PROVINCE_STAFF and g.may_write for g in access.grants_of(user)
-    )
+    return _is_superuser(user) or any(g.role == Role.PROVINCE_STAFF and g.may_write for g in access.grants_of(user))
+
+
+def _is_superuser(user) -> bool:
+    return user.is_active and user.is_superuser
 
 
 class _ScheduleAccess:
@@ -337,20 +356,136 @@ class _ScheduleAccess:
     def has_change_permission(self, request, obj=None):
         return _may_set_schedules(request.user)
 
-    def has_add_permission(self, request):
-        return request.user.is_active and request.user.is_superuser
+    def has_add_permission(self, request, *args):
+        return _is_superuser(request.user)
 
     def has_delete_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_superuser
+        return _is_superuser(request.user)
+
+
+class _SetUpOnly(_ScheduleAccess):
+    """Interval, clocked and solar schedules: the reminders use none a province changes, so only set-up sees them."""
+
+    def has_module_permission(self, request):
+        return _is_superuser(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return _is_superuser(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return _is_superuser(request.user)
+
+
+class _PlainForProvinceStaff(_ScheduleAccess):
+    """The library's pages for superusers; for province staff `plain_*` in their place (labels, not cron codes)."""
+
+    plain_list_display: tuple = ()
+    plain_fields: tuple = ()
+    plain_readonly_fields: tuple = ()
+
+    def get_list_display(self, request):
+        return self.plain_list_display if not _is_superuser(request.user) else super().get_list_display(request)
+
+    def get_list_filter(self, request):
+        return () if not _is_superuser(request.user) else super().get_list_filter(request)
+
+    def get_search_fields(self, request):
+        return () if not _is_superuser(request.user) else super().get_search_fields(request)
+
+    def get_fieldsets(self, request, obj=None):
+        if _is_superuser(request.user):
+            return super().get_fieldsets(request, obj)
+        return [(None, {"fields": self.plain_fields})]
+
+    def get_readonly_fields(self, request, obj=None):
+        if _is_superuser(request.user):
+            return super().get_readonly_fields(request, obj)
+        return self.plain_readonly_fields
+
+    def get_form(self, request, obj=None, **kwargs):
+        if not _is_superuser(request.user):
+            kwargs["form"] = forms.ModelForm  # the library's form asks for the task's code, which staff never set
+        return super().get_form(request, obj, **kwargs)
+
+    def get_inlines(self, request, obj):
+        return super().get_inlines(request, obj) if _is_superuser(request.user) else []
+
+    def plain_name(self, obj) -> str:
+        return str(obj)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = None if _is_superuser(request.user) else self.get_object(request, unquote(object_id))
+        if obj is not None:
+            # The library's names of these rows are cron lines: the page's title and breadcrumb say it in words.
+            name = self.plain_name(obj)
+            extra_context = {**(extra_context or {}), "plain_name": name, "subtitle": name}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_changelist(self, request, **kwargs):
+        changelist = super().get_changelist(request, **kwargs)
+        if _is_superuser(request.user):
+            return changelist
+
+        class WithoutDateHierarchy(changelist):
+            def __init__(self, *args, **kw):
+                super().__init__(*args, **kw)
+                self.date_hierarchy = None
+
+        return WithoutDateHierarchy
+
+
+class PeriodicTaskAdmin(_PlainForProvinceStaff, beat_admin.PeriodicTaskAdmin):
+    change_form_template = "admin/django_celery_beat/periodictask/change_form.html"
+    plain_list_display = ("name", "task_label", "schedule_label", "enabled", "last_run_at")
+    plain_fields = ("name", "task_label", "schedule_label", "enabled", "last_run_at")
+    plain_readonly_fields = ("name", "task_label", "schedule_label", "last_run_at")
+
+    def plain_name(self, task) -> str:
+        return task.name
+
+    @admin.display(description=_("what it does"))
+    def task_label(self, task):
+        return str(schedules.TASKS.get(task.task, task.task))
+
+    @admin.display(description=_("when"))
+    def schedule_label(self, task):
+        return schedules.schedule_label(task)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not _is_superuser(request.user):
+            actions = {name: action for name, action in actions.items() if name in ("enable_tasks", "disable_tasks")}
+        return actions
+
+
+class CrontabScheduleAdmin(_PlainForProvinceStaff, beat_admin.CrontabScheduleAdmin):
+    plain_list_display = ("schedule_label", "used_by")
+    plain_fields = ("schedule_label", "hour", "minute", "zone_label", "used_by")
+    plain_readonly_fields = ("schedule_label", "zone_label", "used_by")
+
+    def plain_name(self, crontab) -> str:
+        return schedules.crontab_label(crontab)
+
+    @admin.display(description=_("when"))
+    def schedule_label(self, crontab):
+        return schedules.crontab_label(crontab)
+
+    @admin.display(description=_("time zone"))
+    def zone_label(self, crontab):
+        return regions.time_zone_label(str(crontab.timezone))
+
+    @admin.display(description=_("used by"))
+    def used_by(self, crontab):
+        return ", ".join(crontab.periodictask_set.order_by("name").values_list("name", flat=True)) or "—"
 
 
 for _model, _admin_class in (
-    (beat_models.PeriodicTask, beat_admin.PeriodicTaskAdmin),
-    (beat_models.CrontabSchedule, beat_admin.CrontabScheduleAdmin),
-    (beat_models.IntervalSchedule, beat_admin.IntervalScheduleAdmin),
-    (beat_models.ClockedSchedule, beat_admin.ClockedScheduleAdmin),
-    (beat_models.SolarSchedule, beat_admin.SolarScheduleAdmin),
+    (beat_models.PeriodicTask, PeriodicTaskAdmin),
+    (beat_models.CrontabSchedule, CrontabScheduleAdmin),
+    (beat_models.IntervalSchedule, type("IntervalScheduleAdmin", (_SetUpOnly, beat_admin.IntervalScheduleAdmin), {})),
+    (beat_models.ClockedSchedule, type("ClockedScheduleAdmin", (_SetUpOnly, beat_admin.ClockedScheduleAdmin), {})),
+    (beat_models.SolarSchedule, type("SolarScheduleAdmin", (_SetUpOnly, beat_admin.SolarScheduleAdmin), {})),
 ):
     if admin.site.is_registered(_model):
         admin.site.unregister(_model)
-    admin.site.register(_model, type(_admin_class.__name__, (_ScheduleAccess, _admin_class), {}))
+    admin.site.register(_model, _admin_class)

@@ -13,6 +13,18 @@ _MAKASSAR = {"51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "
 _JAYAPURA = {"81", "82", "91", "92", "93", "94", "95", "96"}
 
 TIME_ZONES = ["Asia/Jakarta", "Asia/Pontianak", "Asia/Makassar", "Asia/Jayapura"]
+# How offices name them (Pontianak keeps WIB's clock; its own zone only for history's sake).
+TIME_ZONE_NAMES = {
+    "Asia/Jakarta": "WIB",
+    "Asia/Pontianak": "WIB (Pontianak)",
+    "Asia/Makassar": "WITA",
+    "Asia/Jayapura": "WIT",
+}
+
+
+def time_zone_label(zone: str) -> str:
+    """`Asia/Makassar` → `WITA`; a zone outside Indonesia as its IANA name."""
+    return TIME_ZONE_NAMES.get(zone, zone)
 
 
 def time_zone_of(code: str) -> str:

@@ -31,6 +31,7 @@ class RehabAdminSite(admin.AdminSite):
     site_title = _("Social rehabilitation")
     index_title = _("Administration")
     login_form = MemberAuthenticationForm
+    site_url = None  # the site is the admin: a "view site" link would only lead back here
 
     def has_permission(self, request):
         # A person enters through an active membership of an active agency; superusers only to set up.
