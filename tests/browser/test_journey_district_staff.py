@@ -1,0 +1,141 @@
+"""District staff (Dinas Sosial Kabupaten Banyuwangi) take a person from intake to a follow-up visit, by clicking.
+
+The demo's `kabupaten` account works in Indonesian; the browser asks for English on purpose, so every text asserted
+here also proves that the account's language wins.
+"""
+
+import re
+
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from tests.browser.steps import (
+    add_from_home,
+    choose_autocomplete,
+    expect_field,
+    expect_message,
+    filter_list,
+    object_tool,
+    open_list,
+    open_row,
+    press,
+    shot,
+)
+
+ROLE = "kabupaten"
+CASE_NUMBER = re.compile(r"35\.10-\d{4}-\d{5}")
+WAVE_TWO = "Pelatihan Keterampilan dan Wirausaha Eks PSK Banyuwangi, Gelombang II"
+# Born 15 March 1990, a woman (day + 40), registered in Pesanggaran (35.10.01), Banyuwangi.
+NIK = "3510015503900001"
+
+
+def go_home(page):
+    page.get_by_role("link", name="Beranda").first.click()
+    page.wait_for_load_state()
+
+
+def intake(page) -> str:
+    """Kasus → Tambah, the intake form filled as from the person's KTP; returns the new case's number."""
+    add_from_home(page, "Kasus")
+    expect(page.get_by_role("heading", name="Tambahkan kasus")).to_be_visible()
+    page.get_by_label("nama lengkap").fill("Sri Wahyuningsih")
+    page.get_by_label("NIK", exact=False).first.fill(NIK)
+    page.get_by_label("jenis kelamin").select_option(label="Perempuan")
+    page.get_by_label("tanggal lahir").fill("15-03-1990")
+    page.get_by_label("daerah asal").fill("35.10")
+    page.get_by_label("Kelompok sasaran").select_option(label="10. Tuna Susila")
+    page.get_by_label("Lokasi").select_option(label="Gempol Porong")
+    press(page, "Simpan")
+    added = expect_message(page, "berhasil ditambahkan")
+    number = CASE_NUMBER.search(added.inner_text()).group()
+    added.get_by_role("link", name=number).click()  # the message links to the new case
+    page.wait_for_load_state()
+    return number
+
+
+def assess(page) -> None:
+    """An assessment added on the case page; a registered case is assessed with it."""
+    page.get_by_role("button", name=re.compile("Tambahkan Asesmen")).click()
+    row = page.locator("#assessments-group .dynamic-assessments").last
+    row.locator("input[name$='assessed_on']").fill(f"{timezone.localdate():%d-%m-%Y}")
+    row.locator("[name$='-needs']").fill("Modal usaha dan pelatihan menjahit")
+    row.locator("[name$='skills_wanted']").fill("menjahit")
+    row.locator("[name$='business_idea']").fill("jahit pakaian")
+    press(page, "Simpan dan terus mengedit")
+    expect_message(page, "berhasil diubah")
+
+
+def move_stage(page, to: str) -> None:
+    object_tool(page, "Pindahkan tahap")
+    expect(page.get_by_role("heading", name="Pindahkan ke tahap lain")).to_be_visible()
+    page.get_by_label("ke tahap").select_option(label=to)
+    press(page, "Simpan")
+    expect_message(page, "Kasus telah dipindahkan ke tahap baru.")
+
+
+def enroll(page, number: str) -> None:
+    """Pendaftaran peserta → Tambah: the open wave-2 batch and the case, each picked in its search box."""
+    go_home(page)
+    add_from_home(page, "Pendaftaran peserta")
+    choose_autocomplete(page, "Angkatan", "Gelombang II", re.compile(r"angkatan 2"))
+    choose_autocomplete(page, "Kasus", number, number)
+    press(page, "Simpan")
+    expect_message(page, "berhasil ditambahkan")
+    expect(page.locator("#result_list tbody tr").filter(has_text=number).first).to_contain_text("Terdaftar")
+
+
+def accept_repatriation(page) -> None:
+    """Rujukan → the waiting repatriation from Karang Dempel → Terima on the referral's page."""
+    go_home(page)
+    open_list(page, "Rujukan")
+    filter_list(page, "Menunggu tanggapan")
+    open_row(page, "Pemulangan ke daerah asal")
+    expect_field(page, "Status", "Menunggu tanggapan")
+    shot(page, ROLE, "referral")
+    page.locator(".object-tools").get_by_role("button", name="Terima").click()
+    page.wait_for_load_state()
+    expect_message(page, "Rujukan telah diterima.")
+    # A repatriation is done once accepted: the case itself moves to this office.
+    expect_field(page, "Status", "Selesai")
+    page.locator(".field-case").get_by_role("link").click()
+    page.wait_for_load_state()
+    expect_field(page, "Kantor penanggung jawab", "Dinas Sosial Kabupaten Banyuwangi")
+    expect(page.locator("#transfers-group")).to_contain_text("Dinas Sosial Kabupaten Banyuwangi")
+
+
+def record_visit(page) -> None:
+    """Pemantauan → due within 7 days → the first one → Catat kunjungan."""
+    go_home(page)
+    open_list(page, "Pemantauan")
+    filter_list(page, "Jatuh tempo dalam 7 hari")
+    visited = page.locator("#result_list tbody tr").first.get_by_role("link").first.inner_text()
+    open_row(page, visited)
+    object_tool(page, "Catat kunjungan")
+    expect(page.get_by_role("heading", name="Catat kunjungan")).to_be_visible()
+    page.get_by_label("tempat tinggal saat ini").select_option(label="Pulang ke kampung halaman")
+    page.get_by_label("sudah memulai usaha").check()
+    page.get_by_label("jenis usaha").fill("warung makan")
+    shot(page, ROLE, "visit")
+    press(page, "Simpan")
+    expect_message(page, "Kunjungan telah dicatat.")
+    expect(page.locator("#content")).to_contain_text(visited)
+
+
+def test_district_staff_takes_a_person_from_intake_to_enrollment_and_a_follow_up_visit(page, sign_in):
+    sign_in(ROLE)
+
+    number = intake(page)
+    expect(page.get_by_role("heading", name=number)).to_be_visible()
+    expect_field(page, "Tahap:", "Terdaftar")
+    shot(page, ROLE, "case")
+    shot(page, ROLE, "case-phone", phone=True)
+
+    assess(page)
+    expect_field(page, "Tahap:", "Diasesmen")
+    move_stage(page, "Direncanakan")
+    expect_field(page, "Tahap:", "Direncanakan")
+    expect(page.locator("#content")).to_contain_text("Diasesmen")  # the history row reads in Indonesian
+
+    enroll(page, number)
+    accept_repatriation(page)
+    record_visit(page)
