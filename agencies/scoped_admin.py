@@ -3,11 +3,13 @@
 Django's own model permissions are not used for our models, so there is one permission system, not two.
 """
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from . import access
@@ -79,6 +81,21 @@ class ScopedModelAdmin(admin.ModelAdmin):
             raise ServiceRefused(errors_of(exc)) from exc
         # The admin goes on with `obj` (its log, messages, redirect), so `obj` becomes the row the service saved.
         obj.__dict__.update(saved.__dict__)
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        # Django stores a history row's words untranslated, to translate them when shown; but a row's name ("Note
+        # on …") and capitalised field labels are in no catalogue and would stay English. Staff read the history in
+        # the office's language, so it is written in it. Rows of our inlines are only ever added (ScopedInline).
+        with translation.override(settings.LANGUAGE_CODE):
+            fields = [
+                str(form.fields[name].label or name) if name in form.fields else name for name in form.changed_data
+            ]
+            message = [{"added": {}}] if add else [{"changed": {"fields": fields}}] if fields else []
+            for formset in formsets or []:
+                message += [
+                    {"added": {"name": str(o._meta.verbose_name), "object": str(o)}} for o in formset.new_objects
+                ]
+        return message
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)

@@ -618,6 +618,7 @@ class CaseAdmin(ScopedModelAdmin):
                 title=_("Show the full NIK (this is recorded)"),
                 perform=None,
                 done_message="",
+                submit_label=_("Show NIK"),
             )
         nik = services.person_nik_reveal(actor=request.user, person=case.person)
         context = {**self.admin_site.each_context(request), "opts": self.opts, "original": case, "nik": nik}

@@ -337,7 +337,10 @@ def _cell_text(cell) -> str:
 
 def documented_columns() -> list[dict]:
     """The columns as the import page lists them: the Indonesian header, the API's name, what it holds."""
-    return [{"header": INDONESIAN_HEADERS[c], "name": c, "help": COLUMN_HELP[c]} for c in COLUMNS]
+    return [
+        {"header": INDONESIAN_HEADERS[c], "name": c if c != INDONESIAN_HEADERS[c] else "", "help": COLUMN_HELP[c]}
+        for c in COLUMNS
+    ]
 
 
 def header_of(column: str) -> str:
