@@ -1,19 +1,30 @@
-"""Reads of money, through the access rule: the budget realization report (realisasi anggaran)."""
+"""Reads of money, through the access rule: the budget realization report (realisasi anggaran), and where each
+installment stands."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 
-from django.db.models import OuterRef, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import Case, DateField, F, OuterRef, QuerySet, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth
+from django.utils.translation import gettext_lazy as _
 
 from agencies import access
 
-from .models import Allocation, LedgerEntry
+from .models import Allocation, Disbursement, Installment, LedgerEntry
 
 GROUPINGS = {
     "allocation": ("name", "source__name"),
     "source": ("source__name",),
     "program": ("program__name",),
     "district": ("district__name",),
+}
+# What each grouping is called on the page and in the exports; the allocation grouping also names its source.
+GROUPING_LABELS = {
+    "allocation": _("allocation"),
+    "source": _("funding source"),
+    "program": _("program"),
+    "district": _("district office"),
+    "month": _("month"),
 }
 
 
@@ -29,9 +40,9 @@ class RealizationRow:
         return None if self.ceiling is None else self.ceiling - self.committed
 
     @property
-    def realized(self) -> int | None:
-        """Paid as a share of the ceiling, in whole percent."""
-        return round(100 * self.paid / self.ceiling) if self.ceiling else None
+    def realized(self) -> Decimal | None:
+        """Paid as a share of the ceiling, in percent to one decimal: 0.4% realized is not 0%."""
+        return (Decimal(100 * self.paid) / self.ceiling).quantize(Decimal("0.1")) if self.ceiling else None
 
 
 def _ledger_total(field: str):
@@ -56,14 +67,12 @@ def realization(actor, *, by: str = "allocation", fiscal_year: int | None = None
     if by == "month":
         months = (
             LedgerEntry.objects.filter(allocation__in=allocations)
-            .annotate(month=TruncMonth("created_at"))
+            .annotate(month=TruncMonth(_booked_on(), output_field=DateField()))
             .values("month")
             .annotate(committed=Sum("committed_delta"), paid=Sum("paid_delta"))
             .order_by("month")
         )
-        return [
-            RealizationRow((row["month"].strftime("%Y-%m"),), None, row["committed"], row["paid"]) for row in months
-        ]
+        return [RealizationRow((row["month"],), None, row["committed"], row["paid"]) for row in months]
     fields = GROUPINGS[by]
     rows = (
         allocations.annotate(ledger_committed=_ledger_total("committed_delta"), ledger_paid=_ledger_total("paid_delta"))
@@ -77,3 +86,26 @@ def realization(actor, *, by: str = "allocation", fiscal_year: int | None = None
         )
         for row in rows
     ]
+
+
+def _booked_on():
+    """The day a ledger row counts for: a payment on the day it was paid (often recorded days later, or in the
+    next month), everything else on the day it was written, in the office's time zone."""
+    return Case(
+        When(kind=LedgerEntry.Kind.PAYMENT, disbursement__paid_on__isnull=False, then=F("disbursement__paid_on")),
+        default=TruncDate("created_at"),
+        output_field=DateField(),
+    )
+
+
+def with_payment_status(installments: QuerySet[Installment]) -> QuerySet[Installment]:
+    """`installments` each annotated with `payment_status`: the status of its latest disbursement, None when
+    none was ever requested; one subquery, not a query per row."""
+    latest = Disbursement.objects.filter(installment=OuterRef("pk")).order_by("-requested_at", "-id")
+    return installments.annotate(payment_status=Subquery(latest.values("status")[:1]))
+
+
+def realization_years(actor) -> list[int]:
+    """The fiscal years of the allocations `actor` may see, latest first: the realization's year choices."""
+    years = access.visible_to(actor, Allocation).order_by("-fiscal_year").values_list("fiscal_year", flat=True)
+    return list(years.distinct())

@@ -13,6 +13,7 @@ from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from lokal import format_rupiah
@@ -292,18 +293,32 @@ def _paid_on(entitlement: Entitlement) -> int:
 # Disbursements
 
 
-@transaction.atomic
 def disbursement_request(
     *, actor, installment: Installment, amount=None, idempotency_key: str | None = None
 ) -> Disbursement:
     """Ask for an installment to be paid. Asking twice (double click, retry) returns the same request."""
+    disbursement, _requested = disbursement_get_or_request(
+        actor=actor, installment=installment, amount=amount, idempotency_key=idempotency_key
+    )
+    return disbursement
+
+
+@transaction.atomic
+def disbursement_get_or_request(
+    *, actor, installment: Installment, amount=None, idempotency_key: str | None = None
+) -> tuple[Disbursement, bool]:
+    """The installment's live disbursement, or a new request; and whether this call made the request.
+
+    Telling the two apart lets a page count what it did: an installment already requested, approved or paid
+    gets no second request.
+    """
     installment = access.get_visible(actor, Installment, pk=installment.pk)  # before any answer about a key
     if idempotency_key:
         earlier = Disbursement.objects.filter(idempotency_key=idempotency_key).first()
         if earlier is not None:
             if earlier.installment_id != installment.pk:
                 raise ValidationError({"idempotency_key": _("This key was already used for another installment.")})
-            return earlier
+            return earlier, False
     installment = Installment.objects.select_related("entitlement__allocation", "entitlement__case").get(
         pk=installment.pk
     )
@@ -316,7 +331,7 @@ def disbursement_request(
         raise ValidationError({"installment": _("This entitlement is cancelled.")})
     live = installment.disbursements.select_for_update().filter(status__in=Disbursement.LIVE).first()
     if live is not None:
-        return live
+        return live, False
     amount = installment.amount if amount is None else whole_rupiah(amount, "amount")
     if amount > installment.amount:
         raise ValidationError(
@@ -338,11 +353,11 @@ def disbursement_request(
             raise ValidationError(
                 {"idempotency_key": _("This key was already used for another installment.")}
             ) from None
-        return earlier
+        return earlier, False
     audit.record(
         actor, "funding.disbursement.requested", disbursement, {"amount": amount}, agency=entitlement.case.owner
     )
-    return disbursement
+    return disbursement, True
 
 
 def _lock_disbursement(disbursement: Disbursement) -> tuple[Allocation, Disbursement]:
@@ -360,15 +375,13 @@ def _lock_disbursement(disbursement: Disbursement) -> tuple[Allocation, Disburse
     return allocation, disbursement
 
 
-@transaction.atomic
-def disbursement_approve(*, actor, disbursement: Disbursement) -> Disbursement:
-    """Approve a requested disbursement: a finance approver in scope, never the requester. Twice is once."""
-    allocation, disbursement = _lock_disbursement(disbursement)
+def _check_approval(actor, disbursement: Disbursement, allocation: Allocation) -> None:
+    """Raise as disbursement_approve refuses; an approved disbursement passes, since approving twice is once."""
     _require_role(actor, disbursement, (Role.FINANCE_APPROVER,), _("Only a finance approver may approve."))
     if disbursement.requested_by_id == getattr(actor, "pk", None):
         raise ValidationError({"decided_by": _("The requester cannot approve their own request.")})
     if disbursement.status == Disbursement.Status.APPROVED:
-        return disbursement
+        return
     if disbursement.status != Disbursement.Status.REQUESTED:
         raise ValidationError(
             {
@@ -377,6 +390,15 @@ def disbursement_approve(*, actor, disbursement: Disbursement) -> Disbursement:
             }
         )
     _require_open(allocation)
+
+
+@transaction.atomic
+def disbursement_approve(*, actor, disbursement: Disbursement) -> Disbursement:
+    """Approve a requested disbursement: a finance approver in scope, never the requester. Twice is once."""
+    allocation, disbursement = _lock_disbursement(disbursement)
+    _check_approval(actor, disbursement, allocation)
+    if disbursement.status == Disbursement.Status.APPROVED:
+        return disbursement
     disbursement.status = Disbursement.Status.APPROVED
     disbursement.decided_by, disbursement.decided_at = acting_user(actor), timezone.now()
     disbursement.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
@@ -390,15 +412,19 @@ def disbursement_approve(*, actor, disbursement: Disbursement) -> Disbursement:
     return disbursement
 
 
-@transaction.atomic
-def disbursement_reject(*, actor, disbursement: Disbursement, reason: str) -> Disbursement:
-    """Reject a requested disbursement, saying why; the installment may be requested again."""
-    _allocation, disbursement = _lock_disbursement(disbursement)
+def _check_rejection(actor, disbursement: Disbursement) -> None:
     _require_role(actor, disbursement, (Role.FINANCE_APPROVER,), _("Only a finance approver may reject."))
     if disbursement.requested_by_id == getattr(actor, "pk", None):
         raise ValidationError({"decided_by": _("The requester cannot decide their own request.")})
     if disbursement.status != Disbursement.Status.REQUESTED:
         raise ValidationError({"status": _("Only a requested disbursement can be rejected.")})
+
+
+@transaction.atomic
+def disbursement_reject(*, actor, disbursement: Disbursement, reason: str) -> Disbursement:
+    """Reject a requested disbursement, saying why; the installment may be requested again."""
+    _allocation, disbursement = _lock_disbursement(disbursement)
+    _check_rejection(actor, disbursement)
     if not reason.strip():
         raise ValidationError({"reject_reason": _("Give the reason for rejecting.")})
     disbursement.status = Disbursement.Status.REJECTED
@@ -412,12 +438,7 @@ def disbursement_reject(*, actor, disbursement: Disbursement, reason: str) -> Di
     return disbursement
 
 
-@transaction.atomic
-def disbursement_pay(
-    *, actor, disbursement: Disbursement, method: str, paid_on: datetime.date, reference: str = ""
-) -> Disbursement:
-    """Record that an approved disbursement was paid: the money is spent from the allocation."""
-    allocation, disbursement = _lock_disbursement(disbursement)
+def _check_payment(actor, disbursement: Disbursement) -> None:
     _require_role(actor, disbursement, (Role.DISTRICT_STAFF, Role.FINANCE_APPROVER), _("You may not record payments."))
     if disbursement.status != Disbursement.Status.APPROVED:
         raise ValidationError(
@@ -426,6 +447,15 @@ def disbursement_pay(
                 % {"status": disbursement.get_status_display()}
             }
         )
+
+
+@transaction.atomic
+def disbursement_pay(
+    *, actor, disbursement: Disbursement, method: str, paid_on: datetime.date, reference: str = ""
+) -> Disbursement:
+    """Record that an approved disbursement was paid: the money is spent from the allocation."""
+    allocation, disbursement = _lock_disbursement(disbursement)
+    _check_payment(actor, disbursement)
     if method not in Disbursement.Method.values:
         raise ValidationError({"method": _("Choose how it was paid.")})
     if method != Disbursement.Method.IN_KIND and not reference.strip():
@@ -460,13 +490,17 @@ def disbursement_pay(
     return disbursement
 
 
+def _check_reversal(actor, disbursement: Disbursement) -> None:
+    _require_role(actor, disbursement, (Role.FINANCE_APPROVER,), _("Only a finance approver may reverse a payment."))
+    if disbursement.status != Disbursement.Status.PAID:
+        raise ValidationError({"status": _("Only a paid disbursement can be reversed.")})
+
+
 @transaction.atomic
 def disbursement_reverse(*, actor, disbursement: Disbursement, reason: str) -> Disbursement:
     """Undo a payment by a reversing ledger entry (nothing is edited or deleted); the installment is due again."""
     allocation, disbursement = _lock_disbursement(disbursement)
-    _require_role(actor, disbursement, (Role.FINANCE_APPROVER,), _("Only a finance approver may reverse a payment."))
-    if disbursement.status != Disbursement.Status.PAID:
-        raise ValidationError({"status": _("Only a paid disbursement can be reversed.")})
+    _check_reversal(actor, disbursement)
     if not reason.strip():
         raise ValidationError({"reversed_reason": _("Give the reason for reversing.")})
     disbursement.status = Disbursement.Status.REVERSED
@@ -492,3 +526,31 @@ def disbursement_reverse(*, actor, disbursement: Disbursement, reason: str) -> D
         agency=disbursement.installment.entitlement.case.owner,
     )
     return disbursement
+
+
+_STEP_CHECKS = {
+    "approve": lambda actor, disbursement: _check_approval(
+        actor, disbursement, disbursement.installment.entitlement.allocation
+    ),
+    "reject": _check_rejection,
+    "pay": _check_payment,
+    "reverse": _check_reversal,
+}
+
+
+def disbursement_refusal(*, actor, disbursement: Disbursement, step: str) -> str | None:
+    """Why `actor` may not take `step` ("approve", "reject", "pay" or "reverse") on `disbursement` as it is now,
+    or None when they may.
+
+    The step's own checks, read without its locks: a page offers exactly what the service would accept, and the
+    service checks again under the lock when the step is taken.
+    """
+    if step == "approve" and disbursement.status == Disbursement.Status.APPROVED:
+        return _("It is already approved.")
+    try:
+        _STEP_CHECKS[step](actor, disbursement)
+    except ValidationError as refused:
+        return " ".join(refused.messages)
+    except (PermissionDenied, Http404) as refused:
+        return str(refused)
+    return None

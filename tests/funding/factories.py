@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from cases.models import Case
 from funding import services
-from funding.models import Allocation, Benefit, Entitlement, FundingSource
+from funding.models import Allocation, Benefit, Disbursement, Entitlement, FundingSource
 from programs import services as program_services
 from programs.models import Batch, Enrollment, Program
 from tests.cases.factories import CaseFactory, DistrictOfficeFactory
@@ -133,3 +133,21 @@ def batch_that_ran(actor, program: Program, days_present: dict[Case, int]) -> tu
             present={enrollments[case].pk: day < days for case, days in days_present.items()},
         )
     return batch, enrollments
+
+
+def request_payment(staff, entitlement: Entitlement, number: int = 1) -> Disbursement:
+    """The installment `number` of `entitlement`, requested by `staff`."""
+    return services.disbursement_request(actor=staff, installment=entitlement.installments.get(number=number))
+
+
+def pay(staff, approver, entitlement: Entitlement, number: int = 1, paid_on: datetime.date | None = None):
+    """The installment `number` of `entitlement` requested, approved and paid by bank transfer (today unless told)."""
+    disbursement = request_payment(staff, entitlement, number)
+    services.disbursement_approve(actor=approver, disbursement=disbursement)
+    return services.disbursement_pay(
+        actor=staff,
+        disbursement=disbursement,
+        method=Disbursement.Method.BANK_TRANSFER,
+        reference="BRI-0042",
+        paid_on=paid_on or timezone.localdate(),
+    )

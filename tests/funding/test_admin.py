@@ -3,6 +3,7 @@
 import csv
 import datetime
 import io
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -75,10 +76,10 @@ def paid(entitlement, staff, approver):
 def test_the_realization_report_sums_the_ledger(client, paid, approver):
     client.force_login(approver)
 
-    rows = client.get("/admin/funding/allocation/realization/").context["rows"]
+    rows = [shown["row"] for shown in client.get("/admin/funding/allocation/realization/").context["rows"]]
 
     assert [(r.labels[0], r.ceiling, r.committed, r.paid, r.remaining, r.realized) for r in rows] == [
-        ("Pemulangan", 500_000_000, 1_850_000, 1_850_000, 498_150_000, 0)
+        ("Pemulangan", 500_000_000, 1_850_000, 1_850_000, 498_150_000, Decimal("0.4"))
     ]
 
 
@@ -94,7 +95,7 @@ def test_the_realization_page_shows_rupiah_the_indonesian_way(client, paid, appr
 def test_the_realization_report_groups_every_way(client, paid, approver, by):
     client.force_login(approver)
 
-    rows = client.get("/admin/funding/allocation/realization/", {"by": by}).context["rows"]
+    rows = [shown["row"] for shown in client.get("/admin/funding/allocation/realization/", {"by": by}).context["rows"]]
 
     assert [(r.committed, r.paid) for r in rows] == [(1_850_000, 1_850_000)]
 
@@ -106,7 +107,11 @@ def test_the_realization_exports_as_csv_and_xlsx_and_each_export_is_logged(clien
     as_xlsx = client.get("/admin/funding/allocation/realization/", {"format": "xlsx"})
 
     lines = list(csv.reader(io.StringIO(as_csv.content.decode())))
-    assert lines[0][:3] == ["allocation", "source", "ceiling"] and lines[1][2:5] == ["500000000", "1850000", "1850000"]
+    assert lines[0][:3] == ["Alokasi anggaran", "Sumber dana", "Pagu (Rp)"] and lines[1][2:5] == [
+        "500000000",
+        "1850000",
+        "1850000",
+    ]
     sheet = load_workbook(io.BytesIO(as_xlsx.content)).active
     assert [cell.value for cell in sheet[2]][2:5] == [500_000_000, 1_850_000, 1_850_000]
     assert AuditEvent.objects.filter(action="funding.realization.exported").count() == 2
@@ -136,7 +141,7 @@ def test_the_requester_cannot_approve_from_the_admin(client, entitlement, staff)
     request = services.disbursement_request(actor=staff, installment=entitlement.installments.get())
     client.force_login(staff)
 
-    client.post("/admin/funding/disbursement/", {"action": "approve", "_selected_action": [request.pk]})
+    client.post("/admin/funding/disbursement/", {"action": "approve", "_selected_action": [request.pk], "post": "yes"})
 
     request.refresh_from_db()
     assert request.status == Disbursement.Status.REQUESTED
@@ -146,7 +151,7 @@ def test_a_finance_approver_approves_from_the_admin(client, entitlement, staff, 
     request = services.disbursement_request(actor=staff, installment=entitlement.installments.get())
     client.force_login(approver)
 
-    client.post("/admin/funding/disbursement/", {"action": "approve", "_selected_action": [request.pk]})
+    client.post("/admin/funding/disbursement/", {"action": "approve", "_selected_action": [request.pk], "post": "yes"})
 
     request.refresh_from_db()
     assert request.status == Disbursement.Status.APPROVED

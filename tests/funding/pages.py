@@ -1,0 +1,32 @@
+"""Reading admin pages as a person does: the buttons they see, the links they can follow, the text they read."""
+
+import html
+import re
+from urllib.parse import urljoin
+
+
+def object_tools(page: str) -> dict[str, str]:
+    """The buttons at the top right of an admin object page, as {label: href} exactly as written in the page."""
+    tools = re.search(r'<ul class="object-tools">(.*?)</ul>', page, re.S)
+    links = re.findall(r'<a href="([^"]*)"[^>]*>(.*?)</a>', tools.group(1) if tools else "", re.S)
+    return {visible_text(label): html.unescape(href) for href, label in links}
+
+
+def links(page: str, after: str = 'class="breadcrumbs"') -> list[str]:
+    """Every link target from `after` on (the breadcrumbs and the page's own content by default), as written."""
+    return [html.unescape(href) for href in re.findall(r'<a [^>]*href="([^"#][^"]*)"', page[page.index(after) :])]
+
+
+def followed(client, page_url: str, href: str):
+    """GET `href` as a browser resolves it from the page at `page_url`."""
+    return client.get(urljoin(f"http://testserver{page_url}", href))
+
+
+def visible_text(page: str) -> str:
+    """What a person reads: no tags, scripts, styles or attributes, whitespace collapsed."""
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+def messages_of(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]] if response.context else []
