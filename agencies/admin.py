@@ -5,6 +5,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.template.response import TemplateResponse
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django_celery_beat import admin as beat_admin
 from django_celery_beat import models as beat_models
@@ -89,11 +90,12 @@ class AgencyAdmin(ScopedModelAdmin):
 
 
 class MembershipAddForm(forms.ModelForm):
+    # Labelled as the admin labels model fields: capitalised.
     email = forms.EmailField(
-        label=_("email"), help_text=_("An account is created for an address the platform does not know yet.")
+        label=capfirst(_("email")), help_text=_("An account is created for an address the platform does not know yet.")
     )
-    first_name = forms.CharField(label=_("first name"), max_length=150, required=False)
-    last_name = forms.CharField(label=_("last name"), max_length=150, required=False)
+    first_name = forms.CharField(label=capfirst(_("first name")), max_length=150, required=False)
+    last_name = forms.CharField(label=capfirst(_("last name")), max_length=150, required=False)
 
     class Meta:
         model = Membership

@@ -138,7 +138,8 @@ def details(action: str, model: type[models.Model] | None, data: dict) -> list[t
     # "cases.case.stage_changed" moves the case's `stage` from one value to another: label both by that field.
     moved = action.rsplit(".", 1)[-1].removesuffix("_changed")
     lines = []
-    for key, value in (data or {}).items():
+    # A stored event's keys come back in the database's order (jsonb sorts "to" before "from"): "from" reads first.
+    for key, value in sorted((data or {}).items(), key=lambda item: item[0] != "from"):
         if key == "changed" and isinstance(value, dict):
             lines += [(_label(model, name), _change(model, name, pair)) for name, pair in value.items()]
         elif key == "fields" and isinstance(value, list):
