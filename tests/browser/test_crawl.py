@@ -1,0 +1,60 @@
+"""Every page and form of the admin that a demo role can reach by clicking works, in Indonesian, in few queries.
+
+The crawl signs in through the login form from an English browser (the account's language must win), follows
+every link from the admin index as a browser resolves it, and submits every form it finds once empty and once as it
+stands. See crawl.py for what it reads on each page. Set CRAWL_REPORT to a file name to get the problems as JSON.
+"""
+
+import json
+import os
+from collections import defaultdict
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from tests.browser.conftest import PASSWORD
+from tests.browser.crawl import QUERY_BOUND, Crawler
+
+# Each demo role once, and a second district office and NGO for breadth (other agencies' rows, other programs).
+ROLES = ["provinsi", "kabupaten", "keuangan", "lks", "mitra", "pimpinan", "auditor", "semarang", "lentera"]
+
+
+def signed_in(username: str) -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    response = client.post(reverse("admin:login"), {"username": username, "password": PASSWORD})
+    assert response.status_code == 302, f"{username} could not sign in"
+    return client
+
+
+def summary(problems) -> str:
+    """Every problem once: the same English label on forty pages is one line, with the first page it was seen on."""
+    first, pages = {}, defaultdict(int)
+    for problem in problems:
+        key = (problem.kind, problem.detail)
+        first.setdefault(key, problem)
+        pages[key] += 1
+    lines = [f"{first[key]}" + (f"  (+{pages[key] - 1} more)" if pages[key] > 1 else "") for key in first]
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("username", ROLES)
+def test_every_page_and_form_a_role_reaches_from_the_index_answers_in_indonesian_within_bounded_queries(demo, username):
+    crawl = Crawler(signed_in(username)).run()
+
+    worst = ", ".join(f"{count} {url}" for count, url in crawl.worst(3))
+    print(f"\n{username}: {crawl.pages} pages, {crawl.forms} form submissions; most queries: {worst}")
+    if os.environ.get("CRAWL_REPORT"):
+        with open(os.environ["CRAWL_REPORT"], "a") as report:
+            record = {"role": username, "pages": crawl.pages, "forms": crawl.forms, "worst": crawl.worst(5)}
+            record["problems"] = [vars(problem) for problem in crawl.problems]
+            record["notes"] = [vars(problem) for problem in crawl.notes]
+            record["slowest"] = sorted(crawl.seconds, reverse=True)[:10]
+            record["by_pattern"] = crawl.time_by_pattern()
+            report.write(json.dumps(record) + "\n")
+    assert crawl.pages > 1, f"{username} reached no page from the index"
+    assert not crawl.problems, (
+        f"{username}: {len(crawl.problems)} problems on {crawl.pages} pages "
+        f"(no 5xx, no link to nowhere, Indonesian only, no ISO date, at most {QUERY_BOUND} queries):\n"
+        + summary(crawl.problems)
+    )
