@@ -152,3 +152,18 @@ def open_object(page: Page, name: str) -> None:
     """In a list, open the object whose link reads exactly `name` (e.g. "Pencairan #7", never "Pencairan #70")."""
     page.locator("#result_list").get_by_role("link", name=name, exact=True).click()
     page.wait_for_load_state()
+
+
+# Dates on pages read like "4 Des 2026" (Django's Indonesian short month names), never as ISO or numbers.
+MONTHS_ID = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"]
+ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+
+
+def as_read(day) -> str:
+    """A date as a page shows it in Indonesian: date(2026, 12, 4) → "4 Des 2026"."""
+    return f"{day.day} {MONTHS_ID[day.month - 1]} {day.year}"
+
+
+def expect_no_iso_dates(page: Page) -> None:
+    """Nothing the person reads on the page (headings, breadcrumbs, fields) is an ISO date like 2026-12-08."""
+    expect(page.locator("#container")).not_to_contain_text(ISO_DATE)

@@ -11,9 +11,11 @@ from playwright.sync_api import expect
 
 from tests.browser.steps import (
     add_from_home,
+    as_read,
     choose_autocomplete,
     expect_field,
     expect_message,
+    expect_no_iso_dates,
     filter_list,
     object_tool,
     open_list,
@@ -119,6 +121,8 @@ def record_visit(page) -> None:
     press(page, "Simpan")
     expect_message(page, "Kunjungan telah dicatat.")
     expect(page.locator("#content")).to_contain_text(visited)
+    expect_field(page, "Tanggal kunjungan", as_read(timezone.localdate()))
+    expect_no_iso_dates(page)  # the follow-up's own name included ("… jatuh tempo 8 Des 2026")
 
 
 def test_district_staff_takes_a_person_from_intake_to_enrollment_and_a_follow_up_visit(page, sign_in):
@@ -127,6 +131,8 @@ def test_district_staff_takes_a_person_from_intake_to_enrollment_and_a_follow_up
     number = intake(page)
     expect(page.get_by_role("heading", name=number)).to_be_visible()
     expect_field(page, "Tahap:", "Terdaftar")
+    expect_field(page, "Tanggal atau tahun lahir", "15 Mar 1990")
+    expect_no_iso_dates(page)
     shot(page, ROLE, "case")
     shot(page, ROLE, "case-phone", phone=True)
 

@@ -74,7 +74,9 @@ def test_partner_trainer_ticks_todays_own_session_and_a_refused_save_keeps_the_t
     page.wait_for_load_state()
 
     expect(page.locator(".errornote")).to_contain_text("Tidak ada yang disimpan")
-    expect(page.locator(".errorlist").first).to_contain_text("tidak terdaftar sebagai peserta")
+    refusal = page.locator(".errorlist").first
+    expect(refusal).to_contain_text("tidak terdaftar sebagai peserta")
+    refusal_text = refusal.inner_text()
     shot(page, ROLE, "refused")
     expect(left_early).not_to_be_checked()  # the trainer's correction is still on the form
     expect(polres_boxes(page)).to_have_count(participants.count() - 1)  # the withdrawn person has no box now
@@ -83,3 +85,8 @@ def test_partner_trainer_ticks_todays_own_session_and_a_refused_save_keeps_the_t
     page.wait_for_load_state()
     expect_message(page, "Kehadiran telah disimpan.")
     expect(left_early).not_to_be_checked()
+
+    # The refusal told the trainer whom it was about by what the roster shows (the case number), not by a
+    # database id such as "[60]".
+    assert withdrawn in refusal_text, refusal_text
+    assert not re.search(r"\[\d+\]", refusal_text), refusal_text
