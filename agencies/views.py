@@ -36,6 +36,8 @@ def unsubscribe(request, token: str):
                 return HttpResponse(status=204)
         context = {
             **admin.site.each_context(request),
+            # Reached without signing in: the admin's menu would only say there is nothing to see.
+            "is_nav_sidebar_enabled": False,
             "kind": kind,
             "opted_out": NotificationOptOut.objects.filter(user=user, kind=kind.code).exists(),
         }

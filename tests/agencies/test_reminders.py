@@ -475,6 +475,13 @@ def test_the_unsubscribe_page_switches_off_and_on(client, caseworker):
     assert not NotificationOptOut.objects.filter(user=caseworker, kind=DIGEST).exists()
 
 
+def test_the_unsubscribe_page_says_nothing_about_permissions_to_someone_not_signed_in(client, caseworker):
+    page = client.get(notifications.unsubscribe_link(caseworker.pk, DIGEST)).content.decode()
+
+    assert "Anda menerima email jenis ini." in page
+    assert "tidak memiliki izin" not in page
+
+
 def test_a_tampered_unsubscribe_link_is_not_found(client, caseworker):
     token = notifications.unsubscribe_token(caseworker.pk, DIGEST)
 
