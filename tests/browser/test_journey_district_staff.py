@@ -83,7 +83,13 @@ def enroll(page, number: str) -> None:
     choose_autocomplete(page, "Kasus", number, number)
     press(page, "Simpan")
     expect_message(page, "berhasil ditambahkan")
-    expect(page.locator("#result_list tbody tr").filter(has_text=number).first).to_contain_text("Terdaftar")
+    open_row(page, number)
+    expect_field(page, "Status", "Terdaftar sebagai peserta")
+    expect_field(page, "Angkatan", "angkatan 2")
+    # A planned case enters intervention once it has a place.
+    page.locator(".field-case").get_by_role("link").click()
+    page.wait_for_load_state()
+    expect_field(page, "Tahap:", "Dalam intervensi")
 
 
 def accept_repatriation(page) -> None:
