@@ -52,6 +52,13 @@ class FundingSourceAdmin(ScopedModelAdmin):
     def has_change_permission(self, request, obj=None):
         return obj is None and super().has_change_permission(request)
 
+    def get_fields(self, request, obj=None):
+        # A source is only ever viewed once saved, and its year shown read-only must read as a year.
+        return ["name", "kind", fiscal_year] if obj is not None else self.fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [fiscal_year] if obj is not None else []
+
     def save_with_service(self, request, obj, form, change):
         return services.funding_source_create(actor=request.user, **form.cleaned_data)
 
@@ -528,39 +535,53 @@ class DisbursementAdmin(ScopedModelAdmin):
         return Disbursement.objects.select_related(*APPROVAL_RELATED).get(pk=disbursement.pk)
 
     def reject_view(self, request, object_id):
-        disbursement = self._get(request, object_id)
-        return self.service_form_view(
+        return self._step_form(
             request,
-            disbursement,
+            object_id,
+            "reject",
             form_class=RejectForm,
             title=_("Reject the disbursement"),
-            perform=lambda data: services.disbursement_reject(actor=request.user, disbursement=disbursement, **data),
+            service=services.disbursement_reject,
             done_message=_("The disbursement was rejected."),
             submit_label=_("Reject"),
         )
 
     def pay_view(self, request, object_id):
-        disbursement = self._get(request, object_id)
-        return self.service_form_view(
+        return self._step_form(
             request,
-            disbursement,
+            object_id,
+            "pay",
             form_class=PayForm,
             title=_("Record the payment"),
-            perform=lambda data: services.disbursement_pay(actor=request.user, disbursement=disbursement, **data),
+            service=services.disbursement_pay,
             done_message=_("The payment was recorded."),
             submit_label=_("Record the payment"),
         )
 
     def reverse_view(self, request, object_id):
+        return self._step_form(
+            request,
+            object_id,
+            "reverse",
+            form_class=ReverseForm,
+            title=_("Reverse the payment"),
+            service=services.disbursement_reverse,
+            done_message=_("The payment was reversed."),
+            submit_label=_("Reverse"),
+        )
+
+    def _step_form(self, request, object_id, step, *, service, **form_view):
+        """The form of one step, for whoever may take it now; anyone else goes back to the page with why not."""
         disbursement = self._get(request, object_id)
+        refusal = services.disbursement_refusal(actor=request.user, disbursement=disbursement, step=step)
+        if refusal is not None:
+            self.message_user(request, refusal, messages.WARNING)
+            return HttpResponseRedirect(self.change_url(disbursement))
         return self.service_form_view(
             request,
             disbursement,
-            form_class=ReverseForm,
-            title=_("Reverse the payment"),
-            perform=lambda data: services.disbursement_reverse(actor=request.user, disbursement=disbursement, **data),
-            done_message=_("The payment was reversed."),
-            submit_label=_("Reverse"),
+            perform=lambda data: service(actor=request.user, disbursement=disbursement, **data),
+            **form_view,
         )
 
     def receipt_view(self, request, object_id):

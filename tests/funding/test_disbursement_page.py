@@ -171,3 +171,14 @@ def test_the_amount_on_the_page_reads_in_rupiah(client, approver, requested):
     client.force_login(approver)
 
     assert "Rp600.000" in visible_text(client.get(page_of(requested)).content.decode())
+
+
+def test_a_step_the_viewer_may_not_take_sends_them_back_to_the_page_saying_why(client, staff, paid):
+    client.force_login(staff)
+
+    response = client.get(f"/admin/funding/disbursement/{paid.pk}/reverse/", follow=True)
+
+    assert response.redirect_chain[-1][0] == page_of(paid)
+    assert messages_of(response) == [
+        "Hanya pemberi persetujuan keuangan yang dapat melakukan koreksi balik atas pembayaran."
+    ]
