@@ -210,6 +210,7 @@ class CaseNoteInline(ScopedInline):
 class ReferralInline(ScopedInline):
     model = Referral
     fk_name = "case"
+    show_change_link = True  # a referral is completed on its own page
     fields = ["created_at", "kind", "from_agency", "to_agency", "status", "reason", "decline_reason"]
     readonly_fields = fields
 

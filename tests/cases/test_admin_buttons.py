@@ -183,3 +183,12 @@ def test_a_referral_is_not_accepted_by_following_a_link(signed_in, ngo_caseworke
 
     assert response.status_code == 200  # a page asking to confirm
     assert Referral.objects.get(pk=referral.pk).status == Referral.Status.PENDING
+
+
+def test_the_case_page_links_to_its_referrals_pages(signed_in, staff, case, referral):
+    client = signed_in(staff)
+
+    page = _page(client, f"/admin/cases/case/{case.pk}/change/")
+
+    assert f'href="/admin/cases/referral/{referral.pk}/change/"' in page
+    assert client.get(f"/admin/cases/referral/{referral.pk}/change/").status_code == 200
