@@ -70,11 +70,11 @@ def test_the_groupings_are_named_in_indonesian_in_the_picker_and_the_table(clien
     page = client.get(PAGE, {"by": "district"}).content.decode()
 
     for code, name in [
-        ("allocation", "alokasi anggaran"),
-        ("source", "sumber dana"),
-        ("program", "program"),
-        ("district", "kantor Dinsos kabupaten/kota"),
-        ("month", "bulan"),
+        ("allocation", "Alokasi anggaran"),
+        ("source", "Sumber dana"),
+        ("program", "Program"),
+        ("district", "Kantor Dinsos kabupaten/kota"),
+        ("month", "Bulan"),
     ]:
         assert f'<option value="{code}"' in page and f">{name}</option>" in page
     header = visible_text(page.split("<thead>")[1].split("</thead>")[0])
