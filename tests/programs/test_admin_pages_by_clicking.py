@@ -6,6 +6,7 @@ from urllib.parse import urljoin
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils.formats import date_format
 
 from agencies.models import Agency, Role
@@ -274,6 +275,25 @@ def test_a_partner_records_its_own_session_from_the_grid(client, trainer, enroll
         (public_order.pk, second.pk): True,
         (public_order.pk, third.pk): False,
     }
+
+
+@pytest.mark.postgres
+def test_the_grid_names_people_and_sessions_past_a_thousand_without_a_thousands_separator(client, staff, batch):
+    # Ids of a year's work run into the thousands, which Indonesian writes "12.345".
+    with connection.cursor() as cursor:
+        for table in ("programs_enrollment", "programs_session"):
+            sequence = f"pg_get_serial_sequence('{table}', 'id')"
+            cursor.execute(f"SELECT setval({sequence}, 12344 + nextval({sequence}))")
+    session = SessionFactory(batch=batch, date=days_from_today(0))
+    enrollment = services.enrollment_create(actor=staff, batch=batch, case=CaseFactory(owner=batch.program.organizer))
+    Batch.objects.filter(pk=batch.pk).update(status=Batch.Status.RUNNING)
+    client.force_login(staff)
+
+    page = client.get(roster_url(batch)).content.decode()
+    client.post(roster_url(batch), {"enrollment": [enrollment.pk], f"present-{session.pk}": [enrollment.pk]})
+
+    assert tickable(page) == {session.pk: {enrollment.pk}}
+    assert marks(session) == {(session.pk, enrollment.pk): True}
 
 
 def test_recording_several_sessions_is_all_or_nothing(staff, trainer, enrollments, sewing, public_order):
