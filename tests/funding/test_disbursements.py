@@ -17,13 +17,10 @@ from tests.cases.factories import CaseFactory, DistrictOfficeFactory, NgoFactory
 from tests.funding.factories import (
     BAD_AMOUNTS,
     JADUP,
-    AllocationFactory,
     BenefitFactory,
     EntitlementFactory,
-    FundingSourceFactory,
     this_year,
 )
-from tests.programs.factories import ProgramFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -32,36 +29,13 @@ YESTERDAY = timezone.localdate() - datetime.timedelta(days=1)
 
 
 @pytest.fixture
-def semarang():
-    return DistrictOfficeFactory(name="Dinas Sosial Kota Semarang")
-
-
-@pytest.fixture
 def lentera():
     return NgoFactory(name="Yayasan Lentera")
 
 
 @pytest.fixture
-def staff(member, semarang):
-    """District staff of Semarang: the maker, who requests."""
-    return member(Role.DISTRICT_STAFF, agency=semarang)
-
-
-@pytest.fixture
-def approver(member, semarang):
-    """Semarang's finance approver: the checker."""
-    return member(Role.FINANCE_APPROVER, agency=semarang)
-
-
-@pytest.fixture
 def ngo_caseworker(member, lentera):
     return member(Role.NGO_CASEWORKER, agency=lentera)
-
-
-@pytest.fixture
-def allocation(semarang):
-    program = ProgramFactory(organizer=semarang)
-    return AllocationFactory(source=FundingSourceFactory(agency=semarang), program=program, ceiling=50_000_000)
 
 
 @pytest.fixture

@@ -40,19 +40,9 @@ E = Enrollment.Status
 
 
 @pytest.fixture
-def semarang():
-    return DistrictOfficeFactory(name="Dinas Sosial Kota Semarang")
-
-
-@pytest.fixture
 def staff(member, semarang):
     """District staff of Semarang: organize the program, own its cases, grant and request money."""
     return member(Role.DISTRICT_STAFF, agency=semarang)
-
-
-@pytest.fixture
-def approver(member, semarang):
-    return member(Role.FINANCE_APPROVER, agency=semarang)
 
 
 @pytest.fixture

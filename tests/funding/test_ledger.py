@@ -11,12 +11,10 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
-from agencies.models import Role
 from funding import services
 from funding.models import Allocation, Benefit, Disbursement, Entitlement, LedgerEntry
 from funding.reconciliation import Drift, find_drift
 from programs import services as program_services
-from tests.cases.factories import DistrictOfficeFactory
 from tests.funding.factories import (
     JADUP,
     PACKAGE,
@@ -34,21 +32,6 @@ pytestmark = pytest.mark.django_db
 K = LedgerEntry.Kind
 YESTERDAY = timezone.localdate() - datetime.timedelta(days=1)
 TICKET = 480_000
-
-
-@pytest.fixture
-def semarang():
-    return DistrictOfficeFactory(name="Dinas Sosial Kota Semarang")
-
-
-@pytest.fixture
-def staff(member, semarang):
-    return member(Role.DISTRICT_STAFF, agency=semarang)
-
-
-@pytest.fixture
-def approver(member, semarang):
-    return member(Role.FINANCE_APPROVER, agency=semarang)
 
 
 @pytest.fixture
