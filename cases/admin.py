@@ -300,6 +300,12 @@ class PersonAdmin(ScopedModelAdmin):
     def masked_nik(self, person):
         return person.masked_nik or "-"
 
+    def get_fields(self, request, obj=None):
+        # The new NIK is a box to type into, not a detail of the person: a read-only viewer has nothing to see there.
+        if self.has_change_permission(request, obj):
+            return self.fields
+        return [name for name in self.fields if name != "new_nik"]
+
     def has_module_permission(self, request):
         return False
 

@@ -5,6 +5,7 @@ import csv
 import datetime
 import functools
 import io
+import re
 
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
@@ -56,18 +57,18 @@ COLUMNS = [
 # The headers staff write in their own sheets, beside the API's field names (both are read). A file format, so
 # they are not translated; what each column holds is (`COLUMN_HELP`).
 INDONESIAN_HEADERS = {
-    "external_id": "nomor_data",
-    "full_name": "nama_lengkap",
-    "known_as": "nama_panggilan",
+    "external_id": "nomor data",
+    "full_name": "nama lengkap",
+    "known_as": "nama panggilan",
     "nik": "nik",
-    "birth_date": "tanggal_lahir",
-    "birth_year": "tahun_lahir",
-    "sex": "jenis_kelamin",
-    "phone": "nomor_telepon",
-    "home_region": "daerah_asal",
+    "birth_date": "tanggal lahir",
+    "birth_year": "tahun lahir",
+    "sex": "jenis kelamin",
+    "phone": "nomor telepon",
+    "home_region": "daerah asal",
     "address": "alamat",
     "site": "lokasi",
-    "target_group": "kelompok_sasaran",
+    "target_group": "kelompok sasaran",
 }
 COLUMN_HELP = {
     "external_id": _("Your own number for the person (required): sending the row again registers nobody twice."),
@@ -93,13 +94,17 @@ STATUS_LABELS = {
 }
 
 
+def _header_key(header: str) -> str:
+    # "Nama Lengkap", "nama_lengkap" and "nama-lengkap" are one header; so are "full_name" and "Full name".
+    return re.sub(r"[\s_-]+", " ", header.strip().lower())
+
+
+_COLUMN_OF = {_header_key(c): c for c in COLUMNS} | {_header_key(h): c for c, h in INDONESIAN_HEADERS.items()}
+
+
 def _column_of(header: str) -> str:
     """The field a sheet's header names, in either language; an unknown header is kept (and later ignored)."""
-    name = header.strip().lower().replace(" ", "_").replace("-", "_")
-    return _COLUMN_OF.get(name, header.strip())
-
-
-_COLUMN_OF = {column: column for column in COLUMNS} | {header: column for column, header in INDONESIAN_HEADERS.items()}
+    return _COLUMN_OF.get(_header_key(header), header.strip())
 
 
 @functools.cache  # one class for the process: building it and its fields costs more than checking a row
@@ -337,10 +342,7 @@ def _cell_text(cell) -> str:
 
 def documented_columns() -> list[dict]:
     """The columns as the import page lists them: the Indonesian header, the API's name, what it holds."""
-    return [
-        {"header": INDONESIAN_HEADERS[c], "name": c if c != INDONESIAN_HEADERS[c] else "", "help": COLUMN_HELP[c]}
-        for c in COLUMNS
-    ]
+    return [{"header": INDONESIAN_HEADERS[c], "name": c, "help": COLUMN_HELP[c]} for c in COLUMNS]
 
 
 def header_of(column: str) -> str:

@@ -807,13 +807,17 @@ def _require_caseworker_fits(case: Case, caseworker) -> None:
 
 @transaction.atomic
 def case_assign(*, actor, case: Case, caseworker) -> Case:
-    """Assign the caseworker responsible for a case's follow-up."""
+    """Assign the caseworker responsible for a case's follow-up; None leaves the case without one (as a transfer
+    does) until someone is assigned."""
     case = Case.objects.select_for_update().get(pk=case.pk)
     access.require_change(actor, case)
-    _require_caseworker_fits(case, caseworker)
+    if caseworker is not None:
+        _require_caseworker_fits(case, caseworker)
     case.caseworker = caseworker
     case.save(update_fields=["caseworker", "updated_at"])
-    audit.record(actor, "cases.case.assigned", case, {"caseworker": caseworker.pk}, agency=case.owner)
+    audit.record(
+        actor, "cases.case.assigned", case, {"caseworker": caseworker.pk if caseworker else None}, agency=case.owner
+    )
     return case
 
 

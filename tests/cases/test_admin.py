@@ -265,3 +265,26 @@ def test_correcting_a_persons_nik_goes_through_the_service_and_is_logged(staff_c
     event = AuditEvent.objects.get(action="cases.person.updated")
     assert event.data == {"fields": ["nik"]}
     assert AuditEvent.objects.filter(action="cases.person.viewed").exists()
+
+
+def test_the_case_page_can_unassign_the_caseworker(staff_client, staff, registered):
+    services.case_assign(actor=staff, case=registered, caseworker=staff)
+    form = {"caseworker": ""}
+    for inline in ["assessments", "notes", "referrals", "transfers", "stage_changes"]:
+        form |= {f"{inline}-TOTAL_FORMS": 0, f"{inline}-INITIAL_FORMS": 0}
+
+    response = staff_client.post(f"/admin/cases/case/{registered.pk}/change/", form)
+
+    assert response.status_code == 302
+    assert Case.objects.get(pk=registered.pk).caseworker is None
+
+
+def test_a_read_only_viewer_of_a_person_sees_no_box_for_a_new_nik(signed_in, registered):
+    auditor = MembershipFactory(role=Role.AUDITOR, agency=AgencyFactory(province_office=True, region__code="35")).user
+
+    response = signed_in(auditor).get(f"/admin/cases/person/{registered.person_id}/change/")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "3510**********01" in page
+    assert "None" not in page and "new_nik" not in page

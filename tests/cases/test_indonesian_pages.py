@@ -84,7 +84,7 @@ def test_a_consent_names_its_date_in_the_date_format(case):
 
 # The intake sheet
 
-INDONESIAN = ["Nomor Data", "nama_lengkap", "jenis_kelamin", "tanggal_lahir", "kelompok_sasaran", "daerah_asal"]
+INDONESIAN = ["Nomor Data", "nama lengkap", "Jenis_Kelamin", "tanggal-lahir", "kelompok sasaran", "daerah asal"]
 ROWS = [
     ["S-1", "Ani Lestari", "P", "1990-02-01", "10", "35.10"],
     ["S-2", "Budi Santoso", "L", "bukan tanggal", "15", ""],
@@ -100,13 +100,14 @@ def _import(client, sheet):
     return client.post("/admin/cases/case/import/", {"sheet": sheet})
 
 
-def test_the_import_page_documents_the_indonesian_and_the_api_column_names(staff_client):
+def test_the_import_page_names_the_columns_in_indonesian_with_the_api_names_on_hover(staff_client):
     page = staff_client.get("/admin/cases/case/import/").content.decode()
 
-    for indonesian, api in [("nomor_data", "external_id"), ("nama_lengkap", "full_name"), ("tanggal_lahir", "nik")]:
-        assert f"<code>{indonesian}</code>" in page
-        assert f"<code>{api}</code>" in page
-    assert "full_name, nik" not in page
+    columns = [("nomor data", "external_id"), ("nama lengkap", "full_name"), ("tanggal lahir", "birth_date")]
+    for indonesian, api in columns:
+        assert f'<td title="{api}"><strong>{indonesian}</strong></td>' in page
+    text = _text(page)
+    assert "full_name" not in text and "external_id" not in text
 
 
 def test_a_sheet_with_indonesian_headers_and_sexes_is_imported(staff_client):
@@ -124,7 +125,7 @@ def test_the_import_result_is_in_words_and_names_the_column_to_correct(staff_cli
     rows = [_text(row) for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)]
     assert "terdaftar" in rows[0] and "created" not in rows[0]
     assert "tidak didaftarkan" in rows[1] and " error " not in rows[1]
-    assert "tanggal_lahir" in rows[1] and "birth_date" not in rows[1]
+    assert "tanggal lahir :" in rows[1] and "birth_date" not in rows[1]
     assert "external_id" not in response.content.decode().split("<tbody>")[0].rsplit("<table>", 1)[-1]
 
 
@@ -132,7 +133,7 @@ def test_the_rows_in_error_come_back_with_indonesian_headers(staff_client):
     response = _import(staff_client, _csv())
 
     header, *lines = response.context["error_csv"].splitlines()
-    assert header.split(",")[:3] == ["nomor_data", "nama_lengkap", "nama_panggilan"]
+    assert header.split(",")[:3] == ["nomor data", "nama lengkap", "nama panggilan"]
     assert header.split(",")[-1] == "kesalahan"
     assert len(lines) == 1 and lines[0].startswith("S-2,Budi Santoso")
 
@@ -147,7 +148,7 @@ def test_the_api_column_names_are_still_read(staff_client):
 
 def test_a_date_typed_into_an_xlsx_cell_is_read_as_that_date(staff_client):
     book = Workbook()
-    book.active.append(["nomor_data", "nama_lengkap", "jenis_kelamin", "tanggal_lahir", "kelompok_sasaran"])
+    book.active.append(["nomor data", "nama lengkap", "jenis kelamin", "tanggal lahir", "kelompok sasaran"])
     book.active.append(["S-1", "Ani Lestari", "P", datetime.datetime(1990, 2, 1), 10])
     buffer = io.BytesIO()
     book.save(buffer)

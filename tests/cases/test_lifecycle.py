@@ -405,6 +405,15 @@ def test_a_caseworker_of_the_owning_office_can_be_assigned(staff, member, semara
     assert AuditEvent.objects.get(action="cases.case.assigned").data == {"caseworker": worker.pk}
 
 
+def test_a_case_can_be_left_without_a_caseworker(staff, member, semarang, case):
+    services.case_assign(actor=staff, case=case, caseworker=member(Role.DISTRICT_STAFF, agency=semarang))
+
+    services.case_assign(actor=staff, case=case, caseworker=None)
+
+    assert Case.objects.get(pk=case.pk).caseworker is None
+    assert AuditEvent.objects.filter(action="cases.case.assigned").order_by("pk").last().data == {"caseworker": None}
+
+
 def test_a_caseworker_of_the_registering_ngo_can_be_assigned(staff, ngo_caseworker):
     case = IntakeFactory(actor=ngo_caseworker).case
 
