@@ -122,10 +122,15 @@ class MembershipAdmin(ScopedModelAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return ["email", "first_name", "last_name", "agency", "role"]
-        return ["user", "agency", "role", "active"]
+        return ["account", "agency", "role", "active"]
 
     def get_readonly_fields(self, request, obj=None):
-        return ["user", "agency"] if obj is not None else []
+        return ["account", "agency"] if obj is not None else []
+
+    # Accounts are a set-up superuser's page: named here, not linked to a page the reader may not open.
+    @admin.display(description=_("user"))
+    def account(self, membership):
+        return str(membership.user)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "agency":
@@ -155,7 +160,7 @@ class ApiClientAdmin(ScopedModelAdmin):
     list_filter = ["scope", ("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "agency__name", "key_id"]
     list_select_related = ["agency"]
-    readonly_fields = ["key_id", "created_by", "created_at", "rotated_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["key_id", "issued_by", "created_at", "rotated_at", "last_used_at", "revoked_at"]
     actions = ["rotate", "revoke"]
     token_template = "admin/agencies/apiclient/tokens.html"  # noqa: S105 (a template name)
 
@@ -166,6 +171,10 @@ class ApiClientAdmin(ScopedModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "agency"] if obj is not None else []
+
+    @admin.display(description=_("created by"))
+    def issued_by(self, client):
+        return str(client.created_by) if client.created_by_id else "—"
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "agency":
@@ -239,7 +248,7 @@ class AuditEventAdmin(ScopedModelAdmin):
     fields = [
         "created_at",
         "action_label",
-        "actor_user",
+        "by_user",
         "actor_api_client",
         "actor_agency",
         "agency",
@@ -247,6 +256,10 @@ class AuditEventAdmin(ScopedModelAdmin):
         "details",
     ]
     readonly_fields = fields
+
+    @admin.display(description=_("user"))
+    def by_user(self, event):
+        return str(event.actor_user) if event.actor_user_id else "—"  # named, not linked: accounts are set-up's
 
     @admin.display(description=_("action"), ordering="action")
     def action_label(self, event):
@@ -291,7 +304,7 @@ class NotificationAdmin(ScopedModelAdmin):
     list_select_related = ["recipient", "agency"]
     date_hierarchy = "created_at"
     fields = [
-        "recipient",
+        "to_user",
         "agency",
         "kind_label",
         "subject_label",
@@ -307,6 +320,10 @@ class NotificationAdmin(ScopedModelAdmin):
     ]
     readonly_fields = fields
     actions = ["send_again"]
+
+    @admin.display(description=_("recipient"))
+    def to_user(self, notification):
+        return str(notification.recipient)  # named, not linked: accounts are set-up's
 
     @admin.display(description=_("kind"), ordering="kind")
     def kind_label(self, notification):
@@ -415,13 +432,21 @@ class _PlainForProvinceStaff(_ScheduleAccess):
     def plain_name(self, obj) -> str:
         return str(obj)
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
+    def _named(self, request, object_id, extra_context, **titles) -> dict | None:
+        # The library's names of these rows are cron lines: a page's title and breadcrumb say them in words.
         obj = None if _is_superuser(request.user) else self.get_object(request, unquote(object_id))
-        if obj is not None:
-            # The library's names of these rows are cron lines: the page's title and breadcrumb say it in words.
-            name = self.plain_name(obj)
-            extra_context = {**(extra_context or {}), "plain_name": name, "subtitle": name}
+        if obj is None:
+            return extra_context
+        name = self.plain_name(obj)
+        return {**(extra_context or {}), "plain_name": name, **{key: text % name for key, text in titles.items()}}
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = self._named(request, object_id, extra_context, subtitle="%s")
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        extra_context = self._named(request, object_id, extra_context, title=_("Change history: %s"))
+        return super().history_view(request, object_id, extra_context)
 
     def get_changelist(self, request, **kwargs):
         changelist = super().get_changelist(request, **kwargs)

@@ -215,3 +215,22 @@ def test_auditors_read_the_trail_of_their_jurisdiction(signed_in, jateng, provin
     response = signed_in(auditor).get("/admin/agencies/auditevent/")
 
     assert [e.action for e in response.context["cl"].result_list] == ["agencies.agency.created"]
+
+
+def test_pages_name_accounts_without_linking_to_the_set_up_only_account_page(signed_in, jateng, province_client):
+    # Only set-up superusers open accounts: a link there would answer 403 to everyone who sees it.
+    province_client.post("/admin/agencies/agency/add/", _agency_form())
+    membership = MembershipFactory(role=Role.DISTRICT_STAFF, agency=AgencyFactory(name="Dinsos Kendal"))
+    client = ApiClientFactory(agency=jateng, created_by=UserFactory(username="pembuat"))
+    auditor = MembershipFactory(role=Role.AUDITOR, agency=jateng).user
+    event = AuditEvent.objects.get(action="agencies.agency.created")
+
+    pages = [
+        province_client.get(f"/admin/agencies/membership/{membership.pk}/change/"),
+        province_client.get(f"/admin/agencies/apiclient/{client.pk}/change/"),
+        signed_in(auditor).get(f"/admin/agencies/auditevent/{event.pk}/change/"),
+    ]
+
+    assert [page.status_code for page in pages] == [200, 200, 200]
+    assert not [page for page in pages if "/admin/agencies/user/" in page.content.decode()]
+    assert "pembuat" in pages[1].content.decode()

@@ -69,3 +69,11 @@ def test_regions_show_their_time_zone_as_offices_name_it(signed_in, province_sta
     page = _visible(signed_in(province_staff).get("/admin/agencies/region/").content.decode())
 
     assert "WITA" in page and "Asia/Makassar" not in page
+
+
+def test_a_schedules_history_is_named_in_words(signed_in, province_staff, makassar_morning):
+    page = signed_in(province_staff).get(f"/admin/django_celery_beat/crontabschedule/{makassar_morning.pk}/history/")
+
+    text = _visible(page.content.decode())
+    assert "setiap hari pukul 07.00 WITA" in text
+    assert not [word for word in CRON_WORDS if word in text]
