@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from agencies import access, audit
@@ -173,7 +174,10 @@ def batch_set_status(*, actor, batch: Batch, status: str) -> Batch:
     access.require_change(actor, batch)
     if batch.status not in BATCH_MOVES.get(status, ()):
         raise ValidationError(
-            {"status": _("A batch cannot go from %(old)s to %(new)s.") % {"old": batch.status, "new": status}}
+            {
+                "status": _("A batch cannot go from %(old)s to %(new)s.")
+                % {"old": batch.get_status_display(), "new": dict(Batch.Status.choices).get(status, status)}
+            }
         )
     old = batch.status
     batch.status = status
@@ -208,7 +212,7 @@ def session_create(
         raise ValidationError(
             {
                 "date": _("A session must fall within the batch, %(start)s to %(end)s.")
-                % {"start": batch.starts_on, "end": batch.ends_on}
+                % {"start": date_format(batch.starts_on), "end": date_format(batch.ends_on)}
             }
         )
     session = Session(

@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
+from django.utils.formats import date_format
 
 from agencies.models import Agency, AuditEvent, Role
 from programs import services
@@ -383,13 +384,23 @@ def test_a_session_outside_the_batch_dates_is_refused(create_session, batch, day
     assert not Session.objects.exists()
 
 
-def test_the_refusal_of_a_session_outside_the_batch_names_the_batch_dates(create_session, batch):
+def test_the_refusal_of_a_session_outside_the_batch_names_the_batch_dates_as_people_write_them(create_session, batch):
     with translation.override("en"), pytest.raises(ValidationError) as exc:
         create_session(date=batch.ends_on + DAY)
 
-    assert exc.value.message_dict["date"] == [
-        f"A session must fall within the batch, {batch.starts_on} to {batch.ends_on}."
-    ]
+    with translation.override("en"):
+        start, end = date_format(batch.starts_on), date_format(batch.ends_on)
+    assert exc.value.message_dict["date"] == [f"A session must fall within the batch, {start} to {end}."]
+    assert batch.starts_on.isoformat() not in start
+
+
+def test_the_refusal_of_a_status_change_names_the_statuses_in_words(program, staff):
+    batch = BatchFactory(program=program, status=B.FINISHED)
+
+    with translation.override("en"), pytest.raises(ValidationError) as exc:
+        services.batch_set_status(actor=staff, batch=batch, status=B.OPEN)
+
+    assert exc.value.message_dict["status"] == ["A batch cannot go from Finished to Open for enrollment."]
 
 
 @pytest.mark.parametrize("status", [B.CANCELLED, B.FINISHED])
