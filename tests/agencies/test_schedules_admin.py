@@ -77,3 +77,14 @@ def test_a_schedules_history_is_named_in_words(signed_in, province_staff, makass
     text = _visible(page.content.decode())
     assert "setiap hari pukul 07.00 WITA" in text
     assert not [word for word in CRON_WORDS if word in text]
+
+
+def test_province_staff_switch_a_schedule_off_without_touching_what_it_runs(signed_in, province_staff):
+    task = PeriodicTask.objects.get(name__contains="Asia/Makassar")
+
+    response = signed_in(province_staff).post(f"/admin/django_celery_beat/periodictask/{task.pk}/change/", {})
+
+    task.refresh_from_db()
+    assert response.status_code == 302
+    assert not task.enabled
+    assert (task.task, task.crontab.hour) == ("agencies.tasks.notifications_compose_task", "7")
