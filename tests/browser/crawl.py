@@ -10,17 +10,20 @@ It runs in-process through Django's test client so that each request's queries c
 
 import re
 import time
+import traceback
 from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 from django.db import connection, reset_queries
 from django.test.utils import CaptureQueriesContext
 
+ROOT = Path(__file__).resolve().parents[2]
 QUERY_BOUND = 30
 PAGES_PER_PATTERN = 2  # instances of one URL pattern (ids normalised), e.g. two case pages
-VARIANTS_PER_LIST = 3  # query-string variants (filters, sorting, search) of one list
+VARIANTS_PER_LIST = 2  # query-string variants (filters, sorting, search) of one list
 
 # What a person must not be led to by the crawl: signing out, changing the password, switching the language (the
 # crawl reads the account's language) and anything that deletes.
@@ -195,6 +198,24 @@ def submissions(form: Form):
                 yield f"action {action}", [*others, ("action", action), ("_selected_action", rows[0])]
 
 
+def around(text: str, word: str, width: int = 120) -> str:
+    """The part of a long text around the word found, so that whoever fixes it can find the string."""
+    at = max(text.lower().find(word.lower()), 0)
+    start = max(at - width // 2, 0)
+    return ("…" if start else "") + text[start : start + width] + ("…" if start + width < len(text) else "")
+
+
+def where_raised(error: Exception) -> str:
+    """The project's own line that the error came through last (not Django's), for whoever fixes it."""
+    ours = [
+        frame
+        for frame in traceback.extract_tb(error.__traceback__)
+        if str(ROOT) in frame.filename and "/.venv/" not in frame.filename
+    ]
+    frame = (ours or traceback.extract_tb(error.__traceback__))[-1]
+    return f"{Path(frame.filename).relative_to(ROOT) if ours else frame.filename}:{frame.lineno}"
+
+
 def pattern(path: str) -> str:
     """The URL's pattern: ids replaced, so that one kind of page is visited a bounded number of times."""
     return "/".join("<id>" if ID_SEGMENT.match(part) else part for part in path.split("/"))
@@ -268,7 +289,8 @@ class Crawler:
                 return False
             variants.add(names)
         else:
-            if self.per_pattern[key] >= PAGES_PER_PATTERN:
+            # Django's history page is one view for every model: once per model is enough.
+            if self.per_pattern[key] >= (1 if key.endswith("/history/") else PAGES_PER_PATTERN):
                 return False
             self.per_pattern[key] += 1
         self.seen.add(url)
@@ -283,7 +305,8 @@ class Crawler:
             try:
                 response = getattr(self.client, method)(url, data) if data is not None else self.client.get(url)
             except Exception as error:  # noqa: BLE001 - every server error is a finding, not the end of the crawl
-                self.flag(Problem(url, f"{method.upper()} 500", f"{type(error).__name__}: {error}"[:300]))
+                where = where_raised(error)
+                self.flag(Problem(url, f"{method.upper()} 500", f"{type(error).__name__}: {error} at {where} ({via})"))
                 return None
         self.queries.append((len(queries), f"{method.upper()} {url}"))
         self.seconds.append((time.perf_counter() - started, f"{method.upper()} {url}"))
@@ -383,11 +406,11 @@ class Crawler:
             self.flag(Problem(url, "language", f"the page is served in {page.language!r}, not Indonesian"))
         for text in page.texts:
             if not english and (words := english_words(text)):
-                self.flag(Problem(url, "english", f"{sorted(set(words))} in {text[:100]!r}"))
+                self.flag(Problem(url, "english", f"{sorted(set(words))} in {around(text, words[0])!r}"))
             if codes := RAW_CODE.findall(text):
-                self.flag(Problem(url, "raw code", f"{codes} in {text[:100]!r}"))
-            if ISO_DATE.search(text):
-                self.flag(Problem(url, "iso date", repr(text[:100])))
+                self.flag(Problem(url, "raw code", f"{codes} in {around(text, codes[0])!r}"))
+            if date := ISO_DATE.search(text):
+                self.flag(Problem(url, "iso date", repr(around(text, date.group()))))
         for value in page.input_values:
             if ISO_DATE.search(value):
                 self.flag(Problem(url, "iso date in a field", repr(value[:100])))

@@ -51,6 +51,8 @@ def test_every_page_and_form_a_role_reaches_from_the_index_answers_in_indonesian
             record["notes"] = [vars(problem) for problem in crawl.notes]
             record["slowest"] = sorted(crawl.seconds, reverse=True)[:10]
             record["by_pattern"] = crawl.time_by_pattern()
+            record["visited"] = sorted(crawl.seen)
+            record["seconds"] = round(sum(seconds for seconds, _ in crawl.seconds), 1)
             report.write(json.dumps(record) + "\n")
     assert crawl.pages > 1, f"{username} reached no page from the index"
     assert not crawl.problems, (
