@@ -187,6 +187,26 @@ class ScopedModelAdmin(admin.ModelAdmin):
         return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk])
 
 
+class _ChoicesOncePerRequest:
+    """A related-field filter reading its choices once per request: with facet counts on, the admin builds every
+    filter again for each filter's counts, and each build would read its choices again (filters × filters)."""
+
+    def field_choices(self, field, request, model_admin):
+        kept = request.__dict__.setdefault("_filter_choices", {})
+        key = (type(self), model_admin.model, field.name)
+        if key not in kept:
+            kept[key] = super().field_choices(field, request, model_admin)
+        return kept[key]
+
+
+class RelatedFilter(_ChoicesOncePerRequest, admin.RelatedFieldListFilter):
+    """`admin.RelatedFieldListFilter`, reading its choices once per request."""
+
+
+class RelatedOnlyFilter(_ChoicesOncePerRequest, admin.RelatedOnlyFieldListFilter):
+    """`admin.RelatedOnlyFieldListFilter`, reading its choices once per request."""
+
+
 class ScopedInline(admin.TabularInline):
     """Rows shown on their parent's page: visible with the parent, added when the parent may be changed.
 

@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import SEARCH_VAR, ChangeList, ChangeListSearchForm
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -18,7 +18,7 @@ from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from agencies import access
 from agencies.models import Agency, Region
-from agencies.scoped_admin import ScopedInline, ScopedModelAdmin
+from agencies.scoped_admin import RelatedFilter, RelatedOnlyFilter, ScopedInline, ScopedModelAdmin
 
 from . import intake_sheet, selectors, services
 from .models import (
@@ -334,10 +334,10 @@ class CaseAdmin(ScopedModelAdmin):
     list_display = ["number", "person_name", "stage", "owner", "registered_by", "target_group", "site", "caseworker"]
     list_filter = [
         "stage",
-        ("owner", admin.RelatedOnlyFieldListFilter),
-        ("site", admin.RelatedOnlyFieldListFilter),
-        "target_group",
-        ("caseworker", admin.RelatedOnlyFieldListFilter),
+        ("owner", RelatedOnlyFilter),
+        ("site", RelatedOnlyFilter),
+        ("target_group", RelatedFilter),
+        ("caseworker", RelatedOnlyFilter),
     ]
     search_fields = ["number"]
     search_help_text = _("Case number, or a NIK (16 digits, exact).")
@@ -364,11 +364,17 @@ class CaseAdmin(ScopedModelAdmin):
             super()
             .get_queryset(request)
             .select_related(*self.list_select_related, "person__home_region", "person__current_site")
-            .prefetch_related(
+        )
+
+    def get_object(self, request, object_id, from_field=None):
+        case = super().get_object(request, object_id, from_field)
+        if case is not None:  # what the case page shows of the person, which the list does not
+            prefetch_related_objects(
+                [case],
                 "person__target_groups",
                 Prefetch("person__consents", queryset=Consent.objects.select_related("agency")),
             )
-        )
+        return case
 
     def get_fields(self, request, obj=None):
         if obj is None:

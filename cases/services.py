@@ -985,14 +985,14 @@ def referral_accept(*, actor, referral: Referral) -> Referral:
     referral.decided_at = timezone.now()
     if referral.kind == Referral.Kind.REPATRIATION:
         # Ownership moves; the history (notes, assessments, stages) stays on the case for the new owner.
+        old_owner_id = case.owner_id
         Transfer.objects.create(
             case=case,
-            from_agency=case.owner,
+            from_agency_id=old_owner_id,
             to_agency=referral.to_agency,
             referral=referral,
             transferred_by=acting_user(actor),
         )
-        old_owner = case.owner
         case.owner = referral.to_agency
         case.caseworker = None
         case.save(update_fields=["owner", "caseworker", "updated_at"])
@@ -1002,7 +1002,7 @@ def referral_accept(*, actor, referral: Referral) -> Referral:
             actor,
             "cases.case.transferred",
             case,
-            {"from_agency": old_owner.pk, "to_agency": case.owner_id},
+            {"from_agency": old_owner_id, "to_agency": case.owner_id},
             agency=case.owner,
         )
     referral.save(update_fields=["status", "decided_by", "decided_at", "completed_at", "updated_at"])

@@ -288,3 +288,15 @@ def test_a_read_only_viewer_of_a_person_sees_no_box_for_a_new_nik(signed_in, reg
     page = response.content.decode()
     assert "3510**********01" in page
     assert "None" not in page and "new_nik" not in page
+
+
+def test_the_case_list_with_facet_counts_needs_a_bounded_number_of_queries(staff_client, registered, banyuwangi):
+    for _ in range(3):
+        CaseFactory(owner=banyuwangi, site=SiteFactory())
+
+    with CaptureQueriesContext(connection) as queries:
+        response = staff_client.get("/admin/cases/case/", {"_facets": "True"})
+
+    assert response.status_code == 200
+    assert len(response.context["cl"].result_list) == 4
+    assert len(queries) <= 25
