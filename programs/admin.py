@@ -211,7 +211,7 @@ class BatchAdmin(ScopedModelAdmin):
         ticks = {s.pk: _ids(request.POST.getlist(services.attendance_field(s))) for s in grid.sessions}
         attendance = grid.attendance_to_save(ticks, _ids(request.POST.getlist("enrollment")))
         if not attendance:
-            messages.info(request, _("Nothing was ticked: no attendance was saved."))
+            messages.info(request, _("Nothing changed: no attendance was saved."))
             return HttpResponseRedirect(reverse("admin:programs_batch_roster", args=[batch.pk]))
         try:
             services.attendance_record_sessions(actor=request.user, attendance=attendance)

@@ -55,18 +55,17 @@ class AttendanceGrid:
     def attendance_to_save(self, ticks: dict[int, set[int]], shown: set[int]) -> dict[Session, dict[int, bool]]:
         """What a save of the grid records, per session: {enrollment id: ticked} for its tickable cells on the form.
 
-        A column is saved once it holds a tick or a stored mark, so saving today's ticks does not mark everyone
-        absent from a session not yet taken. A tick where no box was offered goes to the service too, which
-        refuses it and says why.
+        Only a column whose ticks differ from what is stored is saved: saving today's ticks neither marks everyone
+        absent from a session not yet taken nor records the other columns again. A tick where no box was offered
+        goes to the service too, which refuses it and says why.
         """
         attendance = {}
         for column, session in enumerate(self.sessions):
             ticked = ticks.get(session.pk, set())
-            cells = [(e, cells[column]) for e, cells in self.rows if e.pk in shown]
-            tickable = {e.pk for e, cell in cells if cell.editable}
-            if not ticked and all(cell.present is None for e, cell in cells if e.pk in tickable):
+            tickable = {e.pk: cells[column] for e, cells in self.rows if e.pk in shown and cells[column].editable}
+            if set(tickable) >= ticked and all(bool(cell.present) == (pk in ticked) for pk, cell in tickable.items()):
                 continue
-            attendance[session] = {pk: pk in ticked for pk in tickable | ticked}
+            attendance[session] = {pk: pk in ticked for pk in tickable.keys() | ticked}
         return attendance
 
 

@@ -345,18 +345,18 @@ def attendance_record(*, actor, session: Session, present: dict[int, bool]) -> l
     }
     unknown = set(present) - set(enrollments)
     if unknown:
-        raise ValidationError(
-            {"present": _("Some people are not enrolled in this batch: %(ids)s.") % {"ids": sorted(unknown)}}
-        )
-    recorded = []
-    for enrollment_id, was_present in present.items():
-        row, _created = Attendance.objects.update_or_create(
-            enrollment_id=enrollment_id,
-            session=session,
-            defaults={"present": bool(was_present), "recorded_by": acting_user(actor)},
-        )
-        recorded.append(row)
-    allowed = access.changeable_by(actor, Attendance).filter(pk__in=[r.pk for r in recorded]).count()
+        raise ValidationError({"present": _not_enrolled_message(actor, session, unknown)})
+    # One statement for the whole column, whether a mark is new or a correction.
+    recorded = Attendance.objects.bulk_create(
+        [
+            Attendance(enrollment_id=pk, session=session, present=bool(was), recorded_by=acting_user(actor))
+            for pk, was in present.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["enrollment", "session"],
+        update_fields=["present", "recorded_by", "recorded_at"],
+    )
+    allowed = access.changeable_by(actor, Attendance).filter(session=session, enrollment__in=list(present)).count()
     if allowed != len(recorded):
         raise PermissionDenied(_("You may record attendance only for sessions your agency delivers or organizes."))
     audit.record(
@@ -367,6 +367,18 @@ def attendance_record(*, actor, session: Session, present: dict[int, bool]) -> l
         agency=session.batch.program.organizer,
     )
     return recorded
+
+
+def _not_enrolled_message(actor, session: Session, enrollment_ids: set[int]) -> str:
+    # Named by case number, as the roster shows them, and only the ones `actor` may see on it.
+    numbers = sorted(
+        access.visible_to(actor, Enrollment)
+        .filter(batch=session.batch_id, pk__in=enrollment_ids)
+        .values_list("case__number", flat=True)
+    )
+    if not numbers:
+        return _("Some of the people ticked are not enrolled in this batch.")
+    return _("Some people are not enrolled in this batch: %(cases)s.") % {"cases": ", ".join(numbers)}
 
 
 def attendance_field(session: Session) -> str:

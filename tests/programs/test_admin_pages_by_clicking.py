@@ -7,9 +7,10 @@ from urllib.parse import urljoin
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils.formats import date_format
 
-from agencies.models import Agency, Role
+from agencies.models import Agency, AuditEvent, Role
 from cases.models import Case
 from programs import services
 from programs.models import Attendance, Batch, Session
@@ -294,6 +295,39 @@ def test_the_grid_names_people_and_sessions_past_a_thousand_without_a_thousands_
 
     assert tickable(page) == {session.pk: {enrollment.pk}}
     assert marks(session) == {(session.pk, enrollment.pk): True}
+
+
+def test_saving_the_grid_as_it_stands_records_nothing_again(client, staff, enrollments, sewing, public_order):
+    first, _second, _third = enrollments
+    services.attendance_record(actor=staff, session=sewing, present={e.pk: e == first for e in enrollments})
+    client.force_login(staff)
+
+    response = client.post(
+        roster_url(sewing.batch), {"enrollment": [e.pk for e in enrollments], f"present-{sewing.pk}": [first.pk]}
+    )
+
+    assert response.status_code == 302
+    assert AuditEvent.objects.filter(action="programs.attendance.recorded").count() == 1
+
+
+def test_a_save_takes_as_many_queries_for_thirty_people_as_for_three(client, staff, batch, enrollments, public_order):
+    client.force_login(staff)
+
+    def save_everyone_present() -> int:
+        people = list(batch.enrollments.values_list("pk", flat=True))
+        Attendance.objects.all().delete()
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(roster_url(batch), {"enrollment": people, f"present-{public_order.pk}": people})
+        assert response.status_code == 302
+        return len(queries)
+
+    few = save_everyone_present()
+    Batch.objects.filter(pk=batch.pk).update(status=Batch.Status.OPEN, capacity=40)
+    for _ in range(27):
+        services.enrollment_create(actor=staff, batch=batch, case=CaseFactory(owner=batch.program.organizer))
+    Batch.objects.filter(pk=batch.pk).update(status=Batch.Status.RUNNING)
+
+    assert save_everyone_present() == few <= 30
 
 
 def test_recording_several_sessions_is_all_or_nothing(staff, trainer, enrollments, sewing, public_order):

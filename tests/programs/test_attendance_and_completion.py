@@ -194,7 +194,8 @@ def test_attendance_of_someone_still_on_the_waiting_list_is_refused(staff, enrol
     with translation.override("en"), pytest.raises(ValidationError) as exc:
         services.attendance_record(actor=staff, session=own_session, present={waiting.pk: True})
 
-    assert exc.value.message_dict == {"present": [f"Some people are not enrolled in this batch: [{waiting.pk}]."]}
+    number = waiting.case.number
+    assert exc.value.message_dict == {"present": [f"Some people are not enrolled in this batch: {number}."]}
     assert not Attendance.objects.exists()
 
 
