@@ -38,6 +38,9 @@ def test_finance_approver_approves_two_after_reading_their_total_rejects_one_and
     page.get_by_role("button", name=re.compile(rf"^Ya, setujui {re.escape(total)}$")).click()
     page.wait_for_load_state()
     steps.expect_message(page, "2 pencairan disetujui")
+    steps.filter_list(page, "Disetujui")
+    for approved in (first, second):
+        expect(page.locator("#result_list").get_by_role("link", name=approved, exact=True)).to_be_visible()
 
     # The third is refused from its own page, with the reason the requester will read.
     steps.filter_list(page, "Diajukan")

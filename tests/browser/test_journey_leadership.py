@@ -52,6 +52,7 @@ def give_aways(rows: list[list[str]], total: list[str] | None) -> list[str]:
 
 def test_leadership_read_program_reports_with_small_counts_hidden_and_no_person_named(page, sign_in):
     names = list(Person.objects.values_list("full_name", flat=True))
+    assert names, "the demo's persons, whose names must appear on no report"
     sign_in("pimpinan")
     steps.open_list(page, "Program")
     programs = page.locator("#result_list tbody tr th a").all_text_contents()
