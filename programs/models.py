@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -166,7 +167,7 @@ class Session(models.Model):
         verbose_name_plural = _("sessions")
 
     def __str__(self):
-        return f"{self.date} {self.get_topic_display()}"
+        return f"{date_format(self.date)} {self.get_topic_display()}"
 
 
 class Enrollment(FieldKeyedConstraints):
@@ -285,7 +286,7 @@ class FollowUp(models.Model):
         ]
 
     def __str__(self):
-        return _("Follow-up of %(case)s due %(due)s") % {"case": self.case, "due": self.due_on}
+        return _("Follow-up of %(case)s due %(due)s") % {"case": self.case, "due": date_format(self.due_on)}
 
 
 class Outcome(models.Model):
@@ -333,4 +334,4 @@ class Outcome(models.Model):
         indexes = [models.Index(fields=["case", "-recorded_on", "-id"], name="outcome_latest_per_case")]
 
     def __str__(self):
-        return f"{self.case} {self.recorded_on}: {self.get_site_status_display()}"
+        return f"{self.case} {date_format(self.recorded_on)}: {self.get_site_status_display()}"

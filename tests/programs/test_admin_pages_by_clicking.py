@@ -368,3 +368,29 @@ def test_the_roster_dates_the_batch_as_people_write_dates(client, staff, batch, 
 
     assert date_format(batch.starts_on, "DATE_FORMAT") in page
     assert batch.starts_on.isoformat() not in page and batch.ends_on.isoformat() not in page
+
+
+ISO_DATE = re.compile(r"\b20\d\d-\d\d-\d\d\b")
+
+
+def test_the_batch_page_names_its_sessions_by_dates_people_write(client, staff, batch, sewing, public_order):
+    client.force_login(staff)
+
+    page = client.get(f"/admin/programs/batch/{batch.pk}/change/").content.decode()
+
+    assert date_format(sewing.date, "DATE_FORMAT") in page
+    assert not ISO_DATE.findall(re.sub(r'value="[^"]*"', "", page))
+
+
+def test_the_follow_up_and_outcome_pages_date_them_as_people_write_dates(client, staff, semarang):
+    follow_up = FollowUpFactory(case=CaseFactory(owner=semarang, stage=Case.Stage.AFTERCARE))
+    services.follow_up_record(actor=staff, follow_up=follow_up, recorded_on=days_from_today(0), site_status="left_site")
+    client.force_login(staff)
+
+    pages = [
+        client.get(f"/admin/programs/followup/{follow_up.pk}/change/").content.decode(),
+        client.get(f"/admin/programs/outcome/{follow_up.outcome.pk}/change/").content.decode(),
+    ]
+
+    for page in pages:
+        assert not ISO_DATE.findall(re.sub(r'value="[^"]*"', "", page))
