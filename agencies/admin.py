@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.template.response import TemplateResponse
 from django.utils.html import format_html_join
@@ -238,6 +239,12 @@ class ActionFilter(admin.SimpleListFilter):
         return queryset.filter(action=self.value()) if self.value() else queryset
 
 
+class AuditEventChangeList(ChangeList):
+    def get_results(self, request):
+        super().get_results(request)
+        audit_labels.number_targets(self.result_list)
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(ScopedModelAdmin):
     list_display = ["created_at", "action_label", "actor_user", "actor_api_client", "agency", "target"]
@@ -267,7 +274,18 @@ class AuditEventAdmin(ScopedModelAdmin):
 
     @admin.display(description=_("about"))
     def target(self, event):
-        return audit_labels.target_label(event.target_type.model_class(), event.target_id)
+        if not hasattr(event, "target_number"):
+            audit_labels.number_targets([event])
+        return audit_labels.target_label(event.target_type.model_class(), event.target_id, event.target_number)
+
+    def get_changelist(self, request, **kwargs):
+        return AuditEventChangeList
+
+    def get_search_results(self, request, queryset, search_term):
+        """A case's number finds its trail: the case, its person and the rows that belong to it."""
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        about = audit_labels.events_about_number(audit_labels.numbered_models(), search_term) if search_term else None
+        return (found | queryset.filter(about) if about is not None else found), may_have_duplicates
 
     @admin.display(description=_("details"))
     def details(self, event):

@@ -124,13 +124,80 @@ def action_label(code: str) -> str:
     return str(ACTIONS.get(code, code))
 
 
-def target_label(model: type[models.Model] | None, target_id: str) -> str:
-    """`Kasus #12`, or the model's plural for an event about a list (`Kasus` for the case list)."""
+def target_label(model: type[models.Model] | None, target_id: str, number: str | None = None) -> str:
+    """`Kasus 33.03-2026-00008` by the number people know it by, else `Pemantauan #12`; the model's plural for an
+    event about a list (`Kasus` for the case list)."""
     if model is None:
         return target_id
     if not target_id:
         return str(model._meta.verbose_name_plural).capitalize()
+    if number:
+        return f"{str(model._meta.verbose_name).capitalize()} {number}"
     return f"{str(model._meta.verbose_name).capitalize()} #{target_id}"
+
+
+# Numbered rows: a model with a unique `number` (a case's 33.03-2026-00008) is known to people by it, not by its id.
+
+
+def _is_numbered(model) -> bool:
+    field = _field(model, "number")
+    return field is not None and field.unique
+
+
+def number_targets(events) -> None:
+    """Give each event about a numbered row its `target_number`: one query per such model, for a whole page."""
+    wanted = {}
+    for event in events:
+        model = event.target_type.model_class()
+        if event.target_id and model is not None and _is_numbered(model):
+            wanted.setdefault(model, set()).add(event.target_id)
+    numbers = {}
+    for model, ids in wanted.items():
+        # The events are already the reader's; the number is what their list names, not the row's content.
+        rows = model._base_manager.filter(pk__in=ids).values_list("pk", "number")
+        numbers[model] = {str(pk): number for pk, number in rows}
+    for event in events:
+        event.target_number = numbers.get(event.target_type.model_class(), {}).get(event.target_id)
+
+
+def events_about_number(models_with_numbers, number: str) -> models.Q | None:
+    """The events about the row numbered `number` (a case), its person and the rows that belong to it (its
+    referrals, enrollments, notes...), and those naming it in their data; None when no row has that number."""
+    from django.contrib.contenttypes.models import ContentType
+
+    about = models.Q()
+    found = False
+    for model in models_with_numbers:
+        row = model._base_manager.filter(number=number.strip()).values("pk", *_person_of(model)).first()
+        if row is None:
+            continue
+        found = True
+        about |= models.Q(target_type=ContentType.objects.get_for_model(model), target_id=str(row["pk"]))
+        about |= models.Q(**{f"data__{model._meta.model_name}": row["pk"]})
+        for relation in model._meta.related_objects:
+            if relation.one_to_many or relation.one_to_one:
+                owned = relation.related_model._base_manager.filter(**{relation.field.name: row["pk"]})
+                ids = [str(pk) for pk in owned.values_list("pk", flat=True)]
+                if ids:
+                    about |= models.Q(
+                        target_type=ContentType.objects.get_for_model(relation.related_model), target_id__in=ids
+                    )
+        for name in _person_of(model):
+            person = model._meta.get_field(name).related_model
+            about |= models.Q(target_type=ContentType.objects.get_for_model(person), target_id=str(row[name]))
+    return about if found else None
+
+
+def _person_of(model) -> tuple[str, ...]:
+    # Reads of a case's person (their personal data) belong to the case's trail.
+    field = _field(model, "person")
+    return ("person",) if field is not None and field.many_to_one else ()
+
+
+def numbered_models() -> list[type[models.Model]]:
+    from django.apps import apps
+
+    return [model for model in apps.get_models() if _is_numbered(model)]
 
 
 def details(action: str, model: type[models.Model] | None, data: dict) -> list[tuple[str, str]]:

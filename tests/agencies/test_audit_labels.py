@@ -13,8 +13,9 @@ from django.utils import timezone, translation
 
 from agencies import audit, audit_labels, schedules
 from agencies.models import Notification, Role
+from cases.models import Case
 from tests.agencies.factories import AgencyFactory, MembershipFactory, NotificationFactory
-from tests.cases.factories import CaseFactory
+from tests.cases.factories import CaseFactory, ReferralFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 APPS = ("agencies", "cases", "programs", "funding")
@@ -81,7 +82,7 @@ def test_the_trail_list_shows_labels_and_model_names_not_codes(auditor_client, s
     page = auditor_client.get("/admin/agencies/auditevent/").content.decode()
 
     assert "Tahap kasus diubah" in page
-    assert f"Kasus #{stage_change.target_id}" in page
+    assert f"Kasus {Case.objects.get(pk=stage_change.target_id).number}" in page  # the number people know
     assert "4 Des 2026 14.05" in page
     assert "cases.case.stage_changed" not in _visible(page)
     assert "Target type" not in page and "Jenis target" not in page
@@ -97,8 +98,6 @@ def test_an_events_details_show_stage_labels(auditor_client, stage_change):
 
 
 def test_a_change_reads_as_old_and_new_values_by_field_name():
-    from cases.models import Case
-
     with translation.override("en"):
         lines = audit_labels.details("cases.case.updated", Case, {"changed": {"stage": ["planned", "closed"]}})
 
@@ -144,3 +143,32 @@ def test_dates_read_the_same_way_in_both_languages():
 
     assert indonesian == "4 Des 2026 · 4 Des 2026 14.05"
     assert english == "4 Dec 2026 · 4 Dec 2026 14:05"
+
+
+# Finding a case's trail
+
+
+@pytest.mark.django_db
+def test_an_auditor_finds_a_cases_trail_by_its_number(auditor_client, district, stage_change):
+    case = Case.objects.get(pk=stage_change.target_id)
+    other = CaseFactory(owner=district)
+    referral = ReferralFactory(case=case)
+    audit.record(None, "cases.referral.created", referral, {"kind": referral.kind}, agency=district)
+    audit.record(None, "cases.case.viewed", other, agency=district)
+
+    response = auditor_client.get("/admin/agencies/auditevent/", {"q": case.number})
+
+    found = sorted(event.action for event in response.context["cl"].result_list)
+    assert found == ["cases.case.stage_changed", "cases.referral.created"]
+    assert f"Kasus {case.number}" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_page_of_the_trail_costs_a_fixed_number_of_queries(auditor_client, district, django_assert_max_num_queries):
+    for _ in range(20):
+        audit.record(None, "cases.case.viewed", CaseFactory(owner=district), agency=district)
+
+    with django_assert_max_num_queries(20):
+        response = auditor_client.get("/admin/agencies/auditevent/")
+
+    assert len(response.context["cl"].result_list) == 20
