@@ -1,9 +1,11 @@
 import csv
+import functools
 import io
 from collections import Counter
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -34,6 +36,28 @@ def fiscal_year(row) -> str:
 def _acts_as(request, role: str) -> bool:
     """Whether the user holds `role` with the right to write somewhere: who is offered an action at all."""
     return any(grant.role == role and grant.may_write for grant in access.grants_of(request.user))
+
+
+@functools.cache
+def shown_as_text(model, name: str):
+    """The read-only relation `name` of `model` shown as its row's name, without the link to a page the viewer may
+    not open (a person's account is never the funding staff's to open).
+
+    Cached, so that the one callable stands in both `fields` and `readonly_fields`.
+    """
+    field = model._meta.get_field(name)
+    show = _person_name if field.related_model is get_user_model() else str
+
+    @admin.display(description=field.verbose_name)
+    def text(row):
+        related = getattr(row, name)
+        return None if related is None else show(related)
+
+    return text
+
+
+def _person_name(user) -> str:
+    return user.get_full_name() or user.get_username()
 
 
 def _why(refused: Exception) -> str:
@@ -82,7 +106,7 @@ class LedgerInline(LedgerAmounts, ScopedInline):
         "paid_delta_rp",
         "entitlement",
         "disbursement",
-        "recorded_by",
+        shown_as_text(LedgerEntry, "recorded_by"),
     ]
     readonly_fields = fields
     select_related = ("allocation", "entitlement__case", "entitlement__benefit", "disbursement", "recorded_by")
@@ -298,6 +322,24 @@ class EntitlementAdmin(ScopedModelAdmin):
     def total_rp(self, entitlement):
         return rupiah(entitlement.total)
 
+    def get_fields(self, request, obj=None):
+        return self._linked_where_visible(request, obj, super().get_fields(request, obj))
+
+    def get_readonly_fields(self, request, obj=None):
+        return self._linked_where_visible(request, obj, super().get_readonly_fields(request, obj))
+
+    def _linked_where_visible(self, request, obj, names):
+        # A finance approver sees a case only while money of it waits for a decision; afterwards its entitlement
+        # still names the case, but cannot lead to a page they may not open.
+        unseen = {
+            name
+            for name in ("case", "enrollment")
+            if obj is not None
+            and getattr(obj, name) is not None
+            and not access.can_see(request.user, getattr(obj, name))
+        }
+        return [shown_as_text(Entitlement, name) if name in unseen else name for name in names]
+
     def has_add_permission(self, request):
         return False  # from completing a batch, or entitlement_create for transport
 
@@ -415,15 +457,15 @@ class DisbursementAdmin(ScopedModelAdmin):
         "installment",
         "amount_rp",
         "status",
-        "requested_by",
+        shown_as_text(Disbursement, "requested_by"),
         "requested_at",
-        "decided_by",
+        shown_as_text(Disbursement, "decided_by"),
         "decided_at",
         "reject_reason",
         "method",
         "reference",
         "paid_on",
-        "paid_by",
+        shown_as_text(Disbursement, "paid_by"),
         "reversed_reason",
     ]
     readonly_fields = fields

@@ -4,9 +4,17 @@
 import pytest
 
 from agencies.models import Role
+from funding import services
 from funding.models import Entitlement
 from tests.cases.factories import CaseFactory, DistrictOfficeFactory
-from tests.funding.factories import AllocationFactory, BenefitFactory, EntitlementFactory, FundingSourceFactory
+from tests.funding.factories import (
+    AllocationFactory,
+    BenefitFactory,
+    EntitlementFactory,
+    FundingSourceFactory,
+    pay,
+    request_payment,
+)
 from tests.programs.factories import ProgramFactory
 
 
@@ -47,3 +55,20 @@ def allowance_for(staff, semarang, allocation):
 @pytest.fixture
 def allowance(allowance_for) -> Entitlement:
     return allowance_for()
+
+
+@pytest.fixture
+def every_kind_of_money(staff, approver, allowance_for):
+    """Disbursements in every status and ledger rows of every kind."""
+    allowance = allowance_for()
+    paid = pay(staff, approver, allowance, 1)
+    reversed_ = pay(staff, approver, allowance, 2)
+    services.disbursement_reverse(actor=approver, disbursement=reversed_, reason="Salah transfer")
+    approved = services.disbursement_approve(actor=approver, disbursement=request_payment(staff, allowance, 3))
+    other = allowance_for()
+    rejected = services.disbursement_reject(
+        actor=approver, disbursement=request_payment(staff, other, 1), reason="Rekening salah"
+    )
+    requested = request_payment(staff, other, 2)
+    services.entitlement_cancel(actor=staff, entitlement=allowance_for())
+    return {"paid": paid, "reversed": reversed_, "approved": approved, "rejected": rejected, "requested": requested}

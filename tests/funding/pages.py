@@ -4,6 +4,8 @@ import html
 import re
 from urllib.parse import urljoin
 
+from funding.models import LedgerEntry
+
 
 def object_tools(page: str) -> dict[str, str]:
     """The buttons at the top right of an admin object page, as {label: href} exactly as written in the page."""
@@ -30,3 +32,35 @@ def visible_text(page: str) -> str:
 
 def messages_of(response) -> list[str]:
     return [str(message) for message in response.context["messages"]] if response.context else []
+
+
+def funding_pages(money) -> list[str]:
+    """Every page of the funding admin, about the rows of the `every_kind_of_money` fixture."""
+    some = money["paid"]
+    entitlement = some.installment.entitlement
+    allocation = entitlement.allocation
+    pages = [
+        "/admin/funding/",
+        "/admin/funding/fundingsource/",
+        f"/admin/funding/fundingsource/{allocation.source_id}/change/",
+        "/admin/funding/allocation/",
+        f"/admin/funding/allocation/{allocation.pk}/change/",
+        "/admin/funding/allocation/realization/",
+        *(f"/admin/funding/allocation/realization/?by={by}" for by in ["source", "program", "district", "month"]),
+        "/admin/funding/benefit/",
+        f"/admin/funding/benefit/{entitlement.benefit_id}/change/",
+        "/admin/funding/entitlement/",
+        f"/admin/funding/entitlement/{entitlement.pk}/change/",
+        "/admin/funding/installment/",
+        f"/admin/funding/installment/{some.installment_id}/change/",
+        "/admin/funding/disbursement/",
+        "/admin/funding/ledgerentry/",
+        f"/admin/funding/disbursement/{some.pk}/receipt/",
+        f"/admin/funding/disbursement/{money['approved'].pk}/pay/",
+        f"/admin/funding/disbursement/{money['requested'].pk}/reject/",
+        f"/admin/funding/disbursement/{money['requested'].pk}/approve/",
+        f"/admin/funding/disbursement/{some.pk}/reverse/",
+    ]
+    pages += [f"/admin/funding/disbursement/{d.pk}/change/" for d in money.values()]
+    pages += [f"/admin/funding/ledgerentry/{pk}/change/" for pk in LedgerEntry.objects.values_list("pk", flat=True)]
+    return pages

@@ -5,10 +5,8 @@ import re
 
 import pytest
 
-from funding import services
 from funding.models import Benefit, Disbursement, Entitlement, FundingSource, LedgerEntry
-from tests.funding.factories import pay, request_payment
-from tests.funding.pages import visible_text
+from tests.funding.pages import funding_pages, visible_text
 
 pytestmark = pytest.mark.django_db
 
@@ -27,54 +25,6 @@ ENGLISH = [
     "Commitment", "Release", "Reversal", "Change", "Save", "Total", "reason", "amount",
 ]  # fmt: skip
 ISO_DATE = re.compile(r"\b\d{4}-\d{2}(-\d{2})?\b")
-
-
-@pytest.fixture
-def every_kind_of_money(staff, approver, allowance_for):
-    """Disbursements in every status and ledger rows of every kind."""
-    allowance = allowance_for()
-    paid = pay(staff, approver, allowance, 1)
-    reversed_ = pay(staff, approver, allowance, 2)
-    services.disbursement_reverse(actor=approver, disbursement=reversed_, reason="Salah transfer")
-    approved = services.disbursement_approve(actor=approver, disbursement=request_payment(staff, allowance, 3))
-    other = allowance_for()
-    rejected = services.disbursement_reject(
-        actor=approver, disbursement=request_payment(staff, other, 1), reason="Rekening salah"
-    )
-    requested = request_payment(staff, other, 2)
-    services.entitlement_cancel(actor=staff, entitlement=allowance_for())
-    return {"paid": paid, "reversed": reversed_, "approved": approved, "rejected": rejected, "requested": requested}
-
-
-def funding_pages(money) -> list[str]:
-    some = money["paid"]
-    entitlement = some.installment.entitlement
-    allocation = entitlement.allocation
-    pages = [
-        "/admin/funding/",
-        "/admin/funding/fundingsource/",
-        f"/admin/funding/fundingsource/{allocation.source_id}/change/",
-        "/admin/funding/allocation/",
-        f"/admin/funding/allocation/{allocation.pk}/change/",
-        "/admin/funding/allocation/realization/",
-        *(f"/admin/funding/allocation/realization/?by={by}" for by in ["source", "program", "district", "month"]),
-        "/admin/funding/benefit/",
-        f"/admin/funding/benefit/{entitlement.benefit_id}/change/",
-        "/admin/funding/entitlement/",
-        f"/admin/funding/entitlement/{entitlement.pk}/change/",
-        "/admin/funding/installment/",
-        f"/admin/funding/installment/{some.installment_id}/change/",
-        "/admin/funding/disbursement/",
-        "/admin/funding/ledgerentry/",
-        f"/admin/funding/disbursement/{some.pk}/receipt/",
-        f"/admin/funding/disbursement/{money['approved'].pk}/pay/",
-        f"/admin/funding/disbursement/{money['requested'].pk}/reject/",
-        f"/admin/funding/disbursement/{money['requested'].pk}/approve/",
-        f"/admin/funding/disbursement/{some.pk}/reverse/",
-    ]
-    pages += [f"/admin/funding/disbursement/{d.pk}/change/" for d in money.values()]
-    pages += [f"/admin/funding/ledgerentry/{pk}/change/" for pk in LedgerEntry.objects.values_list("pk", flat=True)]
-    return pages
 
 
 def content_of(page: str) -> str:
