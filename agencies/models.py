@@ -394,8 +394,10 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["target_type", "target_id"], name="auditevent_target")]
 
     def __str__(self):
-        model = self.target_type.model_class()
-        return f"{audit_labels.action_label(self.action)} · {audit_labels.target_label(model, self.target_id)}"
+        if not hasattr(self, "target_number"):
+            audit_labels.number_targets([self])  # a case by its number: one query, on the one event's own page
+        target = audit_labels.target_label(self.target_type.model_class(), self.target_id, self.target_number)
+        return f"{audit_labels.action_label(self.action)} · {target}"
 
 
 class Notification(models.Model):
