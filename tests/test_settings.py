@@ -74,3 +74,17 @@ def test_error_reports_hide_form_values_and_local_variables(rf):
         text = ExceptionReporter(request, type(exc), exc, exc.__traceback__).get_traceback_text()
 
     assert "Siti" not in text and "3510014501900001" not in text
+
+
+def test_the_accounts_language_is_chosen_once_the_person_is_known():
+    # LocaleMiddleware answers from the browser first; the account's language then wins for a signed-in person.
+    order = settings.MIDDLEWARE
+    assert (
+        order.index("django.middleware.locale.LocaleMiddleware")
+        < order.index("django.contrib.auth.middleware.AuthenticationMiddleware")
+        < order.index("agencies.middleware.AccountLanguageMiddleware")
+    )
+
+
+def test_dates_come_from_our_own_formats():
+    assert settings.FORMAT_MODULE_PATH == ["config.formats"]
