@@ -1,6 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -320,6 +320,8 @@ class FollowUpAdmin(ScopedModelAdmin):
 
     def visit_view(self, request, object_id):
         follow_up = self.visible_object(request, object_id)
+        if not self.has_change_permission(request, follow_up):
+            raise PermissionDenied(_("You may view this follow-up but not record its visit."))
         return self.service_form_view(
             request,
             follow_up,

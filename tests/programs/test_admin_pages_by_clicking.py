@@ -14,7 +14,7 @@ from agencies.models import Agency, AuditEvent, Role
 from cases.models import Case
 from programs import services
 from programs.models import Attendance, Batch, Session
-from tests.agencies.factories import AgencyFactory, RegionFactory
+from tests.agencies.factories import AgencyFactory, MembershipFactory, RegionFactory
 from tests.cases.factories import CaseFactory, DistrictOfficeFactory
 from tests.programs.factories import BatchFactory, FollowUpFactory, ProgramFactory, SessionFactory, days_from_today
 
@@ -394,3 +394,15 @@ def test_the_follow_up_and_outcome_pages_date_them_as_people_write_dates(client,
 
     for page in pages:
         assert not ISO_DATE.findall(re.sub(r'value="[^"]*"', "", page))
+
+
+def test_someone_who_may_only_read_a_follow_up_is_offered_no_visit_to_record(client, semarang):
+    follow_up = FollowUpFactory(case=CaseFactory(owner=semarang, stage=Case.Stage.AFTERCARE))
+    auditor = MembershipFactory(role=Role.AUDITOR, agency=semarang).user
+    client.force_login(auditor)
+
+    page = client.get(f"/admin/programs/followup/{follow_up.pk}/change/")
+    visit = client.get(f"/admin/programs/followup/{follow_up.pk}/visit/")
+
+    assert page.status_code == 200 and f"/followup/{follow_up.pk}/visit/" not in page.content.decode()
+    assert visit.status_code == 403
