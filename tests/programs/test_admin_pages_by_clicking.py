@@ -10,36 +10,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils.formats import date_format
 
-from agencies.models import Agency, AuditEvent, Role
+from agencies.models import AuditEvent, Role
 from cases.models import Case
 from programs import services
 from programs.models import Attendance, Batch, Session
-from tests.agencies.factories import AgencyFactory, MembershipFactory, RegionFactory
-from tests.cases.factories import CaseFactory, DistrictOfficeFactory
+from tests.agencies.factories import MembershipFactory
+from tests.cases.factories import CaseFactory
 from tests.programs.factories import BatchFactory, FollowUpFactory, ProgramFactory, SessionFactory, days_from_today
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def semarang(db):
-    return DistrictOfficeFactory(name="Dinas Sosial Kota Semarang")
-
-
-@pytest.fixture
-def staff(member, semarang):
-    """District staff of Semarang: they organize the program and work its cases."""
-    return member(Role.DISTRICT_STAFF, agency=semarang)
-
-
-@pytest.fixture
-def polres(db):
-    return AgencyFactory(name="Polres Semarang", kind=Agency.Kind.POLICE, region=RegionFactory(code="33.74"))
-
-
-@pytest.fixture
-def trainer(member, polres):
-    return member(Role.PARTNER_TRAINER, agency=polres)
 
 
 @pytest.fixture

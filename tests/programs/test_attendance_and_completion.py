@@ -8,40 +8,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
 
 from agencies import access
-from agencies.models import Agency, AuditEvent, Role
+from agencies.models import AuditEvent
 from cases.models import Case, Person
 from programs import completion, services
 from programs.models import Attendance, Batch, Enrollment, FollowUp, Session
-from tests.agencies.factories import AgencyFactory, RegionFactory
-from tests.cases.factories import CaseFactory, DistrictOfficeFactory
+from tests.cases.factories import CaseFactory
 from tests.programs.factories import BatchFactory, ProgramFactory, SessionFactory, days_from_today
 
 pytestmark = pytest.mark.django_db
 
 E = Enrollment.Status
 DAY = datetime.timedelta(days=1)
-
-
-@pytest.fixture
-def semarang(db):
-    return DistrictOfficeFactory(name="Dinas Sosial Kota Semarang")
-
-
-@pytest.fixture
-def staff(member, semarang):
-    """District staff of Semarang: organize the program and are the caseworker of its cases."""
-    return member(Role.DISTRICT_STAFF, agency=semarang)
-
-
-@pytest.fixture
-def polres(db):
-    return AgencyFactory(name="Polres Semarang", kind=Agency.Kind.POLICE, region=RegionFactory(code="33.74"))
-
-
-@pytest.fixture
-def trainer(member, polres):
-    """A police officer teaching public order (kamtibmas) on one day of the batch."""
-    return member(Role.PARTNER_TRAINER, agency=polres)
 
 
 @pytest.fixture
