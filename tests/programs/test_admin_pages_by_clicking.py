@@ -68,6 +68,13 @@ def roster_url(batch) -> str:
     return f"/admin/programs/batch/{batch.pk}/roster/"
 
 
+def save_grid(client, enrollments, ticks: dict):
+    """Press "Simpan kehadiran" on the roster of `enrollments`, with `ticks` ({session: [people]}) as the boxes."""
+    data = {"enrollment": [e.pk for e in enrollments]}
+    data.update({services.attendance_field(session): [e.pk for e in people] for session, people in ticks.items()})
+    return client.post(roster_url(enrollments[0].batch), data)
+
+
 def tickable(page: str) -> dict[int, set[int]]:
     """The checkboxes a page offers: {session id: {enrollment ids}}."""
     boxes = {}
@@ -168,14 +175,7 @@ def test_a_tick_in_another_agencys_session_saves_nothing_and_says_why(
     first, second, _third = enrollments
     client.force_login(trainer)
 
-    response = client.post(
-        roster_url(sewing.batch),
-        {
-            "enrollment": [e.pk for e in enrollments],
-            f"present-{public_order.pk}": [first.pk],
-            f"present-{sewing.pk}": [second.pk],
-        },
-    )
+    response = save_grid(client, enrollments, {public_order: [first], sewing: [second]})
 
     assert response.status_code == 200
     assert marks(sewing, public_order) == {}
@@ -189,14 +189,7 @@ def test_a_refused_save_keeps_every_tick_as_it_was_sent(client, trainer, enrollm
     first, second, third = enrollments
     client.force_login(trainer)
 
-    response = client.post(
-        roster_url(sewing.batch),
-        {
-            "enrollment": [e.pk for e in enrollments],
-            f"present-{public_order.pk}": [first.pk, third.pk],
-            f"present-{sewing.pk}": [second.pk],
-        },
-    )
+    response = save_grid(client, enrollments, {public_order: [first, third], sewing: [second]})
 
     assert ticked(response.content.decode()) == {public_order.pk: {first.pk, third.pk}}
 
@@ -207,14 +200,7 @@ def test_one_save_records_exactly_the_ticks_of_every_session_the_viewer_may_reco
     first, second, third = enrollments
     client.force_login(staff)
 
-    response = client.post(
-        roster_url(sewing.batch),
-        {
-            "enrollment": [e.pk for e in enrollments],
-            f"present-{sewing.pk}": [first.pk, second.pk],
-            f"present-{public_order.pk}": [third.pk],
-        },
-    )
+    response = save_grid(client, enrollments, {sewing: [first, second], public_order: [third]})
 
     assert response.status_code == 302
     assert marks(sewing, public_order, tomorrow) == {
@@ -231,10 +217,7 @@ def test_saving_todays_ticks_leaves_an_unrecorded_session_unrecorded(client, sta
     first, _second, _third = enrollments
     client.force_login(staff)
 
-    client.post(
-        roster_url(sewing.batch),
-        {"enrollment": [e.pk for e in enrollments], f"present-{public_order.pk}": [first.pk]},
-    )
+    save_grid(client, enrollments, {public_order: [first]})
 
     assert marks(sewing) == {}
     assert marks(public_order)[(public_order.pk, first.pk)] is True
@@ -244,10 +227,7 @@ def test_a_partner_records_its_own_session_from_the_grid(client, trainer, enroll
     first, second, third = enrollments
     client.force_login(trainer)
 
-    response = client.post(
-        roster_url(public_order.batch),
-        {"enrollment": [e.pk for e in enrollments], f"present-{public_order.pk}": [second.pk]},
-    )
+    response = save_grid(client, enrollments, {public_order: [second]})
 
     assert response.status_code == 302
     assert marks(public_order) == {
@@ -281,9 +261,7 @@ def test_saving_the_grid_as_it_stands_records_nothing_again(client, staff, enrol
     services.attendance_record(actor=staff, session=sewing, present={e.pk: e == first for e in enrollments})
     client.force_login(staff)
 
-    response = client.post(
-        roster_url(sewing.batch), {"enrollment": [e.pk for e in enrollments], f"present-{sewing.pk}": [first.pk]}
-    )
+    response = save_grid(client, enrollments, {sewing: [first]})
 
     assert response.status_code == 302
     assert AuditEvent.objects.filter(action="programs.attendance.recorded").count() == 1
