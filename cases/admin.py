@@ -646,10 +646,15 @@ class ReferralAdmin(ScopedModelAdmin):
     list_filter = ["status", "kind"]
     search_fields = ["case__number"]
     list_select_related = ["case", "from_agency", "to_agency"]
-    fields = ["case", "kind", "from_agency", "to_agency", "reason", "status", "decline_reason", "decided_at"]
+    fields = ["case_number", "kind", "from_agency", "to_agency", "reason", "status", "decline_reason", "decided_at"]
     readonly_fields = fields
     actions = ["accept", "complete"]
     change_form_template = "admin/cases/referral/change_form.html"
+
+    @admin.display(description=_("case"))
+    def case_number(self, referral):
+        # Not a link: the receiving agency sees the case only once it accepts (the page's button opens it when seen).
+        return referral.case.number
 
     def has_add_permission(self, request):
         return False  # made from the case page
@@ -667,6 +672,7 @@ class ReferralAdmin(ScopedModelAdmin):
         return {
             "may_answer": may_change and pending and services.referral_receiver_is(request.user, referral),
             "may_complete": may_change and referral.status == Referral.Status.ACCEPTED,
+            "may_open_case": access.can_see(request.user, referral.case),
         }
 
     def get_urls(self):

@@ -192,3 +192,21 @@ def test_the_case_page_links_to_its_referrals_pages(signed_in, staff, case, refe
 
     assert f'href="/admin/cases/referral/{referral.pk}/change/"' in page
     assert client.get(f"/admin/cases/referral/{referral.pk}/change/").status_code == 200
+
+
+def test_the_receiving_agency_is_not_led_to_a_case_it_cannot_see_yet(signed_in, ngo_caseworker, case, referral):
+    page = _page(signed_in(ngo_caseworker), f"/admin/cases/referral/{referral.pk}/change/")
+
+    assert f"/admin/cases/case/{case.pk}/" not in page
+    assert case.number in page
+
+
+def test_once_accepted_the_referral_page_opens_the_case(signed_in, ngo_caseworker, case, referral):
+    services.referral_accept(actor=ngo_caseworker, referral=referral)
+    client = signed_in(ngo_caseworker)
+    page_url = f"/admin/cases/referral/{referral.pk}/change/"
+
+    targets = [urljoin(page_url, target) for _, target in object_tools(_page(client, page_url))]
+
+    assert f"/admin/cases/case/{case.pk}/change/" in targets
+    assert client.get(f"/admin/cases/case/{case.pk}/change/").status_code == 200
