@@ -11,7 +11,7 @@ import pytest
 from django.template import Context, Template
 from django.utils import timezone, translation
 
-from agencies import audit, audit_labels, schedules
+from agencies import audit, audit_labels, notifications, schedules
 from agencies.models import Notification, Role
 from cases.models import Case
 from tests.agencies.factories import AgencyFactory, MembershipFactory, NotificationFactory
@@ -172,3 +172,19 @@ def test_a_page_of_the_trail_costs_a_fixed_number_of_queries(auditor_client, dis
         response = auditor_client.get("/admin/agencies/auditevent/")
 
     assert len(response.context["cl"].result_list) == 20
+
+
+@pytest.mark.parametrize(
+    ("period", "shown"),
+    [
+        ("2026-12-04", "4 Des 2026"),
+        ("2026-12", "Des 2026"),
+        ("level-2", "eskalasi tingkat 2"),
+        ("starts-2026-12-07", "mulai 7 Des 2026"),
+        ("declined", "ditolak"),
+        ("created", "saat diterima"),
+    ],
+)
+def test_an_emails_period_reads_as_words(period, shown):
+    with translation.override("id"):
+        assert notifications.period_label(period) == shown
