@@ -210,3 +210,25 @@ def test_once_accepted_the_referral_page_opens_the_case(signed_in, ngo_caseworke
 
     assert f"/admin/cases/case/{case.pk}/change/" in targets
     assert client.get(f"/admin/cases/case/{case.pk}/change/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "page",
+    ["list", "case", "import", "move", "refer", "consent", "reveal-nik", "referral", "person"],
+)
+def test_every_link_on_a_case_page_leads_to_a_page(signed_in, staff, case, referral, page):
+    client = signed_in(staff)
+    page_url = {
+        "list": "/admin/cases/case/",
+        "case": f"/admin/cases/case/{case.pk}/change/",
+        "import": "/admin/cases/case/import/",
+        "referral": f"/admin/cases/referral/{referral.pk}/change/",
+        "person": f"/admin/cases/person/{case.person_id}/change/",
+    }.get(page, f"/admin/cases/case/{case.pk}/{page}/")
+
+    links = re.findall(r'href="([^"#][^"]*)"', _page(client, page_url))
+
+    for link in {urljoin(page_url, link) for link in links if urljoin(page_url, link).startswith("/admin/cases/")}:
+        response = client.get(link)
+        # Django answers a missing row by sending the person home: that is a dead link too.
+        assert response.status_code == 200 or response["Location"] not in ("/admin/", ""), f"{link} on {page_url}"
