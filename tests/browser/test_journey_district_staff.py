@@ -105,8 +105,7 @@ def accept_repatriation(page) -> None:
     expect_message(page, "Rujukan telah diterima.")
     # A repatriation is done once accepted: the case itself moves to this office.
     expect_field(page, "Status", "Selesai")
-    page.locator(".field-case").get_by_role("link").click()
-    page.wait_for_load_state()
+    object_tool(page, "Buka kasus")
     expect_field(page, "Kantor penanggung jawab", "Dinas Sosial Kabupaten Banyuwangi")
     expect(page.locator("#transfers-group")).to_contain_text("Dinas Sosial Kabupaten Banyuwangi")
 
