@@ -60,6 +60,38 @@ def _person_name(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
+class LinksWhereVisible:
+    """The read-only relations named in `scoped_relations` link to their row's page only for a viewer who may open
+    it; anyone else reads the row's name (an NGO sees a benefit but not the budget it is paid from)."""
+
+    scoped_relations: tuple[str, ...] = ()
+
+    def get_fields(self, request, obj=None):
+        return self._unlinked_where_unseen(request, obj, super().get_fields(request, obj))
+
+    def get_readonly_fields(self, request, obj=None):
+        return self._unlinked_where_unseen(request, obj, super().get_readonly_fields(request, obj))
+
+    def _unlinked_where_unseen(self, request, obj, names):
+        if obj is None:
+            return names
+        unseen = _unseen_relations(request, obj, self.scoped_relations)
+        return [shown_as_text(self.model, name) if name in unseen else name for name in names]
+
+
+def _unseen_relations(request, obj, names) -> set[str]:
+    # Asked several times while one page is built, so answered once per request and row.
+    memo = request.__dict__.setdefault("_unseen_relations", {})
+    key = (type(obj), obj.pk)
+    if key not in memo:
+        memo[key] = {
+            name
+            for name in names
+            if (related := getattr(obj, name)) is not None and not access.can_see(request.user, related)
+        }
+    return memo[key]
+
+
 def _why(refused: Exception) -> str:
     if isinstance(refused, ValidationError | PermissionDenied):
         return " ".join(message for messages_ in errors_of(refused).values() for message in messages_)
@@ -97,6 +129,17 @@ class LedgerAmounts:
         return rupiah(entry.paid_delta)
 
 
+# The ledger names the case a movement was for as text: its rows span cases the reader may not all open, and
+# leadership, who read budgets, read no case at all.
+LEDGER_CASE_COLUMNS = (shown_as_text(LedgerEntry, "entitlement"), shown_as_text(LedgerEntry, "disbursement"))
+
+
+def _ledger_columns(request, names) -> list:
+    if access.may_see_any(request.user, Entitlement):
+        return list(names)
+    return [name for name in names if name not in LEDGER_CASE_COLUMNS]
+
+
 class LedgerInline(LedgerAmounts, ScopedInline):
     model = LedgerEntry
     fields = [
@@ -104,19 +147,21 @@ class LedgerInline(LedgerAmounts, ScopedInline):
         "kind",
         "committed_delta_rp",
         "paid_delta_rp",
-        "entitlement",
-        "disbursement",
+        *LEDGER_CASE_COLUMNS,
         shown_as_text(LedgerEntry, "recorded_by"),
     ]
     readonly_fields = fields
     select_related = ("allocation", "entitlement__case", "entitlement__benefit", "disbursement", "recorded_by")
+
+    def get_fields(self, request, obj=None):
+        return _ledger_columns(request, super().get_fields(request, obj))
 
     def has_add_permission(self, request, obj=None):
         return False
 
 
 @admin.register(Allocation)
-class AllocationAdmin(ScopedModelAdmin):
+class AllocationAdmin(LinksWhereVisible, ScopedModelAdmin):
     list_display = [
         "name",
         "source",
@@ -136,6 +181,7 @@ class AllocationAdmin(ScopedModelAdmin):
     readonly_fields = ["committed_rp", "paid_rp"]
     inlines = [LedgerInline]
     change_list_template = "admin/funding/allocation/change_list.html"
+    scoped_relations = ("source", "program", "district")
 
     @admin.display(description=_("ceiling"))
     def ceiling_rp(self, allocation):
@@ -154,7 +200,10 @@ class AllocationAdmin(ScopedModelAdmin):
         return rupiah(allocation.remaining)
 
     def get_readonly_fields(self, request, obj=None):
-        return [*self.readonly_fields, "source", "program", "district"] if obj is not None else self.readonly_fields
+        if obj is None:
+            return self.readonly_fields
+        # Where the money comes from and whom it is for are set once, when the allocation is made.
+        return self._unlinked_where_unseen(request, obj, [*self.readonly_fields, "source", "program", "district"])
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "source":
@@ -256,13 +305,14 @@ def _export(rows, by, export) -> HttpResponse:
 
 
 @admin.register(Benefit)
-class BenefitAdmin(ScopedModelAdmin):
+class BenefitAdmin(LinksWhereVisible, ScopedModelAdmin):
     list_display = ["program", "kind", "description", "amount_rp", "installments", "quantity", "allocation"]
     list_filter = ["kind"]
     search_fields = ["program__name", "description"]
     autocomplete_fields = ["program"]
     list_select_related = ["program", "allocation"]
     fields = ["program", "kind", "description", "amount", "installments", "quantity", "allocation"]
+    scoped_relations = ("program", "allocation")
 
     @admin.display(description=_("amount"))
     def amount_rp(self, benefit):
@@ -308,7 +358,7 @@ class InstallmentInline(PaymentStatus, ScopedInline):
 
 
 @admin.register(Entitlement)
-class EntitlementAdmin(ScopedModelAdmin):
+class EntitlementAdmin(LinksWhereVisible, ScopedModelAdmin):
     list_display = ["case", "benefit", "total_rp", "allocation", "status", "created_at"]
     list_filter = ["status", "benefit__kind"]
     search_fields = ["case__number"]
@@ -317,28 +367,12 @@ class EntitlementAdmin(ScopedModelAdmin):
     readonly_fields = fields
     inlines = [InstallmentInline]
     actions = ["cancel"]
+    # A finance approver sees a case only while money of it waits for a decision; an NGO sees no budget.
+    scoped_relations = ("case", "enrollment", "benefit", "allocation")
 
     @admin.display(description=_("total"))
     def total_rp(self, entitlement):
         return rupiah(entitlement.total)
-
-    def get_fields(self, request, obj=None):
-        return self._linked_where_visible(request, obj, super().get_fields(request, obj))
-
-    def get_readonly_fields(self, request, obj=None):
-        return self._linked_where_visible(request, obj, super().get_readonly_fields(request, obj))
-
-    def _linked_where_visible(self, request, obj, names):
-        # A finance approver sees a case only while money of it waits for a decision; afterwards its entitlement
-        # still names the case, but cannot lead to a page they may not open.
-        unseen = {
-            name
-            for name in ("case", "enrollment")
-            if obj is not None
-            and getattr(obj, name) is not None
-            and not access.can_see(request.user, getattr(obj, name))
-        }
-        return [shown_as_text(Entitlement, name) if name in unseen else name for name in names]
 
     def has_add_permission(self, request):
         return False  # from completing a batch, or entitlement_create for transport
@@ -654,19 +688,17 @@ APPROVAL_RELATED = (
 
 @admin.register(LedgerEntry)
 class LedgerEntryAdmin(LedgerAmounts, ScopedModelAdmin):
-    list_display = [
-        "created_at",
-        "allocation",
-        "kind",
-        "committed_delta_rp",
-        "paid_delta_rp",
-        "entitlement",
-        "disbursement",
-    ]
+    list_display = ["created_at", "allocation", "kind", "committed_delta_rp", "paid_delta_rp", *LEDGER_CASE_COLUMNS]
     list_filter = ["kind"]
     list_select_related = ["allocation", "entitlement__case", "entitlement__benefit", "disbursement"]
     fields = list_display
     readonly_fields = fields
+
+    def get_list_display(self, request):
+        return _ledger_columns(request, super().get_list_display(request))
+
+    def get_fields(self, request, obj=None):
+        return _ledger_columns(request, super().get_fields(request, obj))
 
     def has_add_permission(self, request):
         return False

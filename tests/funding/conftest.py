@@ -43,11 +43,11 @@ def allocation(semarang):
 
 @pytest.fixture
 def allowance_for(staff, semarang, allocation):
-    """Make a jaminan hidup of 3 × Rp600.000 for a new Semarang case."""
+    """Make a jaminan hidup of 3 × Rp600.000 for a new Semarang case (registered by Semarang unless told)."""
     benefit = BenefitFactory(program=allocation.program, allocation=allocation, living_allowance=True)
 
-    def make() -> Entitlement:
-        return EntitlementFactory(actor=staff, case=CaseFactory(owner=semarang), benefit=benefit)
+    def make(**case) -> Entitlement:
+        return EntitlementFactory(actor=staff, case=CaseFactory(owner=semarang, **case), benefit=benefit)
 
     return make
 

@@ -1,16 +1,34 @@
 """Every link on a funding page, followed as a browser follows it, opens a page for the person who was shown it:
-no link to a record they may not see (a person's account, a case outside their scope) (issue 12 §1)."""
+no link to a record they may not see, such as a person's account, a case outside their scope or, for an NGO, the
+budget a benefit is paid from (issue 12 §1)."""
 
 from urllib.parse import urljoin, urlparse
 
 import pytest
 
-from tests.funding.pages import funding_pages, links
+from agencies.models import Role
+from tests.agencies.factories import AgencyFactory
+from tests.cases.factories import NgoFactory
+from tests.funding.factories import request_payment
+from tests.funding.pages import funding_pages, links, visible_text
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("viewer", ["staff", "approver"])
+@pytest.fixture
+def ngo_caseworker(member, allowance_for, staff):
+    """A caseworker of an NGO that registered a Semarang case with a payment requested."""
+    lentera = NgoFactory(name="Yayasan Lentera")
+    request_payment(staff, allowance_for(registered_by=lentera))
+    return member(Role.NGO_CASEWORKER, agency=lentera)
+
+
+@pytest.fixture
+def leadership(member):
+    return member(Role.LEADERSHIP_VIEWER, agency=AgencyFactory(ministry=True))
+
+
+@pytest.mark.parametrize("viewer", ["staff", "approver", "ngo_caseworker", "leadership"])
 def test_every_link_on_a_funding_page_opens(request, client, every_kind_of_money, viewer):
     client.force_login(request.getfixturevalue(viewer))
 
@@ -27,3 +45,15 @@ def test_every_link_on_a_funding_page_opens(request, client, every_kind_of_money
                 broken.append((url, href, response.status_code))
 
     assert broken == [], "\n".join(map(str, broken))
+
+
+def test_leadership_reads_the_ledger_of_a_budget_without_the_cases_it_paid(client, leadership, every_kind_of_money):
+    client.force_login(leadership)
+    allocation = every_kind_of_money["paid"].installment.entitlement.allocation
+    case_number = every_kind_of_money["paid"].installment.entitlement.case.number
+
+    budget = visible_text(client.get(f"/admin/funding/allocation/{allocation.pk}/change/").content.decode())
+    ledger = visible_text(client.get("/admin/funding/ledgerentry/").content.decode())
+
+    assert "Rp600.000" in budget and "Rp600.000" in ledger
+    assert case_number not in budget and case_number not in ledger
