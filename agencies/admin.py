@@ -242,7 +242,7 @@ class ActionFilter(admin.SimpleListFilter):
 class AuditEventChangeList(ChangeList):
     def get_results(self, request):
         super().get_results(request)
-        audit_labels.number_targets(self.result_list)
+        audit_labels.name_targets(self.result_list)
 
 
 @admin.register(AuditEvent)
@@ -274,9 +274,9 @@ class AuditEventAdmin(ScopedModelAdmin):
 
     @admin.display(description=_("about"))
     def target(self, event):
-        if not hasattr(event, "target_number"):
-            audit_labels.number_targets([event])
-        return audit_labels.target_label(event.target_type.model_class(), event.target_id, event.target_number)
+        if not hasattr(event, "target_name"):
+            audit_labels.name_targets([event])
+        return event.target_name
 
     def get_changelist(self, request, **kwargs):
         return AuditEventChangeList

@@ -124,19 +124,22 @@ def action_label(code: str) -> str:
     return str(ACTIONS.get(code, code))
 
 
-def target_label(model: type[models.Model] | None, target_id: str, number: str | None = None) -> str:
-    """`Kasus 33.03-2026-00008` by the number people know it by, else `Pemantauan #12`; the model's plural for an
-    event about a list (`Kasus` for the case list)."""
+def target_label(model: type[models.Model] | None, target_id: str, number: str = "", owner: str = "") -> str:
+    """`Kasus 33.03-2026-00008` by the number people know it by; `Rujukan #12 (Kasus 33.03-2026-00008)` for a row
+    that belongs to a numbered one (`owner`); `Pemantauan #12` otherwise; the model's plural for an event about a
+    list (`Kasus` for the case list)."""
     if model is None:
         return target_id
+    name = str(model._meta.verbose_name).capitalize()
     if not target_id:
         return str(model._meta.verbose_name_plural).capitalize()
-    if number:
-        return f"{str(model._meta.verbose_name).capitalize()} {number}"
-    return f"{str(model._meta.verbose_name).capitalize()} #{target_id}"
+    if number and not owner:
+        return f"{name} {number}"
+    return f"{name} #{target_id} ({owner} {number})" if number else f"{name} #{target_id}"
 
 
-# Numbered rows: a model with a unique `number` (a case's 33.03-2026-00008) is known to people by it, not by its id.
+# Numbered rows: a model with a unique `number` (a case's 33.03-2026-00008) is known to people by it, not by its
+# id; so are the rows that belong to one (its referrals, notes, enrollments) and its person.
 
 
 def _is_numbered(model) -> bool:
@@ -144,20 +147,50 @@ def _is_numbered(model) -> bool:
     return field is not None and field.unique
 
 
-def number_targets(events) -> None:
-    """Give each event about a numbered row its `target_number`: one query per such model, for a whole page."""
-    wanted = {}
+def _number_of(model) -> tuple[str, type[models.Model]] | None:
+    """The lookup from a row of `model` to the number it is known by, and the numbered model it comes from."""
+    if _is_numbered(model):
+        return "number", model
+    for field in model._meta.concrete_fields:
+        if field.many_to_one and _is_numbered(field.related_model):
+            return f"{field.name}__number", field.related_model
+    for numbered in numbered_models():
+        for name in _person_of(numbered):
+            field = numbered._meta.get_field(name)
+            if field.related_model is model:
+                return f"{field.related_query_name()}__number", numbered
+    return None
+
+
+def name_targets(events) -> None:
+    """Give each event its `target_name` (see `target_label`): one query per kind of row on the page."""
+    wanted: dict = {}
     for event in events:
         model = event.target_type.model_class()
-        if event.target_id and model is not None and _is_numbered(model):
+        if event.target_id and model is not None:
             wanted.setdefault(model, set()).add(event.target_id)
-    numbers = {}
+    numbers: dict = {}
+    owners: dict = {}
     for model, ids in wanted.items():
+        found = _number_of(model)
+        if found is None:
+            continue
+        lookup, numbered = found
+        owners[model] = "" if numbered is model else str(numbered._meta.verbose_name).capitalize()
         # The events are already the reader's; the number is what their list names, not the row's content.
-        rows = model._base_manager.filter(pk__in=ids).values_list("pk", "number")
-        numbers[model] = {str(pk): number for pk, number in rows}
+        for pk, number in model._base_manager.filter(pk__in=ids).values_list("pk", lookup).order_by():
+            if number:
+                numbers.setdefault((model, str(pk)), set()).add(number)
     for event in events:
-        event.target_number = numbers.get(event.target_type.model_class(), {}).get(event.target_id)
+        model = event.target_type.model_class()
+        number = ", ".join(sorted(numbers.get((model, event.target_id), ())))
+        event.target_name = target_label(model, event.target_id, number, owners.get(model, ""))
+
+
+def numbered_models() -> list[type[models.Model]]:
+    from django.apps import apps
+
+    return [model for model in apps.get_models() if _is_numbered(model)]
 
 
 def events_about_number(models_with_numbers, number: str) -> models.Q | None:
@@ -192,12 +225,6 @@ def _person_of(model) -> tuple[str, ...]:
     # Reads of a case's person (their personal data) belong to the case's trail.
     field = _field(model, "person")
     return ("person",) if field is not None and field.many_to_one else ()
-
-
-def numbered_models() -> list[type[models.Model]]:
-    from django.apps import apps
-
-    return [model for model in apps.get_models() if _is_numbered(model)]
 
 
 def details(action: str, model: type[models.Model] | None, data: dict) -> list[tuple[str, str]]:

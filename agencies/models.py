@@ -394,10 +394,9 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["target_type", "target_id"], name="auditevent_target")]
 
     def __str__(self):
-        if not hasattr(self, "target_number"):
-            audit_labels.number_targets([self])  # a case by its number: one query, on the one event's own page
-        target = audit_labels.target_label(self.target_type.model_class(), self.target_id, self.target_number)
-        return f"{audit_labels.action_label(self.action)} · {target}"
+        if not hasattr(self, "target_name"):
+            audit_labels.name_targets([self])  # a case by its number: one query, on the one event's own page
+        return f"{audit_labels.action_label(self.action)} · {self.target_name}"
 
 
 class Notification(models.Model):

@@ -160,7 +160,9 @@ def test_an_auditor_finds_a_cases_trail_by_its_number(auditor_client, district, 
 
     found = sorted(event.action for event in response.context["cl"].result_list)
     assert found == ["cases.case.stage_changed", "cases.referral.created"]
-    assert f"Kasus {case.number}" in response.content.decode()
+    page = response.content.decode()
+    assert f"Kasus {case.number}" in page
+    assert f"Rujukan #{referral.pk} (Kasus {case.number})" in page  # every row names the case it belongs to
 
 
 @pytest.mark.django_db
