@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.db.models.functions import Cast
 from django.utils import formats
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -209,12 +210,15 @@ def events_about_number(models_with_numbers, number: str) -> models.Q | None:
         about |= models.Q(**{f"data__{model._meta.model_name}": row["pk"]})
         for relation in model._meta.related_objects:
             if relation.one_to_many or relation.one_to_one:
-                owned = relation.related_model._base_manager.filter(**{relation.field.name: row["pk"]})
-                ids = [str(pk) for pk in owned.values_list("pk", flat=True)]
-                if ids:
-                    about |= models.Q(
-                        target_type=ContentType.objects.get_for_model(relation.related_model), target_id__in=ids
-                    )
+                # A subquery, not a list: the database finds the owned rows within the search's own statement.
+                owned = (
+                    relation.related_model._base_manager.filter(**{relation.field.name: row["pk"]})
+                    .order_by()
+                    .values_list(Cast("pk", models.CharField()), flat=True)
+                )
+                about |= models.Q(
+                    target_type=ContentType.objects.get_for_model(relation.related_model), target_id__in=owned
+                )
         for name in _person_of(model):
             person = model._meta.get_field(name).related_model
             about |= models.Q(target_type=ContentType.objects.get_for_model(person), target_id=str(row[name]))
