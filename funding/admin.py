@@ -48,7 +48,7 @@ def shown_as_text(model, name: str):
     field = model._meta.get_field(name)
     show = _person_name if field.related_model is get_user_model() else str
 
-    @admin.display(description=field.verbose_name)
+    @admin.display(description=field.verbose_name, ordering=name)
     def text(row):
         related = getattr(row, name)
         return None if related is None else show(related)
@@ -483,7 +483,15 @@ STEPS_BY_STATUS = {
 
 @admin.register(Disbursement)
 class DisbursementAdmin(ScopedModelAdmin):
-    list_display = ["__str__", "case_number", "amount_rp", "status", "requested_by", "requested_at", "decided_by"]
+    list_display = [
+        "__str__",
+        "case_number",
+        "amount_rp",
+        "status",
+        shown_as_text(Disbursement, "requested_by"),
+        "requested_at",
+        shown_as_text(Disbursement, "decided_by"),
+    ]
     list_filter = ["status", "method"]
     search_fields = ["installment__entitlement__case__number", "reference"]
     list_select_related = ["installment__entitlement__case", "requested_by", "decided_by"]
