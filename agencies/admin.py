@@ -330,7 +330,7 @@ class NotificationAdmin(ScopedModelAdmin):
         "status",
         "attempts",
         "next_attempt_at",
-        "last_error",
+        "error_label",
         "created_at",
         "sent_at",
         "email_subject",
@@ -350,6 +350,10 @@ class NotificationAdmin(ScopedModelAdmin):
     @admin.display(description=_("period"), ordering="period")
     def period_label(self, notification):
         return notifications.period_label(notification.period) if notification.period else "—"
+
+    @admin.display(description=_("last error"))
+    def error_label(self, notification):
+        return notifications.error_label(notification.last_error) if notification.last_error else "—"
 
     @admin.display(description=_("about"))
     def subject_label(self, notification):

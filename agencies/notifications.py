@@ -53,6 +53,8 @@ WRITE_CHUNK = 500
 # After this many failed attempts a row waits for someone to press "send again" in the admin.
 MAX_ATTEMPTS = 30
 UNSUBSCRIBE_SALT = "agencies.notifications.unsubscribe"
+# `last_error` of a row whose recipient cannot be written to; otherwise it holds the SMTP error's class.
+NO_ADDRESS = "no active recipient address"
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,13 @@ def period_label(period: str) -> str:
     if day is not None:
         return formats.date_format(day, "DATE_FORMAT" if len(period) == 10 else "YEAR_MONTH_FORMAT")
     return str(PERIOD_WORDS.get(period, period))
+
+
+def error_label(last_error: str) -> str:
+    """Why the last attempt failed, in words; the mail library's error class stays beside it for the technician."""
+    if last_error == NO_ADDRESS:
+        return _("The recipient has no active account with an email address.")
+    return _("The mail server refused the email or could not be reached (%(error)s).") % {"error": last_error}
 
 
 def subject_label(subject: str) -> str:
@@ -394,7 +403,7 @@ def notifications_deliver(ids: Iterable[int], *, now: datetime.datetime | None =
                     result.skipped += 1
                     continue
                 if not n.recipient.email or not n.recipient.is_active:
-                    _failed(n, "no active recipient address", give_up=True)
+                    _failed(n, NO_ADDRESS, give_up=True)
                     result.failed += 1
                     continue
                 if connection is None:

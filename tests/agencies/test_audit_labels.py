@@ -190,3 +190,13 @@ def test_a_page_of_the_trail_costs_a_fixed_number_of_queries(auditor_client, dis
 def test_an_emails_period_reads_as_words(period, shown):
     with translation.override("id"):
         assert notifications.period_label(period) == shown
+
+
+@pytest.mark.django_db
+def test_a_failed_email_says_why_in_words(signed_in, district):
+    staff = MembershipFactory(role=Role.DISTRICT_STAFF, agency=district).user
+    row = NotificationFactory(recipient=staff, agency=district, status="failed", last_error="SMTPServerDisconnected")
+
+    page = signed_in(staff).get(f"/admin/agencies/notification/{row.pk}/change/").content.decode()
+
+    assert "Server email menolak email ini atau tidak dapat dihubungi (SMTPServerDisconnected)." in page
