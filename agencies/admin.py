@@ -397,7 +397,7 @@ class _ScheduleAccess:
     def has_change_permission(self, request, obj=None):
         return _may_set_schedules(request.user)
 
-    def has_add_permission(self, request, *args):
+    def has_add_permission(self, request):
         return _is_superuser(request.user)
 
     def has_delete_permission(self, request, obj=None):

@@ -20,7 +20,7 @@ def schedule_label(task) -> str:
     """When a periodic task runs: `every day at 07.00 WITA`, `every minute`, or the library's own words."""
     if task.crontab_id:
         return crontab_label(task.crontab)
-    return str(task.schedule_source) if hasattr(task, "schedule_source") else str(task.scheduler)
+    return str(task.scheduler) if task.scheduler is not None else "—"
 
 
 def crontab_label(crontab) -> str:
