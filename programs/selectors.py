@@ -205,17 +205,31 @@ def suppress_small_cells(tables: list[list[ReportRow]], total: ReportRow) -> Non
 
 
 def _second_to_hide(rows: list[ReportRow], total: ReportRow, name: str) -> ReportRow:
-    shown = [row for row in rows if name not in row.hidden and not _bounded_by_row(row, name)]
-    if shown:
-        return min(shown, key=lambda row: (getattr(row, name) == 0, getattr(row, name)))
+    """The row whose `name` cell to hide beside a column's lone hidden one: the smallest that can move.
+
+    Two hidden cells of a column with its total shown are known as a sum; the hidden small count stays unknown
+    only if its partner could be larger or smaller too, i.e. is not pinned by its own row (trained lies between
+    followed_up and enrolled, enrolled is at least trained, a half of followed_up at most followed_up).
+    """
+    shown = [row for row in rows if name not in row.hidden]
+    movable = [row for row in shown if _can_move(row, name)]
+    if movable:
+        return min(movable, key=lambda row: getattr(row, name))
     if name not in total.hidden:
         return total
-    return next(row for row in rows if name not in row.hidden)
+    return min(shown, key=lambda row: getattr(row, name))
 
 
-def _bounded_by_row(row: ReportRow, name: str) -> bool:
-    # trained lies between followed_up and enrolled: hidden when those two are equal, it would still be known.
-    return name == "trained" and row.enrolled == row.followed_up
+def _can_move(row: ReportRow, name: str) -> bool:
+    value = getattr(row, name)
+    below, above = {
+        "enrolled": (row.trained, None),
+        "trained": (row.followed_up, row.enrolled),
+        "followed_up": (0, row.trained),
+        "left_site": (0, row.followed_up),
+        "still_there": (0, row.followed_up),
+    }[name]
+    return below < value and (above is None or value < above)
 
 
 def _latest_site_status():

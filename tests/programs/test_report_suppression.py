@@ -92,6 +92,16 @@ def test_a_single_hidden_cell_in_a_column_takes_a_second_one_with_it():
     assert "trained" in small.hidden and ("trained" in large.hidden or "trained" in total.hidden)
 
 
+def test_the_second_hidden_cell_is_one_its_own_row_does_not_pin():
+    small, all_trained, some_trained = row(1, 0, 0, 0, 0, label="1"), row(5, 5, 0, 0, 0, label="2"), row(9, 2, 0, 0, 0)
+    total = row(15, 7, 0, 0, 0)
+
+    suppress_small_cells([[small, all_trained, some_trained]], total)
+
+    # Hiding batch 2's 5 would not do: it has 5 trained, so it is 5, and the total then gives batch 1's 1.
+    assert "enrolled" in some_trained.hidden and "enrolled" not in all_trained.hidden
+
+
 def test_the_other_table_cannot_give_away_a_total_hidden_for_one_table():
     batches = [row(10, 3, 0, 0, 0, label="1"), row(10, 8, 0, 0, 0, label="2")]
     sites = [row(12, 6, 0, 0, 0, label="Wonosobo"), row(8, 5, 0, 0, 0, label="Gempol")]
