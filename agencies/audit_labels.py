@@ -112,6 +112,9 @@ DATA_KEYS = {
     "amount": gettext_lazy("amount"),
     "total": gettext_lazy("total"),
     "ceiling": gettext_lazy("ceiling"),
+    "by": gettext_lazy("grouped by"),
+    "format": gettext_lazy("file format"),
+    "rows": gettext_lazy("rows"),
 }
 # Whole Rupiah, shown as money.
 MONEY_KEYS = {"amount", "total", "ceiling", "released", "committed", "paid"}
@@ -280,6 +283,8 @@ def _value(model, name: str, value) -> str:
         return ", ".join(_value(model, name, item) for item in value)
     if name in MONEY_KEYS and isinstance(value, int):
         return rupiah(value)
+    if name == "format" and isinstance(value, str):
+        return value.upper()  # an export's file format: CSV, XLSX
     labeller = VALUE_LABELS.get(f"{model._meta.label}.{name}") if model is not None else None
     if labeller is not None:
         return labeller(value)

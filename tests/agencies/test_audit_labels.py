@@ -200,3 +200,30 @@ def test_a_failed_email_says_why_in_words(signed_in, district):
     page = signed_in(staff).get(f"/admin/agencies/notification/{row.pk}/change/").content.decode()
 
     assert "Server email menolak email ini atau tidak dapat dihubungi (SMTPServerDisconnected)." in page
+
+
+def _data_keys_in_source() -> set[str]:
+    """The keys of every dict literal an audit call records (`audit.record(actor, code, target, {...})`)."""
+    keys = set()
+    for app in APPS:
+        for path in (ROOT / app).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(), str(path))):
+                if isinstance(node, ast.Call) and getattr(node.func, "attr", "") in ("record", "record_read"):
+                    data = node.args[3] if len(node.args) > 3 else None
+                    if isinstance(data, ast.Dict):
+                        keys |= {key.value for key in data.keys if isinstance(key, ast.Constant)}
+    return keys
+
+
+def test_every_key_of_an_events_data_has_a_label():
+    from django.apps import apps
+
+    fields = {
+        field.name for app in APPS for model in apps.get_app_config(app).get_models() for field in model._meta.fields
+    }
+    keys = _data_keys_in_source()
+
+    assert "with_reason" in keys  # the scan finds them
+    assert sorted(keys - fields - set(audit_labels.DATA_KEYS)) == []
