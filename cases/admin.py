@@ -1,3 +1,4 @@
+import functools
 import re
 import secrets
 from urllib.parse import urlencode
@@ -73,6 +74,19 @@ def searched_changelist(term: str) -> type[ChangeList]:
             return lookups
 
     return KeptSearchChangeList
+
+
+@functools.cache  # one callable per field, so that it stands in both `fields` and `readonly_fields`
+def account_name(model, name: str):
+    """The account in `name` (who recorded, assessed, reviewed…) shown as the person's name: Django would link it to
+    the account's page, which only set-up superusers may open."""
+
+    @admin.display(description=model._meta.get_field(name).verbose_name, ordering=name)
+    def shown(row):
+        account = getattr(row, name)
+        return "-" if account is None else account.get_full_name() or account.get_username()
+
+    return shown
 
 
 class RegionCodeField(forms.CharField):
@@ -184,7 +198,7 @@ PERSON_SUMMARY = [
 
 class StageChangeInline(ScopedInline):
     model = StageChange
-    fields = ["changed_at", "from_stage", "to_stage", "reason", "changed_by"]
+    fields = ["changed_at", "from_stage", "to_stage", "reason", account_name(StageChange, "changed_by")]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -195,15 +209,22 @@ class StageChangeInline(ScopedInline):
 
 class AssessmentInline(ScopedInline):
     model = Assessment
-    fields = ["assessed_on", "needs", "skills_wanted", "business_idea", "wants_to_go_home", "assessed_by"]
-    readonly_fields = ["assessed_by"]
+    fields = [
+        "assessed_on",
+        "needs",
+        "skills_wanted",
+        "business_idea",
+        "wants_to_go_home",
+        account_name(Assessment, "assessed_by"),
+    ]
+    readonly_fields = [account_name(Assessment, "assessed_by")]
     select_related = ("case", "assessed_by")
 
 
 class CaseNoteInline(ScopedInline):
     model = CaseNote
-    fields = ["created_at", "body", "author", "agency"]
-    readonly_fields = ["created_at", "author", "agency"]
+    fields = ["created_at", "body", account_name(CaseNote, "author"), "agency"]
+    readonly_fields = ["created_at", account_name(CaseNote, "author"), "agency"]
     select_related = ("case", "author", "agency")
 
 
@@ -222,7 +243,7 @@ class ReferralInline(ScopedInline):
 
 class TransferInline(ScopedInline):
     model = Transfer
-    fields = ["transferred_at", "from_agency", "to_agency", "transferred_by"]
+    fields = ["transferred_at", "from_agency", "to_agency", account_name(Transfer, "transferred_by")]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -748,7 +769,7 @@ class ConsentAdmin(ScopedModelAdmin):
     list_display = ["person", "purpose", "agency", "given_on", "withdrawn_on"]
     list_filter = ["purpose", ("withdrawn_on", admin.EmptyFieldListFilter)]
     list_select_related = ["person", "agency"]
-    fields = ["person", "purpose", "agency", "given_on", "withdrawn_on", "recorded_by"]
+    fields = ["person", "purpose", "agency", "given_on", "withdrawn_on", account_name(Consent, "recorded_by")]
     readonly_fields = fields
     actions = ["withdraw"]
 
@@ -769,7 +790,7 @@ class ConsentAdmin(ScopedModelAdmin):
 class PossibleDuplicateAdmin(ScopedModelAdmin):
     list_display = ["person", "similar_to", "score", "status", "created_at"]
     list_filter = ["status"]
-    fields = ["person", "similar_to", "score", "status", "reviewed_by", "reviewed_at"]
+    fields = ["person", "similar_to", "score", "status", account_name(PossibleDuplicate, "reviewed_by"), "reviewed_at"]
     readonly_fields = fields
     actions = ["merge", "dismiss"]
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from agencies.models import Role
 from cases import services
-from cases.models import Consent, Referral
+from cases.models import Case, Consent, Referral
 from tests.cases.factories import DistrictOfficeFactory, IntakeFactory, NgoFactory
 
 pytestmark = pytest.mark.django_db
@@ -232,3 +232,18 @@ def test_every_link_on_a_case_page_leads_to_a_page(signed_in, staff, case, refer
         response = client.get(link)
         # Django answers a missing row by sending the person home: that is a dead link too.
         assert response.status_code == 200 or response["Location"] not in ("/admin/", ""), f"{link} on {page_url}"
+
+
+def test_who_recorded_what_is_named_not_linked_to_an_account_page_staff_cannot_open(signed_in, staff, case):
+    services.case_note_add(actor=staff, case=case, body="Kunjungan rumah")
+    services.case_transition(actor=staff, case=case, to=Case.Stage.ASSESSED, reason="Asesmen awal")
+    client = signed_in(staff)
+    consent = services.consent_give(
+        actor=staff, person=case.person, purpose=Consent.Purpose.PROCESSING, agency=None, given_on=timezone.localdate()
+    )
+
+    for url in [f"/admin/cases/case/{case.pk}/change/", f"/admin/cases/consent/{consent.pk}/change/"]:
+        page = _page(client, url)
+
+        assert "/admin/agencies/user/" not in page, url
+        assert staff.get_username() in page, url
