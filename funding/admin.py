@@ -51,7 +51,8 @@ def shown_as_text(model, name: str):
     @admin.display(description=field.verbose_name, ordering=name)
     def text(row):
         related = getattr(row, name)
-        return None if related is None else show(related)
+        # The admin's own sign for "nothing": a read-only callable's None would read "None".
+        return "-" if related is None else show(related)
 
     return text
 

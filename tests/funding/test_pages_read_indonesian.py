@@ -22,7 +22,7 @@ ENGLISH = [
     "Approve", "Reject", "Receipt", "Print", "Back to", "Not requested", "payment", "month", "remaining",
     "realized", "ceiling", "committed", "Disbursement", "Installment", "Entitlement", "Allocation", "Ledger",
     "Funding", "Benefit", "Requested", "Approved", "Paid", "Reversed", "Rejected", "Cash", "Bank transfer",
-    "Commitment", "Release", "Reversal", "Change", "Save", "Total", "reason", "amount",
+    "Commitment", "Release", "Reversal", "Change", "Save", "Total", "reason", "amount", "None",
 ]  # fmt: skip
 ISO_DATE = re.compile(r"\b\d{4}-\d{2}(-\d{2})?\b")
 
