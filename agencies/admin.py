@@ -18,10 +18,46 @@ from .scoped_admin import ScopedModelAdmin
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    """Accounts are set up by superusers; staff add people to their agencies through memberships."""
+    """Accounts are set up by superusers; staff add people to their agencies through memberships. A colleague whose
+    membership the reader may see can be looked up, by name only: pages name people by their account (a case's
+    caseworker), and those names are links."""
+
+    colleague_fields = ("username", "first_name", "last_name")
 
     def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_superuser
+        return _is_superuser(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        if _is_superuser(request.user):
+            return True
+        # The list (reached from a colleague's page, not the menu) holds only colleagues, by get_queryset.
+        return obj is None or self._visible_memberships(request, obj).exists()
+
+    def get_list_display(self, request):
+        return super().get_list_display(request) if _is_superuser(request.user) else self.colleague_fields
+
+    def get_list_filter(self, request):
+        return super().get_list_filter(request) if _is_superuser(request.user) else ()
+
+    def get_search_fields(self, request):
+        return super().get_search_fields(request) if _is_superuser(request.user) else self.colleague_fields
+
+    def get_fieldsets(self, request, obj=None):
+        if _is_superuser(request.user) or obj is None:
+            return super().get_fieldsets(request, obj)
+        return [(None, {"fields": self.colleague_fields})]
+
+    def get_readonly_fields(self, request, obj=None):
+        return super().get_readonly_fields(request, obj) if _is_superuser(request.user) else self.colleague_fields
+
+    def get_queryset(self, request):
+        users = super().get_queryset(request)
+        if _is_superuser(request.user):
+            return users
+        return users.filter(pk__in=access.visible_to(request.user, Membership).values("user"))
+
+    def _visible_memberships(self, request, user):
+        return access.visible_to(request.user, Membership).filter(user=user)
 
 
 class TimeZoneFilter(admin.SimpleListFilter):

@@ -234,3 +234,23 @@ def test_pages_name_accounts_without_linking_to_the_set_up_only_account_page(sig
     assert [page.status_code for page in pages] == [200, 200, 200]
     assert not [page for page in pages if "/admin/agencies/user/" in page.content.decode()]
     assert "pembuat" in pages[1].content.decode()
+
+
+def test_a_colleagues_account_page_opens_by_name_only(signed_in):
+    office = AgencyFactory()
+    reader = MembershipFactory(role=Role.DISTRICT_STAFF, agency=office).user
+    colleague = MembershipFactory(
+        role=Role.DISTRICT_STAFF, agency=office, user=UserFactory(first_name="Ratna", email="ratna@dinsos.example")
+    ).user
+    stranger = MembershipFactory(role=Role.DISTRICT_STAFF, agency=AgencyFactory()).user
+    client = signed_in(reader)
+
+    page = client.get(f"/admin/agencies/user/{colleague.pk}/change/")
+
+    assert page.status_code == 200
+    assert "Ratna" in page.content.decode() and "ratna@dinsos.example" not in page.content.decode()
+    # Someone outside the reader's offices "does not exist", as on every scoped page.
+    assert client.get(f"/admin/agencies/user/{stranger.pk}/change/")["Location"] == "/admin/"
+    colleagues = client.get("/admin/agencies/user/")
+    assert [row.pk for row in colleagues.context["cl"].result_list] == sorted([reader.pk, colleague.pk])
+    assert "ratna@dinsos.example" not in colleagues.content.decode()
