@@ -21,7 +21,9 @@ from django.db import connection, reset_queries
 from django.test.utils import CaptureQueriesContext
 
 ROOT = Path(__file__).resolve().parents[2]
-QUERY_BOUND = 30
+QUERY_BOUND = 30  # a page a person reads
+# A form's submission writes its rows, the audit row, perhaps a notification, and checks access again first.
+WRITE_QUERY_BOUND = 50
 PAGES_PER_PATTERN = 2  # instances of one URL pattern (ids normalised), e.g. two case pages
 VARIANTS_PER_LIST = 2  # query-string variants (filters, sorting, search) of one list
 
@@ -47,16 +49,20 @@ ENGLISH = frozenset(
     entitlement budget ledger request requested approval sort ascending descending remove toggle sorting
     results result count submit update upload download export import choose currently
     monday tuesday wednesday thursday friday saturday sunday january february march april may june july august
-    september october november december
+    september october november december aug oct dec am pm
+    saved created updated removed failed sent waiting due overdue finished running started starting cancelled
+    cancel confirm print details reason amount missing invalid inactive description summary other others first
+    last only every each more less before after between about if but because yet already again still
     """.split()  # noqa: SIM905 - a word list reads best as words
 )
 # Proper names and acronyms that stay as they are in Indonesian.
 ALLOWED = frozenset("polres nik bpjs csv xlsx rp lks api uep kk id wib wita wit dinsos kemensos".split())  # noqa: SIM905
 FILTERS_KEPT = "_changelist_filters"
-URL = re.compile(r"https?://\S+")
+URL = re.compile(r"https?://\S+|\S+@\S+")  # addresses (demo mail is @demo.invalid)
+SQL_VALUES = re.compile(r"'[^']*'|\b\d+\b")
 ISO_DATE = re.compile(r"\b20\d\d-\d\d-\d\d\b")
 RAW_CODE = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
-WORD = re.compile(r"[A-Za-z]+(?:'[a-z]+)?")
+WORD = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]+(?:'[a-z]+)?(?![A-Za-z0-9])")  # not inside tokens like add5064b
 ID_SEGMENT = re.compile(r"\d")  # ids, region codes (33.74), case numbers
 
 
@@ -255,7 +261,7 @@ class Crawler:
 
     def flag(self, problem: Problem):
         """Keep a problem once per kind of page: the same label on forty case pages is one problem."""
-        key = (pattern(urlsplit(problem.url.split(" ")[0]).path), problem.kind, problem.detail)
+        key = (pattern(urlsplit(problem.url.split(" ")[0]).path), problem.kind, re.sub(r"\d+", "#", problem.detail))
         if key not in self.flagged:
             self.flagged.add(key)
             self.problems.append(problem)
@@ -310,8 +316,11 @@ class Crawler:
                 return None
         self.queries.append((len(queries), f"{method.upper()} {url}"))
         self.seconds.append((time.perf_counter() - started, f"{method.upper()} {url}"))
-        if len(queries) > QUERY_BOUND:
-            self.flag(Problem(url, "queries", f"{method.upper()} ran {len(queries)} queries"))
+        if len(queries) > (QUERY_BOUND if method == "get" else WRITE_QUERY_BOUND):
+            shapes = Counter(SQL_VALUES.sub("?", query["sql"])[:90] for query in queries.captured_queries)
+            shape, times = shapes.most_common(1)[0]
+            detail = f"{method.upper()} ran {len(queries)} queries, {times} of them like {shape!r}"
+            self.flag(Problem(url, "queries", detail))
         if response.status_code >= 500:
             self.flag(Problem(url, f"{method.upper()} {response.status_code}", via))
         return response
@@ -426,6 +435,20 @@ class Crawler:
 
     def worst(self, n=5):
         return sorted(self.queries, reverse=True)[:n]
+
+    def record(self) -> dict:
+        """What the crawl did and found, for a report file."""
+        return {
+            "pages": self.pages,
+            "forms": self.forms,
+            "seconds": round(sum(seconds for seconds, _ in self.seconds), 1),
+            "worst": self.worst(5),
+            "problems": [vars(problem) for problem in self.problems],
+            "notes": [vars(problem) for problem in self.notes],
+            "slowest": sorted(self.seconds, reverse=True)[:10],
+            "by_pattern": self.time_by_pattern(),
+            "visited": sorted(self.seen),
+        }
 
     def time_by_pattern(self):
         spent = Counter()
