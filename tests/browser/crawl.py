@@ -8,6 +8,7 @@ nowhere, English words or raw codes on an Indonesian page, an ISO date, and too 
 It runs in-process through Django's test client so that each request's queries can be counted.
 """
 
+import io
 import re
 import time
 import traceback
@@ -17,6 +18,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
+import openpyxl
 from django.db import connection, reset_queries
 from django.test.utils import CaptureQueriesContext
 
@@ -108,6 +110,9 @@ class Page(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
+        if not self._hidden_depth:
+            # What a pointer or a screen reader says about an element is read too.
+            self.texts.extend(a[name] for name in ("title", "aria-label", "alt") if a.get(name))
         if tag in self.HIDDEN:
             self._hidden_depth += 1
         elif tag == "html":
@@ -425,13 +430,24 @@ class Crawler:
                 self.flag(Problem(url, "iso date in a field", repr(value[:100])))
 
     def check_download(self, url: str, response):
-        """A CSV export's header row is read by a person too."""
-        if "csv" not in response.get("Content-Type", ""):
-            return
+        """An export's header row is read by a person too."""
+        kind = response.get("Content-Type", "")
         content = b"".join(response.streaming_content) if response.streaming else response.content
-        header = content.decode("utf-8-sig", "replace").splitlines()[:1]
-        if header and (words := english_words(header[0].replace("_", " "))):
-            self.flag(Problem(url, "english in CSV header", f"{sorted(set(words))} in {header[0][:120]!r}"))
+        if "csv" in kind:
+            header = content.decode("utf-8-sig", "replace").splitlines()[:1]
+        elif "spreadsheetml" in kind:
+            sheet = openpyxl.load_workbook(io.BytesIO(content), read_only=True).worksheets[0]
+            header = [
+                " ; ".join(str(cell) for cell in row if cell is not None)
+                for row in sheet.iter_rows(max_row=3, values_only=True)
+            ]
+        else:
+            return
+        for line in header:
+            if words := english_words(line.replace("_", " ")):
+                self.flag(Problem(url, "english in an export's header", f"{sorted(set(words))} in {line[:120]!r}"))
+            if codes := RAW_CODE.findall(line):
+                self.flag(Problem(url, "raw code in an export's header", f"{codes} in {line[:120]!r}"))
 
     def worst(self, n=5):
         return sorted(self.queries, reverse=True)[:n]
