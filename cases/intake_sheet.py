@@ -341,8 +341,9 @@ def _cell_text(cell) -> str:
 
 
 def documented_columns() -> list[dict]:
-    """The columns as the import page lists them: the Indonesian header, the API's name, what it holds."""
-    return [{"header": INDONESIAN_HEADERS[c], "name": c, "help": COLUMN_HELP[c]} for c in COLUMNS]
+    """The columns as the import page lists them: the Indonesian header and what it holds. (The API's names, read
+    as well, are English: the page names where they are documented instead of showing them.)"""
+    return [{"header": INDONESIAN_HEADERS[c], "help": COLUMN_HELP[c]} for c in COLUMNS]
 
 
 def header_of(column: str) -> str:
