@@ -294,9 +294,12 @@ class Crawler:
         parts = urlsplit(url)
         key = pattern(parts.path)
         if parts.query:
-            names = frozenset(name for name, _ in parse_qsl(parts.query, keep_blank_values=True))
+            query = parse_qsl(parts.query, keep_blank_values=True)
+            # Each download format is its own button (CSV, XLSX): one of each, beyond the list's variants.
+            formats = {f"{name}={value}" for name, value in query if name == "format"}
+            names = frozenset(name for name, _ in query) | formats
             variants = self.variants[key]
-            if len(variants) >= VARIANTS_PER_LIST or names in variants:
+            if (len(variants) >= VARIANTS_PER_LIST and not formats) or names in variants:
                 return False
             variants.add(names)
         else:

@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.browser.conftest import PASSWORD
-from tests.browser.crawl import QUERY_BOUND, WRITE_QUERY_BOUND, Crawler
+from tests.browser.crawl import QUERY_BOUND, WRITE_QUERY_BOUND, Crawler, Page, english_words, submissions
 
 # Each demo role once, and a second district office and NGO for breadth (other agencies' rows, other programs).
 ROLES = ["provinsi", "kabupaten", "keuangan", "lks", "mitra", "pimpinan", "auditor", "semarang", "lentera"]
@@ -57,3 +57,38 @@ def test_every_page_and_form_a_role_reaches_from_the_index_answers_in_indonesian
             f"at most {QUERY_BOUND} queries a page and {WRITE_QUERY_BOUND} a form):\n" + summary(crawl.problems),
             pytrace=False,
         )
+
+
+def test_the_crawl_follows_a_relative_link_where_a_browser_goes_and_never_signs_out_or_deletes():
+    crawl = Crawler(client=None)
+
+    assert crawl.resolve("/admin/cases/case/5/change/", "move/") == "/admin/cases/case/5/change/move/"
+    assert crawl.resolve("/admin/cases/case/5/change/", "../history/") == "/admin/cases/case/5/history/"
+    skipped = ["#", "javascript:void(0)", "/admin/logout/", "delete/", "/i18n/setlang/", "/api/v1/docs/", "/"]
+    assert [crawl.resolve("/admin/cases/case/5/change/", href) for href in skipped] == [None] * len(skipped)
+
+
+def test_the_crawl_sends_a_form_as_it_stands_and_empty_with_only_its_hidden_fields():
+    page = Page()
+    page.feed(
+        '<form method="post" action="move/"><input type="hidden" name="csrfmiddlewaretoken" value="t">'
+        '<select name="to"><option value="">---</option><option value="planned">Rencana</option></select>'
+        '<input type="checkbox" name="urgent" checked><input type="checkbox" name="other">'
+        '<textarea name="reason">\nSudah dibahas</textarea>'
+        '<button name="decision" value="accept">Terima</button></form>'
+    )
+
+    sent = dict(submissions(page.forms[0]))
+    assert sent["empty"] == [("csrfmiddlewaretoken", "t"), ("decision", "accept")]
+    assert sent["valid decision=accept"] == [
+        ("csrfmiddlewaretoken", "t"),
+        ("to", "planned"),
+        ("urgent", "on"),
+        ("reason", "Sudah dibahas"),
+        ("decision", "accept"),
+    ]
+
+
+def test_english_is_found_among_indonesian_but_words_both_languages_share_are_not():
+    assert english_words("Save and add another") == ["save", "and", "add", "another"]
+    assert english_words("Data status: total Rp 5.000 untuk No. KK, BPJS, info@demo.invalid, kode add506434b45") == []
