@@ -55,6 +55,7 @@ ENGLISH = frozenset(
     saved created updated removed failed sent waiting due overdue finished running started starting cancelled
     cancel confirm print details reason amount missing invalid inactive description summary other others first
     last only every each more less before after between about if but because yet already again still
+    allocation source ceiling committed remaining percent number numbers
     """.split()  # noqa: SIM905 - a word list reads best as words
 )
 # Proper names and acronyms that stay as they are in Indonesian.
