@@ -1,12 +1,14 @@
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.template.response import TemplateResponse
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_celery_beat import admin as beat_admin
 from django_celery_beat import models as beat_models
@@ -489,6 +491,14 @@ class _PlainForProvinceStaff(_ScheduleAccess):
 
     def plain_name(self, obj) -> str:
         return str(obj)
+
+    def action_checkbox(self, obj):
+        # Django names the row in the checkbox's label by str(), which for these rows is a cron line.
+        attrs = {
+            "class": "action-select",
+            "aria-label": format_html(gettext("Select this object for an action - {}"), self.plain_name(obj)),
+        }
+        return forms.CheckboxInput(attrs, lambda value: False).render(ACTION_CHECKBOX_NAME, str(obj.pk))
 
     def _named(self, request, object_id, extra_context, **titles) -> dict | None:
         # The library's names of these rows are cron lines: a page's title and breadcrumb say them in words.

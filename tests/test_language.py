@@ -141,3 +141,9 @@ def test_the_admin_calendar_writes_what_the_form_reads(signed_in, district_staff
 
     assert re.search(r'"DATE_INPUT_FORMATS": \[\s*"%d/%m/%Y"', catalog)
     assert '"DATE_FORMAT": "j M Y"' in catalog
+
+
+def test_the_search_magnifier_is_named_in_the_accounts_language(signed_in, district_staff):
+    html = signed_in(district_staff).get("/admin/agencies/agency/").content.decode()
+
+    assert 'alt="Cari"' in html and 'alt="Search"' not in html

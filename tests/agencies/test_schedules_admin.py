@@ -88,3 +88,10 @@ def test_province_staff_switch_a_schedule_off_without_touching_what_it_runs(sign
     assert response.status_code == 302
     assert not task.enabled
     assert (task.task, task.crontab.hour) == ("agencies.tasks.notifications_compose_task", "7")
+
+
+def test_no_cron_line_hides_in_the_lists_labels_for_screen_readers(signed_in, province_staff):
+    html = signed_in(province_staff).get("/admin/django_celery_beat/periodictask/").content.decode()
+
+    assert "(m/h/dM/MY/d)" not in html
+    assert "Pilih objek ini untuk suatu aksi - Pengingat harian (WITA, Asia/Makassar)" in html
