@@ -1,5 +1,5 @@
 """Links in the shell's and agencies' templates are built by {% url %} (or are absolute), never relative paths a
-browser would resolve against whatever page it is on (issue 12, item 1)."""
+browser would resolve against whatever page it is on (issue 12, item 1). A query alone ("?o=1") stays on the page."""
 
 import re
 from pathlib import Path
@@ -14,7 +14,7 @@ def _relative_links() -> list[str]:
     for folder in FOLDERS:
         for template in folder.rglob("*.html"):
             for target in LINK.findall(template.read_text()):
-                if target and not target.startswith(("{", "/", "#", "http://", "https://", "mailto:")):
+                if target and not target.startswith(("{", "/", "#", "?", "http://", "https://", "mailto:")):
                     found.append(f"{template.relative_to(ROOT)}: {target}")
     return found
 
