@@ -78,8 +78,8 @@ def searched_changelist(term: str) -> type[ChangeList]:
 
 @functools.cache  # one callable per field, so that it stands in both `fields` and `readonly_fields`
 def account_name(model, name: str):
-    """The account in `name` (who recorded, assessed, reviewed…) shown as the person's name: Django would link it to
-    the account's page, which only set-up superusers may open."""
+    """The account in `name` (who recorded, assessed, reviewed…) shown as the person's name, not as a link: the
+    account's page tells no more than the name, and for a reader outside that person's offices it does not exist."""
 
     @admin.display(description=model._meta.get_field(name).verbose_name, ordering=name)
     def shown(row):

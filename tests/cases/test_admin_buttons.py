@@ -234,7 +234,7 @@ def test_every_link_on_a_case_page_leads_to_a_page(signed_in, staff, case, refer
         assert response.status_code == 200 or response["Location"] not in ("/admin/", ""), f"{link} on {page_url}"
 
 
-def test_who_recorded_what_is_named_not_linked_to_an_account_page_staff_cannot_open(signed_in, staff, case):
+def test_who_recorded_what_is_named_not_linked_to_an_account_page(signed_in, staff, case):
     services.case_note_add(actor=staff, case=case, body="Kunjungan rumah")
     services.case_transition(actor=staff, case=case, to=Case.Stage.ASSESSED, reason="Asesmen awal")
     client = signed_in(staff)
@@ -245,5 +245,5 @@ def test_who_recorded_what_is_named_not_linked_to_an_account_page_staff_cannot_o
     for url in [f"/admin/cases/case/{case.pk}/change/", f"/admin/cases/consent/{consent.pk}/change/"]:
         page = _page(client, url)
 
-        assert "/admin/agencies/user/" not in page, url
+        assert 'href="/admin/agencies/user/' not in page, url
         assert staff.get_username() in page, url
