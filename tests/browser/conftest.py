@@ -15,9 +15,12 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.db import connection, connections
 from django.test.utils import override_settings
+
+from cases import references
 
 # Playwright's sync API runs an event loop in this thread; Django refuses database calls from such a thread unless
 # told that this (single-threaded test) use is safe.
@@ -78,17 +81,30 @@ def _admin_sql(sql: str) -> None:
 
 @pytest.fixture(scope="session")
 def demo_template(django_db_setup, django_db_blocker):
-    """The test database with the demo loaded, copied once into a template database; dropped at the end."""
+    """A database of its own, migrated as `make run` migrates it and holding the demo; dropped at the end.
+
+    It is not built inside the test database: transactional tests that ran before have flushed the rows the data
+    migrations made there (target groups, schedules), which the demo needs.
+    """
     if connection.vendor != "postgresql":
         pytest.skip("browser tests need PostgreSQL (the demo is copied as a template database)")
-    name = settings.DATABASES["default"]["NAME"]
+    default = connections["default"]
+    name = default.settings_dict["NAME"]
     template = f"{name}_demo"
     with django_db_blocker.unblock(), override_settings(DEBUG=True):
-        call_command("load_regions", verbosity=0)
-        call_command("load_demo", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
         connections.close_all()
-        _admin_sql(f'DROP DATABASE IF EXISTS "{template}"')
-        _admin_sql(f'CREATE DATABASE "{template}" TEMPLATE "{name}"')
+        _admin_sql(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
+        _admin_sql(f'CREATE DATABASE "{template}"')
+        default.settings_dict["NAME"] = template
+        try:
+            references.forget()
+            call_command("migrate", verbosity=0)
+            call_command("load_regions", verbosity=0)
+            call_command("load_demo", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+        finally:
+            default.close()
+            default.settings_dict["NAME"] = name
+            references.forget()
     yield template
     _admin_sql(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
 
@@ -101,6 +117,9 @@ def demo(demo_template, transactional_db, live_server, django_db_blocker):
         connections.close_all()
         _admin_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
         _admin_sql(f'CREATE DATABASE "{name}" TEMPLATE "{demo_template}"')
+        # Rows remembered per process (content types, regions, target groups) must be the copy's, not the flushed ones.
+        ContentType.objects.clear_cache()
+        references.forget()
     yield live_server.url
 
 
