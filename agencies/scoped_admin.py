@@ -3,8 +3,11 @@
 Django's own model permissions are not used for our models, so there is one permission system, not two.
 """
 
+import functools
+
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -238,3 +241,26 @@ def _flatten(exc) -> list[str]:
     if isinstance(exc, ValidationError):
         return exc.messages
     return [str(exc)]
+
+
+@functools.cache
+def shown_as_text(model, name: str):
+    """The read-only relation `name` of `model` shown as its row's name, without the link to a page the viewer may
+    not open (an account's page tells no more than the person's name, and outside their offices it does not exist).
+
+    Cached, so that the one callable stands in both `fields` and `readonly_fields`.
+    """
+    field = model._meta.get_field(name)
+    show = _person_name if field.related_model is get_user_model() else str
+
+    @admin.display(description=field.verbose_name, ordering=name)
+    def text(row):
+        related = getattr(row, name)
+        # The admin's own sign for "nothing": a read-only callable's None would read "None".
+        return "-" if related is None else show(related)
+
+    return text
+
+
+def _person_name(user) -> str:
+    return user.get_full_name() or user.get_username()

@@ -1,4 +1,3 @@
-import functools
 import re
 import secrets
 from urllib.parse import urlencode
@@ -19,7 +18,7 @@ from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from agencies import access
 from agencies.models import Agency, Region
-from agencies.scoped_admin import RelatedFilter, RelatedOnlyFilter, ScopedInline, ScopedModelAdmin
+from agencies.scoped_admin import RelatedFilter, RelatedOnlyFilter, ScopedInline, ScopedModelAdmin, shown_as_text
 
 from . import intake_sheet, selectors, services
 from .models import (
@@ -74,19 +73,6 @@ def searched_changelist(term: str) -> type[ChangeList]:
             return lookups
 
     return KeptSearchChangeList
-
-
-@functools.cache  # one callable per field, so that it stands in both `fields` and `readonly_fields`
-def account_name(model, name: str):
-    """The account in `name` (who recorded, assessed, reviewed…) shown as the person's name, not as a link: the
-    account's page tells no more than the name, and for a reader outside that person's offices it does not exist."""
-
-    @admin.display(description=model._meta.get_field(name).verbose_name, ordering=name)
-    def shown(row):
-        account = getattr(row, name)
-        return "-" if account is None else account.get_full_name() or account.get_username()
-
-    return shown
 
 
 class RegionCodeField(forms.CharField):
@@ -198,7 +184,7 @@ PERSON_SUMMARY = [
 
 class StageChangeInline(ScopedInline):
     model = StageChange
-    fields = ["changed_at", "from_stage", "to_stage", "reason", account_name(StageChange, "changed_by")]
+    fields = ["changed_at", "from_stage", "to_stage", "reason", shown_as_text(StageChange, "changed_by")]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -215,16 +201,16 @@ class AssessmentInline(ScopedInline):
         "skills_wanted",
         "business_idea",
         "wants_to_go_home",
-        account_name(Assessment, "assessed_by"),
+        shown_as_text(Assessment, "assessed_by"),
     ]
-    readonly_fields = [account_name(Assessment, "assessed_by")]
+    readonly_fields = [shown_as_text(Assessment, "assessed_by")]
     select_related = ("case", "assessed_by")
 
 
 class CaseNoteInline(ScopedInline):
     model = CaseNote
-    fields = ["created_at", "body", account_name(CaseNote, "author"), "agency"]
-    readonly_fields = ["created_at", account_name(CaseNote, "author"), "agency"]
+    fields = ["created_at", "body", shown_as_text(CaseNote, "author"), "agency"]
+    readonly_fields = ["created_at", shown_as_text(CaseNote, "author"), "agency"]
     select_related = ("case", "author", "agency")
 
 
@@ -243,7 +229,7 @@ class ReferralInline(ScopedInline):
 
 class TransferInline(ScopedInline):
     model = Transfer
-    fields = ["transferred_at", "from_agency", "to_agency", account_name(Transfer, "transferred_by")]
+    fields = ["transferred_at", "from_agency", "to_agency", shown_as_text(Transfer, "transferred_by")]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -769,7 +755,7 @@ class ConsentAdmin(ScopedModelAdmin):
     list_display = ["person", "purpose", "agency", "given_on", "withdrawn_on"]
     list_filter = ["purpose", ("withdrawn_on", admin.EmptyFieldListFilter)]
     list_select_related = ["person", "agency"]
-    fields = ["person", "purpose", "agency", "given_on", "withdrawn_on", account_name(Consent, "recorded_by")]
+    fields = ["person", "purpose", "agency", "given_on", "withdrawn_on", shown_as_text(Consent, "recorded_by")]
     readonly_fields = fields
     actions = ["withdraw"]
 
@@ -790,7 +776,7 @@ class ConsentAdmin(ScopedModelAdmin):
 class PossibleDuplicateAdmin(ScopedModelAdmin):
     list_display = ["person", "similar_to", "score", "status", "created_at"]
     list_filter = ["status"]
-    fields = ["person", "similar_to", "score", "status", account_name(PossibleDuplicate, "reviewed_by"), "reviewed_at"]
+    fields = ["person", "similar_to", "score", "status", shown_as_text(PossibleDuplicate, "reviewed_by"), "reviewed_at"]
     readonly_fields = fields
     actions = ["merge", "dismiss"]
 

@@ -1,11 +1,9 @@
 import csv
-import functools
 import io
 from collections import Counter
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -20,7 +18,7 @@ from openpyxl import Workbook
 
 from agencies import access, audit
 from agencies.models import Role
-from agencies.scoped_admin import ScopedInline, ScopedModelAdmin, errors_of
+from agencies.scoped_admin import ScopedInline, ScopedModelAdmin, errors_of, shown_as_text
 from agencies.templatetags.rupiah import rupiah
 
 from . import selectors, services
@@ -36,29 +34,6 @@ def fiscal_year(row) -> str:
 def _acts_as(request, role: str) -> bool:
     """Whether the user holds `role` with the right to write somewhere: who is offered an action at all."""
     return any(grant.role == role and grant.may_write for grant in access.grants_of(request.user))
-
-
-@functools.cache
-def shown_as_text(model, name: str):
-    """The read-only relation `name` of `model` shown as its row's name, without the link to a page the viewer may
-    not open (a person's account is never the funding staff's to open).
-
-    Cached, so that the one callable stands in both `fields` and `readonly_fields`.
-    """
-    field = model._meta.get_field(name)
-    show = _person_name if field.related_model is get_user_model() else str
-
-    @admin.display(description=field.verbose_name, ordering=name)
-    def text(row):
-        related = getattr(row, name)
-        # The admin's own sign for "nothing": a read-only callable's None would read "None".
-        return "-" if related is None else show(related)
-
-    return text
-
-
-def _person_name(user) -> str:
-    return user.get_full_name() or user.get_username()
 
 
 class LinksWhereVisible:
