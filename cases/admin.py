@@ -2,6 +2,7 @@ import re
 import secrets
 from urllib.parse import urlencode
 
+from cryptography.fernet import InvalidToken
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import SEARCH_VAR, ChangeList, ChangeListSearchForm
@@ -21,6 +22,7 @@ from agencies.models import Agency, Region
 from agencies.scoped_admin import RelatedFilter, RelatedOnlyFilter, ScopedInline, ScopedModelAdmin, shown_as_text
 
 from . import intake_sheet, selectors, services
+from .encryption import cipher
 from .models import (
     Assessment,
     Case,
@@ -38,7 +40,8 @@ from .models import (
 
 NIK_DIGITS = re.compile(r"^\d{16}$")
 
-# The case list's search term lives in the session under a random key; the URL carries only `?s=<key>`.
+# The case list's search term lives in the session under a random key; the URL carries only `?s=<key>`. The term
+# may be a NIK or a name, so the session table holds it encrypted like the personal fields it searches.
 SEARCH_KEY = "s"
 KEPT_SEARCHES = 20
 
@@ -47,14 +50,20 @@ def keep_search(request, term: str) -> str:
     """Keep `term` for this session and return the opaque key the list's URL carries instead of it."""
     kept = request.session.get("case_searches", {})
     key = secrets.token_urlsafe(8)
-    kept[key] = term
+    kept[key] = cipher().encrypt(term.encode()).decode()
     request.session["case_searches"] = dict(list(kept.items())[-KEPT_SEARCHES:])
     return key
 
 
 def kept_search(request) -> str:
     """The term kept under the list URL's key; empty for no key, or one from another session or long gone."""
-    return request.session.get("case_searches", {}).get(request.GET.get(SEARCH_KEY, ""), "")
+    token = request.session.get("case_searches", {}).get(request.GET.get(SEARCH_KEY, ""))
+    if not token:
+        return ""
+    try:
+        return cipher().decrypt(token.encode()).decode()
+    except InvalidToken:  # kept under a key since rotated out of FIELD_ENCRYPTION_KEY_FALLBACKS
+        return ""
 
 
 def searched_changelist(term: str) -> type[ChangeList]:

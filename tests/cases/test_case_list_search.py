@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.contrib.sessions.models import Session
 
 from agencies.models import AuditEvent, Role
 from tests.agencies.factories import AgencyFactory, MembershipFactory
@@ -93,6 +94,17 @@ def test_searching_a_nik_keeps_it_out_of_every_url(client, staff, case, other_ca
     page = result.content.decode()
     assert [url for url in _urls_in(page) if NIK in url] == []
     assert f'value="{NIK}"' in page  # the box still shows what was typed
+
+
+def test_the_session_table_holds_the_searched_nik_only_encrypted(client, staff, case):
+    client.force_login(staff)
+
+    result = client.get(_search(client, NIK)["Location"])
+
+    stored = Session.objects.get(session_key=client.session.session_key).session_data
+    assert NIK not in stored
+    assert NIK not in str(client.session.load())
+    assert list(result.context["cl"].result_list) == [case]
 
 
 def test_a_partial_nik_finds_nothing(client, staff, case):
