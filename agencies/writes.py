@@ -1,5 +1,7 @@
 """Helpers every app's services share: validate-then-save, scoped "may add", and change sets for the audit trail."""
 
+from collections.abc import Sequence
+
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Model
@@ -57,3 +59,30 @@ def agency_acting_as(actor, roles, refusal: str):
         if grant.may_write and grant.role in roles:
             return grant.agency
     raise PermissionDenied(refusal)
+
+
+class VersionMismatch(Exception):
+    """The row changed since the client read it (its If-Match names another version): the API answers 412."""
+
+
+def version_of(obj: Model) -> str:
+    """The version of a row as the API's ETag gives it: its id and `updated_at` to the microsecond, quoted."""
+    return version_for(obj.pk, obj.updated_at)
+
+
+def version_for(pk, updated_at) -> str:
+    """`version_of` for a row read as plain values (no instance)."""
+    return f'"{pk}-{int(updated_at.timestamp() * 1_000_000)}"'
+
+
+def require_version(obj: Model, if_match: Sequence[str] | None) -> None:
+    """Raise VersionMismatch unless `obj` (locked by the caller) is a version the client named; None: no check.
+
+    Called by services after `select_for_update`, so two writers sending the same ETag cannot both pass: the second
+    reads the row the first committed. `if_match` is the list of entity tags of the request's If-Match header
+    ("*" matches any version).
+    """
+    if if_match is None:
+        return
+    if "*" not in if_match and version_of(obj) not in if_match:
+        raise VersionMismatch

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from agencies.scoped_admin import errors_of
+from agencies.writes import VersionMismatch
 
 PROBLEM = "application/problem+json"
 # Service refusals whose codes mean "this already exists" answer 409, not 400.
@@ -41,6 +42,12 @@ def handle(exc, context):
         code = status.HTTP_409_CONFLICT if codes & CONFLICT_CODES else status.HTTP_400_BAD_REQUEST
         errors = {("non_field_errors" if k == "__all__" else k): v for k, v in errors_of(exc).items()}
         return problem(code, _("The request was refused."), errors=errors)
+    if isinstance(exc, VersionMismatch):
+        return problem(
+            status.HTTP_412_PRECONDITION_FAILED,
+            _("The record changed since you read it."),
+            _("Fetch it again, reapply your change, and send it with the new ETag."),
+        )
     if isinstance(exc, Http404):
         return problem(status.HTTP_404_NOT_FOUND, _("Not found."))
     if isinstance(exc, DjangoPermissionDenied):

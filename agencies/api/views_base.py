@@ -1,22 +1,27 @@
 """The base of every API view of our apps: scoped querysets, one access-log row per personal read, ETags,
 idempotent POSTs and problem-details errors. A view not built on it is caught by tests/test_conventions.py."""
 
+from django.utils.http import parse_etags
 from django.utils.translation import gettext as _
-from rest_framework import status, viewsets
+from django.utils.translation import gettext_lazy
+from rest_framework import exceptions, status, viewsets
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from agencies import access, audit
+from agencies import access, audit, writes
 
 from . import errors, idempotency
 
 
-def etag_of(obj) -> str:
-    return etag_for(obj.pk, obj.updated_at)
+class PreconditionRequired(exceptions.APIException):
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_detail = gettext_lazy("Send If-Match with the ETag you read: an edit without it could overwrite a change.")
+    default_code = "precondition_required"
 
 
-def etag_for(pk, updated_at) -> str:
-    """The ETag of the row `pk` as of `updated_at`: views that read plain rows (no instance) use this."""
-    return f'"{pk}-{int(updated_at.timestamp() * 1_000_000)}"'
+# A row's ETag is its version, as services compare it under the row lock.
+etag_of = writes.version_of
+etag_for = writes.version_for
 
 
 class ScopedViewSet(viewsets.GenericViewSet):
@@ -66,11 +71,32 @@ class ScopedViewSet(viewsets.GenericViewSet):
             request.idempotency_record = None
         return super().finalize_response(request, response, *args, **kwargs)
 
-    # ETag / If-Match
+    # ETag / If-Match / If-None-Match
 
     def with_etag(self, response: Response, obj) -> Response:
         response["ETag"] = etag_of(obj)
         return response
+
+    def etagged(self, data, version: str, status_code: int = status.HTTP_200_OK) -> Response:
+        """`data` with its ETag `version`; 304 (no body) when the request's If-None-Match already names it."""
+        if status_code == status.HTTP_200_OK and self.request.method == "GET":
+            known = parse_etags(self.request.headers.get("If-None-Match", ""))
+            if "*" in known or version in known or f"W/{version}" in known:
+                return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": version})
+        return Response(data, status=status_code, headers={"ETag": version})
+
+    def if_match(self, *, required: bool = True) -> list[str] | None:
+        """The entity tags of the request's If-Match, for a service to compare under its row lock
+        (agencies.writes.require_version). Without the header: None, or 428 when the edit requires it."""
+        header = self.request.headers.get("If-Match")
+        if header is None or not header.strip():
+            if required:
+                raise PreconditionRequired()
+            return None
+        tags = parse_etags(header)
+        if not tags:
+            raise ValidationError({"If-Match": [_("Send the ETag you read, as the server gave it (in quotes).")]})
+        return tags
 
     def check_if_match(self, request, obj):
         """412 when the client's copy is stale: no lost updates from offline edits."""
@@ -82,6 +108,13 @@ class ScopedViewSet(viewsets.GenericViewSet):
                 _("Fetch it again, reapply your change, and send it with the new ETag."),
             )
         return None
+
+    # Idempotent replays
+
+    def about(self, obj) -> None:
+        """Name the row this write's answer shows: a replay of the answer is checked against the replaying
+        caller's scope of that row then, and logged like a read of it (DESIGN §5)."""
+        self.request.answer_about = obj
 
     # The access log
 
