@@ -377,6 +377,8 @@ class Assessment(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # The version an edit names in If-Match (agencies.writes.version_of).
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["case", "-assessed_on", "-id"]

