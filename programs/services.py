@@ -6,6 +6,7 @@ by an exclusion constraint (migration 0002).
 """
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,7 +18,14 @@ from django.utils.translation import gettext as _
 
 from agencies import access, audit
 from agencies.models import Agency, Region, Role
-from agencies.writes import acting_user, agency_acting_as, apply_changes, require_may_add, save_validated
+from agencies.writes import (
+    acting_user,
+    agency_acting_as,
+    apply_changes,
+    require_may_add,
+    require_version,
+    save_validated,
+)
 from cases import services as case_services
 from cases.models import Case, TargetGroup
 
@@ -499,13 +507,7 @@ def follow_up_record(
     access.require_change(actor, follow_up)
     if follow_up.done_on is not None:
         raise ValidationError({"follow_up": _("This follow-up has already been recorded.")})
-    today = timezone.localdate()
-    if recorded_on and recorded_on > today:
-        raise ValidationError({"recorded_on": _("A visit cannot be dated in the future.")})
-    if left_site_on and left_site_on > today:
-        raise ValidationError({"left_site_on": _("A date of leaving cannot be in the future.")})
-    if business_started and not business_type.strip():
-        raise ValidationError({"business_type": _("Say what business was started.")})
+    _check_visit(recorded_on, left_site_on, business_started, business_type)
     outcome = Outcome(
         follow_up=follow_up,
         case=follow_up.case,
@@ -526,6 +528,60 @@ def follow_up_record(
         "programs.follow_up.recorded",
         follow_up,
         {"site_status": site_status, "business_started": business_started},
+        agency=follow_up.case.owner,
+    )
+    return outcome
+
+
+def _check_visit(recorded_on, left_site_on, business_started: bool, business_type: str) -> None:
+    today = timezone.localdate()
+    if recorded_on and recorded_on > today:
+        raise ValidationError({"recorded_on": _("A visit cannot be dated in the future.")})
+    if left_site_on and left_site_on > today:
+        raise ValidationError({"left_site_on": _("A date of leaving cannot be in the future.")})
+    if business_started and not business_type.strip():
+        raise ValidationError({"business_type": _("Say what business was started.")})
+
+
+OUTCOME_EDITABLE = (
+    "recorded_on",
+    "site_status",
+    "business_started",
+    "business_type",
+    "income_band",
+    "left_site_on",
+    "bpjs_enrolled",
+)
+
+
+@transaction.atomic
+def follow_up_visit_update(*, actor, follow_up: FollowUp, if_match: Sequence[str] | None = None, **changes) -> Outcome:
+    """Correct what a recorded follow-up visit found. The version is the follow-up's: it is compared under the
+    follow-up's lock and moves with every change. Raises VersionMismatch, ValidationError (a field, or `follow_up`
+    when the visit is not recorded yet) or PermissionDenied."""
+    follow_up = FollowUp.objects.select_for_update().select_related("case").get(pk=follow_up.pk)
+    require_version(follow_up, if_match)
+    access.require_change(actor, follow_up)
+    if follow_up.done_on is None:
+        raise ValidationError({"follow_up": _("This follow-up has not been recorded yet.")})
+    # Every writer of an outcome holds its follow-up's lock first: this read is the latest one.
+    outcome = Outcome.objects.select_for_update().get(follow_up=follow_up)
+    if "business_type" in changes:
+        changes["business_type"] = changes["business_type"].strip()
+    diff = apply_changes(outcome, changes, OUTCOME_EDITABLE)
+    _check_visit(outcome.recorded_on, outcome.left_site_on, outcome.business_started, outcome.business_type)
+    outcome.follow_up = follow_up
+    if not diff:
+        return outcome
+    save_validated(outcome, update_fields=list(diff))
+    # The visit's date is the follow-up's; and saving the follow-up moves its version.
+    follow_up.done_on = outcome.recorded_on
+    follow_up.save(update_fields=["done_on", "updated_at"] if "recorded_on" in diff else ["updated_at"])
+    audit.record(
+        actor,
+        "programs.follow_up.updated",
+        follow_up,
+        {"fields": sorted(diff)},
         agency=follow_up.case.owner,
     )
     return outcome
