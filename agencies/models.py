@@ -318,14 +318,21 @@ class ApiClient(FieldKeyedConstraints):
 
 
 class IdempotencyRecord(models.Model):
-    """The first response to a POST with an Idempotency-Key, replayed when the same request comes again."""
+    """The answer to a write sent with an Idempotency-Key, kept for a day to answer the same request again.
+
+    Written in the write's own transaction (agencies.api.views_base), so it exists exactly when the write committed.
+    The reply is encrypted (it may show a person's name, phone or address); a replay is checked against the
+    caller's scope of the row it shows (`about_*`) at the time of the replay, and logged like a read of it.
+    """
 
     # "user:12" or "client:7": keys are per caller, so two clients may use the same key.
     caller = models.CharField(max_length=40)
     key = models.CharField(max_length=255)
     request_hash = models.CharField(max_length=64)
-    status_code = models.PositiveSmallIntegerField(null=True)
-    body = models.JSONField(null=True)
+    status_code = models.PositiveSmallIntegerField()
+    reply = models.TextField(help_text="The reply's JSON as a Fernet token (agencies.encryption).")
+    about_type = models.CharField(max_length=100, blank=True, help_text='The model the reply shows, "cases.case".')
+    about_id = models.BigIntegerField(null=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -1,8 +1,7 @@
 """Personal fields encrypted at rest, and keyed hashes for exact lookup of them (DESIGN §6).
 
-Fernet (AES-128-CBC + HMAC-SHA256) from `cryptography` with FIELD_ENCRYPTION_KEY; older keys listed in
-FIELD_ENCRYPTION_KEY_FALLBACKS still decrypt, so the key can be rotated. The packaged Django field libraries we
-looked at derive their key from SECRET_KEY and swallow decryption errors, so this small field is ours.
+Fernet with FIELD_ENCRYPTION_KEY (agencies.encryption, which says how the key rotates). The packaged Django field
+libraries we looked at derive their key from SECRET_KEY and swallow decryption errors, so this small field is ours.
 """
 
 import functools
@@ -10,17 +9,10 @@ import hashlib
 import hmac
 from base64 import urlsafe_b64decode
 
-from cryptography.fernet import Fernet, MultiFernet
 from django.conf import settings
 from django.db import models
 
-
-@functools.cache
-def cipher() -> MultiFernet:
-    """The fields' cipher, built from the settings once per process, on first use. Called directly: a lazy proxy in
-    front of it cost more than a third of each decryption (a page of cases decrypts a hundred fields)."""
-    keys = [settings.FIELD_ENCRYPTION_KEY, *getattr(settings, "FIELD_ENCRYPTION_KEY_FALLBACKS", [])]
-    return MultiFernet([Fernet(key) for key in keys])
+from agencies.encryption import cipher
 
 
 @functools.lru_cache(maxsize=16)

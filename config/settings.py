@@ -206,10 +206,11 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"caller": env.str("API_RATE", default="600/min")},
     "EXCEPTION_HANDLER": "agencies.api.errors.handle",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_RENDERER_CLASSES": [
-        "agencies.api.renderers.OrjsonRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
-    ],
+    # JSON only, both ways (issue 13): the browsable API's forms listed rows outside the caller's scope.
+    "DEFAULT_RENDERER_CLASSES": ["agencies.api.renderers.OrjsonRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["agencies.api.parsers.JsonParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "agencies.api.negotiation.JsonOnly",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 

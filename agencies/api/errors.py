@@ -1,6 +1,7 @@
 """One error shape for the whole API: RFC 9457 problem details, with field errors, in the caller's language."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -42,6 +43,8 @@ def handle(exc, context):
         code = status.HTTP_409_CONFLICT if codes & CONFLICT_CODES else status.HTTP_400_BAD_REQUEST
         errors = {("non_field_errors" if k == "__all__" else k): v for k, v in errors_of(exc).items()}
         return problem(code, _("The request was refused."), errors=errors)
+    if isinstance(exc, RequestDataTooBig):
+        return problem(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, _("The request body is too large."))
     if isinstance(exc, VersionMismatch):
         return problem(
             status.HTTP_412_PRECONDITION_FAILED,

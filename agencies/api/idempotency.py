@@ -1,93 +1,154 @@
-"""`Idempotency-Key` on POST: the same key and body replay the first response; the same key with another body
-is refused (422). Field apps on poor connections retry freely without doing anything twice."""
+"""`Idempotency-Key` on writes: the same key and body answer the first reply again; the same key with another body
+is refused (422). Field apps on poor connections retry freely without doing anything twice.
+
+The reply is stored in the write's own transaction (`run`), so a key is answered again exactly when its write
+committed: no failure after the commit can leave a write without its reply, nor a key stuck "in flight". While the
+first request runs, a retry is told so (409) by a transaction-scoped advisory lock, which ends with the
+transaction whatever becomes of it. A replay is checked against the caller's scope of the row it shows, as it is
+today, and logged like a read of it (DESIGN §5); the stored reply is encrypted (DESIGN §6).
+"""
 
 import hashlib
+import re
 from datetime import timedelta
 
-from django.db import IntegrityError, connection, transaction
+import orjson
+from django.apps import apps
+from django.db import IntegrityError, connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import status
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, ValidationError
 
+from agencies.encryption import cipher
 from agencies.models import ApiClient, IdempotencyRecord
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
-# A stored response may carry personal data: it is kept only as long as a client plausibly retries.
+# Printable ASCII: the key is the client's own token (a UUID, usually), compared byte for byte.
+KEY_SHAPE = re.compile(rf"[\x21-\x7e]{{1,{MAX_KEY_LENGTH}}}")
+# Writes whose first reply is kept; GET and HEAD change nothing and are simply asked again.
+METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
+# A stored reply is kept only as long as a client plausibly retries.
 KEEP_FOR = timedelta(hours=24)
-
-
-class Replay(APIException):
-    """Not an error: carries the stored first response out of `initial()` (see ScopedViewSet.handle_exception)."""
-
-    def __init__(self, record: IdempotencyRecord):
-        super().__init__()
-        self.record = record
 
 
 class KeyConflict(APIException):
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
     default_code = "idempotency_key_reused"
+    default_detail = gettext_lazy("This Idempotency-Key was used with another request.")
 
 
 class KeyInFlight(APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = "idempotency_key_in_flight"
+    default_detail = gettext_lazy("The first request with this Idempotency-Key is still being processed.")
 
 
-def _caller(actor) -> str:
+class Stored:
+    """A stored reply, as read back for a replay."""
+
+    def __init__(self, record: IdempotencyRecord):
+        self.status_code = record.status_code
+        reply = orjson.loads(cipher().decrypt(record.reply.encode()))
+        self.data, self.headers = reply["data"], reply["headers"]
+        self.about_model = apps.get_model(record.about_type) if record.about_type else None
+        self.about_id = record.about_id
+
+
+def key_of(request) -> str | None:
+    """The request's Idempotency-Key, if it is a write that carries one; 400 for a malformed key."""
+    key = request.headers.get(HEADER)
+    if request.method not in METHODS or key is None:
+        return None
+    if not KEY_SHAPE.fullmatch(key):
+        message = _("An Idempotency-Key is 1 to 255 printable ASCII characters, e.g. a UUID.")
+        raise ValidationError({HEADER: [message]})
+    return key
+
+
+def caller_of(actor) -> str:
     return f"client:{actor.pk}" if isinstance(actor, ApiClient) else f"user:{actor.pk}"
 
 
-def begin(request) -> IdempotencyRecord | None:
-    """Claim the key for this request, or raise Replay / KeyConflict / KeyInFlight."""
-    key = request.headers.get(HEADER)
-    if request.method != "POST" or not key:
-        return None
-    if len(key) > MAX_KEY_LENGTH:
-        raise KeyConflict(_("An Idempotency-Key has at most 255 characters."))
-    digest = hashlib.sha256(request.method.encode() + request.get_full_path().encode() + request.body).hexdigest()
-    caller = _caller(request.user)
-    for _attempt in range(2):
-        try:
-            return _claim(caller, key, digest)
-        except IntegrityError:
-            earlier = IdempotencyRecord.objects.get(caller=caller, key=key)
-        if earlier.created_at >= timezone.now() - KEEP_FOR:
-            break
-        # Past its day the key counts as new (the hourly purge may not have come round to it yet).
-        IdempotencyRecord.objects.filter(pk=earlier.pk, created_at=earlier.created_at).delete()
-    if earlier.request_hash != digest:
-        raise KeyConflict(_("This Idempotency-Key was used with another request."))
-    if earlier.status_code is None:
-        raise KeyInFlight(_("The first request with this Idempotency-Key is still being processed."))
-    raise Replay(earlier)
+def request_hash(request) -> str:
+    return hashlib.sha256(request.method.encode() + request.get_full_path().encode() + request.body).hexdigest()
 
 
-def _claim(caller: str, key: str, digest: str) -> IdempotencyRecord:
-    # Committed at once (autocommit, one statement): a concurrent retry must see the claim whatever becomes of
-    # this request. Inside an outer transaction a savepoint keeps a duplicate from breaking it.
-    record = IdempotencyRecord(caller=caller, key=key, request_hash=digest)
-    if connection.in_atomic_block:
-        with transaction.atomic():
-            record.save(force_insert=True)
+def _lock_id(caller: str, key: str) -> int:
+    return int.from_bytes(hashlib.sha256(f"{caller}\n{key}".encode()).digest()[:8], "big", signed=True)
+
+
+def claim(caller: str, key: str, digest: str) -> Stored | None:
+    """Inside the write's transaction: the stored reply to replay, or None when this request is the first.
+
+    Raises KeyInFlight while another request with the key runs, KeyConflict when the key came with another body.
+    """
+    if connection.vendor == "postgresql":
+        # One statement: the lock (held until this transaction ends) and the stored reply's id, if any.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_try_advisory_xact_lock(%s), "
+                "(SELECT id FROM agencies_idempotencyrecord WHERE caller = %s AND key = %s)",
+                [_lock_id(caller, key), caller, key],
+            )
+            locked, earlier_id = cursor.fetchone()
+        if not locked:
+            raise KeyInFlight()
+        earlier = IdempotencyRecord.objects.get(pk=earlier_id) if earlier_id is not None else None
     else:
+        # SQLite (the demo) runs one writer at a time: the transaction itself keeps a retry out.
+        earlier = IdempotencyRecord.objects.filter(caller=caller, key=key).first()
+    if earlier is not None and earlier.created_at < timezone.now() - KEEP_FOR:
+        # Past its day the key counts as new (the hourly purge has not come round to it yet).
+        earlier.delete()
+        earlier = None
+    if earlier is None:
+        return None
+    if earlier.request_hash != digest:
+        raise KeyConflict()
+    return Stored(earlier)
+
+
+# Headers of a reply that belong to it (the row's new version); none of them carries personal data.
+KEPT_HEADERS = ("ETag", "Location")
+
+
+def reply_bytes(response) -> bytes:
+    """The reply as stored: its data as JSON, and the headers that belong to it. Raises, inside the write's
+    transaction, whatever would keep it from being stored, so the write is not committed without it."""
+    from .renderers import OPTIONS, fallback
+
+    headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
+    return orjson.dumps({"data": response.data, "headers": headers}, default=fallback, option=OPTIONS)
+
+
+def store(caller: str, key: str, digest: str, response, about_type: str, about_id: int | None) -> None:
+    """Keep `response` for replays. Inside the write's transaction for a success, so both commit or neither does;
+    after the rollback for a refusal (then a concurrent retry may have stored its own reply first: it stands)."""
+    record = IdempotencyRecord(
+        caller=caller,
+        key=key,
+        request_hash=digest,
+        status_code=response.status_code,
+        reply=cipher().encrypt(reply_bytes(response)).decode(),
+        about_type=about_type,
+        about_id=about_id,
+    )
+    if connection.in_atomic_block:
+        # The write's transaction holds the key's lock and found no reply: nothing can conflict.
         record.save(force_insert=True)
-    return record
+        return
+    try:
+        record.save(force_insert=True)
+    except IntegrityError:
+        if response.status_code < 400:
+            raise
+        # A refusal, stored after its rollback, raced by a retry that stored its reply first: that reply stands.
 
 
 def purge_expired() -> int:
-    """Forget stored answers older than KEEP_FOR (they may carry personal data); returns how many."""
+    """Forget stored replies older than KEEP_FOR; returns how many."""
     deleted, _by_model = IdempotencyRecord.objects.filter(created_at__lt=timezone.now() - KEEP_FOR).delete()
     return deleted
-
-
-def finish(record: IdempotencyRecord, response) -> None:
-    """Keep the response for replay; a server error frees the key so the client can try again."""
-    if response.status_code >= 500:
-        record.delete()
-        return
-    record.status_code = response.status_code
-    record.body = response.data
-    record.save(update_fields=["status_code", "body"])

@@ -5,7 +5,7 @@ from urllib import parse
 from django.db.models import F
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.utils.translation import gettext_lazy as _
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.utils.urls import replace_query_param
 
@@ -120,3 +120,11 @@ class NameCursor(CursorPagination):
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 500
+    invalid_cursor_message = SyncCursor.invalid_cursor_message
+
+    def decode_cursor(self, request):
+        # DRF answers a malformed cursor with 404; it is malformed input, as on the sync lists (400).
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            raise ValidationError({self.cursor_query_param: [self.invalid_cursor_message]}) from None

@@ -7,8 +7,8 @@ from rest_framework.utils.encoders import JSONEncoder
 
 # orjson writes str/int/dict/list subclasses (ErrorDetail, ReturnDict) and date, time, UUID as DRF does; what it
 # does not know (lazy translations, Decimal, timedelta, querysets) goes through DRF's own encoder.
-_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_UTC_Z
-_fallback = JSONEncoder().default
+OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_UTC_Z
+fallback = JSONEncoder().default
 
 
 class OrjsonRenderer(JSONRenderer):
@@ -21,7 +21,7 @@ class OrjsonRenderer(JSONRenderer):
         if self.get_indent(accepted_media_type, renderer_context or {}) is not None:
             return super().render(data, accepted_media_type, renderer_context)
         try:
-            ret = orjson.dumps(data, default=_fallback, option=_OPTIONS)
+            ret = orjson.dumps(data, default=fallback, option=OPTIONS)
         except TypeError:  # e.g. an integer beyond 64 bits: DRF's encoder copes or raises the usual error
             return super().render(data, accepted_media_type, renderer_context)
         # As DRF does: U+2028 and U+2029 escaped, so the output stays a strict JavaScript subset.

@@ -1,6 +1,9 @@
 """The base of every API view of our apps: scoped querysets, one access-log row per personal read, ETags,
 idempotent POSTs and problem-details errors. A view not built on it is caught by tests/test_conventions.py."""
 
+import logging
+
+from django.db import DatabaseError, transaction
 from django.utils.http import parse_etags
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -10,7 +13,25 @@ from rest_framework.response import Response
 
 from agencies import access, audit, writes
 
-from . import errors, idempotency
+from . import errors, idempotency, parsers
+
+logger = logging.getLogger(__name__)
+
+# The access-log action of a read of each model, from the views that log reads: a replayed answer showing a row of
+# that model is logged as its read (DESIGN §5).
+REPLAY_READ_ACTIONS: dict[type, str] = {}
+
+
+class _Refused(Exception):
+    def __init__(self, response):
+        super().__init__()
+        self.response = response
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = gettext_lazy("The request body is too large.")
+    default_code = "request_too_large"
 
 
 class PreconditionRequired(exceptions.APIException):
@@ -36,40 +57,97 @@ class ScopedViewSet(viewsets.GenericViewSet):
         rows = access.visible_to(self.request.user, self.model)
         return rows.select_related(*self.select_related) if self.select_related else rows
 
-    # Idempotency-Key
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.access_log_action and cls.model is not None:
+            REPLAY_READ_ACTIONS.setdefault(cls.model, cls.access_log_action)
+
+    # Requests refused before anything runs
 
     def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        request.idempotency_record = idempotency.begin(request)
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        if length.isdigit() and int(length) > parsers.body_limit():
+            raise RequestTooLarge()
+        super().initial(request, *args, **kwargs)  # 406 (JsonOnly), 401, 403, 429
+        unstorable = sorted({key for key, value in request.query_params.items() if "\x00" in key + value})
+        if unstorable:
+            message = _("This value contains a character that cannot be stored (NUL).")
+            raise ValidationError(dict.fromkeys(unstorable, [message]))
 
-    def handle_exception(self, exc):
-        if isinstance(exc, idempotency.Replay):
-            status_code = exc.record.status_code
-            return Response(
-                exc.record.body,
-                status=status_code,
-                headers={"Idempotent-Replayed": "true"},
-                content_type=errors.PROBLEM if status_code >= 400 else None,
-            )
-        record = getattr(self.request, "idempotency_record", None)
+    # Idempotency-Key (agencies.api.idempotency)
+
+    def dispatch(self, request, *args, **kwargs):
+        # DRF's APIView.dispatch, but the handler runs through `_run`: a keyed write and its stored reply commit
+        # together, or neither does.
+        self.args, self.kwargs = args, kwargs
+        request = self.initialize_request(request, *args, **kwargs)
+        self.request = request
+        self.headers = self.default_response_headers
         try:
-            response = super().handle_exception(exc)
-        except Exception:
-            if record is not None:  # a server error frees the key, so the client may simply try again
-                record.delete()
-                self.request.idempotency_record = None
+            self.initial(request, *args, **kwargs)
+            method = request.method.lower()
+            handler = getattr(self, method, None) if method in self.http_method_names else None
+            response = self._run(handler or self.http_method_not_allowed, request, *args, **kwargs)
+        except Exception as exc:
+            response = self.handle_exception(exc)
+        self.response = self.finalize_response(request, response, *args, **kwargs)
+        return self.response
+
+    def _run(self, handler, request, *args, **kwargs):
+        key = idempotency.key_of(request)
+        if key is None:
+            return handler(request, *args, **kwargs)
+        caller, digest = idempotency.caller_of(request.user), idempotency.request_hash(request)
+        try:
+            with transaction.atomic():
+                stored = idempotency.claim(caller, key, digest)
+                if stored is not None:
+                    return self._replay(stored)
+                response = handler(request, *args, **kwargs)
+                if response.status_code >= 400:
+                    raise _Refused(response)  # a refusal returned rather than raised: roll back all the same
+                idempotency.store(caller, key, digest, response, *self._about(kwargs))
+                return response
+        except _Refused as refused:
+            response = refused.response
+        except (idempotency.KeyInFlight, idempotency.KeyConflict):
             raise
-        if record is not None and response is not None:
-            idempotency.finish(record, response)
-            self.request.idempotency_record = None
+        except Exception as exc:
+            # A refusal becomes its answer; a real error is raised again, the key left free for a retry.
+            response = self.handle_exception(exc)
+        try:
+            idempotency.store(caller, key, digest, response, "", None)
+        except DatabaseError:
+            # Not kept: a retry runs the request again, which is what an unkept refusal asks for.
+            logger.warning("The refusal of an idempotent request was not stored.", exc_info=True)
         return response
 
-    def finalize_response(self, request, response, *args, **kwargs):
-        record = getattr(request, "idempotency_record", None)
-        if record is not None:
-            idempotency.finish(record, response)
-            request.idempotency_record = None
-        return super().finalize_response(request, response, *args, **kwargs)
+    def _about(self, kwargs) -> tuple[str, int | None]:
+        """The row the answer shows: named by the view (`about`), else the row of a detail route."""
+        obj = getattr(self.request, "answer_about", None)
+        if obj is not None:
+            return obj._meta.label_lower, obj.pk
+        pk = kwargs.get(self.lookup_url_kwarg or self.lookup_field)
+        if pk is not None and self.model is not None and str(pk).isdigit():
+            return self.model._meta.label_lower, int(pk)
+        return "", None
+
+    def _replay(self, stored: idempotency.Stored) -> Response:
+        """The stored answer, if the caller may still see the row it shows (else 404, as a GET of it would be);
+        logged like a read of that row."""
+        headers = {"Idempotent-Replayed": "true", **stored.headers}
+        if stored.about_model is not None:
+            model = stored.about_model
+            owner = ["owner_id"] if any(f.attname == "owner_id" for f in model._meta.concrete_fields) else []
+            row = access.visible_to(self.request.user, model).filter(pk=stored.about_id).values("pk", *owner).first()
+            if row is None:
+                return errors.problem(status.HTTP_404_NOT_FOUND, _("Not found."))
+            action = REPLAY_READ_ACTIONS.get(model, "agencies.reply.replayed")
+            audit.record_read(
+                self.request.user, action, model(pk=row["pk"]), {"replayed": True}, agency_id=row.get("owner_id")
+            )
+        content_type = errors.PROBLEM if stored.status_code >= 400 else None
+        return Response(stored.data, status=stored.status_code, headers=headers, content_type=content_type)
 
     # ETag / If-Match / If-None-Match
 

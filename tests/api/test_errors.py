@@ -316,7 +316,7 @@ def test_an_intake_refused_for_its_consent_date_leaves_nothing_behind(lentera_ap
         "/api/v1/intake/", {**INTAKE, "nik": NIK, "processing_consent_on": today(days=3)}, format="json"
     )
 
-    assert "given_on" in problem(response, 400)["errors"]
+    assert "processing_consent_on" in problem(response, 400)["errors"]
     assert row_counts() == before
     retry = lentera_api.post("/api/v1/intake/", {**INTAKE, "nik": NIK, "processing_consent_on": today()}, format="json")
     assert retry.status_code == 201  # the NIK was not left registered by the refused attempt

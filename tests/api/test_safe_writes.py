@@ -2,14 +2,16 @@
 moves, and a per-caller throttle answering 429 with Retry-After.
 """
 
-import hashlib
 import json
 
+import psycopg2
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.test import override_settings
 from rest_framework.settings import api_settings
 
+from agencies.api import idempotency
 from agencies.api.throttling import PerCallerThrottle
 from agencies.models import IdempotencyRecord
 from cases import services as case_services
@@ -126,22 +128,31 @@ def test_a_retried_stage_move_is_replayed_not_refused_as_already_done(world, len
 def test_a_retry_while_the_first_request_is_still_running_is_409(world, issue_token):
     client, token = issue_token(world.lentera)
     body = json.dumps(INTAKE).encode()
-    # The first request has claimed the key and not answered yet (its record has no status).
-    digest = hashlib.sha256(b"POST" + b"/api/v1/intake/" + body).hexdigest()
-    IdempotencyRecord.objects.create(caller=f"client:{client.pk}", key=KEY, request_hash=digest)
+    # The first request runs in another connection: its transaction holds the key's lock until it ends.
+    first = psycopg2.connect(**connection.get_connection_params())
+    try:
+        with first.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [idempotency._lock_id(f"client:{client.pk}", KEY)])
 
-    response = bearer(token).post("/api/v1/intake/", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY=KEY)
+        response = bearer(token).post(
+            "/api/v1/intake/", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY=KEY
+        )
+    finally:
+        first.rollback()
+        first.close()
 
     assert response.status_code == 409
     assert response["Content-Type"] == PROBLEM
     assert not Person.objects.filter(full_name="Sri Wahyuni").exists()
 
 
-def test_a_key_longer_than_255_characters_is_refused(lentera_api):
-    response = lentera_api.post("/api/v1/intake/", INTAKE, format="json", HTTP_IDEMPOTENCY_KEY="k" * 256)
+@pytest.mark.parametrize("key", ["k" * 256, "", "kunci dengan spasi", "kunci\u00e9"])
+def test_a_malformed_key_is_a_400_naming_the_header(lentera_api, key):
+    response = lentera_api.post("/api/v1/intake/", INTAKE, format="json", HTTP_IDEMPOTENCY_KEY=key)
 
-    assert response.status_code == 422
+    assert response.status_code == 400
     assert response["Content-Type"] == PROBLEM
+    assert "Idempotency-Key" in response.json()["errors"]
     assert not Person.objects.filter(full_name="Sri Wahyuni").exists()
 
 
