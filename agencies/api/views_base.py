@@ -227,5 +227,5 @@ class ScopedReadViewSet(ScopedViewSet):
     def retrieve(self, request, *args, **kwargs):
         obj = self.get_object()
         self.log_read(obj, agency_id=getattr(obj, "owner_id", None))
-        response = Response(self.get_serializer(obj).data)
-        return self.with_etag(response, obj) if hasattr(obj, "updated_at") else response
+        data = self.get_serializer(obj).data
+        return self.etagged(data, etag_of(obj)) if hasattr(obj, "updated_at") else Response(data)

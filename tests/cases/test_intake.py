@@ -380,8 +380,8 @@ def test_an_ngo_intake_where_its_regency_has_no_office_needs_an_owner(member):
     assert _nothing_registered()
 
 
-def test_an_ngo_intake_may_name_the_owning_office(member, banyuwangi):
-    caseworker = member(Role.NGO_CASEWORKER, agency=NgoFactory(region=RegionFactory(code="33.02.01")))
+def test_an_ngo_intake_may_name_the_office_of_its_regency(member, banyuwangi):
+    caseworker = member(Role.NGO_CASEWORKER, agency=NgoFactory(region=RegionFactory(code="35.10.01")))
 
     case = _register(caseworker, owner=banyuwangi).case
 
@@ -397,9 +397,10 @@ def test_a_case_cannot_be_owned_by_an_ngo(staff):
 
 
 def test_district_staff_cannot_register_a_case_for_another_district(staff, banyuwangi):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ValidationError) as refused:
         _register(staff, owner=banyuwangi)
 
+    assert set(refused.value.message_dict) == {"owner"}
     assert _nothing_registered()
     assert not CaseNumberSequence.objects.exists()
 
