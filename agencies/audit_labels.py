@@ -30,6 +30,7 @@ ACTIONS = {
     "agencies.api_client.revoked": gettext_lazy("API client revoked"),
     "agencies.notification.requeued": gettext_lazy("Email queued to be sent again"),
     "agencies.user.language_changed": gettext_lazy("Account language changed"),
+    "agencies.reply.replayed": gettext_lazy("Stored API reply sent again"),
     # cases
     "cases.site.created": gettext_lazy("Site added"),
     "cases.site.updated": gettext_lazy("Site changed"),
@@ -115,6 +116,7 @@ DATA_KEYS = {
     "by": gettext_lazy("grouped by"),
     "format": gettext_lazy("file format"),
     "rows": gettext_lazy("rows"),
+    "replayed": gettext_lazy("a stored reply sent again"),
 }
 # Whole Rupiah, shown as money.
 MONEY_KEYS = {"amount", "total", "ceiling", "released", "committed", "paid"}
