@@ -14,6 +14,7 @@ from rest_framework import ISO_8601, serializers
 from rest_framework.fields import SkipField
 from rest_framework.settings import api_settings
 
+from agencies.api import strict
 from agencies.api.strict import RejectUnknownFields
 
 from . import references, services
@@ -84,6 +85,11 @@ COLUMN_HELP = {
     "site": _("Site number."),
     "target_group": _("Target group as its number, e.g. 10 (required)."),
 }
+# A sheet holds text, and the API's row takes numbers as JSON numbers: a whole number written in these columns is
+# read as one ("1990", or "1990.0" from a spreadsheet's number cell); anything else stays text, and the row's check
+# refuses it as the API would.
+NUMBER_COLUMNS = ("birth_year", "site", "target_group")
+_WRITTEN_WHOLE_NUMBER = re.compile(r"[0-9]{1,18}(?:\.0*)?", re.ASCII)
 ERRORS_HEADER = "kesalahan"
 # Sexes as written on Indonesian forms (Perempuan / Laki-laki), beside the API's codes.
 SEXES = {"p": "F", "perempuan": "F", "f": "F", "l": "M", "laki-laki": "M", "laki laki": "M", "m": "M"}
@@ -116,12 +122,12 @@ def _row_serializer():
         """The shape of a row. Related rows are taken as their codes here and looked up for the whole sheet at once
         (`_resolve`): a sheet of 1,000 rows is a handful of queries, not several per row."""
 
-        external_id = serializers.CharField(max_length=64)
-        home_region = serializers.CharField(max_length=13, required=False, allow_null=True, default=None)
-        site = serializers.IntegerField(required=False, allow_null=True, default=None)
-        target_group = serializers.IntegerField()
-        other_target_groups = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
-        owner = serializers.IntegerField(required=False, allow_null=True, default=None)
+        external_id = strict.CharField(max_length=64)
+        home_region = strict.CharField(max_length=13, required=False, allow_null=True, default=None)
+        site = strict.IntegerField(required=False, allow_null=True, default=None)
+        target_group = strict.IntegerField()
+        other_target_groups = serializers.ListField(child=strict.IntegerField(), required=False, default=list)
+        owner = strict.IntegerField(required=False, allow_null=True, default=None)
 
     return Row
 
@@ -188,9 +194,7 @@ def _plain_char(field, value):
 def _plain_integer(_field, value):
     if type(value) is int:
         return value
-    if type(value) is str and value.isascii() and value.isdigit() and len(value) <= 18:
-        return int(value)
-    raise _Unsure
+    raise _Unsure  # a float (12.0 is whole), a string or a boolean: the serializer decides
 
 
 def _plain_date(_field, value):
@@ -219,18 +223,18 @@ def _plain_checks(shape) -> dict | None:
     another kind, extra validators, or a serializer-level validate: the serializer then checks every row)."""
 
     def plain(field):
-        if type(field) is serializers.CharField:
+        if type(field) is strict.CharField:
             # Its own validators only: max_length, no NUL, no lone surrogate.
             plain_validators = 2 + (field.max_length is not None)
             return _plain_char if field.min_length is None and len(field.validators) == plain_validators else None
         if field.validators:
             return None
-        if type(field) is serializers.IntegerField:
+        if type(field) is strict.IntegerField:
             return _plain_integer
         if type(field) is serializers.DateField:
             formats = getattr(field, "input_formats", api_settings.DATE_INPUT_FORMATS)
             return _plain_date if [f.lower() for f in formats] == [ISO_8601] else None
-        if type(field) is serializers.ChoiceField and not field.allow_blank:
+        if type(field) is strict.ChoiceField and not field.allow_blank:
             return _plain_choice
         if type(field) is serializers.ListField and not field.validators and field.allow_empty:
             return _plain_integers if plain(field.child) is _plain_integer else None
@@ -327,6 +331,10 @@ def read(upload) -> list[dict]:
     for row in rows:
         if row.get("sex"):
             row["sex"] = SEXES.get(row["sex"].lower(), row["sex"])
+        for column in NUMBER_COLUMNS:
+            written = row.get(column)
+            if written and _WRITTEN_WHOLE_NUMBER.fullmatch(written):
+                row[column] = int(written.split(".")[0])
     return rows
 
 
@@ -337,6 +345,8 @@ def _cell_text(cell) -> str:
         return cell.date().isoformat()
     if isinstance(cell, datetime.date):
         return cell.isoformat()
+    if isinstance(cell, float) and cell.is_integer():  # a number cell: 1990.0, or a NIK as 3.3740145019e+15
+        return str(int(cell))
     return str(cell)
 
 

@@ -3,6 +3,7 @@ from rest_framework import serializers
 
 from agencies.models import Agency, Region
 
+from . import filters
 from .pagination import NameCursor
 from .views_base import ScopedReadViewSet
 
@@ -19,7 +20,7 @@ class AgencyOutputSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "kind", "region", "parent", "active", "contact_email"]
 
 
-class RegionFilter(django_filters.FilterSet):
+class RegionFilter(filters.FilterSet):
     name = django_filters.CharFilter(lookup_expr="icontains")
 
     class Meta:
@@ -27,7 +28,7 @@ class RegionFilter(django_filters.FilterSet):
         fields = ["level", "parent"]
 
 
-class AgencyFilter(django_filters.FilterSet):
+class AgencyFilter(filters.FilterSet):
     name = django_filters.CharFilter(lookup_expr="icontains")
 
     class Meta:

@@ -4,9 +4,11 @@ cases.services; every row comes through agencies.access; personal reads are logg
 from datetime import UTC
 
 import django_filters
+from django.contrib.auth import get_user_model
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -14,9 +16,10 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from agencies import access
+from agencies.api import filters, strict
 from agencies.api.pagination import MAX_ID
-from agencies.api.strict import RejectUnknownFields
-from agencies.api.views_base import ScopedReadViewSet, ScopedViewSet, etag_for
+from agencies.api.strict import RejectUnknownFields, StrictModelSerializer
+from agencies.api.views_base import ScopedReadViewSet, ScopedViewSet, etag_for, etag_of
 from agencies.models import Agency, Region
 from cases import intake_sheet, references, services
 from cases.api import case_rows
@@ -70,34 +73,34 @@ class CaseOutputSerializer(serializers.ModelSerializer):
         ]
 
 
-class SiteOutputSerializer(RejectUnknownFields, serializers.ModelSerializer):
+class SiteOutputSerializer(RejectUnknownFields, StrictModelSerializer):
     class Meta:
         model = Site
         fields = ["id", "name", "kind", "region", "houses", "opened_on", "closed_on", "updated_at"]
 
 
-class SiteCountSerializer(RejectUnknownFields, serializers.ModelSerializer):
+class SiteCountSerializer(RejectUnknownFields, StrictModelSerializer):
     class Meta:
         model = SiteCount
         fields = ["id", "site", "counted_on", "people_present", "counted_by"]
         read_only_fields = ["id", "site", "counted_by"]
 
 
-class AssessmentSerializer(RejectUnknownFields, serializers.ModelSerializer):
+class AssessmentSerializer(RejectUnknownFields, StrictModelSerializer):
     class Meta:
         model = Assessment
         fields = ["id", "assessed_on", "needs", "skills_wanted", "business_idea", "wants_to_go_home", "created_at"]
         read_only_fields = ["id", "created_at"]
 
 
-class NoteSerializer(RejectUnknownFields, serializers.ModelSerializer):
+class NoteSerializer(RejectUnknownFields, StrictModelSerializer):
     class Meta:
         model = CaseNote
         fields = ["id", "body", "agency", "created_at"]
         read_only_fields = ["id", "agency", "created_at"]
 
 
-class ConsentSerializer(RejectUnknownFields, serializers.ModelSerializer):
+class ConsentSerializer(RejectUnknownFields, StrictModelSerializer):
     class Meta:
         model = Consent
         fields = ["id", "purpose", "agency", "given_on", "withdrawn_on"]
@@ -128,16 +131,20 @@ class ReferralOutputSerializer(serializers.ModelSerializer):
 # Input
 
 
+class Reference(strict.TypedSlugMixin, references.ReferenceField):
+    """A region or target group by its code, given as the code's own type (the region "33.74", the group 10)."""
+
+
 class IntakeInputSerializer(RejectUnknownFields, serializers.Serializer):
-    full_name = serializers.CharField(max_length=150)
-    known_as = serializers.CharField(max_length=80, required=False, default="")
-    nik = serializers.CharField(max_length=20, required=False, default="", help_text=_("16 digits, from the KTP."))
+    full_name = strict.CharField(max_length=150)
+    known_as = strict.CharField(max_length=80, required=False, default="")
+    nik = strict.CharField(max_length=20, required=False, default="", help_text=_("16 digits, from the KTP."))
     birth_date = serializers.DateField(required=False, allow_null=True, default=None)
-    birth_year = serializers.IntegerField(required=False, allow_null=True, default=None)
-    sex = serializers.ChoiceField(choices=Person.Sex.choices)
-    phone = serializers.CharField(max_length=20, required=False, default="")
+    birth_year = strict.IntegerField(required=False, allow_null=True, default=None)
+    sex = strict.ChoiceField(choices=Person.Sex.choices)
+    phone = strict.CharField(max_length=20, required=False, default="")
     # Regions and target groups are reference data, checked against what this process knows (cases.references).
-    home_region = references.ReferenceField(
+    home_region = Reference(
         known=references.regions,
         slug_field="code",
         queryset=Region.objects.all(),
@@ -145,14 +152,10 @@ class IntakeInputSerializer(RejectUnknownFields, serializers.Serializer):
         allow_null=True,
         default=None,
     )
-    address = serializers.CharField(required=False, default="")
-    site = serializers.PrimaryKeyRelatedField(
-        queryset=Site.objects.all(), required=False, allow_null=True, default=None
-    )
-    target_group = references.ReferenceField(
-        known=references.target_groups, slug_field="code", queryset=TargetGroup.objects.all()
-    )
-    other_target_groups = references.ReferenceField(
+    address = strict.CharField(required=False, default="")
+    site = strict.PrimaryKeyRelatedField(queryset=Site.objects.all(), required=False, allow_null=True, default=None)
+    target_group = Reference(known=references.target_groups, slug_field="code", queryset=TargetGroup.objects.all())
+    other_target_groups = Reference(
         known=references.target_groups,
         slug_field="code",
         queryset=TargetGroup.objects.all(),
@@ -160,7 +163,7 @@ class IntakeInputSerializer(RejectUnknownFields, serializers.Serializer):
         required=False,
         default=list,
     )
-    owner = serializers.PrimaryKeyRelatedField(
+    owner = strict.PrimaryKeyRelatedField(
         queryset=Agency.objects.filter(kind=Agency.Kind.SOCIAL_SERVICE_DISTRICT, active=True),
         required=False,
         allow_null=True,
@@ -208,23 +211,73 @@ class IntakeOutputSerializer(serializers.Serializer):
 
 
 class StageInputSerializer(RejectUnknownFields, serializers.Serializer):
-    to = serializers.ChoiceField(choices=Case.Stage.choices)
-    reason = serializers.CharField(required=False, default="", allow_blank=True)
-    close_reason = serializers.ChoiceField(choices=Case.CloseReason.choices, required=False, default="")
+    to = strict.ChoiceField(choices=Case.Stage.choices)
+    reason = strict.CharField(required=False, default="", allow_blank=True)
+    close_reason = strict.ChoiceField(choices=Case.CloseReason.choices, required=False, default="")
+
+
+class CaseEditSerializer(RejectUnknownFields, serializers.Serializer):
+    caseworker = strict.IntegerField(
+        allow_null=True,
+        help_text=_("A member of the owning office or the registering agency, by id; null: nobody yet."),
+    )
+
+
+class PersonEditSerializer(RejectUnknownFields, StrictModelSerializer):
+    """A person's details as an edit sends them: any of the fields, each as the intake takes it."""
+
+    nik = strict.CharField(max_length=20, allow_blank=True, help_text=_("16 digits, from the KTP."))
+    phone = strict.CharField(max_length=20, allow_blank=True)
+    home_region = Reference(known=references.regions, slug_field="code", queryset=Region.objects.all(), allow_null=True)
+
+    class Meta:
+        model = Person
+        fields = list(services.PERSON_EDITABLE)
+
+
+class PersonEditOutputSerializer(serializers.Serializer):
+    person = PersonOutputSerializer()
+    warnings = serializers.ListField(
+        child=serializers.CharField(), help_text=_("Things to check about a new NIK; the edit is saved.")
+    )
 
 
 class ReferralInputSerializer(RejectUnknownFields, serializers.Serializer):
-    case = serializers.IntegerField()
-    to_agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.filter(active=True))
-    kind = serializers.ChoiceField(choices=Referral.Kind.choices)
-    reason = serializers.CharField()
+    case = strict.IntegerField()
+    to_agency = strict.PrimaryKeyRelatedField(queryset=Agency.objects.filter(active=True))
+    kind = strict.ChoiceField(choices=Referral.Kind.choices)
+    reason = strict.CharField()
 
 
 class DeclineInputSerializer(RejectUnknownFields, serializers.Serializer):
-    reason = serializers.CharField()
+    reason = strict.CharField()
 
 
 # Views
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=True,
+    description=_("The ETag you read: 428 without it, 412 when the record changed since."),
+)
+ASSESSMENT_ID = OpenApiParameter("assessment_id", OpenApiTypes.INT, OpenApiParameter.PATH)
+
+
+def _row_id(pk: str) -> int | None:
+    # As the ORM's lookup treats it: not a number, or beyond bigint, matches no row (404, not a database error).
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    return pk if -MAX_ID - 1 <= pk <= MAX_ID else None
+
+
+class SiteFilter(filters.FilterSet):
+    class Meta:
+        model = Site
+        fields = ["kind", "region"]
 
 
 class SiteViewSet(mixins.CreateModelMixin, ScopedReadViewSet):
@@ -232,10 +285,11 @@ class SiteViewSet(mixins.CreateModelMixin, ScopedReadViewSet):
 
     model = Site
     serializer_class = SiteOutputSerializer
-    filterset_fields = ["kind", "region"]
+    filterset_class = SiteFilter
 
     def perform_create(self, serializer):
         serializer.instance = services.site_create(actor=self.request.user, **serializer.validated_data)
+        self.about(serializer.instance)
 
     @extend_schema(request=SiteCountSerializer, responses={201: SiteCountSerializer})
     @action(detail=True, methods=["post"])
@@ -243,7 +297,9 @@ class SiteViewSet(mixins.CreateModelMixin, ScopedReadViewSet):
         """Record how many people your agency found at the site on a day."""
         data = SiteCountSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        count = services.site_count_record(actor=request.user, site=self.get_object(), **data.validated_data)
+        site = self.get_object()
+        count = services.site_count_record(actor=request.user, site=site, **data.validated_data)
+        self.about(site)
         return Response(SiteCountSerializer(count).data, status=status.HTTP_201_CREATED)
 
 
@@ -257,6 +313,7 @@ class IntakeViewSet(ScopedViewSet):
         data = IntakeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         intake = services.case_register(actor=request.user, **data.validated_data)
+        self.about(intake.case)
         body = {"case": intake.case, "warnings": intake.warnings, "possible_duplicates": intake.possible_duplicates}
         return Response(IntakeOutputSerializer(body).data, status=status.HTTP_201_CREATED)
 
@@ -286,22 +343,13 @@ class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
         return super().filter(qs, value)
 
 
-class CaseFilter(django_filters.FilterSet):
+class CaseFilter(filters.FilterSet):
     updated_since = UtcDateTimeFilter(field_name="updated_at", lookup_expr="gte", param="updated_since")
-    target_group = django_filters.NumberFilter(field_name="target_group__code")
+    target_group = filters.IdFilter("target_group")  # the group's code, e.g. 10
 
     class Meta:
         model = Case
         fields = ["stage", "owner", "registered_by", "site", "caseworker"]
-
-
-def _case_id(pk: str) -> int | None:
-    # As the ORM's lookup treats it: not a number, or beyond bigint, matches no case (404, not a database error).
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        return None
-    return pk if -MAX_ID - 1 <= pk <= MAX_ID else None
 
 
 class CaseViewSet(ScopedReadViewSet):
@@ -356,38 +404,78 @@ class CaseViewSet(ScopedReadViewSet):
             row = get_object_or_404(self.filter_queryset(self.get_queryset()), pk=pk)
             self.log_read(Case(pk=row["id"]), agency_id=row["owner_id"])
         else:
-            case_id = _case_id(pk)
+            case_id = _row_id(pk)
             # Read and logged in one statement (none read, none logged).
             row = None if case_id is None else compiled.case(case_id, log=self.read_log(agency_column="owner_id"))
             if row is None:
                 raise Http404
         (case,) = case_rows.represent([row])
-        response = Response(case)
-        response["ETag"] = etag_for(row["id"], row["updated_at"])
-        return response
+        return self.etagged(case, etag_for(row["id"], row["updated_at"]))
+
+    def _answer(self, case: Case) -> Response:
+        """The case as its detail shows it, with its ETag: the answer of an edit."""
+        case = self.get_queryset().get(pk=case.pk)
+        return self.etagged(CaseOutputSerializer(case).data, etag_of(case))
+
+    @extend_schema(request=CaseEditSerializer, responses={200: CaseOutputSerializer}, parameters=[IF_MATCH])
+    def partial_update(self, request, pk=None):
+        """Assign the case's caseworker (or none), with If-Match: the ETag of the case you read."""
+        case = self.get_object()
+        if_match = self.if_match()
+        data = CaseEditSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        caseworker = _caseworker(data.validated_data["caseworker"])
+        case = services.case_assign(actor=request.user, case=case, caseworker=caseworker, if_match=if_match)
+        self.about(case)
+        return self._answer(case)
 
     @extend_schema(request=StageInputSerializer, responses={200: CaseOutputSerializer})
     @action(detail=True, methods=["post"])
     def stage(self, request, pk=None):
         """Move the case to another stage; send If-Match with the ETag you read to avoid overwriting a change."""
         case = self.get_object()
-        stale = self.check_if_match(request, case)
-        if stale:
-            return stale
+        # Compared by the service under the row lock: two moves sent with one ETag cannot both pass.
+        if_match = self.if_match(required=False)
         data = StageInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        case = services.case_transition(actor=request.user, case=case, **data.validated_data)
-        case = self.get_queryset().get(pk=case.pk)
-        return self.with_etag(Response(CaseOutputSerializer(case).data), case)
+        case = services.case_transition(actor=request.user, case=case, if_match=if_match, **data.validated_data)
+        self.about(case)
+        return self._answer(case)
+
+    @extend_schema(methods=["GET"], responses={200: PersonOutputSerializer})
+    @extend_schema(
+        methods=["PATCH"],
+        request=PersonEditSerializer,
+        responses={200: PersonEditOutputSerializer},
+        parameters=[IF_MATCH],
+    )
+    @action(detail=True, methods=["get", "patch"], pagination_class=None, filter_backends=[])
+    def person(self, request, pk=None):
+        """The case's person, with the person's ETag; PATCH corrects any of their details (If-Match required)."""
+        case = self.get_object()
+        if request.method == "GET":
+            self.log_read(case, agency_id=case.owner_id)
+            return self.etagged(PersonOutputSerializer(case.person).data, etag_of(case.person))
+        if_match = self.if_match()
+        data = PersonEditSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        person, warnings = services.person_update(
+            actor=request.user, person=case.person, if_match=if_match, **data.validated_data
+        )
+        self.about(case)
+        body = PersonEditOutputSerializer({"person": person, "warnings": warnings}).data
+        return self.etagged(body, etag_of(person))
 
     def _sub_list(self, request, rows, serializer_class):
         self.log_read(self.model, count=len(rows))
         return Response(serializer_class(rows, many=True).data)
 
+    # The sub-lists are plain arrays of one case's rows: no pages, no filters (and the schema says so).
+
     @extend_schema(
         request=AssessmentSerializer, responses={200: AssessmentSerializer(many=True), 201: AssessmentSerializer}
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def assessments(self, request, pk=None):
         """The case's assessments; POST records one (a registered case becomes assessed)."""
         case = self.get_object()
@@ -396,10 +484,41 @@ class CaseViewSet(ScopedReadViewSet):
         data = AssessmentSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         assessment = services.assessment_record(actor=request.user, case=case, **data.validated_data)
+        self.about(case)
         return Response(AssessmentSerializer(assessment).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(methods=["GET"], responses={200: AssessmentSerializer}, parameters=[ASSESSMENT_ID])
+    @extend_schema(
+        methods=["PATCH"],
+        request=AssessmentSerializer,
+        responses={200: AssessmentSerializer},
+        parameters=[ASSESSMENT_ID, IF_MATCH],
+    )
+    @action(
+        detail=True,
+        methods=["get", "patch"],
+        url_path=r"assessments/(?P<assessment_id>[^/.]+)",
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def assessment(self, request, pk=None, assessment_id=None):
+        """One assessment of the case, with its ETag; PATCH corrects it (If-Match required)."""
+        case = self.get_object()
+        assessment = get_object_or_404(case.assessments.all(), pk=_row_id(assessment_id))
+        if request.method == "GET":
+            self.log_read(case, agency_id=case.owner_id)
+            return self.etagged(AssessmentSerializer(assessment).data, etag_of(assessment))
+        if_match = self.if_match()
+        data = AssessmentSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        assessment = services.assessment_update(
+            actor=request.user, assessment=assessment, if_match=if_match, **data.validated_data
+        )
+        self.about(case)
+        return self.etagged(AssessmentSerializer(assessment).data, etag_of(assessment))
+
     @extend_schema(request=NoteSerializer, responses={200: NoteSerializer(many=True), 201: NoteSerializer})
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def notes(self, request, pk=None):
         """The case's notes; POST adds one in your agency's name."""
         case = self.get_object()
@@ -408,10 +527,11 @@ class CaseViewSet(ScopedReadViewSet):
         data = NoteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         note = services.case_note_add(actor=request.user, case=case, body=data.validated_data["body"])
+        self.about(case)
         return Response(NoteSerializer(note).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ConsentSerializer, responses={200: ConsentSerializer(many=True), 201: ConsentSerializer})
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def consents(self, request, pk=None):
         """The person's consents; POST records one (sharing names the agency)."""
         case = self.get_object()
@@ -420,7 +540,24 @@ class CaseViewSet(ScopedReadViewSet):
         data = ConsentSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         consent = services.consent_give(actor=request.user, person=case.person, **data.validated_data)
+        self.about(case)
         return Response(ConsentSerializer(consent).data, status=status.HTTP_201_CREATED)
+
+
+def _caseworker(pk: int | None):
+    """The user a caseworker id names, for case_assign to check. An id nobody has is passed as a user who is
+    nobody's member, so the service refuses it exactly as it refuses a user outside the case's offices: the
+    field does not tell which ids exist."""
+    if pk is None:
+        return None
+    User = get_user_model()
+    return User.objects.filter(pk=pk).first() or User(pk=pk)
+
+
+class ReferralFilter(filters.FilterSet):
+    class Meta:
+        model = Referral
+        fields = ["status", "kind", "to_agency", "from_agency"]
 
 
 class ReferralViewSet(ScopedReadViewSet):
@@ -429,7 +566,7 @@ class ReferralViewSet(ScopedReadViewSet):
     model = Referral
     serializer_class = ReferralOutputSerializer
     select_related = ("case",)
-    filterset_fields = ["status", "kind", "to_agency", "from_agency"]
+    filterset_class = ReferralFilter
 
     @extend_schema(request=ReferralInputSerializer, responses={201: ReferralOutputSerializer})
     def create(self, request):
@@ -438,6 +575,7 @@ class ReferralViewSet(ScopedReadViewSet):
         fields = dict(data.validated_data)
         case = access.get_visible(request.user, Case, pk=fields.pop("case"))
         referral = services.referral_create(actor=request.user, case=case, **fields)
+        self.about(referral)
         return Response(ReferralOutputSerializer(referral).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: ReferralOutputSerializer})
@@ -445,6 +583,7 @@ class ReferralViewSet(ScopedReadViewSet):
     def accept(self, request, pk=None):
         """Accept a referral to your agency (a repatriation transfers the case to you)."""
         referral = services.referral_accept(actor=request.user, referral=self.get_object())
+        self.about(referral)
         return Response(ReferralOutputSerializer(referral).data)
 
     @extend_schema(request=DeclineInputSerializer, responses={200: ReferralOutputSerializer})
@@ -454,6 +593,7 @@ class ReferralViewSet(ScopedReadViewSet):
         data = DeclineInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         referral = services.referral_decline(actor=request.user, referral=self.get_object(), **data.validated_data)
+        self.about(referral)
         return Response(ReferralOutputSerializer(referral).data)
 
     @extend_schema(request=None, responses={200: ReferralOutputSerializer})
@@ -461,6 +601,7 @@ class ReferralViewSet(ScopedReadViewSet):
     def complete(self, request, pk=None):
         """Mark an accepted referral done."""
         referral = services.referral_complete(actor=request.user, referral=self.get_object())
+        self.about(referral)
         return Response(ReferralOutputSerializer(referral).data)
 
 

@@ -1,16 +1,20 @@
 """Programs API: the calendar (programs, batches, sessions), enrollments, attendance, follow-ups and visits."""
 
 import django_filters
+from django.http import Http404
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from agencies import access
+from agencies.api import filters, strict
 from agencies.api.pagination import NameCursor
-from agencies.api.strict import RejectUnknownFields
-from agencies.api.views_base import ScopedReadViewSet
+from agencies.api.strict import RejectUnknownFields, StrictModelSerializer
+from agencies.api.views_base import ScopedReadViewSet, etag_of
 from cases.models import Case
 from programs import services
 from programs.models import Batch, Enrollment, FollowUp, Outcome, Program, Session
@@ -55,13 +59,13 @@ class EnrollmentOutputSerializer(serializers.ModelSerializer):
 
 
 class EnrollmentInputSerializer(RejectUnknownFields, serializers.Serializer):
-    batch = serializers.IntegerField()
-    case = serializers.IntegerField()
+    batch = strict.IntegerField()
+    case = strict.IntegerField()
 
 
 class AttendanceInputSerializer(RejectUnknownFields, serializers.Serializer):
     present = serializers.DictField(
-        child=serializers.BooleanField(), help_text="Enrollment id → present, for every person on the roster."
+        child=strict.BooleanField(), help_text="Enrollment id → present, for every person on the roster."
     )
 
     def validate_present(self, value):
@@ -71,7 +75,7 @@ class AttendanceInputSerializer(RejectUnknownFields, serializers.Serializer):
             raise serializers.ValidationError("Keys are enrollment ids.") from None
 
 
-class OutcomeSerializer(RejectUnknownFields, serializers.ModelSerializer):
+class OutcomeSerializer(RejectUnknownFields, StrictModelSerializer):
     class Meta:
         model = Outcome
         fields = [
@@ -108,24 +112,51 @@ class FollowUpOutputSerializer(serializers.ModelSerializer):
         return follow_up.done_on is None and follow_up.due_on < timezone.localdate()
 
 
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=True,
+    description=_("The ETag you read: 428 without it, 412 when the record changed since."),
+)
+
+
+class ProgramFilter(filters.FilterSet):
+    class Meta:
+        model = Program
+        fields = ["kind", "organizer", "fiscal_year"]
+
+
 class ProgramViewSet(ScopedReadViewSet):
     model = Program
     serializer_class = ProgramOutputSerializer
-    filterset_fields = ["kind", "organizer", "fiscal_year"]
+    filterset_class = ProgramFilter
     pagination_class = NameCursor
+
+
+class BatchFilter(filters.FilterSet):
+    class Meta:
+        model = Batch
+        fields = ["program", "status"]
 
 
 class BatchViewSet(ScopedReadViewSet):
     model = Batch
     serializer_class = BatchOutputSerializer
-    filterset_fields = ["program", "status"]
+    filterset_class = BatchFilter
     pagination_class = NameCursor
+
+
+class SessionFilter(filters.FilterSet):
+    class Meta:
+        model = Session
+        fields = ["batch", "delivering_agency", "date"]
 
 
 class SessionViewSet(ScopedReadViewSet):
     model = Session
     serializer_class = SessionOutputSerializer
-    filterset_fields = ["batch", "delivering_agency", "date"]
+    filterset_class = SessionFilter
     pagination_class = NameCursor
 
     @extend_schema(request=AttendanceInputSerializer, responses={200: None})
@@ -134,8 +165,16 @@ class SessionViewSet(ScopedReadViewSet):
         """Record (or correct) who was present, for the whole roster of this session at once."""
         data = AttendanceInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        rows = services.attendance_record(actor=request.user, session=self.get_object(), **data.validated_data)
+        session = self.get_object()
+        rows = services.attendance_record(actor=request.user, session=session, **data.validated_data)
+        self.about(session)
         return Response({"recorded": len(rows)})
+
+
+class EnrollmentFilter(filters.FilterSet):
+    class Meta:
+        model = Enrollment
+        fields = ["batch", "case", "status"]
 
 
 class EnrollmentViewSet(ScopedReadViewSet):
@@ -143,7 +182,7 @@ class EnrollmentViewSet(ScopedReadViewSet):
 
     model = Enrollment
     serializer_class = EnrollmentOutputSerializer
-    filterset_fields = ["batch", "case", "status"]
+    filterset_class = EnrollmentFilter
     select_related = ("case__person",)
     access_log_action = "programs.enrollment.read_by_api"
 
@@ -154,19 +193,21 @@ class EnrollmentViewSet(ScopedReadViewSet):
         batch = access.get_visible(request.user, Batch, pk=data.validated_data["batch"])
         case = access.get_visible(request.user, Case, pk=data.validated_data["case"])
         enrollment = services.enrollment_create(actor=request.user, batch=batch, case=case)
+        self.about(enrollment)
         return Response(EnrollmentOutputSerializer(enrollment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: EnrollmentOutputSerializer})
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         enrollment = services.enrollment_withdraw(actor=request.user, enrollment=self.get_object())
+        self.about(enrollment)
         return Response(EnrollmentOutputSerializer(enrollment).data)
 
 
-class FollowUpFilter(django_filters.FilterSet):
+class FollowUpFilter(filters.FilterSet):
     due_before = django_filters.DateFilter(field_name="due_on", lookup_expr="lte")
     due_after = django_filters.DateFilter(field_name="due_on", lookup_expr="gte")
-    open = django_filters.BooleanFilter(field_name="done_on", lookup_expr="isnull")
+    open = filters.BooleanFilter(field_name="done_on", lookup_expr="isnull")
 
     class Meta:
         model = FollowUp
@@ -181,14 +222,37 @@ class FollowUpViewSet(ScopedReadViewSet):
     filterset_class = FollowUpFilter
     select_related = ("case",)
 
-    @extend_schema(request=OutcomeSerializer, responses={201: OutcomeSerializer})
-    @action(detail=True, methods=["post"])
+    @extend_schema(methods=["GET"], responses={200: OutcomeSerializer})
+    @extend_schema(methods=["POST"], request=OutcomeSerializer, responses={201: OutcomeSerializer})
+    @extend_schema(
+        methods=["PATCH"], request=OutcomeSerializer, responses={200: OutcomeSerializer}, parameters=[IF_MATCH]
+    )
+    @action(detail=True, methods=["get", "post", "patch"], pagination_class=None, filter_backends=[])
     def visit(self, request, pk=None):
-        """Record the visit and its outcome; the follow-up is done."""
-        data = OutcomeSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        outcome = services.follow_up_record(actor=request.user, follow_up=self.get_object(), **data.validated_data)
-        return Response(OutcomeSerializer(outcome).data, status=status.HTTP_201_CREATED)
+        """The visit's outcome, with the follow-up's ETag. POST records the visit (the follow-up is done); PATCH
+        corrects what was recorded (If-Match required)."""
+        follow_up = self.get_object()
+        if request.method == "GET":
+            outcome = Outcome.objects.filter(follow_up=follow_up).first()
+            if outcome is None:
+                raise Http404
+            return self.etagged(OutcomeSerializer(outcome).data, etag_of(follow_up))
+        if request.method == "POST":
+            data = OutcomeSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            outcome = services.follow_up_record(actor=request.user, follow_up=follow_up, **data.validated_data)
+            answer_status = status.HTTP_201_CREATED
+        else:
+            if_match = self.if_match()
+            data = OutcomeSerializer(data=request.data, partial=True)
+            data.is_valid(raise_exception=True)
+            outcome = services.follow_up_visit_update(
+                actor=request.user, follow_up=follow_up, if_match=if_match, **data.validated_data
+            )
+            answer_status = status.HTTP_200_OK
+        self.about(follow_up)
+        follow_up.refresh_from_db(fields=["updated_at"])  # the ETag of the follow-up as the visit left it
+        return self.etagged(OutcomeSerializer(outcome).data, etag_of(follow_up), status_code=answer_status)
 
 
 def register(router) -> None:
