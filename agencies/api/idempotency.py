@@ -30,6 +30,9 @@ MAX_KEY_LENGTH = 255
 KEY_SHAPE = re.compile(rf"[\x21-\x7e]{{1,{MAX_KEY_LENGTH}}}")
 # Writes whose first reply is kept; GET and HEAD change nothing and are simply asked again.
 METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
+# Refusals a client answers by changing a header, not the body (a fresh If-Match, a JSON Content-Type): kept, they
+# would be replayed to the corrected request, whose body and so whose hash are the same.
+NOT_KEPT = frozenset({412, 415, 428})
 # A stored reply is kept only as long as a client plausibly retries.
 KEEP_FOR = timedelta(hours=24)
 

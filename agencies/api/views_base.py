@@ -115,6 +115,8 @@ class ScopedViewSet(viewsets.GenericViewSet):
         except Exception as exc:
             # A refusal becomes its answer; a real error is raised again, the key left free for a retry.
             response = self.handle_exception(exc)
+        if response.status_code in idempotency.NOT_KEPT:
+            return response
         try:
             idempotency.store(caller, key, digest, response, "", None)
         except DatabaseError:
