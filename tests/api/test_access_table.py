@@ -5,19 +5,28 @@ works on; Purbalingga's office owns `other_case`; Semarang referred one case to 
 (accepted, with consent); the police deliver a session of Semarang's running batch, in which `own_case` sits.
 
 Out of scope is 404, never 403 (existence is not revealed); a read-only token is 403 on every POST; a call
-without valid credentials is 401 with a `WWW-Authenticate: Bearer` challenge.
+without valid credentials is 401 with a `WWW-Authenticate: Bearer` challenge. The API answers JSON only: asked for
+HTML (the browsable API's pages once listed every case number and username in their filter forms), every endpoint
+is 406 for every caller and writes nothing (issue 13). A replayed write answers as its first request did and
+changes nothing; out of scope, a replay is 404 like the GET (tests/api/test_html_and_replays.py).
 """
 
 from dataclasses import dataclass
 
 import pytest
+from django.apps import apps
 from django.urls import resolve
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from agencies import services as agency_services
-from agencies.models import ApiClient, Role
+from agencies.models import ApiClient, AuditEvent, Role, User
+from cases import services as case_services
+from cases.models import Assessment, Case, Person
 from config.urls import router
+from programs import services as program_services
+from programs.models import FollowUp
+from tests.programs.factories import days_from_today
 
 from .helpers import API_CLIENT_WRITES_BUG, PROBLEM, bearer
 
@@ -78,10 +87,25 @@ TABLE = [
     ("GET", "/api/v1/cases/{own_case}/", None, OWN),
     ("GET", "/api/v1/cases/{other_case}/", None, ALL_404),
     ("GET", "/api/v1/cases/{referred_case}/", None, (404, 404, 404, 200, 404)),  # pending referral: not yet
+    # Edits send If-Match (here "*": the table is about who, tests/api/test_safe_writes.py about stale versions).
+    ("PATCH", "/api/v1/cases/{own_case}/", lambda w: {"caseworker": None}, (200, 403, 404, 200, 404)),
+    ("PATCH", "/api/v1/cases/{other_case}/", lambda w: {"caseworker": None}, (404, 403, 404, 404, 404)),
+    ("GET", "/api/v1/cases/{own_case}/person/", None, OWN),
+    ("GET", "/api/v1/cases/{other_case}/person/", None, ALL_404),
+    ("PATCH", "/api/v1/cases/{own_case}/person/", lambda w: {"phone": "081200000001"}, (200, 403, 404, 200, 404)),
+    ("PATCH", "/api/v1/cases/{other_case}/person/", lambda w: {"phone": "081200000001"}, (404, 403, 404, 404, 404)),
     ("POST", "/api/v1/cases/{own_case}/stage/", lambda w: {"to": "reintegration"}, (200, 403, 404, 200, 404)),
     ("POST", "/api/v1/cases/{other_case}/stage/", lambda w: {"to": "assessed"}, (404, 403, 404, 404, 404)),
     ("GET", "/api/v1/cases/{own_case}/assessments/", None, OWN),
     ("GET", "/api/v1/cases/{other_case}/assessments/", None, ALL_404),
+    ("GET", "/api/v1/cases/{own_case}/assessments/{assessment}/", None, OWN),
+    ("GET", "/api/v1/cases/{other_case}/assessments/{assessment}/", None, ALL_404),
+    (
+        "PATCH",
+        "/api/v1/cases/{own_case}/assessments/{assessment}/",
+        lambda w: {"needs": "Modal usaha dan pelatihan"},
+        (200, 403, 404, 200, 404),
+    ),
     (
         "POST",
         "/api/v1/cases/{own_case}/assessments/",
@@ -155,6 +179,14 @@ TABLE = [
         lambda w: {"recorded_on": today(), "site_status": "left_site"},
         (201, 403, 404, 201, 404),
     ),
+    ("GET", "/api/v1/follow-ups/{visited_follow_up}/visit/", None, OWN),
+    ("GET", "/api/v1/follow-ups/{other_follow_up}/visit/", None, ALL_404),
+    (
+        "PATCH",
+        "/api/v1/follow-ups/{visited_follow_up}/visit/",
+        lambda w: {"business_started": True, "business_type": "Warung kelontong"},
+        (200, 403, 404, 200, 404),
+    ),
     (
         "POST",
         "/api/v1/follow-ups/{other_follow_up}/visit/",
@@ -187,7 +219,23 @@ def pks(world) -> dict[str, int]:
         "other_follow_up": world.other_follow_up.pk,
         "entitlement": world.entitlement.pk,
         "disbursement": world.disbursement.pk,
+        "assessment": Assessment.objects.filter(case=world.own_case).earliest("pk").pk,
+        "visited_follow_up": FollowUp.objects.filter(case=world.own_case, done_on__isnull=False).earliest("pk").pk,
     }
+
+
+@pytest.fixture
+def world(world):
+    """The partner API's world, plus what the edits of the table edit: an assessment of `own_case`, and a second
+    follow-up of it whose visit is recorded."""
+    case_services.assessment_record(actor=world.staff, case=world.own_case, assessed_on=days_from_today(-3))
+    visited = FollowUp.objects.create(
+        case=world.own_case, enrollment=world.enrollment, offset_days=90, due_on=days_from_today(-1)
+    )
+    program_services.follow_up_record(
+        actor=world.staff, follow_up=visited, recorded_on=days_from_today(-1), site_status="left_site"
+    )
+    return world
 
 
 def _rows():
@@ -219,6 +267,8 @@ def caller(world, api, as_token, as_user, issue_token, superuser):
             return as_user(Role.DISTRICT_STAFF, world.semarang)
         if actor == "leadership":
             return as_user(Role.LEADERSHIP_VIEWER, world.kemensos)
+        if actor == "ministry":
+            return as_token(world.kemensos)
         if actor == "no_credentials":
             return api
         if actor == "revoked_token":
@@ -234,7 +284,8 @@ def caller(world, api, as_token, as_user, issue_token, superuser):
 
 def call(client: APIClient, world, method: str, url: str, body):
     data = body(world) if body else None
-    return getattr(client, method.lower())(url.format(**pks(world)), data, format="json")
+    headers = {"HTTP_IF_MATCH": "*"} if method == "PATCH" else {}
+    return getattr(client, method.lower())(url.format(**pks(world)), data, format="json", **headers)
 
 
 @pytest.mark.parametrize(("actor", "method", "url", "body", "expected"), list(_rows()))
@@ -326,7 +377,7 @@ def _expected_lists(world) -> dict[str, dict[str, set]]:
         "/api/v1/cases/": {world.own_case.pk, accepted_case},  # registered, or referred to it and accepted
         "/api/v1/referrals/": referrals,
         "/api/v1/enrollments/": {world.enrollment.pk},
-        "/api/v1/follow-ups/": {world.follow_up.pk},
+        "/api/v1/follow-ups/": set(FollowUp.objects.filter(case=world.own_case).values_list("pk", flat=True)),
         "/api/v1/entitlements/": {world.entitlement.pk},
         "/api/v1/disbursements/": {world.disbursement.pk},
     }
@@ -375,3 +426,85 @@ def test_ngo_list_filters_cannot_widen_the_scope(world, as_token):
 
     assert response.status_code == 200
     assert response.json()["results"] == []
+
+
+# JSON only (issue 13 §1, §8): the browsable API's pages rendered filter forms whose <select>s held every case number
+# and username of the installation, for any token; and a write asking for HTML was saved, then answered 500.
+
+HTML_CALLERS = (*ACTORS, "ministry")
+ASKING_FOR_HTML = {
+    "format=api": lambda url: (url + ("&" if "?" in url else "?") + "format=api", {}),
+    "accept_html": lambda url: (url, {"HTTP_ACCEPT": "text/html"}),
+}
+
+
+def _rows_of_our_apps() -> dict[str, int]:
+    return {
+        model._meta.label: model._default_manager.count()
+        for model in apps.get_models()
+        if model._meta.app_label in ("agencies", "cases", "programs", "funding")
+    }
+
+
+def _values_no_answer_may_show() -> set[str]:
+    """Every case number, username and personal value of the installation (what the HTML filter forms listed)."""
+    values = set(Case.objects.values_list("number", flat=True)) | set(User.objects.values_list("username", flat=True))
+    for person in Person.objects.all():
+        values |= {person.full_name, person.known_as, person.phone, person.address}
+    return {value for value in values if value}
+
+
+@pytest.mark.parametrize("asking", list(ASKING_FOR_HTML))
+@pytest.mark.parametrize("actor", HTML_CALLERS)
+def test_every_endpoint_answers_406_in_json_to_anyone_asking_for_html_and_writes_nothing(world, caller, actor, asking):
+    client = caller(actor)
+    client.raise_request_exception = False  # a 500 is a finding here, not a crash of the test
+    never_shown = _values_no_answer_may_show()
+    rows = _rows_of_our_apps()
+
+    wrong = []
+    for method, url, body, _expected in TABLE:
+        path, headers = ASKING_FOR_HTML[asking](url.format(**pks(world)))
+        response = getattr(client, method.lower())(path, body(world) if body else None, format="json", **headers)
+        content = response.content.decode(errors="replace")
+        if response.status_code != 406 or response["Content-Type"] != PROBLEM:
+            wrong.append(f"{method} {path}: {response.status_code} {response['Content-Type']}")
+        if shown := sorted(value for value in never_shown if value in content):
+            wrong.append(f"{method} {path}: shows {len(shown)} case numbers, usernames or personal values")
+
+    assert wrong == []
+    assert _rows_of_our_apps() == rows
+
+
+# A replay (issue 13 §2): the same key and body answer the first reply again and change nothing more. (A refusal
+# before the write ran, e.g. 403 for a read-only token, is not stored: asked again, it is refused again.)
+
+KEYED_WRITES = [(method, url, body) for method, url, body, _expected in TABLE if method != "GET"]
+
+
+def _rows_besides_the_access_log() -> dict[str, int]:
+    return {label: count for label, count in _rows_of_our_apps().items() if label != AuditEvent._meta.label}
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_every_write_replayed_with_its_key_answers_as_the_first_did_and_writes_nothing_more(world, caller, actor):
+    client = caller(actor)
+
+    wrong = []
+    for number, (method, url, body) in enumerate(KEYED_WRITES):
+        path, data, key = url.format(**pks(world)), body(world) if body else None, f"table-row-{number}"
+        send = getattr(client, method.lower())
+        headers = {"HTTP_IDEMPOTENCY_KEY": key, **({"HTTP_IF_MATCH": "*"} if method == "PATCH" else {})}
+        first = send(path, data, format="json", **headers)
+        rows = _rows_besides_the_access_log()
+        replay = send(path, data, format="json", **headers)
+        if (replay.status_code, replay.json()) != (first.status_code, first.json()):
+            wrong.append(f"{method} {path}: first {first.status_code}, replay {replay.status_code}")
+        elif replay["Content-Type"] != first["Content-Type"]:
+            wrong.append(f"{method} {path}: replayed as {replay['Content-Type']}, first as {first['Content-Type']}")
+        elif first.status_code < 300 and replay.get("Idempotent-Replayed") != "true":
+            wrong.append(f"{method} {path}: the stored reply is not marked Idempotent-Replayed: true")
+        if _rows_besides_the_access_log() != rows:
+            wrong.append(f"{method} {path}: the replay wrote rows")
+
+    assert wrong == []
