@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files served by us: offices' networks filter CDNs
     "django_celery_beat",
     "agencies",
     "cases",
@@ -215,6 +216,8 @@ REST_FRAMEWORK = {
 }
 
 SPECTACULAR_SETTINGS = {
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "TITLE": "Rehabilitasi Sosial partner API",
     "DESCRIPTION": "For NGOs (LKS) and partner agencies: intake, cases, referrals, batches, attendance, follow-ups.",
     "VERSION": "1.0.0",
