@@ -45,6 +45,7 @@ ACTIONS = {
     "cases.case.transferred": gettext_lazy("Case transferred"),
     "cases.case_note.added": gettext_lazy("Case note added"),
     "cases.assessment.recorded": gettext_lazy("Assessment recorded"),
+    "cases.assessment.updated": gettext_lazy("Assessment corrected"),
     "cases.person.viewed": gettext_lazy("Personal data viewed"),
     "cases.person.updated": gettext_lazy("Personal data changed"),
     "cases.person.nik_revealed": gettext_lazy("NIK shown in full"),
@@ -70,6 +71,7 @@ ACTIONS = {
     "programs.enrollment.read_by_api": gettext_lazy("Enrollment read through the API"),
     "programs.attendance.recorded": gettext_lazy("Attendance recorded"),
     "programs.follow_up.recorded": gettext_lazy("Follow-up visit recorded"),
+    "programs.follow_up.updated": gettext_lazy("Follow-up visit corrected"),
     # funding
     "funding.funding_source.created": gettext_lazy("Funding source added"),
     "funding.allocation.created": gettext_lazy("Allocation added"),
