@@ -125,6 +125,7 @@ def test_a_retried_stage_move_is_replayed_not_refused_as_already_done(world, len
     assert StageChange.objects.filter(case=world.own_case).count() == changes + 1
 
 
+@pytest.mark.postgres  # an advisory lock / a trigger
 def test_a_retry_while_the_first_request_is_still_running_is_409(world, issue_token):
     client, token = issue_token(world.lentera)
     body = json.dumps(INTAKE).encode()

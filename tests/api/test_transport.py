@@ -75,6 +75,7 @@ def _refuse_replies(refuse: bool) -> None:
             cursor.execute("DROP FUNCTION refuse_reply()")
 
 
+@pytest.mark.postgres  # an advisory lock / a trigger
 def test_a_write_whose_reply_cannot_be_kept_is_not_committed_and_its_retry_works(lentera_api):
     people = Person.objects.count()
     lentera_api.raise_request_exception = False
