@@ -1,5 +1,7 @@
-"""Property-based contract test of the partner API (Schemathesis): for generated requests to every operation,
-with the tokens of two agencies, the API never answers 500 and every answer conforms to its OpenAPI schema."""
+"""Property-based contract test of the partner API (Schemathesis): for generated requests to every operation, with
+the tokens of an NGO, a partner (the police) and the ministry, the API never answers 500 and every answer conforms to
+its OpenAPI schema: a documented status, its content type, its body's schema and its documented headers (issue 13
+§11)."""
 
 import datetime
 
@@ -11,6 +13,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
+    response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
@@ -24,7 +27,13 @@ from programs import services as program_services
 from programs.models import Program
 from tests.agencies.factories import AgencyFactory, MembershipFactory, RegionFactory, UserFactory
 
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    response_headers_conformance,
+]
 
 
 @pytest.fixture(autouse=True)
@@ -39,11 +48,13 @@ def same_connection():
 
 @pytest.fixture
 def tokens(db):
-    """An NGO with a case and an open batch in Banyuwangi, and a police agency: a token for each."""
+    """An NGO with a case and an open batch in Banyuwangi, a police agency delivering a session of it, and the
+    ministry: a token for each, by the agency's kind."""
     region = RegionFactory(code="35.10")
     office = AgencyFactory(name="Dinas Sosial Kabupaten Banyuwangi", region=region)
     ngo = AgencyFactory(name="Bina Sehat", kind=Agency.Kind.NGO, region=region)
     police = AgencyFactory(name="Polres Banyuwangi", kind=Agency.Kind.POLICE, region=region)
+    ministry = AgencyFactory(name="Kementerian Sosial", ministry=True)
     root = UserFactory(username="root", is_superuser=True)
     worker = MembershipFactory(role=Role.NGO_CASEWORKER, agency=ngo).user
     staff = MembershipFactory(role=Role.DISTRICT_STAFF, agency=office).user
@@ -59,7 +70,7 @@ def tokens(db):
     )
     program_services.session_create(actor=staff, batch=batch, date=start, topic="sewing", delivering_agency=police)
     issued = {}
-    for agency in (ngo, police):
+    for agency in (ngo, police, ministry):
         _client, issued[agency.kind] = agency_services.api_client_create(
             actor=root, agency=agency, name="App", scope=ApiClient.Scope.READ_WRITE
         )
@@ -80,3 +91,9 @@ def test_the_api_keeps_its_contract_with_an_ngo_token(case, tokens):
 @EXAMPLES
 def test_the_api_keeps_its_contract_with_a_partner_token(case, tokens):
     case.call_and_validate(headers={"Authorization": f"Bearer {tokens[Agency.Kind.POLICE]}"}, checks=CHECKS)
+
+
+@schema.parametrize()
+@EXAMPLES
+def test_the_api_keeps_its_contract_with_a_ministry_token(case, tokens):
+    case.call_and_validate(headers={"Authorization": f"Bearer {tokens[Agency.Kind.MINISTRY]}"}, checks=CHECKS)
