@@ -89,8 +89,17 @@ class SiteCountSerializer(RejectUnknownFields, StrictModelSerializer):
 class AssessmentSerializer(RejectUnknownFields, StrictModelSerializer):
     class Meta:
         model = Assessment
-        fields = ["id", "assessed_on", "needs", "skills_wanted", "business_idea", "wants_to_go_home", "created_at"]
-        read_only_fields = ["id", "created_at"]
+        fields = [
+            "id",
+            "assessed_on",
+            "needs",
+            "skills_wanted",
+            "business_idea",
+            "wants_to_go_home",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
 
 
 class NoteSerializer(RejectUnknownFields, StrictModelSerializer):
@@ -255,13 +264,6 @@ class DeclineInputSerializer(RejectUnknownFields, serializers.Serializer):
 
 # Views
 
-IF_MATCH = OpenApiParameter(
-    "If-Match",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    required=True,
-    description=_("The ETag you read: 428 without it, 412 when the record changed since."),
-)
 ASSESSMENT_ID = OpenApiParameter("assessment_id", OpenApiTypes.INT, OpenApiParameter.PATH)
 
 
@@ -417,7 +419,7 @@ class CaseViewSet(ScopedReadViewSet):
         case = self.get_queryset().get(pk=case.pk)
         return self.etagged(CaseOutputSerializer(case).data, etag_of(case))
 
-    @extend_schema(request=CaseEditSerializer, responses={200: CaseOutputSerializer}, parameters=[IF_MATCH])
+    @extend_schema(request=CaseEditSerializer, responses={200: CaseOutputSerializer})
     def partial_update(self, request, pk=None):
         """Assign the case's caseworker (or none), with If-Match: the ETag of the case you read."""
         case = self.get_object()
@@ -447,7 +449,6 @@ class CaseViewSet(ScopedReadViewSet):
         methods=["PATCH"],
         request=PersonEditSerializer,
         responses={200: PersonEditOutputSerializer},
-        parameters=[IF_MATCH],
     )
     @action(detail=True, methods=["get", "patch"], pagination_class=None, filter_backends=[])
     def person(self, request, pk=None):
@@ -472,9 +473,8 @@ class CaseViewSet(ScopedReadViewSet):
 
     # The sub-lists are plain arrays of one case's rows: no pages, no filters (and the schema says so).
 
-    @extend_schema(
-        request=AssessmentSerializer, responses={200: AssessmentSerializer(many=True), 201: AssessmentSerializer}
-    )
+    @extend_schema(methods=["GET"], responses={200: AssessmentSerializer(many=True)})
+    @extend_schema(methods=["POST"], request=AssessmentSerializer, responses={201: AssessmentSerializer})
     @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def assessments(self, request, pk=None):
         """The case's assessments; POST records one (a registered case becomes assessed)."""
@@ -492,7 +492,7 @@ class CaseViewSet(ScopedReadViewSet):
         methods=["PATCH"],
         request=AssessmentSerializer,
         responses={200: AssessmentSerializer},
-        parameters=[ASSESSMENT_ID, IF_MATCH],
+        parameters=[ASSESSMENT_ID],
     )
     @action(
         detail=True,
@@ -517,7 +517,8 @@ class CaseViewSet(ScopedReadViewSet):
         self.about(case)
         return self.etagged(AssessmentSerializer(assessment).data, etag_of(assessment))
 
-    @extend_schema(request=NoteSerializer, responses={200: NoteSerializer(many=True), 201: NoteSerializer})
+    @extend_schema(methods=["GET"], responses={200: NoteSerializer(many=True)})
+    @extend_schema(methods=["POST"], request=NoteSerializer, responses={201: NoteSerializer})
     @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def notes(self, request, pk=None):
         """The case's notes; POST adds one in your agency's name."""
@@ -530,7 +531,8 @@ class CaseViewSet(ScopedReadViewSet):
         self.about(case)
         return Response(NoteSerializer(note).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=ConsentSerializer, responses={200: ConsentSerializer(many=True), 201: ConsentSerializer})
+    @extend_schema(methods=["GET"], responses={200: ConsentSerializer(many=True)})
+    @extend_schema(methods=["POST"], request=ConsentSerializer, responses={201: ConsentSerializer})
     @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
     def consents(self, request, pk=None):
         """The person's consents; POST records one (sharing names the agency)."""

@@ -3,9 +3,7 @@
 import django_filters
 from django.http import Http404
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -112,15 +110,6 @@ class FollowUpOutputSerializer(serializers.ModelSerializer):
         return follow_up.done_on is None and follow_up.due_on < timezone.localdate()
 
 
-IF_MATCH = OpenApiParameter(
-    "If-Match",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    required=True,
-    description=_("The ETag you read: 428 without it, 412 when the record changed since."),
-)
-
-
 class ProgramFilter(filters.FilterSet):
     class Meta:
         model = Program
@@ -224,9 +213,7 @@ class FollowUpViewSet(ScopedReadViewSet):
 
     @extend_schema(methods=["GET"], responses={200: OutcomeSerializer})
     @extend_schema(methods=["POST"], request=OutcomeSerializer, responses={201: OutcomeSerializer})
-    @extend_schema(
-        methods=["PATCH"], request=OutcomeSerializer, responses={200: OutcomeSerializer}, parameters=[IF_MATCH]
-    )
+    @extend_schema(methods=["PATCH"], request=OutcomeSerializer, responses={200: OutcomeSerializer})
     @action(detail=True, methods=["get", "post", "patch"], pagination_class=None, filter_backends=[])
     def visit(self, request, pk=None):
         """The visit's outcome, with the follow-up's ETag. POST records the visit (the follow-up is done); PATCH
