@@ -5,7 +5,8 @@ The reply is stored in the write's own transaction (`run`), so a key is answered
 committed: no failure after the commit can leave a write without its reply, nor a key stuck "in flight". While the
 first request runs, a retry is told so (409) by a transaction-scoped advisory lock, which ends with the
 transaction whatever becomes of it. A replay is checked against the caller's scope of the row it shows, as it is
-today, and logged like a read of it (DESIGN §5); the stored reply is encrypted (DESIGN §6).
+today, and logged like a read of it (DESIGN §5); the stored reply is encrypted (DESIGN §6). Only successes are
+kept: a refusal wrote nothing, so its retry is simply judged again.
 """
 
 import hashlib
@@ -14,7 +15,7 @@ from datetime import timedelta
 
 import orjson
 from django.apps import apps
-from django.db import IntegrityError, connection
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -30,9 +31,6 @@ MAX_KEY_LENGTH = 255
 KEY_SHAPE = re.compile(rf"[\x21-\x7e]{{1,{MAX_KEY_LENGTH}}}")
 # Writes whose first reply is kept; GET and HEAD change nothing and are simply asked again.
 METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
-# Refusals a client answers by changing a header, not the body (a fresh If-Match, a JSON Content-Type): kept, they
-# would be replayed to the corrected request, whose body and so whose hash are the same.
-NOT_KEPT = frozenset({412, 415, 428})
 # A stored reply is kept only as long as a client plausibly retries.
 KEEP_FOR = timedelta(hours=24)
 
@@ -128,9 +126,9 @@ def reply_bytes(response) -> bytes:
 
 
 def store(caller: str, key: str, digest: str, response, about_type: str, about_id: int | None) -> None:
-    """Keep `response` for replays. Inside the write's transaction for a success, so both commit or neither does;
-    after the rollback for a refusal (then a concurrent retry may have stored its own reply first: it stands)."""
-    record = IdempotencyRecord(
+    """Keep a successful `response` for replays, inside the write's transaction: both commit or neither does.
+    The key's lock is held and no reply was found, so nothing can conflict."""
+    IdempotencyRecord(
         caller=caller,
         key=key,
         request_hash=digest,
@@ -138,17 +136,7 @@ def store(caller: str, key: str, digest: str, response, about_type: str, about_i
         reply=cipher().encrypt(reply_bytes(response)).decode(),
         about_type=about_type,
         about_id=about_id,
-    )
-    if connection.in_atomic_block:
-        # The write's transaction holds the key's lock and found no reply: nothing can conflict.
-        record.save(force_insert=True)
-        return
-    try:
-        record.save(force_insert=True)
-    except IntegrityError:
-        if response.status_code < 400:
-            raise
-        # A refusal, stored after its rollback, raced by a retry that stored its reply first: that reply stands.
+    ).save(force_insert=True)
 
 
 def purge_expired() -> int:

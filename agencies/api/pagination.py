@@ -2,6 +2,7 @@ from base64 import b64decode, b64encode
 from datetime import UTC, datetime
 from urllib import parse
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import F
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.utils.translation import gettext_lazy as _
@@ -123,8 +124,15 @@ class NameCursor(CursorPagination):
     invalid_cursor_message = SyncCursor.invalid_cursor_message
 
     def decode_cursor(self, request):
-        # DRF answers a malformed cursor with 404; it is malformed input, as on the sync lists (400).
+        # DRF answers a malformed cursor with 404, and compares any position it carries with the key unchecked
+        # (a NUL, a date for an id: 500). Malformed input is a 400, as on the sync lists.
         try:
-            return super().decode_cursor(request)
-        except NotFound:
+            cursor = super().decode_cursor(request)
+            if cursor is not None and cursor.position is not None:
+                key = request.parser_context["view"].model._meta.pk
+                value = key.to_python(cursor.position)
+                if "\x00" in cursor.position or (isinstance(value, int) and not 0 <= value <= MAX_ID):
+                    raise NotFound
+        except (NotFound, DjangoValidationError):
             raise ValidationError({self.cursor_query_param: [self.invalid_cursor_message]}) from None
+        return cursor

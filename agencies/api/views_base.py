@@ -1,9 +1,7 @@
 """The base of every API view of our apps: scoped querysets, one access-log row per personal read, ETags,
 idempotent POSTs and problem-details errors. A view not built on it is caught by tests/test_conventions.py."""
 
-import logging
-
-from django.db import DatabaseError, transaction
+from django.db import transaction
 from django.utils.http import parse_etags
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -14,8 +12,6 @@ from rest_framework.response import Response
 from agencies import access, audit, writes
 
 from . import errors, idempotency, parsers
-
-logger = logging.getLogger(__name__)
 
 # The access-log action of a read of each model, from the views that log reads: a replayed answer showing a row of
 # that model is logged as its read (DESIGN §5).
@@ -109,20 +105,9 @@ class ScopedViewSet(viewsets.GenericViewSet):
                 idempotency.store(caller, key, digest, response, *self._about(kwargs))
                 return response
         except _Refused as refused:
-            response = refused.response
-        except (idempotency.KeyInFlight, idempotency.KeyConflict):
-            raise
-        except Exception as exc:
-            # A refusal becomes its answer; a real error is raised again, the key left free for a retry.
-            response = self.handle_exception(exc)
-        if response.status_code in idempotency.NOT_KEPT:
-            return response
-        try:
-            idempotency.store(caller, key, digest, response, "", None)
-        except DatabaseError:
-            # Not kept: a retry runs the request again, which is what an unkept refusal asks for.
-            logger.warning("The refusal of an idempotent request was not stored.", exc_info=True)
-        return response
+            # Refusals are not kept: nothing was written, so the retry is judged again, against the rows and the
+            # scope of its own time (a kept refusal could name a case the caller may no longer see).
+            return refused.response
 
     def _about(self, kwargs) -> tuple[str, int | None]:
         """The row the answer shows: named by the view (`about`), else the row of a detail route."""

@@ -21,11 +21,6 @@ from .helpers import PROBLEM, bearer
 
 INTAKE = {"full_name": "Sri Wahyuni", "sex": "F", "target_group": 10, "nik": "3374014501900001"}
 KEY = "7f1c2a9e-intake-row-17"
-REPLAYED_PROBLEM_TYPE_BUG = (
-    "BUG: agencies/api/views_base.py ScopedViewSet.handle_exception replays a stored refusal with "
-    "Response(record.body, status=record.status_code, ...) and no content_type, so a replayed 4xx is "
-    "'application/json' while the first answer was 'application/problem+json'"
-)
 
 
 # Idempotency-Key
@@ -92,25 +87,30 @@ def test_different_callers_may_use_the_same_key_independently(world, lentera_api
     assert len({answer.json()["case"]["id"] for answer in answers}) == 3
 
 
-def test_a_refused_request_keeps_its_answer_for_replay(lentera_api):
-    bad = {**INTAKE, "nik": "12345"}
-    first = lentera_api.post("/api/v1/intake/", bad, format="json", HTTP_IDEMPOTENCY_KEY=KEY)
+def test_a_refused_request_is_not_kept_so_its_retry_is_judged_again(world, lentera_api):
+    # A refusal writes nothing; kept, it could name a case the caller may no longer see when it is replayed.
+    duplicate = {**INTAKE, "nik": "3374014501900001"}
+    lentera_api.post("/api/v1/intake/", duplicate, format="json")
+    first = lentera_api.post("/api/v1/intake/", duplicate, format="json", HTTP_IDEMPOTENCY_KEY=KEY)
 
-    second = lentera_api.post("/api/v1/intake/", bad, format="json", HTTP_IDEMPOTENCY_KEY=KEY)
+    second = lentera_api.post("/api/v1/intake/", duplicate, format="json", HTTP_IDEMPOTENCY_KEY=KEY)
 
-    assert first.status_code == second.status_code == 400
-    assert second.json() == first.json()
-    assert second["Idempotent-Replayed"] == "true"
-    assert Person.objects.filter(full_name="Sri Wahyuni").count() == 0
-
-
-def test_a_replayed_refusal_is_still_problem_json(lentera_api):
-    bad = {**INTAKE, "nik": "12345"}
-    lentera_api.post("/api/v1/intake/", bad, format="json", HTTP_IDEMPOTENCY_KEY=KEY)
-
-    second = lentera_api.post("/api/v1/intake/", bad, format="json", HTTP_IDEMPOTENCY_KEY=KEY)
-
+    assert first.status_code == second.status_code == 409
+    assert "Idempotent-Replayed" not in second
     assert second["Content-Type"] == PROBLEM
+    assert not IdempotencyRecord.objects.filter(key=KEY).exists()
+
+
+def test_after_a_refusal_the_same_key_may_carry_the_corrected_request(lentera_api):
+    people = Person.objects.count()
+    bad = {**INTAKE, "nik": "12345"}
+    refused = lentera_api.post("/api/v1/intake/", bad, format="json", HTTP_IDEMPOTENCY_KEY=KEY)
+
+    corrected = lentera_api.post("/api/v1/intake/", INTAKE, format="json", HTTP_IDEMPOTENCY_KEY=KEY)
+
+    assert refused.status_code == 400
+    assert corrected.status_code == 201
+    assert Person.objects.count() == people + 1
 
 
 def test_a_retried_stage_move_is_replayed_not_refused_as_already_done(world, lentera_api):
