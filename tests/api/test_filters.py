@@ -2,10 +2,12 @@
 exists outside the caller's scope, looks nothing up to check its value, and a malformed value of any filter (an id,
 a yes/no, a choice) is a 400 naming the parameter instead of being ignored."""
 
+import django_filters
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from agencies.api import filters
 from agencies.models import Role
 
 from .test_errors import problem
@@ -189,3 +191,32 @@ def test_the_schema_documents_related_filters_as_integers_and_yes_no_filters_as_
     assert parameter("/api/v1/cases/", "caseworker")["type"] == "integer"
     assert parameter("/api/v1/follow-ups/", "open")["type"] == "boolean"
     assert parameter("/api/v1/sites/", "region")["type"] == "string"
+
+
+# Every list of the router is built so.
+
+
+LOOKING_UP = django_filters.ModelChoiceFilter | django_filters.ModelMultipleChoiceFilter
+
+
+def _viewsets():
+    from config.urls import router
+
+    return [(prefix, viewset) for prefix, viewset, _basename in router.registry]
+
+
+@pytest.mark.parametrize(("prefix", "viewset"), _viewsets(), ids=lambda v: v if isinstance(v, str) else "")
+def test_no_list_filter_looks_a_related_row_up_or_ignores_an_unknown_yes_or_no(prefix, viewset):
+    assert not getattr(viewset, "filterset_fields", None), (
+        "filterset_fields builds ModelChoiceFilters: use filters.FilterSet"
+    )
+    filterset = getattr(viewset, "filterset_class", None)
+    if filterset is None:
+        return
+    assert issubclass(filterset, filters.FilterSet)
+    for name, filter_ in filterset.base_filters.items():
+        assert not isinstance(filter_, django_filters.ModelChoiceFilter | django_filters.ModelMultipleChoiceFilter), (
+            name
+        )
+        if isinstance(filter_, django_filters.BooleanFilter):
+            assert isinstance(filter_, filters.BooleanFilter), name
