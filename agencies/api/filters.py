@@ -20,7 +20,9 @@ from rest_framework import serializers
 
 from agencies.api.pagination import MAX_ID
 
-_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]{1,30}")
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
+# More digits than any 64-bit integer has: a whole number no row has, however long (int() of it would cost).
+_DIGITS_OF_NO_ID = 20
 _TRUE = frozenset({"true", "1"})
 _FALSE = frozenset({"false", "0"})
 
@@ -33,7 +35,7 @@ class WholeNumberField(forms.IntegerField):
             return None
         if not isinstance(value, str) or not _WHOLE_NUMBER.fullmatch(value):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return int(value)
+        return int(value) if len(value) <= _DIGITS_OF_NO_ID else MAX_ID + 1
 
 
 class TrueFalseField(forms.Field):
