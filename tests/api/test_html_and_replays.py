@@ -202,6 +202,25 @@ def test_a_replayed_stage_move_is_404_once_the_callers_membership_of_the_agency_
     assert not [value for value in [accepted_case.number, *PERSON.values()] if value in replay.content.decode()]
 
 
+def test_a_retried_intake_refused_for_a_known_nik_no_longer_names_the_case_once_it_is_out_of_scope(
+    world, accepted_case, lentera
+):
+    # The person of the case referred to Lentera is known by her NIK: Lentera's intake of her is refused, naming
+    # her case (Lentera sees it). Then she withdraws her consent to share with Lentera.
+    _client, api = lentera
+    case_services.person_update(actor=world.staff, person=accepted_case.person, nik=INTAKE["nik"])
+    first = api.post("/api/v1/intake/", INTAKE, format="json", HTTP_IDEMPOTENCY_KEY=KEY)
+    assert first.status_code == 409
+    assert accepted_case.number in first.content.decode()
+    withdraw_sharing_with_lentera(world, accepted_case)
+
+    retry = api.post("/api/v1/intake/", INTAKE, format="json", HTTP_IDEMPOTENCY_KEY=KEY)
+
+    assert retry.status_code == 409
+    assert "Idempotent-Replayed" not in retry  # a refusal wrote nothing: it is judged again, not replayed
+    assert accepted_case.number not in retry.content.decode()
+
+
 # A replay in scope answers the stored reply, and is logged like a read
 
 
