@@ -41,6 +41,18 @@ def test_a_nul_or_lone_surrogate_is_a_400_naming_the_field_and_nothing_is_saved(
     assert Person.objects.count() == people
 
 
+def test_a_nul_in_a_field_name_is_a_400_and_its_key_stays_usable(lentera_api):
+    people = Person.objects.count()
+    body = json.dumps({**INTAKE, "PLACEHOLDER": "x"}).replace("PLACEHOLDER", "catatan\\u0000").encode()
+
+    refused = _post(lentera_api, "/api/v1/intake/", body, HTTP_IDEMPOTENCY_KEY=KEY)
+    corrected = _post(lentera_api, "/api/v1/intake/", INTAKE, HTTP_IDEMPOTENCY_KEY=KEY)
+
+    assert list(_problem(refused, 400)["errors"]) == ["non_field_errors"]
+    assert corrected.status_code == 201
+    assert Person.objects.count() == people + 1
+
+
 def test_a_nul_in_one_row_of_a_sheet_names_that_row_and_saves_no_row(lentera_api):
     cases = Case.objects.count()
     rows = [{**INTAKE, "external_id": f"r{n}", "full_name": f"Warga {n}"} for n in range(3)]
