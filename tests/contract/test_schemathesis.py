@@ -26,6 +26,7 @@ from config.wsgi import application
 from programs import services as program_services
 from programs.models import Program
 from tests.agencies.factories import AgencyFactory, MembershipFactory, RegionFactory, UserFactory
+from tests.api.helpers import bearer
 
 CHECKS = [
     not_a_server_error,
@@ -97,3 +98,11 @@ def test_the_api_keeps_its_contract_with_a_partner_token(case, tokens):
 @EXAMPLES
 def test_the_api_keeps_its_contract_with_a_ministry_token(case, tokens):
     case.call_and_validate(headers={"Authorization": f"Bearer {tokens[Agency.Kind.MINISTRY]}"}, checks=CHECKS)
+
+
+@pytest.mark.parametrize("kind", [Agency.Kind.NGO, Agency.Kind.POLICE, Agency.Kind.MINISTRY])
+def test_each_token_of_the_contract_runs_is_accepted(tokens, kind):
+    # Otherwise every generated request would be a conforming 401, and the runs above would prove nothing.
+    response = bearer(tokens[kind]).get("/api/v1/cases/")
+
+    assert response.status_code == 200
