@@ -1,9 +1,9 @@
 """`Idempotency-Key` on writes: the same key and body answer the first reply again; the same key with another body
 is refused (422). Field apps on poor connections retry freely without doing anything twice.
 
-The reply is stored in the write's own transaction (`run`), so a key is answered again exactly when its write
-committed: no failure after the commit can leave a write without its reply, nor a key stuck "in flight". While the
-first request runs, a retry is told so (409) by a transaction-scoped advisory lock, which ends with the
+The reply is stored in the write's own transaction (`ScopedViewSet._run`), so a key is answered again exactly when
+its write committed: no failure after the commit can leave a write without its reply, nor a key stuck "in flight".
+While the first request runs, a retry is told so (409) by a transaction-scoped advisory lock, which ends with the
 transaction whatever becomes of it. A replay is checked against the caller's scope of the row it shows, as it is
 today, and logged like a read of it (DESIGN §5); the stored reply is encrypted (DESIGN §6). Only successes are
 kept: a refusal wrote nothing, so its retry is simply judged again.
@@ -24,6 +24,8 @@ from rest_framework.exceptions import APIException, ValidationError
 
 from agencies.encryption import cipher
 from agencies.models import ApiClient, IdempotencyRecord
+
+from .renderers import OPTIONS, fallback
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
@@ -119,8 +121,6 @@ KEPT_HEADERS = ("ETag", "Location")
 def reply_bytes(response) -> bytes:
     """The reply as stored: its data as JSON, and the headers that belong to it. Raises, inside the write's
     transaction, whatever would keep it from being stored, so the write is not committed without it."""
-    from .renderers import OPTIONS, fallback
-
     headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
     return orjson.dumps({"data": response.data, "headers": headers}, default=fallback, option=OPTIONS)
 

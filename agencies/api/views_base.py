@@ -1,5 +1,5 @@
 """The base of every API view of our apps: scoped querysets, one access-log row per personal read, ETags,
-idempotent POSTs and problem-details errors. A view not built on it is caught by tests/test_conventions.py."""
+idempotent writes and problem-details errors. A view not built on it is caught by tests/test_conventions.py."""
 
 from django.db import transaction
 from django.utils.http import parse_etags
@@ -16,12 +16,6 @@ from . import errors, idempotency, parsers
 # The access-log action of a read of each model, from the views that log reads: a replayed answer showing a row of
 # that model is logged as its read (DESIGN §5).
 REPLAY_READ_ACTIONS: dict[type, str] = {}
-
-
-class _Refused(Exception):
-    def __init__(self, response):
-        super().__init__()
-        self.response = response
 
 
 class RequestTooLarge(exceptions.APIException):
@@ -94,20 +88,18 @@ class ScopedViewSet(viewsets.GenericViewSet):
         if key is None:
             return handler(request, *args, **kwargs)
         caller, digest = idempotency.caller_of(request.user), idempotency.request_hash(request)
-        try:
-            with transaction.atomic():
-                stored = idempotency.claim(caller, key, digest)
-                if stored is not None:
-                    return self._replay(stored)
-                response = handler(request, *args, **kwargs)
-                if response.status_code >= 400:
-                    raise _Refused(response)  # a refusal returned rather than raised: roll back all the same
+        with transaction.atomic():
+            stored = idempotency.claim(caller, key, digest)
+            if stored is not None:
+                return self._replay(stored)
+            response = handler(request, *args, **kwargs)
+            if response.status_code < 400:
                 idempotency.store(caller, key, digest, response, *self._about(kwargs))
-                return response
-        except _Refused as refused:
-            # Refusals are not kept: nothing was written, so the retry is judged again, against the rows and the
-            # scope of its own time (a kept refusal could name a case the caller may no longer see).
-            return refused.response
+            else:
+                # Refusals are not kept, and roll back whether raised or returned: nothing was written, so the
+                # retry is judged again, against the rows and scope of its own time.
+                transaction.set_rollback(True)
+            return response
 
     def _about(self, kwargs) -> tuple[str, int | None]:
         """The row the answer shows: named by the view (`about`), else the row of a detail route."""
@@ -133,14 +125,9 @@ class ScopedViewSet(viewsets.GenericViewSet):
             audit.record_read(
                 self.request.user, action, model(pk=row["pk"]), {"replayed": True}, agency_id=row.get("owner_id")
             )
-        content_type = errors.PROBLEM if stored.status_code >= 400 else None
-        return Response(stored.data, status=stored.status_code, headers=headers, content_type=content_type)
+        return Response(stored.data, status=stored.status_code, headers=headers)
 
     # ETag / If-Match / If-None-Match
-
-    def with_etag(self, response: Response, obj) -> Response:
-        response["ETag"] = etag_of(obj)
-        return response
 
     def etagged(self, data, version: str, status_code: int = status.HTTP_200_OK) -> Response:
         """`data` with its ETag `version`; 304 (no body) when the request's If-None-Match already names it."""
@@ -162,17 +149,6 @@ class ScopedViewSet(viewsets.GenericViewSet):
         if not tags:
             raise ValidationError({"If-Match": [_("Send the ETag you read, as the server gave it (in quotes).")]})
         return tags
-
-    def check_if_match(self, request, obj):
-        """412 when the client's copy is stale: no lost updates from offline edits."""
-        expected = request.headers.get("If-Match")
-        if expected and expected not in ("*", etag_of(obj)):
-            return errors.problem(
-                status.HTTP_412_PRECONDITION_FAILED,
-                _("The record changed since you read it."),
-                _("Fetch it again, reapply your change, and send it with the new ETag."),
-            )
-        return None
 
     # Idempotent replays
 

@@ -238,8 +238,8 @@ class FollowUpViewSet(ScopedReadViewSet):
             )
             answer_status = status.HTTP_200_OK
         self.about(follow_up)
-        follow_up.refresh_from_db(fields=["updated_at"])  # the ETag of the follow-up as the visit left it
-        return self.etagged(OutcomeSerializer(outcome).data, etag_of(follow_up), status_code=answer_status)
+        # The services leave the follow-up they locked and saved on the outcome: its version as the visit left it.
+        return self.etagged(OutcomeSerializer(outcome).data, etag_of(outcome.follow_up), status_code=answer_status)
 
 
 def register(router) -> None:
