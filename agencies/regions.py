@@ -44,6 +44,11 @@ def parent_code_of(code: str) -> str | None:
     return code.rsplit(".", 1)[0] if "." in code else None
 
 
+def is_within(inner: str, code: str) -> bool:
+    """Whether the region `inner` is `code` itself or lies inside it: `within_q` for one code in hand."""
+    return inner == code or inner.startswith(f"{code}.")
+
+
 def within_q(field: str, code: str) -> Q:
     """Rows whose region `field` (a Region code) is `code` itself or lies inside it."""
     return Q(**{field: code}) | Q(**{f"{field}__startswith": f"{code}."})

