@@ -200,7 +200,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["agencies.api.permissions.IsMember"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # Filters built from a view's `filterset_fields` are plain ids and strict yes/no (agencies.api.filters).
+    "DEFAULT_FILTER_BACKENDS": ["agencies.api.filters.FilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "agencies.api.pagination.SyncCursor",
     "DEFAULT_THROTTLE_CLASSES": ["agencies.api.throttling.PerCallerThrottle"],
     # Per API client (or user). With several gunicorn workers set CACHE_URL to Redis so they share the count.

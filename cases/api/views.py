@@ -276,18 +276,12 @@ def _row_id(pk: str) -> int | None:
     return pk if -MAX_ID - 1 <= pk <= MAX_ID else None
 
 
-class SiteFilter(filters.FilterSet):
-    class Meta:
-        model = Site
-        fields = ["kind", "region"]
-
-
 class SiteViewSet(mixins.CreateModelMixin, ScopedReadViewSet):
     """Sites (lokalisasi, resosialisasi, venues) and their headcounts. No personal data."""
 
     model = Site
     serializer_class = SiteOutputSerializer
-    filterset_class = SiteFilter
+    filterset_fields = ["kind", "region"]
 
     def perform_create(self, serializer):
         serializer.instance = services.site_create(actor=self.request.user, **serializer.validated_data)
@@ -556,19 +550,13 @@ def _caseworker(pk: int | None):
     return User.objects.filter(pk=pk).first() or User(pk=pk)
 
 
-class ReferralFilter(filters.FilterSet):
-    class Meta:
-        model = Referral
-        fields = ["status", "kind", "to_agency", "from_agency"]
-
-
 class ReferralViewSet(ScopedReadViewSet):
     """Referrals your agency sent or received."""
 
     model = Referral
     serializer_class = ReferralOutputSerializer
     select_related = ("case",)
-    filterset_class = ReferralFilter
+    filterset_fields = ["status", "kind", "to_agency", "from_agency"]
 
     @extend_schema(request=ReferralInputSerializer, responses={201: ReferralOutputSerializer})
     def create(self, request):

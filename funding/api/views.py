@@ -2,7 +2,6 @@
 
 from rest_framework import serializers
 
-from agencies.api import filters
 from agencies.api.views_base import ScopedReadViewSet
 from funding.models import Disbursement, Entitlement, Installment
 
@@ -41,32 +40,20 @@ class DisbursementOutputSerializer(serializers.ModelSerializer):
         fields = ["id", "entitlement", "installment", "amount", "status", "method", "paid_on", "updated_at"]
 
 
-class EntitlementFilter(filters.FilterSet):
-    class Meta:
-        model = Entitlement
-        fields = ["case", "status"]
-
-
 class EntitlementViewSet(ScopedReadViewSet):
     model = Entitlement
     serializer_class = EntitlementOutputSerializer
-    filterset_class = EntitlementFilter
+    filterset_fields = ["case", "status"]
     select_related = ("benefit",)
 
     def get_queryset(self):
         return super().get_queryset().prefetch_related("installments")
 
 
-class DisbursementFilter(filters.FilterSet):
-    class Meta:
-        model = Disbursement
-        fields = ["status"]
-
-
 class DisbursementViewSet(ScopedReadViewSet):
     model = Disbursement
     serializer_class = DisbursementOutputSerializer
-    filterset_class = DisbursementFilter
+    filterset_fields = ["status"]
     select_related = ("installment",)
 
 

@@ -110,42 +110,24 @@ class FollowUpOutputSerializer(serializers.ModelSerializer):
         return follow_up.done_on is None and follow_up.due_on < timezone.localdate()
 
 
-class ProgramFilter(filters.FilterSet):
-    class Meta:
-        model = Program
-        fields = ["kind", "organizer", "fiscal_year"]
-
-
 class ProgramViewSet(ScopedReadViewSet):
     model = Program
     serializer_class = ProgramOutputSerializer
-    filterset_class = ProgramFilter
+    filterset_fields = ["kind", "organizer", "fiscal_year"]
     pagination_class = NameCursor
-
-
-class BatchFilter(filters.FilterSet):
-    class Meta:
-        model = Batch
-        fields = ["program", "status"]
 
 
 class BatchViewSet(ScopedReadViewSet):
     model = Batch
     serializer_class = BatchOutputSerializer
-    filterset_class = BatchFilter
+    filterset_fields = ["program", "status"]
     pagination_class = NameCursor
-
-
-class SessionFilter(filters.FilterSet):
-    class Meta:
-        model = Session
-        fields = ["batch", "delivering_agency", "date"]
 
 
 class SessionViewSet(ScopedReadViewSet):
     model = Session
     serializer_class = SessionOutputSerializer
-    filterset_class = SessionFilter
+    filterset_fields = ["batch", "delivering_agency", "date"]
     pagination_class = NameCursor
 
     @extend_schema(request=AttendanceInputSerializer, responses={200: None})
@@ -160,18 +142,12 @@ class SessionViewSet(ScopedReadViewSet):
         return Response({"recorded": len(rows)})
 
 
-class EnrollmentFilter(filters.FilterSet):
-    class Meta:
-        model = Enrollment
-        fields = ["batch", "case", "status"]
-
-
 class EnrollmentViewSet(ScopedReadViewSet):
     """Rosters you may see; enroll a case (or put it on the waiting list) and withdraw it."""
 
     model = Enrollment
     serializer_class = EnrollmentOutputSerializer
-    filterset_class = EnrollmentFilter
+    filterset_fields = ["batch", "case", "status"]
     select_related = ("case__person",)
     access_log_action = "programs.enrollment.read_by_api"
 
