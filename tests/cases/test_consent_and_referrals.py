@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from agencies import access
 from agencies.models import AuditEvent, Role
@@ -14,23 +14,12 @@ from cases.models import Assessment, Case, CaseNote, Consent, Referral, StageCha
 from tests.agencies.factories import RegionFactory
 from tests.cases.factories import DistrictOfficeFactory, IntakeFactory, NgoFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 SHARING = Consent.Purpose.SHARING
 PROCESSING = Consent.Purpose.PROCESSING
 MENTORING = Referral.Kind.NGO_MENTORING
 REPATRIATION = Referral.Kind.REPATRIATION
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def semarang(db):
-    return DistrictOfficeFactory(name="Dinas Sosial Kota Semarang")
 
 
 @pytest.fixture
@@ -42,11 +31,6 @@ def banyuwangi(db):
 @pytest.fixture
 def lentera(semarang):
     return NgoFactory(name="Yayasan Lentera Semarang")
-
-
-@pytest.fixture
-def staff(member, semarang):
-    return member(Role.DISTRICT_STAFF, agency=semarang)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from agencies.models import AuditEvent, Role
 from agencies.writes import VersionMismatch, version_of
@@ -19,27 +19,11 @@ from cases.models import Assessment, Case, Person, StageChange
 from tests.agencies.factories import RegionFactory
 from tests.cases.factories import DistrictOfficeFactory, IntakeFactory, NgoFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 S = Case.Stage
 # Kota Semarang, kecamatan 01; a woman born 5 January 1990; serial 0001.
 NIK = "3374014501900001"
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def semarang(db):
-    return DistrictOfficeFactory(name="Dinas Sosial Kota Semarang")
-
-
-@pytest.fixture
-def staff(member, semarang):
-    return member(Role.DISTRICT_STAFF, agency=semarang)
 
 
 @pytest.fixture

@@ -20,16 +20,6 @@ PHONE = "081234567890"
 
 
 @pytest.fixture
-def semarang(db):
-    return DistrictOfficeFactory(name="Dinas Sosial Kota Semarang")
-
-
-@pytest.fixture
-def staff(member, semarang):
-    return member(Role.DISTRICT_STAFF, agency=semarang)
-
-
-@pytest.fixture
 def person(staff):
     return IntakeFactory(actor=staff, full_name="Siti Aminah", nik=NIK, phone=PHONE).case.person
 

@@ -24,7 +24,7 @@ from tests.cases.factories import (
     NgoFactory,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 # 35.10.01 (a kecamatan of Banyuwangi), day 45 = a woman born on 5 January 1990, serial 0001.
 NIK = "3510014501900001"
@@ -32,26 +32,9 @@ BORN = datetime.date(1990, 1, 5)
 ELSEWHERE_MESSAGE = "A person with this NIK is registered in another district. Ask that office for a transfer."
 
 
-@pytest.fixture(autouse=True)
-def english():
-    # Messages are translated when raised; the wording is checked in English.
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def semarang(db):
-    return DistrictOfficeFactory(name="Dinas Sosial Kota Semarang")
-
-
 @pytest.fixture
 def banyuwangi(db):
     return DistrictOfficeFactory(name="Dinas Sosial Kabupaten Banyuwangi", region=RegionFactory(code="35.10"))
-
-
-@pytest.fixture
-def staff(member, semarang):
-    return member(Role.DISTRICT_STAFF, agency=semarang)
 
 
 @pytest.fixture

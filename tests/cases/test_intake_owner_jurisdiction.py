@@ -3,7 +3,6 @@ registering agency. A refused owner is a field error, checked before any case nu
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import translation
 
 from agencies.models import Role
 from cases import services
@@ -11,18 +10,7 @@ from cases.models import Case, CaseNumberSequence, Person, TargetGroup
 from tests.agencies.factories import AgencyFactory, RegionFactory
 from tests.cases.factories import TUNA_SUSILA, DistrictOfficeFactory, NgoFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def semarang(db):
-    return DistrictOfficeFactory(name="Dinas Sosial Kota Semarang")
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture

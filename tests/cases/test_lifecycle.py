@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from agencies.models import AuditEvent, Role
 from cases import services
@@ -13,31 +13,15 @@ from cases.models import Assessment, Case, CaseNote, StageChange
 from tests.agencies.factories import RegionFactory
 from tests.cases.factories import CaseFactory, DistrictOfficeFactory, IntakeFactory, NgoFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 S = Case.Stage
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def semarang(db):
-    return DistrictOfficeFactory(name="Dinas Sosial Kota Semarang")
 
 
 @pytest.fixture
 def lentera(semarang):
     """An NGO in Kota Semarang: its intakes are owned by Semarang's office."""
     return NgoFactory(name="Yayasan Lentera Semarang")
-
-
-@pytest.fixture
-def staff(member, semarang):
-    return member(Role.DISTRICT_STAFF, agency=semarang)
 
 
 @pytest.fixture

@@ -21,18 +21,8 @@ SITE = Outcome.SiteStatus
 
 
 @pytest.fixture
-def semarang(db):
-    return DistrictOfficeFactory(name="Dinas Sosial Kota Semarang")
-
-
-@pytest.fixture
 def lentera(semarang):
     return NgoFactory(name="Yayasan Lentera Semarang")
-
-
-@pytest.fixture
-def staff(member, semarang):
-    return member(Role.DISTRICT_STAFF, agency=semarang)
 
 
 @pytest.fixture
