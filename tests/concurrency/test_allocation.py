@@ -2,14 +2,12 @@
 disbursement is approved once and paid once, whatever arrives together."""
 
 import datetime
-import threading
 import time
 from collections import Counter
 from functools import partial
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -19,6 +17,7 @@ from funding import services
 from funding.models import Allocation, Disbursement, Entitlement, LedgerEntry
 from tests.agencies.factories import MembershipFactory
 from tests.cases.factories import TUNA_SUSILA, CaseFactory, DistrictOfficeFactory
+from tests.concurrency.threads import at_once
 from tests.funding.factories import JADUP, UEP, AllocationFactory, BenefitFactory, FundingSourceFactory
 from tests.programs.factories import ProgramFactory
 
@@ -50,32 +49,6 @@ def program(semarang):
     return ProgramFactory(organizer=semarang, name="Pelatihan usaha")
 
 
-def _at_once(calls) -> list:
-    """Run each call in its own thread and database connection, all released together.
-
-    Returns, in the order of `calls`, what each returned or the exception it raised.
-    """
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            barrier.wait()
-            outcomes[i] = call()
-        except Exception as exc:  # kept, and asserted on, by the test
-            outcomes[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a call hung (a lock never released?)"
-    return outcomes
-
-
 def _refusals(outcomes) -> list[dict]:
     unexpected = [o for o in outcomes if isinstance(o, Exception) and not isinstance(o, ValidationError)]
     assert unexpected == []
@@ -95,7 +68,7 @@ def test_forty_grants_of_five_million_at_once_against_a_hundred_million_commit_e
         grant = BenefitFactory(program=program, allocation=allocation, amount=UEP)
         cases = [CaseFactory(owner=semarang) for _ in range(40)]
 
-        outcomes = _at_once(
+        outcomes = at_once(
             [partial(services.entitlement_create, actor=staff, case=case, benefit=grant) for case in cases]
         )
 
@@ -145,7 +118,7 @@ def test_two_approvers_and_a_payer_at_once_leave_one_approval_and_one_payment_ev
         requested = services.disbursement_request(actor=staff, installment=installment)
         first, second = approvers
 
-        outcomes = _at_once(
+        outcomes = at_once(
             [
                 partial(services.disbursement_approve, actor=first, disbursement=requested),
                 partial(services.disbursement_approve, actor=second, disbursement=requested),
@@ -180,7 +153,7 @@ def test_an_approved_disbursement_paid_by_two_people_at_once_is_paid_once(staff,
         paid_on=YESTERDAY,
     )
 
-    outcomes = _at_once([partial(pay, actor=staff), partial(pay, actor=approvers[1])])
+    outcomes = at_once([partial(pay, actor=staff), partial(pay, actor=approvers[1])])
 
     assert [list(refusal) for refusal in _refusals(outcomes)] == [["status"]]
     assert Counter(type(o).__name__ for o in outcomes) == {"Disbursement": 1, "ValidationError": 1}
@@ -192,7 +165,7 @@ def test_an_approved_disbursement_paid_by_two_people_at_once_is_paid_once(staff,
 def test_one_installment_requested_by_several_clicks_at_once_is_requested_once(staff, allowance):
     installment = allowance.installments.get(number=1)
 
-    outcomes = _at_once([partial(services.disbursement_request, actor=staff, installment=installment)] * 5)
+    outcomes = at_once([partial(services.disbursement_request, actor=staff, installment=installment)] * 5)
 
     assert _refusals(outcomes) == []
     assert len({o.pk for o in outcomes}) == 1

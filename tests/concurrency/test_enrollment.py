@@ -2,13 +2,12 @@
 batch twice nor in two batches whose dates overlap, whatever arrives together."""
 
 import datetime
-import threading
 from collections import Counter
 from functools import partial
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
 from agencies.models import Role
 from cases.models import Case, TargetGroup
@@ -16,6 +15,7 @@ from programs import services
 from programs.models import Enrollment
 from tests.agencies.factories import MembershipFactory
 from tests.cases.factories import TUNA_SUSILA, CaseFactory, DistrictOfficeFactory
+from tests.concurrency.threads import at_once
 from tests.programs.factories import BatchFactory, ProgramFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -45,32 +45,6 @@ def _planned_cases(owner, count: int) -> list[Case]:
     return [CaseFactory(owner=owner, stage=Case.Stage.PLANNED) for _ in range(count)]
 
 
-def _at_once(calls) -> list:
-    """Run each call in its own thread and database connection, all released together.
-
-    Returns, in the order of `calls`, what each returned or the exception it raised.
-    """
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            barrier.wait()
-            outcomes[i] = call()
-        except Exception as exc:  # kept, and asserted on, by the test
-            outcomes[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "an enrollment hung (a lock never released?)"
-    return outcomes
-
-
 def _refusals(outcomes) -> list[dict]:
     unexpected = [o for o in outcomes if isinstance(o, Exception) and not isinstance(o, ValidationError)]
     assert unexpected == []
@@ -84,7 +58,7 @@ def test_fifty_cases_at_once_into_thirty_places_are_thirty_enrolled_and_twenty_w
         batch = BatchFactory(program=program, number=number, capacity=30)
         cases = _planned_cases(semarang, 50)
 
-        outcomes = _at_once([partial(services.enrollment_create, actor=staff, batch=batch, case=c) for c in cases])
+        outcomes = at_once([partial(services.enrollment_create, actor=staff, batch=batch, case=c) for c in cases])
 
         assert _refusals(outcomes) == []
         assert Counter(o.status for o in outcomes) == {E.ENROLLED: 30, E.WAITLISTED: 20}
@@ -100,7 +74,7 @@ def test_one_case_enrolled_into_one_batch_by_several_requests_at_once_is_enrolle
     batch = BatchFactory(program=program, capacity=30)
     (case,) = _planned_cases(semarang, 1)
 
-    outcomes = _at_once([partial(services.enrollment_create, actor=staff, batch=batch, case=case)] * 5)
+    outcomes = at_once([partial(services.enrollment_create, actor=staff, batch=batch, case=case)] * 5)
 
     assert [list(refusal) for refusal in _refusals(outcomes)] == [["case"]] * 4
     assert Enrollment.objects.filter(batch=batch, case=case).count() == 1
@@ -114,7 +88,7 @@ def test_one_case_enrolled_into_two_overlapping_batches_at_once_is_in_one_of_the
         second = BatchFactory(program=program, number=number + 1, starts_on=first.starts_on + 2 * DAY)
         (case,) = _planned_cases(semarang, 1)
 
-        outcomes = _at_once(
+        outcomes = at_once(
             [partial(services.enrollment_create, actor=staff, batch=batch, case=case) for batch in (first, second)]
         )
 

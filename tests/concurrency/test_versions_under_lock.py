@@ -2,11 +2,9 @@
 row lock, so exactly one goes through and the other hears that the row changed (VersionMismatch, the API's 412),
 never both, never a permission error."""
 
-import threading
 from functools import partial
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from agencies.models import Role
@@ -15,6 +13,7 @@ from cases import services
 from cases.models import Assessment, Case, StageChange, TargetGroup
 from tests.agencies.factories import MembershipFactory
 from tests.cases.factories import TUNA_SUSILA, CaseFactory, DistrictOfficeFactory
+from tests.concurrency.threads import at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -33,30 +32,6 @@ def two_staff(semarang):
     return [MembershipFactory(role=Role.DISTRICT_STAFF, agency=semarang).user for _ in range(2)]
 
 
-def _at_once(calls) -> list:
-    """Run each call in its own thread and database connection, all released together; what each returned or
-    raised, in the order of `calls`."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            barrier.wait()
-            outcomes[i] = call()
-        except Exception as exc:  # kept, and asserted on, by the test
-            outcomes[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "an edit hung (a lock never released?)"
-    return outcomes
-
-
 def _one_won(outcomes) -> int:
     """The index of the call that went through, after checking the other one was told the row had changed."""
     lost = [i for i, outcome in enumerate(outcomes) if isinstance(outcome, VersionMismatch)]
@@ -72,7 +47,7 @@ def test_of_two_stage_moves_sent_with_the_same_version_exactly_one_goes_through(
         case = CaseFactory(owner=semarang, stage=Case.Stage.REGISTERED)
         read = version_of(Case.objects.get(pk=case.pk))
 
-        outcomes = _at_once(
+        outcomes = at_once(
             [
                 partial(
                     services.case_transition,
@@ -98,7 +73,7 @@ def test_of_two_assessment_corrections_sent_with_the_same_version_exactly_one_is
     for n in range(ROUNDS // 2):
         read = version_of(Assessment.objects.get(pk=assessment.pk))
 
-        outcomes = _at_once(
+        outcomes = at_once(
             [
                 partial(
                     services.assessment_update,
