@@ -1,6 +1,5 @@
 """Who sees and changes regions, agencies, memberships, API clients and audit events (DESIGN §5, issue 2)."""
 
-from .access import every_role, everything, jurisdiction, own_agency, register
 from .models import (
     Agency,
     ApiClient,
@@ -12,6 +11,7 @@ from .models import (
     Region,
     Role,
 )
+from .rulebook import every_role, everything, jurisdiction, own_agency, register
 
 # Reference data. Only the loader command (and set-up superusers) write regions.
 register(Region, see=every_role(everything))

@@ -9,7 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import access, audit, statements, token_cache
+from . import access, audit, locks
+from .fastpath import statements, token_cache
 from .models import Agency, ApiClient, Membership, Region, User
 from .writes import apply_changes, require_may_add, save_validated
 
@@ -47,7 +48,7 @@ def agency_create(
 @transaction.atomic
 def agency_update(*, actor, agency: Agency, **changes) -> Agency:
     """Change an agency's details (deactivate with active=False); it must stay in the actor's jurisdiction."""
-    agency = Agency.objects.select_for_update().get(pk=agency.pk)
+    agency = locks.agency(agency.pk)
     access.require_change(actor, agency)
     diff = apply_changes(agency, changes, AGENCY_EDITABLE)
     if not diff:
@@ -71,7 +72,7 @@ def user_language_change(*, actor, user: User, language: str) -> User:
         raise PermissionDenied(_("Only the account holder chooses the account's language."))
     if language not in dict(settings.LANGUAGES):
         raise ValidationError({"language": _("Choose Indonesian or English.")})
-    user = User.objects.select_for_update().get(pk=user.pk)
+    user = locks.user(user.pk)
     old = user.language
     if old == language:
         return user
@@ -136,7 +137,7 @@ def membership_create(
 @transaction.atomic
 def membership_update(*, actor, membership: Membership, **changes) -> Membership:
     """Change a membership's role or end it (active=False); history is kept, nothing is deleted."""
-    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    membership = locks.membership(membership.pk)
     access.require_change(actor, membership)
     diff = apply_changes(membership, changes, ("role", "active"))
     if not diff:
@@ -171,7 +172,7 @@ def api_client_create(*, actor, agency: Agency | None, name: str, scope: str) ->
 
 
 def _lock_active_client(actor, client: ApiClient) -> ApiClient:
-    client = ApiClient.objects.select_for_update().select_related("agency").get(pk=client.pk)
+    client = locks.api_client(client.pk)
     access.require_change(actor, client)
     if not client.is_active:
         raise ValidationError({"revoked_at": _("This API client has been revoked.")})
@@ -214,7 +215,7 @@ def api_client_update(*, actor, client: ApiClient, **changes) -> ApiClient:
 @transaction.atomic
 def api_client_revoke(*, actor, client: ApiClient) -> ApiClient:
     """Revoke a client for good; its token stops working at once. Revoking twice changes nothing."""
-    client = ApiClient.objects.select_for_update().get(pk=client.pk)
+    client = locks.api_client(client.pk)
     access.require_change(actor, client)
     if not client.is_active:
         return client
@@ -230,8 +231,8 @@ def api_client_authenticate(*, token: str) -> ApiClient | None:
     if not token or not token.startswith(f"{ApiClient.TOKEN_PREFIX}_"):
         return None
     # Checked against the database, or against what this process read there since its connection last heard of a
-    # change to a client or an agency (agencies.token_cache): revocation and rotation take effect at once. Only the
-    # SQL of the lookup is kept, compiled once (agencies.statements): building it was most of the lookup's cost.
+    # change to a client or an agency (agencies.fastpath.token_cache): revocation and rotation take effect at once.
+    # Only the SQL of the lookup is kept, compiled once (agencies.fastpath.statements): building it cost the most.
     token_hash = ApiClient.hash_token(token)
     statement = _client_by_token()
     row = None

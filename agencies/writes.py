@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Model
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from . import access
 from .models import User
@@ -22,9 +22,12 @@ def save_validated(obj: Model, update_fields: list[str] | None = None) -> None:
         raise
 
 
+MAY_NOT_ADD = _("You may not add records of this kind.")
+
+
 def require_may_add(actor, model: type[Model]) -> None:
     if not access.may_change_any(actor, model):
-        raise PermissionDenied(_("You may not add records of this kind."))
+        raise PermissionDenied(MAY_NOT_ADD)
 
 
 def apply_changes(obj: Model, changes: dict, editable: tuple[str, ...]) -> dict:
@@ -51,14 +54,12 @@ def acting_user(actor):
 
 
 def agency_acting_as(actor, roles, refusal: str):
-    """The agency of the actor's first writable grant in one of `roles`: who registers, organizes or budgets.
-
-    Raises PermissionDenied(`refusal`) when the actor holds none of those roles.
-    """
-    for grant in access.grants_of(actor):
-        if grant.may_write and grant.role in roles:
-            return grant.agency
-    raise PermissionDenied(refusal)
+    """The agency of the actor's first writable grant in one of `roles` (agencies.access.acting_grant): who
+    registers, organizes or budgets. Raises PermissionDenied(`refusal`) when the actor holds none of those roles."""
+    grant = access.acting_grant(actor, roles=roles)
+    if grant is None:
+        raise PermissionDenied(refusal)
+    return grant.agency
 
 
 class VersionMismatch(Exception):

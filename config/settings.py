@@ -185,11 +185,14 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 NOTIFICATION_RETRY_SECONDS = env.int("NOTIFICATION_RETRY_SECONDS", default=60)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 
-# The API's hot reads run as server-side prepared statements on PostgreSQL (agencies.statements). Switch off
+# The fast path (agencies.fastpath): each part has its switch here and a plain fallback.
+# Access rules built once per process and kept per scope (agencies.fastpath.memo); off, built on every use.
+ACCESS_MEMO = env.bool("ACCESS_MEMO", default=True)
+# The API's hot reads run as server-side prepared statements on PostgreSQL (agencies.fastpath.statements). Switch off
 # behind a pooler that does not keep a session per client (PgBouncer in transaction mode).
 DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
-# API client tokens are remembered per process and forgotten when PostgreSQL notifies a change (agencies.token_cache);
-# that needs a LISTEN that lasts, so it too is off behind such a pooler.
+# API client tokens are remembered per process and forgotten when PostgreSQL notifies a change
+# (agencies.fastpath.token_cache); that needs a LISTEN that lasts, so it too is off behind such a pooler.
 API_TOKEN_CACHE = env.bool("API_TOKEN_CACHE", default=DATABASE_PREPARED_STATEMENTS)
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}

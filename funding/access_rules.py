@@ -7,8 +7,8 @@ finance approvers (decisions). Budgets hold no personal data, so leadership sees
 
 from django.db.models import Q
 
-from agencies.access import extend, jurisdiction, own_agency, register, register_following
 from agencies.models import Role
+from agencies.rulebook import extend, jurisdiction, own_agency, register, register_following
 from cases.models import Case
 from programs.models import Program
 

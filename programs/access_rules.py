@@ -2,8 +2,8 @@
 
 from django.db.models import Q
 
-from agencies.access import every_role, everything, extend, jurisdiction, own_agency, register, register_following
 from agencies.models import Role
+from agencies.rulebook import every_role, everything, extend, jurisdiction, own_agency, register, register_following
 from cases.models import Case
 
 from .models import Attendance, Batch, Enrollment, FollowUp, Outcome, Program, Session

@@ -4,7 +4,7 @@ import pytest
 from django.apps import apps
 from django.contrib import admin
 
-from agencies import access
+from agencies import rulebook
 from agencies.scoped_admin import ScopedModelAdmin
 
 OUR_APPS = {"agencies", "cases", "programs", "funding"}
@@ -26,7 +26,7 @@ def test_every_admin_of_our_apps_uses_the_scoped_base():
 
 
 def test_every_model_of_our_apps_has_an_access_rule():
-    registered = set(access.registered_models())
+    registered = set(rulebook.registered_models())
     missing = [
         m._meta.label
         for app in OUR_APPS

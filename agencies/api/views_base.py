@@ -10,6 +10,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from agencies import access, audit, writes
+from agencies.fastpath.read_log import ReadLog
 
 from . import errors, idempotency, parsers
 
@@ -159,11 +160,11 @@ class ScopedViewSet(viewsets.GenericViewSet):
 
     # The access log
 
-    def read_log(self, *, counted: int | None = None, agency_column: str | None = None) -> audit.ReadLog | None:
-        """This view's access-log event for a read that writes it itself (agencies.statements), if it logs."""
+    def read_log(self, *, counted: int | None = None, agency_column: str | None = None) -> ReadLog | None:
+        """This view's access-log event for a read that writes it itself (agencies.fastpath.statements), if it logs."""
         if not self.access_log_action:
             return None
-        return audit.ReadLog(self.request.user, self.access_log_action, self.model, counted, agency_column)
+        return ReadLog(self.request.user, self.access_log_action, self.model, counted, agency_column)
 
     def log_read(self, target, *, count: int | None = None, agency=None, agency_id: int | None = None) -> None:
         if self.access_log_action:

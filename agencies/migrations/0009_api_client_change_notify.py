@@ -1,4 +1,4 @@
-"""PostgreSQL tells every listening connection when an API client or an agency changes (agencies.token_cache).
+"""PostgreSQL tells every listening connection when an API client or an agency changes (agencies.fastpath.token_cache).
 
 A client's revocation, rotation, renaming or change of scope or agency, and any change to an agency, NOTIFY the
 channel once per statement; noting a token's last use does not. TRUNCATE (test flushes) notifies too. The SQLite

@@ -16,8 +16,8 @@ from django.db.models import F, OuterRef, QuerySet
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.utils import timezone
 
-from agencies.audit import ReadLog
-from agencies.statements import Slot, Statement, compile_values
+from agencies.fastpath.read_log import ReadLog
+from agencies.fastpath.statements import Slot, Statement, compile_values
 from cases.models import Person
 
 COLUMNS = (
@@ -57,7 +57,7 @@ def columns(queryset: QuerySet) -> QuerySet:
     return queryset.values(*COLUMNS)
 
 
-# The page and detail queries, compiled once per scope (agencies.access.derived_from_scope): on the sync path the
+# The page and detail queries, compiled once per scope (agencies.fastpath.memo.derived_from_scope): on the sync path the
 # scoped query's SQL is the same on every request, only the keyset position, the page size and the id change.
 AFTER_AT = Slot("updated_at", datetime(1111, 11, 11, 11, 11, 11, 111111, tzinfo=UTC))
 AFTER_ID = Slot("id", -1_111_111_111)
@@ -79,7 +79,7 @@ class Statements:
         else:
             updated_at, pk = position
             rows = (self.before if reverse else self.after).rows(limit, log=log, updated_at=updated_at, id=pk)
-        if log is not None:  # a logged read does not keep its statement's order (agencies.statements)
+        if log is not None:  # a logged read does not keep its statement's order (agencies.fastpath.statements)
             rows.sort(key=_position, reverse=reverse)
         return rows
 

@@ -20,6 +20,7 @@ from agencies.api import filters, strict
 from agencies.api.pagination import MAX_ID
 from agencies.api.strict import RejectUnknownFields, StrictModelSerializer
 from agencies.api.views_base import ScopedReadViewSet, ScopedViewSet, etag_for, etag_of
+from agencies.fastpath import memo
 from agencies.models import Agency, Region
 from cases import intake_sheet, references, services
 from cases.api import case_rows
@@ -360,7 +361,7 @@ class CaseViewSet(ScopedReadViewSet):
     def get_queryset(self):
         if self.action in ("list", "retrieve"):
             # Plain rows of exactly the answer's columns (case_rows), shaped once per scope by the access rule.
-            return access.visible_to(self.request.user, Case, shaped_by=case_rows.columns)
+            return memo.scoped_rows(self.request.user, Case, case_rows.columns)
         return super().get_queryset().prefetch_related("person__target_groups")
 
     # List and detail are the sync path of every field app: rows, not instances (see cases/api/case_rows.py).
@@ -380,7 +381,7 @@ class CaseViewSet(ScopedReadViewSet):
         # per scope, by the access rule's own key (grants, agencies, date), and only run here. With filters: the ORM.
         if self._filtered():
             return None
-        return access.derived_from_scope(self.request.user, Case, case_rows.statements, shaped_by=case_rows.columns)
+        return memo.derived_from_scope(self.request.user, Case, case_rows.statements, shaped_by=case_rows.columns)
 
     def list(self, request, *args, **kwargs):
         compiled = self._statements()

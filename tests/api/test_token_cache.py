@@ -1,6 +1,6 @@
 """A process remembers the API tokens it has looked up, and forgets them as soon as PostgreSQL says a client or an
-agency changed (agencies.token_cache): another process revoking, rotating or deactivating takes effect on the next
-request here. The other process is a thread with its own database connection, on committed transactions."""
+agency changed (agencies.fastpath.token_cache): another process revoking, rotating or deactivating takes effect on
+the next request here. The other process is a thread with its own database connection, on committed transactions."""
 
 import threading
 import time
@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from agencies import services as agency_services
-from agencies import token_cache
+from agencies.fastpath import token_cache
 from agencies.models import Agency, ApiClient
 from tests.agencies.factories import AgencyFactory, RegionFactory, UserFactory
 

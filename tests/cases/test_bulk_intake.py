@@ -4,8 +4,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from agencies import services as agency_services
+from agencies.fastpath.rows import COPY_APART_FROM_ROWS
 from agencies.models import Agency, ApiClient, AuditEvent
-from cases.intake_rows import COPY_APART_FROM_ROWS
 from cases.models import Case, Person, StageChange
 from tests.agencies.factories import AgencyFactory, RegionFactory, UserFactory
 

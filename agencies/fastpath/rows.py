@@ -1,11 +1,12 @@
-"""Rows of a set-based intake written in one INSERT per table for the whole call, their ids returned; rows of
-several tables that do not refer to each other, in one statement.
+"""Rows written set-based (an intake's persons, cases and events): one INSERT or COPY per table for the whole
+call, their ids returned; rows of several tables that do not refer to each other, in one statement. Switch: the
+database; elsewhere than PostgreSQL (the demo's SQLite) the plain fallback is one INSERT per row.
 
 bulk_create prepares every field of every instance through several layers (pre_save, get_db_prep_save, per-object
 checks); for a sheet of 1,000 rows that cost more than the database took to store them. Here each field is
 prepared once per row by one small function: the model's columns (all of them, so a new field is never left
-out), timestamps for auto_now fields, and encrypted fields through their own field (cases.encryption), so NIK and
-phone are encrypted exactly as a save() would.
+out), timestamps for auto_now fields, and fields that say `prepared_on_write` (cases.encryption) through their
+own get_prep_value, so NIK and phone are encrypted exactly as a save() would.
 """
 
 import datetime
@@ -17,8 +18,6 @@ import time
 from django.db import connection
 from django.db.models import JSONField, Model
 from django.utils import timezone
-
-from .encryption import EncryptedTextField
 
 
 def _preparers(model: type[Model], now, read):
@@ -38,7 +37,7 @@ def _preparers(model: type[Model], now, read):
             continue
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             preparers.append((field, stamped))
-        elif isinstance(field, EncryptedTextField):
+        elif getattr(field, "prepared_on_write", False):
             preparers.append((field, encrypted(field)))
         else:
             preparers.append((field, read(field)))

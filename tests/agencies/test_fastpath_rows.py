@@ -1,4 +1,4 @@
-"""Intake rows written set-based (cases.intake_rows): a sheet's rows by COPY, one row by INSERT, stored alike and
+"""Intake rows written set-based (agencies.fastpath.rows): a sheet's rows by COPY, one row by INSERT, stored alike and
 read back as any saved row; rows of several tables in one statement; a unique value already taken is Django's
 IntegrityError, which the services catch."""
 
@@ -9,8 +9,8 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from agencies import audit
+from agencies.fastpath import rows as intake_rows
 from agencies.models import AuditEvent
-from cases import intake_rows
 from cases.encryption import keyed_hash
 from cases.models import Case, Person, StageChange
 from tests.agencies.factories import ApiClientFactory, RegionFactory
@@ -85,7 +85,7 @@ def test_rows_of_several_tables_written_together_are_stored_as_given(registered,
     awkward = {"note": "Tab\there, new\nline, back\\slash, \\N and a quote ' \"", "cases": [case.pk], "none": None}
     events = [("cases.case.registered", case, awkward, case.owner)] * registered
     events.append(("cases.case.registered_in_bulk", Case, None, None))
-    rows = audit.event_rows(client, events)
+    rows = audit.event_rows(client, events, acting_for=client.agency)
 
     with CaptureQueriesContext(connection) as queries:
         intake_rows.insert_rows_together(

@@ -6,7 +6,7 @@ compiled once with marked parameters (`Slot`), later executed with the slots fil
 through the same converters the ORM applies, so its rows are exactly what `.values()` would give.
 
 Whatever the SQL depends on besides the slots must be part of the key it is kept under by the caller (for scoped
-reads: agencies.access.derived_from_scope). A queryset whose slots the backend rewrites while preparing them (so
+reads: agencies.fastpath.memo.derived_from_scope). A queryset whose slots the backend rewrites while preparing them (so
 they cannot be found again) is not compiled: `compile_values` returns None and the caller uses the ORM.
 """
 
@@ -20,7 +20,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
 
-from .audit import ReadLog
+from .read_log import ReadLog
 
 
 class Slot:

@@ -1,0 +1,16 @@
+"""The fast path: speed work kept out of the rooms that must stay easiest to audit (issue 14).
+
+Each part makes a path people wait on cheaper without changing its answer, has its switch and a plain fallback,
+and is proven equal to that fallback by tests:
+
+- `memo`: access rules and scoped querysets built once per process (ACCESS_MEMO), plugged into agencies.access's
+  one seam; off, every rule is built anew.
+- `statements`: hot reads compiled once and run as prepared statements (DATABASE_PREPARED_STATEMENTS); off, or
+  when a queryset cannot be compiled, the ORM.
+- `read_log`: the access-log event written by the read's own statement on PostgreSQL; elsewhere an INSERT apart.
+- `token_cache`: API client tokens kept per connection until PostgreSQL notifies a change (API_TOKEN_CACHE);
+  off, looked up on every request.
+- `rows`: set-based INSERT/COPY of many rows (intake) on PostgreSQL; elsewhere one INSERT per row.
+
+Nothing in agencies.access imports this package: the rule is read without it.
+"""
