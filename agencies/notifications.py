@@ -41,7 +41,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import access, audit, audit_labels
+from . import access, audit, audit_labels, locks
 from .models import Agency, Membership, Notification, NotificationOptOut, User
 
 logger = logging.getLogger(__name__)
@@ -388,12 +388,7 @@ def notifications_deliver(ids: Iterable[int], *, now: datetime.datetime | None =
         for pk in ids:
             with transaction.atomic():
                 # Locked for the whole send: a second worker skips it rather than sending it again.
-                n = (
-                    Notification.objects.select_for_update(skip_locked=True, of=("self",))
-                    .select_related("recipient")
-                    .filter(pk=pk, status__in=Notification.UNSENT)
-                    .first()
-                )
+                n = locks.unsent_notification_unless_taken(pk)
                 if n is None:
                     continue
                 kind = KINDS.get(n.kind)
@@ -473,7 +468,7 @@ def notifications_dispatch(*, now: datetime.datetime | None = None) -> int:
 @transaction.atomic
 def notification_send_again(*, actor, notification: Notification) -> Notification:
     """Put a failed or given-up email back in the queue (admin "send again")."""
-    n = Notification.objects.select_for_update().get(pk=notification.pk)
+    n = locks.notification(notification.pk)
     access.require_change(actor, n)
     if n.status not in (Notification.Status.FAILED, Notification.Status.GAVE_UP):
         raise ValidationError({"status": _("Only an email that failed can be sent again.")})
