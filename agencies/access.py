@@ -40,7 +40,7 @@ def _built_fresh(what: tuple, grants: tuple[Grant, ...], build: Callable):
 
 
 # The seam for the fast path: `remember(what, grants, build)` answers `build()`, or what it answered before for
-# the same `what`, grants and day. agencies.fastpath.memo installs its memo here when ACCESS_MEMO is on.
+# the same `what`, grants and day. agencies.fastpath.memo installs its memo here (ACCESS_MEMO switches it off).
 remember = _built_fresh
 
 
@@ -50,6 +50,7 @@ def condition(model: type[Model], which: str, grants: tuple[Grant, ...]) -> Q | 
 
 
 def build_condition(model: type[Model], which: str, grants: tuple[Grant, ...]) -> Q | None:
+    """`condition` built from the declared rules: the union of each grant's clauses and of the parent's rows."""
     rule = rule_of(model)
     conditions = []
     if rule.follows and (which == "see" or rule.follows.with_change):
