@@ -11,7 +11,7 @@ from django.utils import timezone, translation
 
 from agencies import access
 from agencies.models import AuditEvent, Role
-from cases import services
+from cases import intake, services
 from cases.models import Case, CaseNumberSequence, Consent, Person, PossibleDuplicate, StageChange, TargetGroup
 from tests.agencies.factories import RegionFactory
 from tests.cases.factories import (
@@ -53,7 +53,7 @@ def _tuna_susila():
 
 
 def _register(actor, **details):
-    return services.case_register(
+    return intake.case_register(
         actor=actor,
         **{"full_name": "Siti Aminah", "sex": "F", "target_group": _tuna_susila(), **details},
     )
