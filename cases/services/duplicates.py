@@ -9,7 +9,7 @@ from agencies.writes import acting_user
 
 from .. import locks, refusals
 from ..models import Case, Consent, Person, PossibleDuplicate
-from .persons import owner_of
+from .persons import owner_of, touch_cases_of
 
 
 @transaction.atomic
@@ -27,8 +27,12 @@ def possible_duplicate_merge(*, actor, duplicate: PossibleDuplicate) -> Person:
     open_cases = Case.objects.filter(person__in=[merged, survivor]).exclude(stage=Case.Stage.CLOSED).count()
     if open_cases > 1:
         raise ValidationError({"similar_to": refusals.BOTH_HAVE_OPEN_CASES})
-    moved_cases = Case.objects.filter(person=merged).update(person=survivor)
-    Consent.objects.filter(person=merged).update(person=survivor)
+    # The survivor's own cases show their person, who takes over the merged one's groups (and maybe NIK).
+    touch_cases_of(survivor)
+    # A bulk update does not stamp auto_now fields: the moved rows say so themselves, or sync never sees them.
+    now = timezone.now()
+    moved_cases = Case.objects.filter(person=merged).update(person=survivor, updated_at=now)
+    Consent.objects.filter(person=merged).update(person=survivor, updated_at=now)
     survivor.target_groups.add(*merged.target_groups.all())
     if merged.nik and not survivor.nik:
         survivor.nik, survivor.nik_hash = merged.nik, merged.nik_hash

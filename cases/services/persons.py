@@ -41,6 +41,12 @@ def owner_of(person: Person) -> Agency | None:
     return case.owner if case else None
 
 
+def touch_cases_of(person: Person) -> None:
+    """Move `updated_at` on every case of `person`: the API lists each case with its person, so a field app syncing
+    by `updated_since` sees a change to the person only through their cases."""
+    Case.objects.filter(person=person).update(updated_at=timezone.now())
+
+
 def check_nik(nik: str, *, birth_date: datetime.date | None = None, sex: str = "") -> tuple[str, list[str]]:
     """The 16 digits of `nik` and warnings where its region or birth date look wrong (NIKs are never re-issued)."""
     if not nik:
@@ -121,6 +127,7 @@ def person_update(
         if others.exists():
             _refuse_known_nik(actor, person.nik_hash)
     save_validated(person, update_fields=[*diff, *(["nik_hash"] if "nik" in diff else []), "updated_at"])
+    touch_cases_of(person)
     # Field names only: the values are personal data.
     audit.record(actor, "cases.person.updated", person, {"fields": sorted(diff)}, agency=owner_of(person))
     return person, warnings
