@@ -5,8 +5,9 @@ A service that locks more than one row takes them in this order, so two services
     PossibleDuplicate → Person (lowest id first) → Case → Referral
     Site, Assessment and Consent are locked alone.
 
-A merge locks its pair, then both persons; an answer to a referral locks its case, then the referral. Anything
-that also locks a case from another app (a batch's roster) takes its own rows first and the case last.
+A merge locks its pair, then both persons; an answer to a referral locks its case, then the referral. Another
+app that locks a case (programs: a batch, then its enrollments) takes its own rows first and the case last.
+A referral read `with_receiver` also locks the receiving agency's row (FOR UPDATE covers every joined table).
 """
 
 from .models import Assessment, Case, Consent, Person, PossibleDuplicate, Referral, Site
