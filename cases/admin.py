@@ -21,8 +21,10 @@ from agencies import access
 from agencies.models import Agency, Region
 from agencies.scoped_admin import RelatedFilter, RelatedOnlyFilter, ScopedInline, ScopedModelAdmin, shown_as_text
 
-from . import intake_sheet, selectors, services
+from . import selectors, services
 from .encryption import cipher
+from .intake import case_register
+from .intake import sheet as intake_sheet
 from .models import (
     Assessment,
     Case,
@@ -537,7 +539,7 @@ class CaseAdmin(ScopedModelAdmin):
                 return services.case_assign(actor=request.user, case=obj, caseworker=form.cleaned_data["caseworker"])
             return obj
         data = dict(form.cleaned_data)
-        intake = services.case_register(actor=request.user, **data)
+        intake = case_register(actor=request.user, **data)
         for warning in intake.warnings:
             self.message_user(request, warning, messages.WARNING)
         if intake.possible_duplicates:

@@ -12,6 +12,7 @@ from agencies.demo import Demo
 from agencies.models import Region
 
 from . import services
+from .intake import case_register
 from .models import Case, Consent, Referral, Site, TargetGroup
 
 L = Site.Kind
@@ -119,7 +120,7 @@ def _one_case(demo, rng, fake, registering, supervisor, site, group_code, home, 
     female = group_code != 15 or rng.random() < 0.2
     birth = datetime.date(rng.randint(1975, 2003), rng.randint(1, 12), rng.randint(1, 28))
     registrar = demo.users[registering]
-    intake = services.case_register(
+    intake = case_register(
         actor=registrar,
         # First and family name only: Faker's honorifics (S.H., drg.) are not this population's.
         full_name=f"{fake.first_name_female()} {fake.last_name_female()}"

@@ -6,7 +6,7 @@ from django.db import connection
 from django.test import Client
 
 from agencies.models import Role
-from cases import references
+from cases.intake import references
 from tests.agencies.factories import AgencyFactory, MembershipFactory
 
 
@@ -41,7 +41,7 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True)
 def _forget_reference_data():
-    """Regions and target groups are remembered per process (cases.references); each test has its own rows."""
+    """Regions and target groups are remembered per process (cases.intake.references); each test has its own rows."""
     references.forget()
 
 

@@ -22,8 +22,10 @@ from agencies.api.strict import RejectUnknownFields, StrictModelSerializer
 from agencies.api.views_base import ScopedReadViewSet, ScopedViewSet, etag_for, etag_of
 from agencies.fastpath import memo
 from agencies.models import Agency, Region
-from cases import intake_sheet, references, services
+from cases import services
 from cases.api import case_rows
+from cases.intake import case_register, references
+from cases.intake import sheet as intake_sheet
 from cases.models import Assessment, Case, CaseNote, Consent, Person, Referral, Site, SiteCount, TargetGroup
 
 # Output
@@ -153,7 +155,7 @@ class IntakeInputSerializer(RejectUnknownFields, serializers.Serializer):
     birth_year = strict.IntegerField(required=False, allow_null=True, default=None)
     sex = strict.ChoiceField(choices=Person.Sex.choices)
     phone = strict.CharField(max_length=20, required=False, default="")
-    # Regions and target groups are reference data, checked against what this process knows (cases.references).
+    # Regions and target groups are reference data, checked against what this process knows (cases.intake.references).
     home_region = Reference(
         known=references.regions,
         slug_field="code",
@@ -309,7 +311,7 @@ class IntakeViewSet(ScopedViewSet):
     def create(self, request):
         data = IntakeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        intake = services.case_register(actor=request.user, **data.validated_data)
+        intake = case_register(actor=request.user, **data.validated_data)
         self.about(intake.case)
         body = {"case": intake.case, "warnings": intake.warnings, "possible_duplicates": intake.possible_duplicates}
         return Response(IntakeOutputSerializer(body).data, status=status.HTTP_201_CREATED)

@@ -11,8 +11,8 @@ from rest_framework import serializers
 
 from agencies.api import strict
 from agencies.models import AuditEvent
-from cases import intake_sheet
 from cases.api import views as case_views
+from cases.intake import sheet as intake_sheet
 from cases.models import Assessment, Case, CaseNote, Consent, Person, Referral, Site, SiteCount
 from funding.api import views as funding_views
 from programs import services as program_services

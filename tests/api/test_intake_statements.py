@@ -56,7 +56,7 @@ def _statements(call) -> list[str]:
 
 # Token SELECT; BEGIN; default owner SELECT; case number upsert; person, target groups and case INSERTs; access
 # rule SELECT; the first stage and the audit event in one INSERT; COMMIT. The region and target group named are
-# reference data this process already knows (cases.references): no SELECT for them.
+# reference data this process already knows (cases.intake.references): no SELECT for them.
 ONE_INTAKE = 10
 
 

@@ -20,7 +20,7 @@ from django.core.management import call_command
 from django.db import connection, connections
 from django.test.utils import override_settings
 
-from cases import references
+from cases.intake import references
 
 # Playwright's sync API runs an event loop in this thread; Django refuses database calls from such a thread unless
 # told that this (single-threaded test) use is safe.

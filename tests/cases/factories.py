@@ -1,9 +1,8 @@
 import factory
 
 from agencies.models import Agency
-from cases import services
+from cases.intake import Intake, case_register
 from cases.models import Case, Consent, Person, PossibleDuplicate, Referral, Site, TargetGroup
-from cases.services import Intake
 from tests.agencies.factories import AgencyFactory, RegionFactory
 
 TUNA_SUSILA = 10
@@ -20,7 +19,7 @@ class SiteFactory(factory.django.DjangoModelFactory):
 
 
 class PersonFactory(factory.django.DjangoModelFactory):
-    """A person without a NIK; cases that need one go through cases.services.case_register."""
+    """A person without a NIK; cases that need one go through cases.intake.case_register."""
 
     class Meta:
         model = Person
@@ -90,7 +89,7 @@ class NgoFactory(AgencyFactory):
 
 
 class IntakeFactory(factory.Factory):
-    """A person and their case registered through cases.services.case_register: NIK hashed, number issued, audited.
+    """A person and their case registered through cases.intake.case_register: NIK hashed, number issued, audited.
 
     Pass `actor` (someone who may register). Returns the service's `Intake`; its `.case` is the case.
     """
@@ -105,4 +104,4 @@ class IntakeFactory(factory.Factory):
 
     @classmethod
     def _create(cls, model_class, **kwargs):
-        return services.case_register(**kwargs)
+        return case_register(**kwargs)

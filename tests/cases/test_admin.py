@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from agencies.models import Agency, AuditEvent, Role
-from cases import services
+from cases import intake, services
 from cases.models import Case, CaseNote, Consent, Person, Referral, TargetGroup
 from tests.agencies.factories import AgencyFactory, MembershipFactory, RegionFactory
 from tests.cases.factories import TUNA_SUSILA, CaseFactory, ConsentFactory, ReferralFactory, SiteFactory
@@ -35,7 +35,7 @@ def staff_client(signed_in, staff):
 
 @pytest.fixture
 def registered(staff):
-    return services.case_register(
+    return intake.case_register(
         actor=staff,
         full_name="Siti Aminah",
         sex="F",

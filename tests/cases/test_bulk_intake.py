@@ -6,6 +6,7 @@ from rest_framework.test import APIClient
 from agencies import services as agency_services
 from agencies.fastpath.rows import COPY_APART_FROM_ROWS
 from agencies.models import Agency, ApiClient, AuditEvent
+from cases import refusals
 from cases.models import Case, Person, StageChange
 from tests.agencies.factories import AgencyFactory, RegionFactory, UserFactory
 
@@ -39,7 +40,7 @@ def _send(api, rows):
     return response.json()
 
 
-def test_each_row_gets_its_own_truthful_result_and_valid_rows_are_saved(api):
+def test_each_row_gets_its_own_truthful_result_and_valid_rows_are_saved(api, english):
     body = _send(api, SHEET)
 
     assert (body["created"], body["duplicates"], body["errors"]) == (2, 0, 2)
@@ -49,7 +50,7 @@ def test_each_row_gets_its_own_truthful_result_and_valid_rows_are_saved(api):
         (2, "created"),
         (3, "error"),
     ]
-    assert body["results"][1]["errors"] == {"nik": ["A NIK has exactly 16 digits."]}
+    assert body["results"][1]["errors"] == {"nik": [refusals.NIK_NOT_16_DIGITS]}
     assert "full_name" in body["results"][3]["errors"]
     assert set(Case.objects.values_list("external_id", flat=True)) == {"KD-001", "KD-003"}
 

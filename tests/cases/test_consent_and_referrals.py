@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from agencies import access
 from agencies.models import AuditEvent, Role
-from cases import services
+from cases import refusals, services
 from cases.models import Assessment, Case, CaseNote, Consent, Referral, StageChange, Transfer
 from tests.agencies.factories import RegionFactory
 from tests.cases.factories import DistrictOfficeFactory, IntakeFactory, NgoFactory
@@ -99,7 +99,7 @@ def test_a_sharing_consent_without_an_agency_is_refused(staff, case):
     with pytest.raises(ValidationError) as refused:
         services.consent_give(actor=staff, person=case.person, purpose=SHARING, agency=None, given_on=_yesterday())
 
-    assert refused.value.message_dict == {"agency": ["Name the agency the person agrees to share data with."]}
+    assert refused.value.message_dict == {"agency": [refusals.SHARING_AGENCY_MISSING]}
     assert not Consent.objects.exists()
 
 
@@ -109,7 +109,7 @@ def test_a_consent_cannot_be_dated_in_the_future(staff, case, lentera):
     with pytest.raises(ValidationError) as refused:
         services.consent_give(actor=staff, person=case.person, purpose=SHARING, agency=lentera, given_on=tomorrow)
 
-    assert refused.value.message_dict == {"given_on": ["Consent cannot be dated in the future."]}
+    assert refused.value.message_dict == {"given_on": [refusals.CONSENT_IN_FUTURE]}
     assert not Consent.objects.exists()
 
 
@@ -145,7 +145,7 @@ def test_a_consent_cannot_be_withdrawn_twice(staff, case, lentera):
     with pytest.raises(ValidationError) as refused:
         services.consent_withdraw(actor=staff, consent=consent)
 
-    assert refused.value.message_dict == {"withdrawn_on": ["This consent was already withdrawn."]}
+    assert refused.value.message_dict == {"withdrawn_on": [refusals.CONSENT_ALREADY_WITHDRAWN]}
     assert Consent.objects.get(pk=consent.pk).withdrawn_on == _yesterday()
 
 
@@ -155,7 +155,7 @@ def test_a_consent_cannot_be_withdrawn_before_it_was_given(staff, case, lentera)
     with pytest.raises(ValidationError) as refused:
         services.consent_withdraw(actor=staff, consent=consent, withdrawn_on=_yesterday() - datetime.timedelta(days=1))
 
-    assert refused.value.message_dict == {"withdrawn_on": ["A consent cannot be withdrawn before it was given."]}
+    assert refused.value.message_dict == {"withdrawn_on": [refusals.WITHDRAWAL_BEFORE_GIVEN]}
     assert Consent.objects.get(pk=consent.pk).withdrawn_on is None
 
 
@@ -186,9 +186,7 @@ def test_a_referral_needs_the_persons_current_consent_to_share_with_the_receivin
     with pytest.raises(ValidationError) as refused:
         _refer(staff, case, lentera)
 
-    assert refused.value.message_dict == {
-        "to_agency": ["The person has no current consent to share their data with this agency."]
-    }
+    assert refused.value.message_dict == {"to_agency": [refusals.NO_SHARING_CONSENT]}
     assert not Referral.objects.exists()
 
 
@@ -328,7 +326,7 @@ def test_declining_needs_a_reason(ngo_caseworker, referral, reason):
     with pytest.raises(ValidationError) as refused:
         services.referral_decline(actor=ngo_caseworker, referral=referral, reason=reason)
 
-    assert refused.value.message_dict == {"decline_reason": ["Give the reason for declining."]}
+    assert refused.value.message_dict == {"decline_reason": [refusals.DECLINE_REASON_MISSING]}
     assert _status(referral) == Referral.Status.PENDING
 
 
@@ -432,7 +430,7 @@ def test_only_an_accepted_referral_can_be_completed(staff, referral):
     with pytest.raises(ValidationError) as refused:
         services.referral_complete(actor=staff, referral=referral)
 
-    assert refused.value.message_dict == {"status": ["Only an accepted referral can be completed."]}
+    assert refused.value.message_dict == {"status": [refusals.REFERRAL_NOT_ACCEPTED]}
     assert _status(referral) == Referral.Status.PENDING
 
 

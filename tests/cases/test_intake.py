@@ -11,7 +11,7 @@ from django.utils import timezone, translation
 
 from agencies import access
 from agencies.models import AuditEvent, Role
-from cases import services
+from cases import intake, refusals, services
 from cases.models import Case, CaseNumberSequence, Consent, Person, PossibleDuplicate, StageChange, TargetGroup
 from tests.agencies.factories import RegionFactory
 from tests.cases.factories import (
@@ -29,7 +29,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 # 35.10.01 (a kecamatan of Banyuwangi), day 45 = a woman born on 5 January 1990, serial 0001.
 NIK = "3510014501900001"
 BORN = datetime.date(1990, 1, 5)
-ELSEWHERE_MESSAGE = "A person with this NIK is registered in another district. Ask that office for a transfer."
 
 
 @pytest.fixture
@@ -53,7 +52,7 @@ def _tuna_susila():
 
 
 def _register(actor, **details):
-    return services.case_register(
+    return intake.case_register(
         actor=actor,
         **{"full_name": "Siti Aminah", "sex": "F", "target_group": _tuna_susila(), **details},
     )
@@ -194,7 +193,7 @@ def test_a_nik_without_exactly_16_digits_is_refused_and_nothing_is_saved(staff, 
     with pytest.raises(ValidationError) as refused:
         _register(staff, nik=nik)
 
-    assert refused.value.message_dict == {"nik": ["A NIK has exactly 16 digits."]}
+    assert refused.value.message_dict == {"nik": [refusals.NIK_NOT_16_DIGITS]}
     assert _nothing_registered()
 
 
@@ -248,7 +247,7 @@ def test_a_birth_date_in_the_future_is_refused_and_nothing_is_saved(staff):
     with pytest.raises(ValidationError) as refused:
         _register(staff, birth_date=tomorrow)
 
-    assert refused.value.message_dict == {"birth_date": ["The birth date is in the future."]}
+    assert refused.value.message_dict == {"birth_date": [refusals.BIRTH_DATE_IN_FUTURE]}
     assert _nothing_registered()
 
 
@@ -269,9 +268,7 @@ def test_a_known_nik_is_refused_naming_the_case_the_actor_can_see(staff, colleag
     with pytest.raises(ValidationError) as refused:
         _register(staff, nik=NIK, birth_date=BORN, full_name="Siti A.")
 
-    assert refused.value.message_dict == {
-        "nik": [f"A person with this NIK is already registered: case {known.number}."]
-    }
+    assert refused.value.message_dict == {"nik": [refusals.NIK_REGISTERED_HERE % {"number": known.number}]}
     assert Person.objects.count() == 1
     assert Case.objects.count() == 1
 
@@ -287,7 +284,7 @@ def test_a_known_nik_in_another_district_is_refused_without_revealing_anything_a
         _register(staff, nik=NIK, birth_date=BORN, full_name="Aminah")
 
     # then the refusal says where to go, and nothing about that case
-    assert refused.value.message_dict == {"nik": [ELSEWHERE_MESSAGE]}
+    assert refused.value.message_dict == {"nik": [refusals.NIK_REGISTERED_ELSEWHERE]}
     message = _message(refused)
     assert "another district" in message and "transfer" in message
     for secret in (known.number, banyuwangi.name, bina_sehat.name, "Siti Aminah", "35.10", "Banyuwangi"):
@@ -314,7 +311,7 @@ def test_a_known_nik_in_a_closed_case_of_another_district_is_refused_the_same_wa
     with pytest.raises(ValidationError) as refused:
         _register(staff, nik=NIK)
 
-    assert refused.value.message_dict == {"nik": [ELSEWHERE_MESSAGE]}
+    assert refused.value.message_dict == {"nik": [refusals.NIK_REGISTERED_ELSEWHERE]}
 
 
 # One open case per person
@@ -623,7 +620,7 @@ def test_a_dismissed_pair_cannot_be_reviewed_again(staff, banyumas, review):
     with pytest.raises(ValidationError) as refused:
         getattr(services, review)(actor=staff, duplicate=flag)
 
-    assert refused.value.message_dict == {"status": ["This pair has already been reviewed."]}
+    assert refused.value.message_dict == {"status": [refusals.PAIR_ALREADY_REVIEWED]}
 
 
 def test_a_pair_cannot_be_dismissed_by_an_outsider(staff, outsider, banyumas):

@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from agencies.models import Role
-from cases import services
+from cases import intake
 from cases.models import Case, CaseNumberSequence, Person, TargetGroup
 from tests.agencies.factories import AgencyFactory, RegionFactory
 from tests.cases.factories import TUNA_SUSILA, DistrictOfficeFactory, NgoFactory
@@ -20,7 +20,7 @@ def banyuwangi(db):
 
 def _register(actor, **details):
     target_group = TargetGroup.objects.get(code=TUNA_SUSILA)
-    return services.case_register(actor=actor, full_name="Siti Aminah", sex="F", target_group=target_group, **details)
+    return intake.case_register(actor=actor, full_name="Siti Aminah", sex="F", target_group=target_group, **details)
 
 
 def _refused_on_owner(actor, owner) -> None:
@@ -66,7 +66,7 @@ def test_a_bulk_row_naming_another_regency_s_office_is_an_error_row_on_owner(mem
     target_group = TargetGroup.objects.get(code=TUNA_SUSILA)
     row = {"full_name": "Siti Aminah", "sex": "F", "target_group": target_group}
 
-    elsewhere, at_home = services.case_register_many(
+    elsewhere, at_home = intake.case_register_many(
         actor=caseworker,
         rows=[{**row, "external_id": "A-1", "owner": banyuwangi}, {**row, "external_id": "A-2", "owner": semarang}],
     )

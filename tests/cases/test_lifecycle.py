@@ -8,7 +8,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from agencies.models import AuditEvent, Role
-from cases import services
+from cases import refusals, services
 from cases.models import Assessment, Case, CaseNote, StageChange
 from tests.agencies.factories import RegionFactory
 from tests.cases.factories import CaseFactory, DistrictOfficeFactory, IntakeFactory, NgoFactory
@@ -78,7 +78,7 @@ def test_skipping_a_stage_needs_a_reason(staff, case, reason):
     with pytest.raises(ValidationError) as refused:
         services.case_transition(actor=staff, case=case, to=S.PLANNED, reason=reason)
 
-    assert refused.value.message_dict == {"reason": ["Skipping a stage or going back needs a recorded reason."]}
+    assert refused.value.message_dict == {"reason": [refusals.SKIP_NEEDS_REASON]}
     _assert_nothing_moved(case)
 
 
@@ -122,7 +122,7 @@ def test_an_unknown_stage_is_refused(staff, case):
     with pytest.raises(ValidationError) as refused:
         services.case_transition(actor=staff, case=case, to="graduated", reason="done")
 
-    assert refused.value.message_dict == {"to": ["Unknown stage."]}
+    assert refused.value.message_dict == {"to": [refusals.STAGE_UNKNOWN]}
     _assert_nothing_moved(case)
 
 
@@ -150,7 +150,7 @@ def test_closing_needs_a_close_reason(staff, case, close_reason):
     with pytest.raises(ValidationError) as refused:
         services.case_transition(actor=staff, case=case, to=S.CLOSED, close_reason=close_reason)
 
-    assert refused.value.message_dict == {"close_reason": ["Choose why the case is closed."]}
+    assert refused.value.message_dict == {"close_reason": [refusals.CLOSE_REASON_MISSING]}
     _assert_nothing_moved(case)
 
 
@@ -200,7 +200,7 @@ def test_reopening_a_closed_case_needs_a_reason(staff, closed_case):
     with pytest.raises(ValidationError) as refused:
         services.case_transition(actor=staff, case=closed_case, to=S.ASSESSED)
 
-    assert refused.value.message_dict == {"reason": ["Reopening a closed case needs a recorded reason."]}
+    assert refused.value.message_dict == {"reason": [refusals.REOPEN_NEEDS_REASON]}
     assert _stage_of(closed_case) == S.CLOSED
     assert len(_history(closed_case)) == 2
 
@@ -299,7 +299,7 @@ def test_an_assessment_cannot_be_dated_in_the_future(staff, case):
             actor=staff, case=case, assessed_on=tomorrow, needs="Modal usaha", wants_to_go_home=True
         )
 
-    assert refused.value.message_dict == {"assessed_on": ["An assessment cannot be dated in the future."]}
+    assert refused.value.message_dict == {"assessed_on": [refusals.ASSESSMENT_IN_FUTURE]}
     assert not Assessment.objects.exists()
     _assert_nothing_moved(case)
 

@@ -1,4 +1,4 @@
-"""A sheet's rows are checked by plain functions when plainly valid (cases.intake_sheet): they accept a row only as
+"""A sheet's rows are checked by plain functions when plainly valid (cases.intake.sheet): they accept a row only as
 the row serializer would, with the same values, and leave every other row to it, so errors keep its words. A row's
 result without errors is represented without walking the result serializer's fields, the same JSON."""
 
@@ -6,10 +6,10 @@ import pytest
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
-from cases import intake_sheet
 from cases.api.views import BulkIntakeRowResultSerializer
+from cases.intake import RowResult
+from cases.intake import sheet as intake_sheet
 from cases.models import Case
-from cases.services import RowResult
 
 ROW = {
     "external_id": "KD-00001",

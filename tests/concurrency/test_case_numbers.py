@@ -8,7 +8,7 @@ from django.db import connection
 from django.utils import timezone
 
 from agencies.models import Role
-from cases import services
+from cases.intake import case_register
 from cases.models import Case, CaseNumberSequence, Person, TargetGroup
 from tests.agencies.factories import MembershipFactory
 from tests.cases.factories import TUNA_SUSILA, DistrictOfficeFactory
@@ -28,7 +28,7 @@ def _register_at_once(actors, details) -> list:
     def register(i, actor):
         try:
             barrier.wait()
-            intake = services.case_register(actor=actor, sex="F", target_group=target_group, **details(i))
+            intake = case_register(actor=actor, sex="F", target_group=target_group, **details(i))
             outcomes.append(intake.case.number)
         except ValidationError as exc:
             outcomes.append(exc.message_dict)

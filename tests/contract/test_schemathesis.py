@@ -20,7 +20,7 @@ from schemathesis.checks import (
 
 from agencies import services as agency_services
 from agencies.models import Agency, ApiClient, Role
-from cases import services as case_services
+from cases import intake
 from cases.models import TargetGroup
 from config.wsgi import application
 from programs import services as program_services
@@ -59,7 +59,7 @@ def tokens(db):
     root = UserFactory(username="root", is_superuser=True)
     worker = MembershipFactory(role=Role.NGO_CASEWORKER, agency=ngo).user
     staff = MembershipFactory(role=Role.DISTRICT_STAFF, agency=office).user
-    case_services.case_register(
+    intake.case_register(
         actor=worker, full_name="Ani", sex="F", target_group=TargetGroup.objects.get(code=10), owner=office
     )
     program = program_services.program_create(

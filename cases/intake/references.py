@@ -13,7 +13,7 @@ from rest_framework import serializers
 
 from agencies.models import Region
 
-from .models import TargetGroup
+from ..models import TargetGroup
 
 _regions: dict[str, Region] = {}
 _target_groups: dict[int, TargetGroup] = {}

@@ -16,8 +16,11 @@ from rest_framework.settings import api_settings
 
 from agencies.api import strict
 from agencies.api.strict import RejectUnknownFields
+from agencies.models import Agency
 
-from . import references, services
+from ..models import Site
+from . import references
+from .services import RowResult, case_register_many
 
 MAX_BULK_ROWS = 1000
 
@@ -115,8 +118,9 @@ def _column_of(header: str) -> str:
 
 @functools.cache  # one class for the process: building it and its fields costs more than checking a row
 def _row_serializer():
-    # Late import: the API module imports this one for the bulk endpoint.
-    from .api.views import IntakeInputSerializer
+    # Late import until cases.intake.input (the intake's shape, leaving the API module) lands: then
+    # `from .input import IntakeInputSerializer` at the top, and the API module imports this one without a cycle.
+    from ..api.views import IntakeInputSerializer
 
     class Row(IntakeInputSerializer):
         """The shape of a row. Related rows are taken as their codes here and looked up for the whole sheet at once
@@ -134,10 +138,6 @@ def _row_serializer():
 
 def _references() -> dict:
     """Field → (codes → the rows of them that exist, the refusal of an unknown one, as the API's)."""
-    from agencies.models import Agency
-
-    from .models import Site
-
     by_code = serializers.SlugRelatedField.default_error_messages["does_not_exist"]
     by_pk = serializers.PrimaryKeyRelatedField.default_error_messages["does_not_exist"]
     owners = Agency.objects.filter(kind=Agency.Kind.SOCIAL_SERVICE_DISTRICT, active=True)
@@ -272,7 +272,7 @@ def _plainly_valid(shape, checks: dict, values: dict) -> dict | None:
     return checked
 
 
-def register(actor, rows: list[dict], *, extra_columns_allowed: bool = False) -> list[services.RowResult]:
+def register(actor, rows: list[dict], *, extra_columns_allowed: bool = False) -> list[RowResult]:
     """Check each row's shape, register the good ones, and give every row its result, in sheet order.
 
     A spreadsheet may carry columns of its own (notes, a row number): `extra_columns_allowed` ignores them.
@@ -294,18 +294,18 @@ def register(actor, rows: list[dict], *, extra_columns_allowed: bool = False) ->
         try:
             checked.append((index, dict(row_shape.run_validation(values))))
         except serializers.ValidationError as exc:
-            invalid.append(services.RowResult(index, str(row.get("external_id", "")), "error", errors=exc.detail))
+            invalid.append(RowResult(index, str(row.get("external_id", "")), "error", errors=exc.detail))
     unknown = _resolve(checked)
     for index, errors in unknown.items():
-        invalid.append(services.RowResult(index, str(rows[index].get("external_id", "")), "error", errors=errors))
+        invalid.append(RowResult(index, str(rows[index].get("external_id", "")), "error", errors=errors))
     checked = [(index, row) for index, row in checked if index not in unknown]
-    registered = services.case_register_many(actor=actor, rows=[row for _, row in checked])
+    registered = case_register_many(actor=actor, rows=[row for _, row in checked])
     for (index, _row), result in zip(checked, registered, strict=True):
         result.row = index
     return sorted(invalid + registered, key=lambda r: r.row)
 
 
-def summary(results: list[services.RowResult]) -> dict:
+def summary(results: list[RowResult]) -> dict:
     return {
         "created": sum(r.status == "created" for r in results),
         "duplicates": sum(r.status == "duplicate" for r in results),
@@ -361,7 +361,7 @@ def header_of(column: str) -> str:
     return INDONESIAN_HEADERS.get(column, "")
 
 
-def shown_results(results: list[services.RowResult]) -> list[dict]:
+def shown_results(results: list[RowResult]) -> list[dict]:
     """Each row's result as the import page shows it: its line in the sheet, a status in words, errors by column."""
     return [
         {
@@ -376,7 +376,7 @@ def shown_results(results: list[services.RowResult]) -> list[dict]:
     ]
 
 
-def error_rows_csv(rows: list[dict], results: list[services.RowResult]) -> str:
+def error_rows_csv(rows: list[dict], results: list[RowResult]) -> str:
     """The rows in error, with an `errors` column, for the NGO to correct and send again."""
     out = io.StringIO()
     writer = csv.writer(out)

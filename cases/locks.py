@@ -1,0 +1,57 @@
+"""Row locks for the cases services: each helper re-reads one row (or a pair) under `SELECT … FOR UPDATE`.
+
+A service that locks more than one row takes them in this order, so two services never wait on each other:
+
+    PossibleDuplicate → Person (lowest id first) → Case → Referral
+    Site, Assessment and Consent are locked alone.
+
+A merge locks its pair, then both persons; an answer to a referral locks its case, then the referral. Another
+app that locks a case (programs: a batch, then its enrollments) takes its own rows first and the case last.
+A referral read `with_receiver` also locks the receiving agency's row (FOR UPDATE covers every joined table).
+"""
+
+from .models import Assessment, Case, Consent, Person, PossibleDuplicate, Referral, Site
+
+
+def site(pk: int) -> Site:
+    """The site, locked until commit."""
+    return Site.objects.select_for_update().get(pk=pk)
+
+
+def person(pk: int) -> Person:
+    """The person, locked until commit."""
+    return Person.objects.select_for_update().get(pk=pk)
+
+
+def persons(*pks: int) -> dict[int, Person]:
+    """The persons by id, locked lowest id first (two merges of the same pair queue, never deadlock)."""
+    return {p.pk: p for p in Person.objects.select_for_update().filter(pk__in=pks).order_by("pk")}
+
+
+def case(pk: int) -> Case:
+    """The case, locked until commit."""
+    return Case.objects.select_for_update().get(pk=pk)
+
+
+def referral(pk: int, *, with_receiver: bool = False) -> Referral:
+    """The referral, locked until commit (its case first: see the order above). `with_receiver` reads the agency it
+    was sent to in the same statement."""
+    referrals = Referral.objects.select_for_update()
+    if with_receiver:
+        referrals = referrals.select_related("to_agency")
+    return referrals.get(pk=pk)
+
+
+def assessment(pk: int) -> Assessment:
+    """The assessment, locked until commit."""
+    return Assessment.objects.select_for_update().get(pk=pk)
+
+
+def consent(pk: int) -> Consent:
+    """The consent, locked until commit."""
+    return Consent.objects.select_for_update().get(pk=pk)
+
+
+def possible_duplicate(pk: int) -> PossibleDuplicate:
+    """The flagged pair, locked until commit (before its persons: see the order above)."""
+    return PossibleDuplicate.objects.select_for_update().get(pk=pk)

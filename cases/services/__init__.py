@@ -1,0 +1,46 @@
+"""Every row-level change to sites, persons, cases, consents and referrals: one function, one transaction, audited.
+
+One module per sub-domain; callers import the services from here (`cases.services.case_transition`). Intake, which
+registers many rows at once, is its own package (`cases.intake`).
+"""
+
+from .consent import consent_give, consent_withdraw
+from .duplicates import possible_duplicate_dismiss, possible_duplicate_merge
+from .lifecycle import (
+    ASSESSMENT_EDITABLE,
+    assessment_record,
+    assessment_update,
+    case_assign,
+    case_enter_intervention_on_promotion,
+    case_note_add,
+    case_transition,
+)
+from .persons import PERSON_EDITABLE, check_nik, person_nik_reveal, person_update
+from .referrals import referral_accept, referral_complete, referral_create, referral_decline, referral_receiver_is
+from .sites import site_count_record, site_create, site_update
+
+__all__ = [
+    "ASSESSMENT_EDITABLE",
+    "PERSON_EDITABLE",
+    "assessment_record",
+    "assessment_update",
+    "case_assign",
+    "case_enter_intervention_on_promotion",
+    "case_note_add",
+    "case_transition",
+    "check_nik",
+    "consent_give",
+    "consent_withdraw",
+    "person_nik_reveal",
+    "person_update",
+    "possible_duplicate_dismiss",
+    "possible_duplicate_merge",
+    "referral_accept",
+    "referral_complete",
+    "referral_create",
+    "referral_decline",
+    "referral_receiver_is",
+    "site_count_record",
+    "site_create",
+    "site_update",
+]
