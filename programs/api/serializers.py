@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from agencies.api import strict
 from agencies.api.strict import RejectUnknownFields, StrictModelSerializer
+from programs import services
 from programs.models import Batch, Enrollment, FollowUp, Outcome, Program, Session
 
 
@@ -66,15 +67,7 @@ class AttendanceInputSerializer(RejectUnknownFields, serializers.Serializer):
 class OutcomeSerializer(RejectUnknownFields, StrictModelSerializer):
     class Meta:
         model = Outcome
-        fields = [
-            "recorded_on",
-            "site_status",
-            "business_started",
-            "business_type",
-            "income_band",
-            "left_site_on",
-            "bpjs_enrolled",
-        ]
+        fields = list(services.OUTCOME_EDITABLE)  # a visit gives what it records, and a correction may change it all
 
 
 class FollowUpOutputSerializer(serializers.ModelSerializer):
