@@ -1,23 +1,11 @@
 import django_filters
-from rest_framework import serializers
 
 from agencies.models import Agency, Region
 
 from . import filters
 from .pagination import NameCursor
+from .serializers import AgencyOutputSerializer, RegionOutputSerializer
 from .views_base import ScopedReadViewSet
-
-
-class RegionOutputSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Region
-        fields = ["code", "name", "level", "parent", "time_zone"]
-
-
-class AgencyOutputSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Agency
-        fields = ["id", "name", "kind", "region", "parent", "active", "contact_email"]
 
 
 class RegionFilter(filters.FilterSet):

@@ -18,32 +18,20 @@ from django.utils import timezone
 
 from agencies.fastpath.read_log import ReadLog
 from agencies.fastpath.statements import Slot, Statement, compile_values
-from cases.models import Person
+from cases.api.serializers import CASE_FIELDS, PERSON_FIELDS
+from cases.models import Case, Person
 
+
+def _column(model, field: str) -> str:
+    return model._meta.get_field(field).attname  # a related row as its id, as the answer gives it
+
+
+# The answer's fields (CaseOutputSerializer, PersonOutputSerializer) as the columns they are read from: the case's,
+# then its person's, joined. The person's target groups are not a column: see `columns` and `represent`.
 COLUMNS = (
-    "id",
-    "number",
-    "stage",
-    "close_reason",
-    "owner_id",
-    "registered_by_id",
-    "caseworker_id",
-    "target_group_id",
-    "site_id",
-    "stage_changed_at",
-    "created_at",
-    "updated_at",
-    "person_id",
-    "person__full_name",
-    "person__known_as",
-    "person__nik",
-    "person__birth_date",
-    "person__birth_year",
-    "person__sex",
-    "person__phone",
-    "person__home_region_id",
-    "person__address",
-    "person__current_site_id",
+    *(_column(Case, field) for field in CASE_FIELDS if field != "person"),
+    _column(Case, "person"),
+    *(f"person__{_column(Person, field)}" for field in PERSON_FIELDS if field not in ("id", "target_groups")),
 )
 
 

@@ -1,271 +1,44 @@
 """Cases API: intake, cases and their stage, assessments, notes, consents, referrals, sites. Thin: every rule is in
 cases.services; every row comes through agencies.access; personal reads are logged once per request."""
 
-from datetime import UTC
-
-import django_filters
 from django.contrib.auth import get_user_model
 from django.http import Http404
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, serializers, status
+from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from agencies import access
-from agencies.api import filters, strict
 from agencies.api.pagination import MAX_ID
-from agencies.api.strict import RejectUnknownFields, StrictModelSerializer
 from agencies.api.views_base import ScopedReadViewSet, ScopedViewSet, etag_for, etag_of
 from agencies.fastpath import memo
-from agencies.models import Agency, Region
 from cases import services
 from cases.api import case_rows
-from cases.intake import case_register, references
+from cases.api.filters import CaseFilter
+from cases.api.serializers import (
+    AssessmentSerializer,
+    BulkIntakeOutputSerializer,
+    CaseEditSerializer,
+    CaseOutputSerializer,
+    ConsentSerializer,
+    DeclineInputSerializer,
+    IntakeOutputSerializer,
+    NoteSerializer,
+    PersonEditOutputSerializer,
+    PersonEditSerializer,
+    PersonOutputSerializer,
+    ReferralInputSerializer,
+    ReferralOutputSerializer,
+    SiteCountSerializer,
+    SiteOutputSerializer,
+    StageInputSerializer,
+)
+from cases.intake import case_register
 from cases.intake import sheet as intake_sheet
-from cases.models import Assessment, Case, CaseNote, Consent, Person, Referral, Site, SiteCount, TargetGroup
-
-# Output
-
-
-class PersonOutputSerializer(serializers.ModelSerializer):
-    nik = serializers.CharField(source="masked_nik", help_text=_("Masked: the first four and last two digits."))
-    target_groups = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
-
-    class Meta:
-        model = Person
-        fields = [
-            "id",
-            "full_name",
-            "known_as",
-            "nik",
-            "birth_date",
-            "birth_year",
-            "sex",
-            "phone",
-            "home_region",
-            "address",
-            "current_site",
-            "target_groups",
-        ]
-
-
-class CaseOutputSerializer(serializers.ModelSerializer):
-    person = PersonOutputSerializer()
-    target_group = serializers.SlugRelatedField(slug_field="code", read_only=True)
-
-    class Meta:
-        model = Case
-        fields = [
-            "id",
-            "number",
-            "stage",
-            "close_reason",
-            "owner",
-            "registered_by",
-            "caseworker",
-            "target_group",
-            "site",
-            "person",
-            "stage_changed_at",
-            "created_at",
-            "updated_at",
-        ]
-
-
-class SiteOutputSerializer(RejectUnknownFields, StrictModelSerializer):
-    class Meta:
-        model = Site
-        fields = ["id", "name", "kind", "region", "houses", "opened_on", "closed_on", "updated_at"]
-
-
-class SiteCountSerializer(RejectUnknownFields, StrictModelSerializer):
-    class Meta:
-        model = SiteCount
-        fields = ["id", "site", "counted_on", "people_present", "counted_by"]
-        read_only_fields = ["id", "site", "counted_by"]
-
-
-class AssessmentSerializer(RejectUnknownFields, StrictModelSerializer):
-    class Meta:
-        model = Assessment
-        fields = [
-            "id",
-            "assessed_on",
-            "needs",
-            "skills_wanted",
-            "business_idea",
-            "wants_to_go_home",
-            "created_at",
-            "updated_at",
-        ]
-        read_only_fields = ["id", "created_at", "updated_at"]
-
-
-class NoteSerializer(RejectUnknownFields, StrictModelSerializer):
-    class Meta:
-        model = CaseNote
-        fields = ["id", "body", "agency", "created_at"]
-        read_only_fields = ["id", "agency", "created_at"]
-
-
-class ConsentSerializer(RejectUnknownFields, StrictModelSerializer):
-    class Meta:
-        model = Consent
-        fields = ["id", "purpose", "agency", "given_on", "withdrawn_on"]
-        read_only_fields = ["id", "withdrawn_on"]
-        extra_kwargs = {"agency": {"queryset": Agency.objects.filter(active=True), "required": False}}
-
-
-class ReferralOutputSerializer(serializers.ModelSerializer):
-    case = serializers.SlugRelatedField(slug_field="number", read_only=True)
-
-    class Meta:
-        model = Referral
-        fields = [
-            "id",
-            "case",
-            "kind",
-            "from_agency",
-            "to_agency",
-            "reason",
-            "status",
-            "decline_reason",
-            "decided_at",
-            "completed_at",
-            "updated_at",
-        ]
-
-
-# Input
-
-
-class Reference(strict.TypedSlugMixin, references.ReferenceField):
-    """A region or target group by its code, given as the code's own type (the region "33.74", the group 10)."""
-
-
-class IntakeInputSerializer(RejectUnknownFields, serializers.Serializer):
-    full_name = strict.CharField(max_length=150)
-    known_as = strict.CharField(max_length=80, required=False, default="")
-    nik = strict.CharField(max_length=20, required=False, default="", help_text=_("16 digits, from the KTP."))
-    birth_date = serializers.DateField(required=False, allow_null=True, default=None)
-    birth_year = strict.IntegerField(required=False, allow_null=True, default=None)
-    sex = strict.ChoiceField(choices=Person.Sex.choices)
-    phone = strict.CharField(max_length=20, required=False, default="")
-    # Regions and target groups are reference data, checked against what this process knows (cases.intake.references).
-    home_region = Reference(
-        known=references.regions,
-        slug_field="code",
-        queryset=Region.objects.all(),
-        required=False,
-        allow_null=True,
-        default=None,
-    )
-    address = strict.CharField(required=False, default="")
-    site = strict.PrimaryKeyRelatedField(queryset=Site.objects.all(), required=False, allow_null=True, default=None)
-    target_group = Reference(known=references.target_groups, slug_field="code", queryset=TargetGroup.objects.all())
-    other_target_groups = Reference(
-        known=references.target_groups,
-        slug_field="code",
-        queryset=TargetGroup.objects.all(),
-        many=True,
-        required=False,
-        default=list,
-    )
-    owner = strict.PrimaryKeyRelatedField(
-        queryset=Agency.objects.filter(kind=Agency.Kind.SOCIAL_SERVICE_DISTRICT, active=True),
-        required=False,
-        allow_null=True,
-        default=None,
-    )
-    processing_consent_on = serializers.DateField(required=False, allow_null=True, default=None)
-
-
-class BulkIntakeRowResultSerializer(serializers.Serializer):
-    row = serializers.IntegerField()
-    external_id = serializers.CharField()
-    status = serializers.ChoiceField(choices=["created", "duplicate", "error"])
-    case = serializers.IntegerField(source="case.pk", allow_null=True, default=None)
-    number = serializers.CharField(source="case.number", allow_null=True, default=None)
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
-    warnings = serializers.ListField(child=serializers.CharField())
-
-    def to_representation(self, result):
-        if result.errors:
-            return super().to_representation(result)
-        # A row without errors, as the fields above give it, without walking them for each of a sheet's rows.
-        case = result.case
-        return {
-            "row": int(result.row),
-            "external_id": str(result.external_id),
-            "status": result.status,
-            "case": int(case.pk) if case is not None else None,
-            "number": str(case.number) if case is not None else None,
-            "errors": {},
-            "warnings": [str(warning) for warning in result.warnings],
-        }
-
-
-class BulkIntakeOutputSerializer(serializers.Serializer):
-    created = serializers.IntegerField()
-    duplicates = serializers.IntegerField()
-    errors = serializers.IntegerField()
-    results = BulkIntakeRowResultSerializer(many=True)
-
-
-class IntakeOutputSerializer(serializers.Serializer):
-    case = CaseOutputSerializer()
-    warnings = serializers.ListField(child=serializers.CharField())
-    possible_duplicates = serializers.IntegerField()
-
-
-class StageInputSerializer(RejectUnknownFields, serializers.Serializer):
-    to = strict.ChoiceField(choices=Case.Stage.choices)
-    reason = strict.CharField(required=False, default="", allow_blank=True)
-    close_reason = strict.ChoiceField(choices=Case.CloseReason.choices, required=False, default="")
-
-
-class CaseEditSerializer(RejectUnknownFields, serializers.Serializer):
-    caseworker = strict.IntegerField(
-        allow_null=True,
-        help_text=_("A member of the owning office or the registering agency, by id; null: nobody yet."),
-    )
-
-
-class PersonEditSerializer(RejectUnknownFields, StrictModelSerializer):
-    """A person's details as an edit sends them: any of the fields, each as the intake takes it."""
-
-    nik = strict.CharField(max_length=20, allow_blank=True, help_text=_("16 digits, from the KTP."))
-    phone = strict.CharField(max_length=20, allow_blank=True)
-    home_region = Reference(known=references.regions, slug_field="code", queryset=Region.objects.all(), allow_null=True)
-
-    class Meta:
-        model = Person
-        fields = list(services.PERSON_EDITABLE)
-
-
-class PersonEditOutputSerializer(serializers.Serializer):
-    person = PersonOutputSerializer()
-    warnings = serializers.ListField(
-        child=serializers.CharField(), help_text=_("Things to check about a new NIK; the edit is saved.")
-    )
-
-
-class ReferralInputSerializer(RejectUnknownFields, serializers.Serializer):
-    case = strict.IntegerField()
-    to_agency = strict.PrimaryKeyRelatedField(queryset=Agency.objects.filter(active=True))
-    kind = strict.ChoiceField(choices=Referral.Kind.choices)
-    reason = strict.CharField()
-
-
-class DeclineInputSerializer(RejectUnknownFields, serializers.Serializer):
-    reason = strict.CharField()
-
-
-# Views
+from cases.intake.input import IntakeInputSerializer
+from cases.models import Case, Referral, Site
 
 ASSESSMENT_ID = OpenApiParameter("assessment_id", OpenApiTypes.INT, OpenApiParameter.PATH)
 
@@ -324,31 +97,6 @@ class IntakeViewSet(ScopedViewSet):
         data.is_valid(raise_exception=True)
         results = intake_sheet.register(request.user, data.validated_data["rows"])
         return Response(BulkIntakeOutputSerializer(intake_sheet.summary(results)).data)
-
-
-class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
-    """An ISO 8601 instant, compared in UTC: PostgreSQL refuses offsets beyond ±15:59 that ISO 8601 allows (a 500)."""
-
-    def __init__(self, *args, param: str, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.param = param
-
-    def filter(self, qs, value):
-        if value is not None:
-            try:
-                value = value.astimezone(UTC)
-            except OverflowError:
-                raise ValidationError({self.param: [_("Enter a valid date/time.")]}) from None
-        return super().filter(qs, value)
-
-
-class CaseFilter(filters.FilterSet):
-    updated_since = UtcDateTimeFilter(field_name="updated_at", lookup_expr="gte", param="updated_since")
-    target_group = filters.IdFilter("target_group")  # the group's code, e.g. 10
-
-    class Meta:
-        model = Case
-        fields = ["stage", "owner", "registered_by", "site", "caseworker"]
 
 
 class CaseViewSet(ScopedReadViewSet):

@@ -20,6 +20,7 @@ from agencies.models import Agency
 
 from ..models import Site
 from . import references
+from .input import IntakeInputSerializer
 from .services import RowResult, case_register_many
 
 MAX_BULK_ROWS = 1000
@@ -118,9 +119,6 @@ def _column_of(header: str) -> str:
 
 @functools.cache  # one class for the process: building it and its fields costs more than checking a row
 def _row_serializer():
-    # Late import until cases.intake.input (the intake's shape, leaving the API module) lands: then
-    # `from .input import IntakeInputSerializer` at the top, and the API module imports this one without a cycle.
-    from ..api.views import IntakeInputSerializer
 
     class Row(IntakeInputSerializer):
         """The shape of a row. Related rows are taken as their codes here and looked up for the whole sheet at once

@@ -1,113 +1,28 @@
 """Programs API: the calendar (programs, batches, sessions), enrollments, attendance, follow-ups and visits."""
 
-import django_filters
 from django.http import Http404
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from agencies import access
-from agencies.api import filters, strict
 from agencies.api.pagination import NameCursor
-from agencies.api.strict import RejectUnknownFields, StrictModelSerializer
 from agencies.api.views_base import ScopedReadViewSet, etag_of
 from cases.models import Case
 from programs import services
+from programs.api.filters import FollowUpFilter
+from programs.api.serializers import (
+    AttendanceInputSerializer,
+    BatchOutputSerializer,
+    EnrollmentInputSerializer,
+    EnrollmentOutputSerializer,
+    FollowUpOutputSerializer,
+    OutcomeSerializer,
+    ProgramOutputSerializer,
+    SessionOutputSerializer,
+)
 from programs.models import Batch, Enrollment, FollowUp, Outcome, Program, Session
-
-
-class ProgramOutputSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Program
-        fields = [
-            "id",
-            "name",
-            "kind",
-            "organizer",
-            "region",
-            "fiscal_year",
-            "attendance_threshold",
-            "follow_up_offsets",
-        ]
-
-
-class BatchOutputSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Batch
-        fields = ["id", "program", "number", "starts_on", "ends_on", "venue", "capacity", "enrolled_count", "status"]
-
-
-class SessionOutputSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Session
-        fields = ["id", "batch", "date", "topic", "delivering_agency", "trainer_name"]
-
-
-class EnrollmentOutputSerializer(serializers.ModelSerializer):
-    """A roster row: the case number and the person's name only (partners delivering a session see these)."""
-
-    case_number = serializers.CharField(source="case.number", read_only=True)
-    name = serializers.CharField(source="case.person.full_name", read_only=True)
-
-    class Meta:
-        model = Enrollment
-        fields = ["id", "batch", "case", "case_number", "name", "status", "attendance_rate", "updated_at"]
-
-
-class EnrollmentInputSerializer(RejectUnknownFields, serializers.Serializer):
-    batch = strict.IntegerField()
-    case = strict.IntegerField()
-
-
-class AttendanceInputSerializer(RejectUnknownFields, serializers.Serializer):
-    present = serializers.DictField(
-        child=strict.BooleanField(), help_text="Enrollment id → present, for every person on the roster."
-    )
-
-    def validate_present(self, value):
-        try:
-            return {int(k): v for k, v in value.items()}
-        except ValueError:
-            raise serializers.ValidationError("Keys are enrollment ids.") from None
-
-
-class OutcomeSerializer(RejectUnknownFields, StrictModelSerializer):
-    class Meta:
-        model = Outcome
-        fields = [
-            "recorded_on",
-            "site_status",
-            "business_started",
-            "business_type",
-            "income_band",
-            "left_site_on",
-            "bpjs_enrolled",
-        ]
-
-
-class FollowUpOutputSerializer(serializers.ModelSerializer):
-    case_number = serializers.CharField(source="case.number", read_only=True)
-    overdue = serializers.SerializerMethodField()
-
-    class Meta:
-        model = FollowUp
-        fields = [
-            "id",
-            "case",
-            "case_number",
-            "enrollment",
-            "offset_days",
-            "due_on",
-            "caseworker",
-            "done_on",
-            "overdue",
-        ]
-
-    def get_overdue(self, follow_up) -> bool:
-        # Computed once, on the server, against the office's calendar day (DESIGN §8).
-        return follow_up.done_on is None and follow_up.due_on < timezone.localdate()
 
 
 class ProgramViewSet(ScopedReadViewSet):
@@ -167,16 +82,6 @@ class EnrollmentViewSet(ScopedReadViewSet):
         enrollment = services.enrollment_withdraw(actor=request.user, enrollment=self.get_object())
         self.about(enrollment)
         return Response(EnrollmentOutputSerializer(enrollment).data)
-
-
-class FollowUpFilter(filters.FilterSet):
-    due_before = django_filters.DateFilter(field_name="due_on", lookup_expr="lte")
-    due_after = django_filters.DateFilter(field_name="due_on", lookup_expr="gte")
-    open = filters.BooleanFilter(field_name="done_on", lookup_expr="isnull")
-
-    class Meta:
-        model = FollowUp
-        fields = ["caseworker", "case"]
 
 
 class FollowUpViewSet(ScopedReadViewSet):

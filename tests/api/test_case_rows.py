@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from rest_framework.renderers import JSONRenderer
 
 from agencies.api.renderers import OrjsonRenderer
-from cases.api.views import CaseOutputSerializer
+from cases.api.serializers import CaseOutputSerializer
 from cases.models import Case, TargetGroup
 from tests.cases.factories import BWBLP, TUNA_SUSILA
 

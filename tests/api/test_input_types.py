@@ -11,12 +11,13 @@ from rest_framework import serializers
 
 from agencies.api import strict
 from agencies.models import AuditEvent
-from cases.api import views as case_views
+from cases.api import serializers as case_serializers
+from cases.intake import input as intake_input
 from cases.intake import sheet as intake_sheet
 from cases.models import Assessment, Case, CaseNote, Consent, Person, Referral, Site, SiteCount
-from funding.api import views as funding_views
+from funding.api import serializers as funding_serializers
 from programs import services as program_services
-from programs.api import views as program_views
+from programs.api import serializers as program_serializers
 from programs.models import Attendance, Enrollment, Outcome
 
 from .test_errors import INTAKE, NIK, problem, today
@@ -212,7 +213,7 @@ def test_every_input_refuses_a_value_of_the_wrong_json_type_naming_the_field(
 
 
 def _input_serializers():
-    modules = (case_views, program_views, funding_views, intake_sheet)
+    modules = (case_serializers, intake_input, program_serializers, funding_serializers, intake_sheet)
     found = {cls for module in modules for _name, cls in inspect.getmembers(module, inspect.isclass)}
     found.add(intake_sheet._row_serializer())
     return sorted(

@@ -6,7 +6,7 @@ import pytest
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
-from cases.api.views import BulkIntakeRowResultSerializer
+from cases.api.serializers import BulkIntakeRowResultSerializer
 from cases.intake import RowResult
 from cases.intake import sheet as intake_sheet
 from cases.models import Case
