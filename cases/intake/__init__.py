@@ -8,7 +8,7 @@
     numbers.py      case numbers, consecutive per owning region and year
     look_alikes.py  new persons flagged when they look like someone already registered
 
-Rows are written by the set-based row writer (`cases.intake_rows`); a single intake and a sheet take the same path.
+Rows are written by the set-based row writer (`agencies.fastpath.rows`); a single intake and a sheet take the same path.
 """
 
 from .services import Intake, RowResult, case_register, case_register_many

@@ -8,11 +8,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from agencies import access, audit
+from agencies.fastpath import rows as intake_rows
 from agencies.models import Agency, AuditEvent, Region
 from agencies.regions import is_within
 from agencies.writes import acting_user
 
-from .. import intake_rows, refusals
+from .. import refusals
 from ..encryption import keyed_hash
 from ..models import Case, Consent, Person, PossibleDuplicate, Site, StageChange, TargetGroup
 from ..services.lifecycle import require_caseworker_fits
@@ -310,7 +311,7 @@ def finish(actor, saving: list[Draft], pool: dict[tuple, list], *, one_by_one: b
     intake_rows.insert_rows_together(
         [
             (StageChange, [{"case_id": d.case.pk, "to_stage": d.case.stage, "changed_by_id": user_id} for d in saving]),
-            (AuditEvent, audit.event_rows(actor, events)),
+            (AuditEvent, audit.event_rows(actor, events, acting_for=saving[0].case.registered_by)),
         ]
     )
     flags = look_alikes([d.person for d in saving], {key: list(rows) for key, rows in pool.items()})

@@ -18,9 +18,7 @@ from ..models import Assessment, Case, CaseNote, StageChange
 
 def _is_supervisor(actor, case: Case) -> bool:
     # Supervising a case = staff of the owning office (as opposed to the NGO working on it).
-    return any(
-        g.may_write and g.role == Role.DISTRICT_STAFF and g.agency.pk == case.owner_id for g in access.grants_of(actor)
-    )
+    return access.acting_grant(actor, roles=(Role.DISTRICT_STAFF,), agency_id=case.owner_id) is not None
 
 
 def _move(actor, case: Case, to: str, reason: str, close_reason: str = "") -> Case:
@@ -177,8 +175,8 @@ def assessment_update(*, actor, assessment: Assessment, if_match: Sequence[str] 
 @transaction.atomic
 def case_note_add(*, actor, case: Case, body: str) -> CaseNote:
     """Add a note to a case, in the name of the agency the actor works on it for."""
-    agency = access.agency_acting_on(actor, case)
+    agency = access.acting_agency(actor, case)
     note = CaseNote(case=case, body=body.strip(), author=acting_user(actor), agency=agency)
     save_validated(note)
-    audit.record(actor, "cases.case_note.added", note, {"case": case.pk}, agency=case.owner)
+    audit.record(actor, "cases.case_note.added", note, {"case": case.pk}, agency=case.owner, acting_for=agency)
     return note

@@ -17,7 +17,7 @@ from .consent import require_sharing_consent
 def referral_create(*, actor, case: Case, to_agency: Agency | None, kind: str, reason: str) -> Referral:
     """Refer a case to another agency; needs the person's current consent to share with it."""
     case = locks.case(case.pk)
-    from_agency = access.agency_acting_on(actor, case)
+    from_agency = access.acting_agency(actor, case)
     if to_agency is None or not to_agency.active:
         raise ValidationError({"to_agency": refusals.REFERRAL_AGENCY_NOT_ACTIVE})
     if not reason.strip():
@@ -39,15 +39,21 @@ def referral_create(*, actor, case: Case, to_agency: Agency | None, kind: str, r
     )
     save_validated(referral)
     audit.record(
-        actor, "cases.referral.created", referral, {"kind": kind, "to_agency": to_agency.pk}, agency=case.owner
+        actor,
+        "cases.referral.created",
+        referral,
+        {"kind": kind, "to_agency": to_agency.pk},
+        agency=case.owner,
+        acting_for=from_agency,
     )
     reminders.referral_received_notify(referral)
     return referral
 
 
 def referral_receiver_is(actor, referral: Referral) -> bool:
-    """Whether `actor` acts for the agency `referral` was sent to, the only one that may accept or decline it."""
-    return any(g.may_write and g.agency.pk == referral.to_agency_id for g in access.grants_of(actor))
+    """Whether `actor` acts for the agency `referral` was sent to, the only one that may accept or decline it: one
+    grant of theirs both is of that agency and may change the referral (agencies.access.acting_grant)."""
+    return access.acting_grant(actor, referral, agency_id=referral.to_agency_id) is not None
 
 
 def _lock_referral_for_receiver(actor, referral: Referral) -> tuple[Case, Referral]:
@@ -90,9 +96,17 @@ def referral_accept(*, actor, referral: Referral) -> Referral:
             case,
             {"from_agency": old_owner_id, "to_agency": case.owner_id},
             agency=case.owner,
+            acting_for=referral.to_agency,
         )
     referral.save(update_fields=["status", "decided_by", "decided_at", "completed_at", "updated_at"])
-    audit.record(actor, "cases.referral.accepted", referral, {"kind": referral.kind}, agency=case.owner)
+    audit.record(
+        actor,
+        "cases.referral.accepted",
+        referral,
+        {"kind": referral.kind},
+        agency=case.owner,
+        acting_for=referral.to_agency,
+    )
     reminders.referral_answered_notify(referral)
     return referral
 
@@ -108,7 +122,14 @@ def referral_decline(*, actor, referral: Referral, reason: str) -> Referral:
     referral.decided_by = acting_user(actor)
     referral.decided_at = timezone.now()
     referral.save(update_fields=["status", "decline_reason", "decided_by", "decided_at", "updated_at"])
-    audit.record(actor, "cases.referral.declined", referral, {"kind": referral.kind}, agency=case.owner)
+    audit.record(
+        actor,
+        "cases.referral.declined",
+        referral,
+        {"kind": referral.kind},
+        agency=case.owner,
+        acting_for=referral.to_agency,
+    )
     reminders.referral_answered_notify(referral)
     return referral
 

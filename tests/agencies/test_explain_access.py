@@ -19,7 +19,10 @@ def _explain(*args) -> str:
 def test_the_case_rule_lists_each_roles_clauses_from_every_app():
     text = _explain("cases.Case")
 
-    assert "  district_staff:\n    sees: owned_or_referred (cases.access_rules)\n    changes: owner is the own agency" in text
+    assert (
+        "  district_staff:\n    sees: owned_or_referred (cases.access_rules)\n    changes: owner is the own agency"
+        in text
+    )
     assert "_cases_with_pending_money (funding.access_rules)" in text  # widened by the funding app
     assert "  leadership_viewer: nothing" in text
 
