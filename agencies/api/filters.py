@@ -19,6 +19,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from agencies.api.pagination import MAX_ID
+from agencies.models import Agency, Region
 
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
 # More digits than any 64-bit integer has: a whole number no row has, however long (int() of it would cost).
@@ -120,3 +121,22 @@ class FilterBackend(django_filters_drf.DjangoFilterBackend):
     """DjangoFilterBackend whose sets built from a view's `filterset_fields` are the `FilterSet` above."""
 
     filterset_base = FilterSet
+
+
+# The agencies app's own lists.
+
+
+class RegionFilter(FilterSet):
+    name = django_filters.CharFilter(lookup_expr="icontains")
+
+    class Meta:
+        model = Region
+        fields = ["level", "parent"]
+
+
+class AgencyFilter(FilterSet):
+    name = django_filters.CharFilter(lookup_expr="icontains")
+
+    class Meta:
+        model = Agency
+        fields = ["kind", "region", "active"]

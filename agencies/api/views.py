@@ -1,27 +1,9 @@
-import django_filters
-
 from agencies.models import Agency, Region
 
-from . import filters
+from .filters import AgencyFilter, RegionFilter
 from .pagination import NameCursor
 from .serializers import AgencyOutputSerializer, RegionOutputSerializer
 from .views_base import ScopedReadViewSet
-
-
-class RegionFilter(filters.FilterSet):
-    name = django_filters.CharFilter(lookup_expr="icontains")
-
-    class Meta:
-        model = Region
-        fields = ["level", "parent"]
-
-
-class AgencyFilter(filters.FilterSet):
-    name = django_filters.CharFilter(lookup_expr="icontains")
-
-    class Meta:
-        model = Agency
-        fields = ["kind", "region", "active"]
 
 
 class RegionViewSet(ScopedReadViewSet):
