@@ -2,7 +2,6 @@ import csv
 import io
 from collections import Counter
 
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
@@ -22,6 +21,7 @@ from agencies.scoped_admin import ScopedInline, ScopedModelAdmin, errors_of, sho
 from agencies.templatetags.rupiah import rupiah
 
 from . import selectors, services
+from .forms import PayForm, RejectForm, ReverseForm
 from .models import Allocation, Benefit, Disbursement, Entitlement, FundingSource, Installment, LedgerEntry
 
 
@@ -433,20 +433,6 @@ class InstallmentAdmin(PaymentStatus, ScopedModelAdmin):
                 outside,
             )
             self.message_user(request, message % {"count": outside}, messages.WARNING)
-
-
-class RejectForm(forms.Form):
-    reason = forms.CharField(label=_("reason for rejecting"), widget=forms.Textarea(attrs={"rows": 3}))
-
-
-class ReverseForm(forms.Form):
-    reason = forms.CharField(label=_("reason for reversing"), widget=forms.Textarea(attrs={"rows": 3}))
-
-
-class PayForm(forms.Form):
-    method = forms.ChoiceField(label=_("payment method"), choices=Disbursement.Method.choices)
-    reference = forms.CharField(label=_("reference"), required=False, help_text=_("Bank reference or receipt number."))
-    paid_on = forms.DateField(label=_("paid on"), initial=timezone.localdate)
 
 
 # Which steps a disbursement's page may offer in each status; each is then asked of services.disbursement_refusal.
