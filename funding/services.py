@@ -1,8 +1,8 @@
 """Every movement of money: one function, one transaction, one ledger row and one audit event.
 
-Lock order, everywhere: Allocation, then Entitlement, then Disbursement. An allocation's commitments never pass
-its ceiling and its payments never pass its commitments: checked on the locked row, and refused by CHECK
-constraints should anything else try.
+Rows are locked through funding/locks.py, in the order it documents: Allocation, then Entitlement, then Disbursement.
+An allocation's commitments never pass its ceiling and its payments never pass its commitments: checked on the
+locked row, and refused by CHECK constraints should anything else try.
 """
 
 import datetime
@@ -25,7 +25,7 @@ from cases.models import Case
 from programs import completion
 from programs.models import Program
 
-from . import reminders
+from . import locks, reminders
 from .models import Allocation, Benefit, Disbursement, Entitlement, FundingSource, Installment, LedgerEntry
 
 
@@ -46,10 +46,6 @@ def whole_rupiah(value, field: str) -> int:
 
 def _rp(amount: int) -> str:
     return format_rupiah(amount)
-
-
-def _lock_allocation(pk) -> Allocation:
-    return Allocation.objects.select_for_update().get(pk=pk)
 
 
 def _require_open(allocation: Allocation) -> None:
@@ -136,7 +132,7 @@ def allocation_create(
 @transaction.atomic
 def allocation_update(*, actor, allocation: Allocation, **changes) -> Allocation:
     """Change an allocation's name or ceiling (never below what is committed), or close its fiscal year."""
-    allocation = _lock_allocation(allocation.pk)
+    allocation = locks.allocation(allocation.pk)
     access.require_change(actor, allocation)
     if "ceiling" in changes:
         changes["ceiling"] = whole_rupiah(changes["ceiling"], "ceiling")
@@ -189,7 +185,7 @@ def benefit_add(
 
 
 def _entitle(actor, *, case: Case, benefit: Benefit, enrollment=None, total: int | None = None) -> Entitlement:
-    allocation = _lock_allocation(benefit.allocation_id)
+    allocation = locks.allocation(benefit.allocation_id)
     _require_open(allocation)
     total = benefit.total if total is None else total
     if allocation.committed + total > allocation.ceiling:
@@ -254,8 +250,8 @@ def entitle_completed(*, actor, batch, completed) -> None:
 @transaction.atomic
 def entitlement_cancel(*, actor, entitlement: Entitlement) -> Entitlement:
     """Cancel an entitlement: what was not paid is released back to the allocation."""
-    allocation = _lock_allocation(entitlement.allocation_id)
-    entitlement = Entitlement.objects.select_for_update().get(pk=entitlement.pk)
+    allocation = locks.allocation(entitlement.allocation_id)
+    entitlement = locks.entitlement(entitlement.pk)
     access.require_change(actor, entitlement)
     if entitlement.status != Entitlement.Status.ACTIVE:
         raise ValidationError({"status": _("This entitlement is already cancelled.")})
@@ -323,13 +319,13 @@ def disbursement_get_or_request(
         pk=installment.pk
     )
     entitlement = installment.entitlement
-    _lock_allocation(entitlement.allocation_id)
+    locks.allocation(entitlement.allocation_id)
     _require_role(
         actor, entitlement, (Role.DISTRICT_STAFF,), _("Disbursements are requested by the owning office's staff.")
     )
     if entitlement.status != Entitlement.Status.ACTIVE:
         raise ValidationError({"installment": _("This entitlement is cancelled.")})
-    live = installment.disbursements.select_for_update().filter(status__in=Disbursement.LIVE).first()
+    live = locks.live_disbursement(installment)
     if live is not None:
         return live, False
     amount = installment.amount if amount is None else whole_rupiah(amount, "amount")
@@ -360,21 +356,6 @@ def disbursement_get_or_request(
     return disbursement, True
 
 
-def _lock_disbursement(disbursement: Disbursement) -> tuple[Allocation, Disbursement]:
-    allocation_id = (
-        Disbursement.objects.filter(pk=disbursement.pk)
-        .values_list("installment__entitlement__allocation_id", flat=True)
-        .get()
-    )
-    allocation = _lock_allocation(allocation_id)
-    disbursement = (
-        Disbursement.objects.select_for_update()
-        .select_related("installment__entitlement__case")
-        .get(pk=disbursement.pk)
-    )
-    return allocation, disbursement
-
-
 def _check_approval(actor, disbursement: Disbursement, allocation: Allocation) -> None:
     """Raise as disbursement_approve refuses; an approved disbursement passes, since approving twice is once."""
     _require_role(actor, disbursement, (Role.FINANCE_APPROVER,), _("Only a finance approver may approve."))
@@ -395,7 +376,7 @@ def _check_approval(actor, disbursement: Disbursement, allocation: Allocation) -
 @transaction.atomic
 def disbursement_approve(*, actor, disbursement: Disbursement) -> Disbursement:
     """Approve a requested disbursement: a finance approver in scope, never the requester. Twice is once."""
-    allocation, disbursement = _lock_disbursement(disbursement)
+    allocation, disbursement = locks.allocation_and_disbursement(disbursement)
     _check_approval(actor, disbursement, allocation)
     if disbursement.status == Disbursement.Status.APPROVED:
         return disbursement
@@ -423,7 +404,7 @@ def _check_rejection(actor, disbursement: Disbursement) -> None:
 @transaction.atomic
 def disbursement_reject(*, actor, disbursement: Disbursement, reason: str) -> Disbursement:
     """Reject a requested disbursement, saying why; the installment may be requested again."""
-    _allocation, disbursement = _lock_disbursement(disbursement)
+    _allocation, disbursement = locks.allocation_and_disbursement(disbursement)
     _check_rejection(actor, disbursement)
     if not reason.strip():
         raise ValidationError({"reject_reason": _("Give the reason for rejecting.")})
@@ -454,7 +435,7 @@ def disbursement_pay(
     *, actor, disbursement: Disbursement, method: str, paid_on: datetime.date, reference: str = ""
 ) -> Disbursement:
     """Record that an approved disbursement was paid: the money is spent from the allocation."""
-    allocation, disbursement = _lock_disbursement(disbursement)
+    allocation, disbursement = locks.allocation_and_disbursement(disbursement)
     _check_payment(actor, disbursement)
     if method not in Disbursement.Method.values:
         raise ValidationError({"method": _("Choose how it was paid.")})
@@ -499,7 +480,7 @@ def _check_reversal(actor, disbursement: Disbursement) -> None:
 @transaction.atomic
 def disbursement_reverse(*, actor, disbursement: Disbursement, reason: str) -> Disbursement:
     """Undo a payment by a reversing ledger entry (nothing is edited or deleted); the installment is due again."""
-    allocation, disbursement = _lock_disbursement(disbursement)
+    allocation, disbursement = locks.allocation_and_disbursement(disbursement)
     _check_reversal(actor, disbursement)
     if not reason.strip():
         raise ValidationError({"reversed_reason": _("Give the reason for reversing.")})

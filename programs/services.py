@@ -1,8 +1,8 @@
 """Every change to programs, batches, sessions, enrollments, attendance and follow-ups.
 
-Lock order, everywhere: Batch, then Case, then Enrollment. Capacity is counted on the locked batch row and
-backed by a constraint; overlapping batches of one case are refused under the case's lock and, on PostgreSQL,
-by an exclusion constraint (migration 0002).
+Rows are locked through programs/locks.py, in the order it documents: Batch, then Case, then Enrollment.
+Capacity is counted on the locked batch row and backed by a constraint; overlapping batches of one case are refused
+under the case's lock and, on PostgreSQL, by an exclusion constraint (migration 0002).
 """
 
 import datetime
@@ -29,7 +29,7 @@ from agencies.writes import (
 from cases import services as case_services
 from cases.models import Case, TargetGroup
 
-from . import completion
+from . import completion, locks
 from .models import Attendance, Batch, Enrollment, FollowUp, Outcome, Program, Session
 
 # Programs
@@ -88,7 +88,7 @@ PROGRAM_EDITABLE = (
 @transaction.atomic
 def program_update(*, actor, program: Program, **changes) -> Program:
     """Change a program's details; follow-ups already scheduled keep their dates."""
-    program = Program.objects.select_for_update().get(pk=program.pk)
+    program = locks.program(program.pk)
     access.require_change(actor, program)
     target_groups = changes.pop("target_groups", None)
     diff = apply_changes(program, changes, PROGRAM_EDITABLE)
@@ -125,7 +125,7 @@ def batch_create(
 @transaction.atomic
 def batch_update(*, actor, batch: Batch, **changes) -> Batch:
     """Change a batch's dates, venue or capacity (never below the number enrolled)."""
-    batch = Batch.objects.select_for_update().get(pk=batch.pk)
+    batch = locks.batch(batch.pk)
     access.require_change(actor, batch)
     if batch.status in (Batch.Status.FINISHED, Batch.Status.CANCELLED):
         raise ValidationError({"status": _("A finished or cancelled batch cannot be changed.")})
@@ -178,7 +178,7 @@ BATCH_MOVES = {
 @transaction.atomic
 def batch_set_status(*, actor, batch: Batch, status: str) -> Batch:
     """Open a batch for enrollment, start it, or cancel it (which withdraws everyone). Finish with batch_complete."""
-    batch = Batch.objects.select_for_update().get(pk=batch.pk)
+    batch = locks.batch(batch.pk)
     access.require_change(actor, batch)
     if batch.status not in BATCH_MOVES.get(status, ()):
         raise ValidationError(
@@ -212,7 +212,7 @@ def session_create(
     trainer_name: str = "",
 ) -> Session:
     """Schedule a session of a batch, on one of its days, delivered by an agency."""
-    batch = Batch.objects.select_for_update().get(pk=batch.pk)
+    batch = locks.batch(batch.pk)
     access.require_change(actor, batch)
     if batch.status in (Batch.Status.FINISHED, Batch.Status.CANCELLED):
         raise ValidationError({"batch": _("A finished or cancelled batch gets no new sessions.")})
@@ -234,16 +234,12 @@ def session_create(
 # Enrollment
 
 
-def _lock_case(case: Case) -> Case:
-    return Case.objects.select_for_update().get(pk=case.pk)
-
-
 @transaction.atomic
 def enrollment_create(*, actor, batch: Batch, case: Case) -> Enrollment:
     """Enroll a case, or put it on the waiting list when the batch is full. A planned case enters intervention."""
-    batch = Batch.objects.select_for_update().get(pk=batch.pk)
+    batch = locks.batch(batch.pk)
     access.get_visible(actor, Batch, pk=batch.pk)
-    case = _lock_case(case)
+    case = locks.case(case.pk)
     access.require_change(actor, case)
     if batch.status not in Batch.ENROLLING:
         raise ValidationError({"batch": _("This batch no longer takes enrollments.")})
@@ -294,8 +290,8 @@ def _take_place(actor, batch: Batch, enrollment: Enrollment) -> None:
 @transaction.atomic
 def enrollment_withdraw(*, actor, enrollment: Enrollment) -> Enrollment:
     """Withdraw from a batch; the longest-waiting case on the waiting list takes the place."""
-    batch = Batch.objects.select_for_update().get(pk=enrollment.batch_id)
-    enrollment = Enrollment.objects.select_for_update().select_related("case").get(pk=enrollment.pk)
+    batch = locks.batch(enrollment.batch_id)
+    enrollment = locks.enrollment_with_case(enrollment.pk)
     access.require_change(actor, enrollment)
     if enrollment.status not in (Enrollment.Status.ENROLLED, Enrollment.Status.WAITLISTED):
         raise ValidationError({"status": _("Only an enrolled or waiting case can be withdrawn.")})
@@ -314,12 +310,7 @@ def enrollment_withdraw(*, actor, enrollment: Enrollment) -> Enrollment:
 
 def _promote_from_waiting_list(actor, batch: Batch) -> bool:
     """Give the longest-waiting case the free place; False when nobody waits."""
-    waiting = (
-        batch.enrollments.select_for_update()
-        .filter(status=Enrollment.Status.WAITLISTED)
-        .order_by("created_at", "id")
-        .first()
-    )
+    waiting = locks.first_waiting(batch)
     # Once a batch runs, a late joiner could not reach the attendance threshold: nobody moves up then.
     if waiting is None or batch.status not in Batch.ENROLLING:
         return False
@@ -429,7 +420,7 @@ def batch_complete(*, actor, batch: Batch) -> CompletionResult:
 
     Safe to run again: the same enrollments are judged the same way and nothing is created twice.
     """
-    batch = Batch.objects.select_for_update().select_related("program").get(pk=batch.pk)
+    batch = locks.batch_with_program(batch.pk)
     access.require_change(actor, batch)
     if batch.status not in (Batch.Status.RUNNING, Batch.Status.FINISHED):
         raise ValidationError({"status": _("Only a running batch can be completed.")})
@@ -503,7 +494,7 @@ def follow_up_record(
     bpjs_enrolled: bool = False,
 ) -> Outcome:
     """Record a follow-up visit and its outcome; the follow-up is done."""
-    follow_up = FollowUp.objects.select_for_update().select_related("case").get(pk=follow_up.pk)
+    follow_up = locks.follow_up(follow_up.pk)
     access.require_change(actor, follow_up)
     if follow_up.done_on is not None:
         raise ValidationError({"follow_up": _("This follow-up has already been recorded.")})
@@ -559,13 +550,13 @@ def follow_up_visit_update(*, actor, follow_up: FollowUp, if_match: Sequence[str
     """Correct what a recorded follow-up visit found. The version is the follow-up's: it is compared under the
     follow-up's lock and moves with every change. Raises VersionMismatch, ValidationError (a field, or `follow_up`
     when the visit is not recorded yet) or PermissionDenied."""
-    follow_up = FollowUp.objects.select_for_update().select_related("case").get(pk=follow_up.pk)
+    follow_up = locks.follow_up(follow_up.pk)
     require_version(follow_up, if_match)
     access.require_change(actor, follow_up)
     if follow_up.done_on is None:
         raise ValidationError({"follow_up": _("This follow-up has not been recorded yet.")})
     # Every writer of an outcome holds its follow-up's lock first: this read is the latest one.
-    outcome = Outcome.objects.select_for_update().get(follow_up=follow_up)
+    outcome = locks.outcome_of(follow_up)
     if "business_type" in changes:
         changes["business_type"] = changes["business_type"].strip()
     diff = apply_changes(outcome, changes, OUTCOME_EDITABLE)
