@@ -20,7 +20,7 @@ from agencies.models import Role
 from agencies.scoped_admin import ScopedInline, ScopedModelAdmin, errors_of, shown_as_text
 from agencies.templatetags.rupiah import rupiah
 
-from . import selectors, services
+from . import refusals, selectors, services
 from .forms import PayForm, RejectForm, ReverseForm
 from .models import Allocation, Benefit, Disbursement, Entitlement, FundingSource, Installment, LedgerEntry
 
@@ -555,14 +555,14 @@ class DisbursementAdmin(ScopedModelAdmin):
     def _approve_one(self, request, disbursement) -> str | None:
         """Approve `disbursement` through its service; or say why this request did not approve it."""
         if disbursement.status == Disbursement.Status.APPROVED:
-            return gettext("It is already approved.")
+            return str(refusals.ALREADY_APPROVED)
         try:
             result = services.disbursement_approve(actor=request.user, disbursement=disbursement)
         except (ValidationError, PermissionDenied, Http404) as exc:
             return _why(exc)
         if result.decided_by_id != request.user.pk:
             # A colleague approved it since the page was shown: approving twice is once, and it was not this one.
-            return gettext("It is already approved.")
+            return str(refusals.ALREADY_APPROVED)
         return None
 
     def get_urls(self):

@@ -15,7 +15,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.http import Http404
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from lokal import format_rupiah
 
 from agencies import access, audit
@@ -25,7 +24,7 @@ from cases.models import Case
 from programs import completion
 from programs.models import Program
 
-from . import locks, reminders
+from . import locks, refusals, reminders
 from .models import Allocation, Benefit, Disbursement, Entitlement, FundingSource, Installment, LedgerEntry
 
 
@@ -34,7 +33,7 @@ def whole_rupiah(value, field: str) -> int:
 
     Integers and integral Decimals only: a float is refused even when whole, since money never passes through one.
     """
-    message = _("Enter a positive whole number of Rupiah (got %(value)s).") % {"value": value}
+    message = refusals.NOT_WHOLE_RUPIAH % {"value": value}
     if isinstance(value, bool | float) or not isinstance(value, numbers.Number):
         raise ValidationError({field: message})
     if isinstance(value, Decimal) and not value.is_finite():
@@ -50,12 +49,7 @@ def _rp(amount: int) -> str:
 
 def _require_open(allocation: Allocation) -> None:
     if allocation.closed or allocation.fiscal_year < timezone.localdate().year:
-        raise ValidationError(
-            {
-                "allocation": _("The fiscal year %(year)s of this allocation is closed.")
-                % {"year": allocation.fiscal_year}
-            }
-        )
+        raise ValidationError({"allocation": refusals.FISCAL_YEAR_CLOSED % {"year": allocation.fiscal_year}})
 
 
 def _record(actor, allocation, kind, *, committed=0, paid=0, entitlement=None, disbursement=None) -> LedgerEntry:
@@ -85,7 +79,7 @@ def _require_role(actor, obj, roles, message) -> None:
 
 
 def _budget_holder(actor) -> Agency:
-    return agency_acting_as(actor, (Role.PROVINCE_STAFF, Role.DISTRICT_STAFF), _("You may not manage budgets."))
+    return agency_acting_as(actor, (Role.PROVINCE_STAFF, Role.DISTRICT_STAFF), refusals.MAY_NOT_MANAGE_BUDGETS)
 
 
 @transaction.atomic
@@ -138,10 +132,7 @@ def allocation_update(*, actor, allocation: Allocation, **changes) -> Allocation
         changes["ceiling"] = whole_rupiah(changes["ceiling"], "ceiling")
         if changes["ceiling"] < allocation.committed:
             raise ValidationError(
-                {
-                    "ceiling": _("%(committed)s is already committed; the ceiling cannot go below it.")
-                    % {"committed": _rp(allocation.committed)}
-                }
+                {"ceiling": refusals.CEILING_BELOW_COMMITTED % {"committed": _rp(allocation.committed)}}
             )
     diff = apply_changes(allocation, changes, ("name", "ceiling", "closed"))
     if diff:
@@ -191,7 +182,7 @@ def _entitle(actor, *, case: Case, benefit: Benefit, enrollment=None, total: int
     if allocation.committed + total > allocation.ceiling:
         raise ValidationError(
             {
-                "amount": _("%(needed)s is more than the %(remaining)s left in %(allocation)s.")
+                "amount": refusals.MORE_THAN_LEFT
                 % {"needed": _rp(total), "remaining": _rp(allocation.remaining), "allocation": allocation}
             }
         )
@@ -220,16 +211,13 @@ def entitlement_create(*, actor, case: Case, benefit: Benefit, amount=None) -> E
     """Entitle a case to a benefit by hand (e.g. repatriation transport at its actual cost, up to the cap)."""
     access.require_change(actor, case)
     if not any(g.role == Role.DISTRICT_STAFF for g in access.grants_changing(actor, case)):
-        raise PermissionDenied(_("Entitlements are granted by the owning office's staff."))
+        raise PermissionDenied(refusals.ENTITLEMENTS_BY_OWNING_OFFICE)
     total = None
     if amount is not None:
         total = whole_rupiah(amount, "amount")
         if total > benefit.total:
             raise ValidationError(
-                {
-                    "amount": _("%(amount)s is above this benefit's cap of %(cap)s.")
-                    % {"amount": _rp(total), "cap": _rp(benefit.total)}
-                }
+                {"amount": refusals.ABOVE_BENEFIT_CAP % {"amount": _rp(total), "cap": _rp(benefit.total)}}
             )
     return _entitle(actor, case=case, benefit=benefit, total=total)
 
@@ -254,12 +242,12 @@ def entitlement_cancel(*, actor, entitlement: Entitlement) -> Entitlement:
     entitlement = locks.entitlement(entitlement.pk)
     access.require_change(actor, entitlement)
     if entitlement.status != Entitlement.Status.ACTIVE:
-        raise ValidationError({"status": _("This entitlement is already cancelled.")})
+        raise ValidationError({"status": refusals.ENTITLEMENT_ALREADY_CANCELLED})
     pending = Disbursement.objects.filter(
         installment__entitlement=entitlement, status__in=[Disbursement.Status.REQUESTED, Disbursement.Status.APPROVED]
     )
     if pending.exists():
-        raise ValidationError({"status": _("Decide its pending disbursements first.")})
+        raise ValidationError({"status": refusals.PENDING_DISBURSEMENTS})
     paid = _paid_on(entitlement)
     entitlement.status = Entitlement.Status.CANCELLED
     entitlement.save(update_fields=["status", "updated_at"])
@@ -313,28 +301,23 @@ def disbursement_get_or_request(
         earlier = Disbursement.objects.filter(idempotency_key=idempotency_key).first()
         if earlier is not None:
             if earlier.installment_id != installment.pk:
-                raise ValidationError({"idempotency_key": _("This key was already used for another installment.")})
+                raise ValidationError({"idempotency_key": refusals.KEY_USED_FOR_ANOTHER_INSTALLMENT})
             return earlier, False
     installment = Installment.objects.select_related("entitlement__allocation", "entitlement__case").get(
         pk=installment.pk
     )
     entitlement = installment.entitlement
     locks.allocation(entitlement.allocation_id)
-    _require_role(
-        actor, entitlement, (Role.DISTRICT_STAFF,), _("Disbursements are requested by the owning office's staff.")
-    )
+    _require_role(actor, entitlement, (Role.DISTRICT_STAFF,), refusals.REQUESTS_BY_OWNING_OFFICE)
     if entitlement.status != Entitlement.Status.ACTIVE:
-        raise ValidationError({"installment": _("This entitlement is cancelled.")})
+        raise ValidationError({"installment": refusals.ENTITLEMENT_CANCELLED})
     live = locks.live_disbursement(installment)
     if live is not None:
         return live, False
     amount = installment.amount if amount is None else whole_rupiah(amount, "amount")
     if amount > installment.amount:
         raise ValidationError(
-            {
-                "amount": _("%(amount)s is more than the installment's %(due)s.")
-                % {"amount": _rp(amount), "due": _rp(installment.amount)}
-            }
+            {"amount": refusals.MORE_THAN_INSTALLMENT % {"amount": _rp(amount), "due": _rp(installment.amount)}}
         )
     disbursement = Disbursement(
         installment=installment, amount=amount, requested_by=acting_user(actor), idempotency_key=idempotency_key or None
@@ -346,9 +329,7 @@ def disbursement_get_or_request(
         # The same installment (or key) requested a moment ago by a concurrent click: that request stands.
         earlier = Disbursement.objects.filter(installment=installment, status__in=Disbursement.LIVE).first()
         if earlier is None:
-            raise ValidationError(
-                {"idempotency_key": _("This key was already used for another installment.")}
-            ) from None
+            raise ValidationError({"idempotency_key": refusals.KEY_USED_FOR_ANOTHER_INSTALLMENT}) from None
         return earlier, False
     audit.record(
         actor, "funding.disbursement.requested", disbursement, {"amount": amount}, agency=entitlement.case.owner
@@ -358,17 +339,14 @@ def disbursement_get_or_request(
 
 def _check_approval(actor, disbursement: Disbursement, allocation: Allocation) -> None:
     """Raise as disbursement_approve refuses; an approved disbursement passes, since approving twice is once."""
-    _require_role(actor, disbursement, (Role.FINANCE_APPROVER,), _("Only a finance approver may approve."))
+    _require_role(actor, disbursement, (Role.FINANCE_APPROVER,), refusals.ONLY_APPROVER_APPROVES)
     if disbursement.requested_by_id == getattr(actor, "pk", None):
-        raise ValidationError({"decided_by": _("The requester cannot approve their own request.")})
+        raise ValidationError({"decided_by": refusals.REQUESTER_CANNOT_APPROVE})
     if disbursement.status == Disbursement.Status.APPROVED:
         return
     if disbursement.status != Disbursement.Status.REQUESTED:
         raise ValidationError(
-            {
-                "status": _("Only a requested disbursement can be approved (this one is %(status)s).")
-                % {"status": disbursement.get_status_display()}
-            }
+            {"status": refusals.ONLY_REQUESTED_APPROVED % {"status": disbursement.get_status_display()}}
         )
     _require_open(allocation)
 
@@ -394,11 +372,11 @@ def disbursement_approve(*, actor, disbursement: Disbursement) -> Disbursement:
 
 
 def _check_rejection(actor, disbursement: Disbursement) -> None:
-    _require_role(actor, disbursement, (Role.FINANCE_APPROVER,), _("Only a finance approver may reject."))
+    _require_role(actor, disbursement, (Role.FINANCE_APPROVER,), refusals.ONLY_APPROVER_REJECTS)
     if disbursement.requested_by_id == getattr(actor, "pk", None):
-        raise ValidationError({"decided_by": _("The requester cannot decide their own request.")})
+        raise ValidationError({"decided_by": refusals.REQUESTER_CANNOT_DECIDE})
     if disbursement.status != Disbursement.Status.REQUESTED:
-        raise ValidationError({"status": _("Only a requested disbursement can be rejected.")})
+        raise ValidationError({"status": refusals.ONLY_REQUESTED_REJECTED})
 
 
 @transaction.atomic
@@ -407,7 +385,7 @@ def disbursement_reject(*, actor, disbursement: Disbursement, reason: str) -> Di
     _allocation, disbursement = locks.allocation_and_disbursement(disbursement)
     _check_rejection(actor, disbursement)
     if not reason.strip():
-        raise ValidationError({"reject_reason": _("Give the reason for rejecting.")})
+        raise ValidationError({"reject_reason": refusals.REJECT_REASON_MISSING})
     disbursement.status = Disbursement.Status.REJECTED
     disbursement.reject_reason = reason.strip()
     disbursement.decided_by, disbursement.decided_at = acting_user(actor), timezone.now()
@@ -420,14 +398,9 @@ def disbursement_reject(*, actor, disbursement: Disbursement, reason: str) -> Di
 
 
 def _check_payment(actor, disbursement: Disbursement) -> None:
-    _require_role(actor, disbursement, (Role.DISTRICT_STAFF, Role.FINANCE_APPROVER), _("You may not record payments."))
+    _require_role(actor, disbursement, (Role.DISTRICT_STAFF, Role.FINANCE_APPROVER), refusals.MAY_NOT_RECORD_PAYMENTS)
     if disbursement.status != Disbursement.Status.APPROVED:
-        raise ValidationError(
-            {
-                "status": _("Only an approved disbursement can be paid (this one is %(status)s).")
-                % {"status": disbursement.get_status_display()}
-            }
-        )
+        raise ValidationError({"status": refusals.ONLY_APPROVED_PAID % {"status": disbursement.get_status_display()}})
 
 
 @transaction.atomic
@@ -438,17 +411,15 @@ def disbursement_pay(
     allocation, disbursement = locks.allocation_and_disbursement(disbursement)
     _check_payment(actor, disbursement)
     if method not in Disbursement.Method.values:
-        raise ValidationError({"method": _("Choose how it was paid.")})
+        raise ValidationError({"method": refusals.METHOD_MISSING})
     if method != Disbursement.Method.IN_KIND and not reference.strip():
-        raise ValidationError({"reference": _("Give the bank reference or the receipt number.")})
+        raise ValidationError({"reference": refusals.REFERENCE_MISSING})
     if paid_on is None:
-        raise ValidationError({"paid_on": _("Give the date of the payment.")})
+        raise ValidationError({"paid_on": refusals.PAID_ON_MISSING})
     if paid_on > timezone.localdate():
-        raise ValidationError({"paid_on": _("A payment cannot be dated in the future.")})
+        raise ValidationError({"paid_on": refusals.PAID_ON_IN_FUTURE})
     if allocation.paid + disbursement.amount > allocation.committed:
-        raise ValidationError(
-            {"amount": _("Payments would pass what is committed in %(allocation)s.") % {"allocation": allocation}}
-        )
+        raise ValidationError({"amount": refusals.PAYMENTS_PAST_COMMITTED % {"allocation": allocation}})
     disbursement.status = Disbursement.Status.PAID
     disbursement.method, disbursement.reference, disbursement.paid_on = method, reference.strip(), paid_on
     disbursement.paid_by = acting_user(actor)
@@ -472,9 +443,9 @@ def disbursement_pay(
 
 
 def _check_reversal(actor, disbursement: Disbursement) -> None:
-    _require_role(actor, disbursement, (Role.FINANCE_APPROVER,), _("Only a finance approver may reverse a payment."))
+    _require_role(actor, disbursement, (Role.FINANCE_APPROVER,), refusals.ONLY_APPROVER_REVERSES)
     if disbursement.status != Disbursement.Status.PAID:
-        raise ValidationError({"status": _("Only a paid disbursement can be reversed.")})
+        raise ValidationError({"status": refusals.ONLY_PAID_REVERSED})
 
 
 @transaction.atomic
@@ -483,7 +454,7 @@ def disbursement_reverse(*, actor, disbursement: Disbursement, reason: str) -> D
     allocation, disbursement = locks.allocation_and_disbursement(disbursement)
     _check_reversal(actor, disbursement)
     if not reason.strip():
-        raise ValidationError({"reversed_reason": _("Give the reason for reversing.")})
+        raise ValidationError({"reversed_reason": refusals.REVERSE_REASON_MISSING})
     disbursement.status = Disbursement.Status.REVERSED
     disbursement.reversed_reason = reason.strip()
     disbursement.save(update_fields=["status", "reversed_reason", "updated_at"])
@@ -527,7 +498,7 @@ def disbursement_refusal(*, actor, disbursement: Disbursement, step: str) -> str
     service checks again under the lock when the step is taken.
     """
     if step == "approve" and disbursement.status == Disbursement.Status.APPROVED:
-        return _("It is already approved.")
+        return str(refusals.ALREADY_APPROVED)
     try:
         _STEP_CHECKS[step](actor, disbursement)
     except ValidationError as refused:

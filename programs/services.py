@@ -14,7 +14,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext as _
 
 from agencies import access, audit
 from agencies.models import Agency, Region, Role
@@ -29,7 +28,7 @@ from agencies.writes import (
 from cases import services as case_services
 from cases.models import Case, TargetGroup
 
-from . import completion, locks
+from . import completion, locks, refusals
 from .models import Attendance, Batch, Enrollment, FollowUp, Outcome, Program, Session
 
 # Programs
@@ -37,7 +36,7 @@ from .models import Attendance, Batch, Enrollment, FollowUp, Outcome, Program, S
 
 def _organizing_agency(actor) -> Agency:
     roles = (Role.PROVINCE_STAFF, Role.DISTRICT_STAFF, Role.NGO_CASEWORKER)
-    return agency_acting_as(actor, roles, _("You may not organize programs."))
+    return agency_acting_as(actor, roles, refusals.MAY_NOT_ORGANIZE)
 
 
 @transaction.atomic
@@ -128,7 +127,7 @@ def batch_update(*, actor, batch: Batch, **changes) -> Batch:
     batch = locks.batch(batch.pk)
     access.require_change(actor, batch)
     if batch.status in (Batch.Status.FINISHED, Batch.Status.CANCELLED):
-        raise ValidationError({"status": _("A finished or cancelled batch cannot be changed.")})
+        raise ValidationError({"status": refusals.BATCH_OVER_UNCHANGEABLE})
     diff = apply_changes(batch, changes, ("number", "starts_on", "ends_on", "venue", "capacity"))
     if not diff:
         return batch
@@ -141,7 +140,7 @@ def batch_update(*, actor, batch: Batch, **changes) -> Batch:
         moved = "starts_on" if "starts_on" in diff else "ends_on"  # the error points at the date that moved
         outside = batch.sessions.filter(Q(date__lt=batch.starts_on) | Q(date__gt=batch.ends_on))
         if outside.exists():
-            raise ValidationError({moved: _("Some sessions would fall outside the new dates.")})
+            raise ValidationError({moved: refusals.SESSIONS_OUTSIDE_NEW_DATES})
         _refuse_overlaps_for_new_dates(batch, moved)
         batch.enrollments.update(starts_on=batch.starts_on, ends_on=batch.ends_on)
     audit.record(
@@ -165,7 +164,7 @@ def _refuse_overlaps_for_new_dates(batch: Batch, field: str) -> None:
         .exclude(status=Enrollment.Status.WITHDRAWN)
     )
     if clash.exists():
-        raise ValidationError({field: _("Some enrolled cases are in another batch on the new dates.")})
+        raise ValidationError({field: refusals.ENROLLED_ELSEWHERE_ON_NEW_DATES})
 
 
 BATCH_MOVES = {
@@ -183,7 +182,7 @@ def batch_set_status(*, actor, batch: Batch, status: str) -> Batch:
     if batch.status not in BATCH_MOVES.get(status, ()):
         raise ValidationError(
             {
-                "status": _("A batch cannot go from %(old)s to %(new)s.")
+                "status": refusals.BATCH_MOVE
                 % {"old": batch.get_status_display(), "new": dict(Batch.Status.choices).get(status, status)}
             }
         )
@@ -215,11 +214,11 @@ def session_create(
     batch = locks.batch(batch.pk)
     access.require_change(actor, batch)
     if batch.status in (Batch.Status.FINISHED, Batch.Status.CANCELLED):
-        raise ValidationError({"batch": _("A finished or cancelled batch gets no new sessions.")})
+        raise ValidationError({"batch": refusals.BATCH_OVER_NO_SESSIONS})
     if date and not batch.starts_on <= date <= batch.ends_on:
         raise ValidationError(
             {
-                "date": _("A session must fall within the batch, %(start)s to %(end)s.")
+                "date": refusals.SESSION_OUTSIDE_BATCH
                 % {"start": date_format(batch.starts_on), "end": date_format(batch.ends_on)}
             }
         )
@@ -242,11 +241,11 @@ def enrollment_create(*, actor, batch: Batch, case: Case) -> Enrollment:
     case = locks.case(case.pk)
     access.require_change(actor, case)
     if batch.status not in Batch.ENROLLING:
-        raise ValidationError({"batch": _("This batch no longer takes enrollments.")})
+        raise ValidationError({"batch": refusals.BATCH_NOT_ENROLLING})
     if not case.is_open:
-        raise ValidationError({"case": _("A closed case cannot be enrolled.")})
+        raise ValidationError({"case": refusals.CASE_CLOSED})
     if batch.enrollments.filter(case=case).exclude(status=Enrollment.Status.WITHDRAWN).exists():
-        raise ValidationError({"case": _("This case is already enrolled in this batch.")})
+        raise ValidationError({"case": refusals.ALREADY_ENROLLED})
     overlapping = (
         Enrollment.objects.filter(case=case, starts_on__lte=batch.ends_on, ends_on__gte=batch.starts_on)
         .exclude(status=Enrollment.Status.WITHDRAWN)
@@ -254,9 +253,7 @@ def enrollment_create(*, actor, batch: Batch, case: Case) -> Enrollment:
         .first()
     )
     if overlapping:
-        raise ValidationError(
-            {"case": _("This case is in %(batch)s on overlapping dates.") % {"batch": overlapping.batch}}
-        )
+        raise ValidationError({"case": refusals.OVERLAPS_BATCH % {"batch": overlapping.batch}})
     # A free place goes to the waiting list first: a newcomer never jumps the queue.
     waiting = batch.enrollments.filter(status=Enrollment.Status.WAITLISTED).exists()
     has_place = batch.enrolled_count < batch.capacity and not waiting
@@ -272,7 +269,7 @@ def enrollment_create(*, actor, batch: Batch, case: Case) -> Enrollment:
         save_validated(enrollment)
     except IntegrityError:
         # Only the PostgreSQL exclusion constraint gets here: the checks above ran under the case's lock.
-        raise ValidationError({"case": _("This case is in another batch on overlapping dates.")}) from None
+        raise ValidationError({"case": refusals.OVERLAPS_ANOTHER_BATCH}) from None
     access.require_within_scope(actor, enrollment)
     if has_place:
         _take_place(actor, batch, enrollment)
@@ -294,9 +291,9 @@ def enrollment_withdraw(*, actor, enrollment: Enrollment) -> Enrollment:
     enrollment = locks.enrollment_with_case(enrollment.pk)
     access.require_change(actor, enrollment)
     if enrollment.status not in (Enrollment.Status.ENROLLED, Enrollment.Status.WAITLISTED):
-        raise ValidationError({"status": _("Only an enrolled or waiting case can be withdrawn.")})
+        raise ValidationError({"status": refusals.NOT_WITHDRAWABLE})
     if batch.status not in (*Batch.ENROLLING, Batch.Status.RUNNING):
-        raise ValidationError({"batch": _("This batch is over; its enrollments are final.")})
+        raise ValidationError({"batch": refusals.BATCH_OVER_ENROLLMENTS_FINAL})
     held_a_place = enrollment.status == Enrollment.Status.ENROLLED
     enrollment.status = Enrollment.Status.WITHDRAWN
     enrollment.save(update_fields=["status", "updated_at"])
@@ -333,7 +330,7 @@ def attendance_record(*, actor, session: Session, present: dict[int, bool]) -> l
     session = Session.objects.select_related("batch").get(pk=session.pk)
     access.get_visible(actor, Session, pk=session.pk)
     if session.date > timezone.localdate():
-        raise ValidationError({"session": _("Attendance is recorded on or after the session's day.")})
+        raise ValidationError({"session": refusals.ATTENDANCE_BEFORE_SESSION})
     enrollments = {
         e.pk: e
         for e in session.batch.enrollments.filter(
@@ -357,7 +354,7 @@ def attendance_record(*, actor, session: Session, present: dict[int, bool]) -> l
     )
     allowed = access.changeable_by(actor, Attendance).filter(session=session, enrollment__in=list(present)).count()
     if allowed != len(recorded):
-        raise PermissionDenied(_("You may record attendance only for sessions your agency delivers or organizes."))
+        raise PermissionDenied(refusals.ATTENDANCE_NOT_YOURS)
     audit.record(
         actor,
         "programs.attendance.recorded",
@@ -376,8 +373,8 @@ def _not_enrolled_message(actor, session: Session, enrollment_ids: set[int]) -> 
         .values_list("case__number", flat=True)
     )
     if not numbers:
-        return _("Some of the people ticked are not enrolled in this batch.")
-    return _("Some people are not enrolled in this batch: %(cases)s.") % {"cases": ", ".join(numbers)}
+        return refusals.TICKED_NOT_ENROLLED
+    return refusals.CASES_NOT_ENROLLED % {"cases": ", ".join(numbers)}
 
 
 def attendance_field(session: Session) -> str:
@@ -423,11 +420,11 @@ def batch_complete(*, actor, batch: Batch) -> CompletionResult:
     batch = locks.batch_with_program(batch.pk)
     access.require_change(actor, batch)
     if batch.status not in (Batch.Status.RUNNING, Batch.Status.FINISHED):
-        raise ValidationError({"status": _("Only a running batch can be completed.")})
+        raise ValidationError({"status": refusals.ONLY_RUNNING_COMPLETES})
     program = batch.program
     sessions = batch.sessions.count()
     if sessions == 0:
-        raise ValidationError({"batch": _("A batch without sessions cannot be completed.")})
+        raise ValidationError({"batch": refusals.NO_SESSIONS_TO_COMPLETE})
     enrollments = list(
         batch.enrollments.filter(
             status__in=[Enrollment.Status.ENROLLED, Enrollment.Status.COMPLETED, Enrollment.Status.NOT_COMPLETED]
@@ -497,7 +494,7 @@ def follow_up_record(
     follow_up = locks.follow_up(follow_up.pk)
     access.require_change(actor, follow_up)
     if follow_up.done_on is not None:
-        raise ValidationError({"follow_up": _("This follow-up has already been recorded.")})
+        raise ValidationError({"follow_up": refusals.FOLLOW_UP_ALREADY_RECORDED})
     _check_visit(recorded_on, left_site_on, business_started, business_type)
     outcome = Outcome(
         follow_up=follow_up,
@@ -527,11 +524,11 @@ def follow_up_record(
 def _check_visit(recorded_on, left_site_on, business_started: bool, business_type: str) -> None:
     today = timezone.localdate()
     if recorded_on and recorded_on > today:
-        raise ValidationError({"recorded_on": _("A visit cannot be dated in the future.")})
+        raise ValidationError({"recorded_on": refusals.VISIT_IN_FUTURE})
     if left_site_on and left_site_on > today:
-        raise ValidationError({"left_site_on": _("A date of leaving cannot be in the future.")})
+        raise ValidationError({"left_site_on": refusals.LEFT_SITE_IN_FUTURE})
     if business_started and not business_type.strip():
-        raise ValidationError({"business_type": _("Say what business was started.")})
+        raise ValidationError({"business_type": refusals.BUSINESS_TYPE_MISSING})
 
 
 OUTCOME_EDITABLE = (
@@ -554,7 +551,7 @@ def follow_up_visit_update(*, actor, follow_up: FollowUp, if_match: Sequence[str
     require_version(follow_up, if_match)
     access.require_change(actor, follow_up)
     if follow_up.done_on is None:
-        raise ValidationError({"follow_up": _("This follow-up has not been recorded yet.")})
+        raise ValidationError({"follow_up": refusals.FOLLOW_UP_NOT_RECORDED})
     # Every writer of an outcome holds its follow-up's lock first: this read is the latest one.
     outcome = locks.outcome_of(follow_up)
     if "business_type" in changes:
