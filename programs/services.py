@@ -142,7 +142,7 @@ def batch_update(*, actor, batch: Batch, **changes) -> Batch:
         if outside.exists():
             raise ValidationError({moved: refusals.SESSIONS_OUTSIDE_NEW_DATES})
         _refuse_overlaps_for_new_dates(batch, moved)
-        batch.enrollments.update(starts_on=batch.starts_on, ends_on=batch.ends_on)
+        batch.enrollments.update(starts_on=batch.starts_on, ends_on=batch.ends_on, updated_at=timezone.now())
     audit.record(
         actor, "programs.batch.updated", batch, {"changed": _dates_as_text(diff)}, agency=batch.program.organizer
     )

@@ -254,6 +254,18 @@ def test_new_dates_move_the_enrollments_dates_with_the_batch(batch, staff):
     assert (enrollment.starts_on, enrollment.ends_on) == (batch.starts_on + DAY, batch.ends_on + DAY)
 
 
+def test_new_dates_mark_the_enrollments_as_updated_for_sync_clients(batch, staff):
+    # given an enrollment a field app has already synced
+    enrollment = EnrollmentFactory(actor=staff, batch=batch)
+    synced_at = _fresh(enrollment).updated_at
+
+    # when the batch moves by a day
+    services.batch_update(actor=staff, batch=batch, starts_on=batch.starts_on + DAY, ends_on=batch.ends_on + DAY)
+
+    # then it comes again to a client paging the roster by (updated_at, id)
+    assert _fresh(enrollment).updated_at > synced_at
+
+
 @pytest.mark.parametrize("move", ["start later", "end earlier"])
 def test_new_dates_that_leave_a_session_outside_the_batch_are_refused(batch, staff, move):
     SessionFactory(batch=batch, date=batch.starts_on)
