@@ -11,8 +11,8 @@ from agencies.models import Agency, Region
 
 from .models import Case, Consent, Person, Referral
 
-# The intake page in the order staff fill it in: who the person is, where their case sits, then their consent.
-INTAKE_PERSON_FIELDS = (
+# The person as staff type them, in the order both the intake page and the person's page show them.
+PERSON_FIELDS = (
     "full_name",
     "known_as",
     "nik",
@@ -23,8 +23,10 @@ INTAKE_PERSON_FIELDS = (
     "home_region",
     "address",
 )
-INTAKE_CASE_FIELDS = ("target_group", "site", "owner")
-INTAKE_FIELDS = (*INTAKE_PERSON_FIELDS, *INTAKE_CASE_FIELDS, "processing_consent_on")
+# Where the intake files the case.
+CASE_FIELDS = ("target_group", "site", "owner")
+# The intake page in the order staff fill it in: who the person is, where their case sits, then their consent.
+INTAKE_FIELDS = (*PERSON_FIELDS, *CASE_FIELDS, "processing_consent_on")
 
 
 class RegionCodeField(forms.CharField):
@@ -60,7 +62,7 @@ class IntakeForm(forms.ModelForm):
 
     class Meta:
         model = Case
-        fields = list(INTAKE_CASE_FIELDS)
+        fields = list(CASE_FIELDS)
 
 
 class PersonForm(forms.ModelForm):
@@ -70,17 +72,8 @@ class PersonForm(forms.ModelForm):
 
     class Meta:
         model = Person
-        fields = [
-            "full_name",
-            "known_as",
-            "sex",
-            "birth_date",
-            "birth_year",
-            "phone",
-            "home_region",
-            "address",
-            "current_site",
-        ]
+        # The NIK changes only through `new_nik`, typed afresh: the page shows the current one masked.
+        fields = [*(f for f in PERSON_FIELDS if f != "nik"), "current_site"]
         widgets = {"phone": forms.TextInput, "address": forms.Textarea(attrs={"rows": 2})}
 
 
