@@ -7,13 +7,13 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
-from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_celery_beat import admin as beat_admin
 from django_celery_beat import models as beat_models
 
 from . import access, audit_labels, notifications, regions, schedules, services
+from .forms import MembershipAddForm
 from .models import Agency, ApiClient, AuditEvent, Membership, Notification, Region, Role, User
 from .scoped_admin import ScopedModelAdmin
 
@@ -126,19 +126,6 @@ class AgencyAdmin(ScopedModelAdmin):
             lambda actor, agency: services.agency_update(actor=actor, agency=agency, active=True),
             _("%(count)d agencies activated."),
         )
-
-
-class MembershipAddForm(forms.ModelForm):
-    # Labelled as the admin labels model fields: capitalised.
-    email = forms.EmailField(
-        label=capfirst(_("email")), help_text=_("An account is created for an address the platform does not know yet.")
-    )
-    first_name = forms.CharField(label=capfirst(_("first name")), max_length=150, required=False)
-    last_name = forms.CharField(label=capfirst(_("last name")), max_length=150, required=False)
-
-    class Meta:
-        model = Membership
-        fields = ["agency", "role"]
 
 
 @admin.register(Membership)

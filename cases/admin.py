@@ -11,18 +11,18 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from agencies import access
-from agencies.models import Agency, Region
+from agencies.models import Agency
 from agencies.scoped_admin import RelatedFilter, RelatedOnlyFilter, ScopedInline, ScopedModelAdmin, shown_as_text
 
 from . import selectors, services
 from .encryption import cipher
+from .forms import INTAKE_FIELDS, ConsentForm, DeclineForm, IntakeForm, MoveForm, PersonForm, ReferForm
 from .intake import case_register
 from .intake import sheet as intake_sheet
 from .models import (
@@ -86,19 +86,6 @@ def searched_changelist(term: str) -> type[ChangeList]:
     return KeptSearchChangeList
 
 
-class RegionCodeField(forms.CharField):
-    """A Kemendagri code typed by staff (`35.10`); an unknown code is an error on this field."""
-
-    def clean(self, value):
-        code = super().clean(value)
-        if not code:
-            return None
-        region = Region.objects.filter(code=code.strip()).first()
-        if region is None:
-            raise forms.ValidationError(_("Unknown region code %(code)s.") % {"code": code})
-        return region
-
-
 @admin.register(TargetGroup)
 class TargetGroupAdmin(ScopedModelAdmin):
     list_display = ["code", "name"]
@@ -157,29 +144,8 @@ class SiteCountAdmin(ScopedModelAdmin):
 # Cases
 
 
-class IntakeForm(forms.ModelForm):
-    """Intake (pendataan): the person and their case in one form, saved by `case_register`."""
-
-    full_name = forms.CharField(label=_("full name"), max_length=150)
-    known_as = forms.CharField(label=_("known as"), max_length=80, required=False)
-    nik = forms.CharField(label=_("NIK"), max_length=20, required=False, help_text=_("16 digits, from the KTP."))
-    birth_date = forms.DateField(label=_("birth date"), required=False)
-    birth_year = forms.IntegerField(label=_("birth year"), required=False, help_text=_("When the date is unknown."))
-    sex = forms.ChoiceField(label=_("sex"), choices=Person.Sex.choices)
-    phone = forms.CharField(label=_("phone"), max_length=20, required=False)
-    home_region = RegionCodeField(
-        label=_("home region (kampung halaman)"), required=False, help_text=_("Kemendagri code, e.g. 35.10.")
-    )
-    address = forms.CharField(label=_("address"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    processing_consent_on = forms.DateField(
-        label=_("consent to processing given on"), required=False, initial=timezone.localdate
-    )
-
-    class Meta:
-        model = Case
-        fields = ["target_group", "site", "owner"]
-
-
+# What the case page shows of the person (each a read-only line below), then of the case itself; of all these, only
+# the caseworker is edited on the case page, and the person's details on their own page.
 PERSON_SUMMARY = [
     "person_name",
     "person_nik",
@@ -191,6 +157,7 @@ PERSON_SUMMARY = [
     "person_target_groups",
     "person_consents",
 ]
+CASE_SUMMARY = ["owner", "registered_by", "target_group", "site", "stage", "close_reason", "stage_changed_at"]
 
 
 class StageChangeInline(ScopedInline):
@@ -249,62 +216,6 @@ class TransferInline(ScopedInline):
     select_related = ("case", "from_agency", "to_agency", "transferred_by")
 
 
-class MoveForm(forms.Form):
-    to = forms.ChoiceField(label=_("to stage"), choices=Case.Stage.choices)
-    close_reason = forms.ChoiceField(
-        label=_("close reason"), choices=[("", "---------"), *Case.CloseReason.choices], required=False
-    )
-    reason = forms.CharField(
-        label=_("reason"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        required=False,
-        help_text=_("Needed to skip a stage, go back, reopen, or close for another reason."),
-    )
-
-
-class ReferForm(forms.Form):
-    to_agency = forms.ModelChoiceField(label=_("to"), queryset=Agency.objects.none())
-    kind = forms.ChoiceField(label=_("kind"), choices=Referral.Kind.choices)
-    reason = forms.CharField(label=_("reason for referral"), widget=forms.Textarea(attrs={"rows": 3}))
-
-    def __init__(self, *args, agencies=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["to_agency"].queryset = agencies
-
-
-class ConsentForm(forms.Form):
-    purpose = forms.ChoiceField(label=_("purpose"), choices=Consent.Purpose.choices)
-    agency = forms.ModelChoiceField(
-        label=_("shared with"), queryset=Agency.objects.none(), required=False, help_text=_("For sharing only.")
-    )
-    given_on = forms.DateField(label=_("given on"), initial=timezone.localdate)
-
-    def __init__(self, *args, agencies=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["agency"].queryset = agencies
-
-
-class PersonForm(forms.ModelForm):
-    new_nik = forms.CharField(
-        label=_("new NIK"), max_length=20, required=False, help_text=_("Leave empty to keep the current NIK.")
-    )
-
-    class Meta:
-        model = Person
-        fields = [
-            "full_name",
-            "known_as",
-            "sex",
-            "birth_date",
-            "birth_year",
-            "phone",
-            "home_region",
-            "address",
-            "current_site",
-        ]
-        widgets = {"phone": forms.TextInput, "address": forms.Textarea(attrs={"rows": 2})}
-
-
 @admin.register(Person)
 class PersonAdmin(ScopedModelAdmin):
     """Corrections to a person's details, reached from their case page (persons have no list of their own)."""
@@ -360,17 +271,7 @@ class CaseAdmin(ScopedModelAdmin):
     search_fields = ["number"]
     search_help_text = _("Case number, or a NIK (16 digits, exact).")
     list_select_related = ["person", "owner", "registered_by", "target_group", "site", "caseworker"]
-    readonly_fields = [
-        "number",
-        *PERSON_SUMMARY,
-        "owner",
-        "registered_by",
-        "target_group",
-        "site",
-        "stage",
-        "close_reason",
-        "stage_changed_at",
-    ]
+    readonly_fields = ["number", *PERSON_SUMMARY, *CASE_SUMMARY]
     inlines = [AssessmentInline, CaseNoteInline, ReferralInline, TransferInline, StageChangeInline]
     change_form_template = "admin/cases/case/change_form.html"
     change_list_template = "admin/cases/case/change_list.html"
@@ -396,22 +297,8 @@ class CaseAdmin(ScopedModelAdmin):
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return [
-                "full_name",
-                "known_as",
-                "nik",
-                "sex",
-                "birth_date",
-                "birth_year",
-                "phone",
-                "home_region",
-                "address",
-                "target_group",
-                "site",
-                "owner",
-                "processing_consent_on",
-            ]
-        return [*self.readonly_fields[:1], *PERSON_SUMMARY, *self.readonly_fields[10:], "caseworker"]
+            return list(INTAKE_FIELDS)
+        return ["number", *PERSON_SUMMARY, *CASE_SUMMARY, "caseworker"]
 
     def get_readonly_fields(self, request, obj=None):
         return self.readonly_fields if obj is not None else []
@@ -755,10 +642,6 @@ class ReferralAdmin(ScopedModelAdmin):
             done_message=_("The referral was marked completed."),
             submit_label=_("Mark completed"),
         )
-
-
-class DeclineForm(forms.Form):
-    reason = forms.CharField(label=_("reason for declining"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
 @admin.register(Consent)

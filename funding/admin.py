@@ -2,7 +2,6 @@ import csv
 import io
 from collections import Counter
 
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
@@ -21,7 +20,8 @@ from agencies.models import Role
 from agencies.scoped_admin import ScopedInline, ScopedModelAdmin, errors_of, shown_as_text
 from agencies.templatetags.rupiah import rupiah
 
-from . import selectors, services
+from . import refusals, selectors, services
+from .forms import PayForm, RejectForm, ReverseForm
 from .models import Allocation, Benefit, Disbursement, Entitlement, FundingSource, Installment, LedgerEntry
 
 
@@ -435,20 +435,6 @@ class InstallmentAdmin(PaymentStatus, ScopedModelAdmin):
             self.message_user(request, message % {"count": outside}, messages.WARNING)
 
 
-class RejectForm(forms.Form):
-    reason = forms.CharField(label=_("reason for rejecting"), widget=forms.Textarea(attrs={"rows": 3}))
-
-
-class ReverseForm(forms.Form):
-    reason = forms.CharField(label=_("reason for reversing"), widget=forms.Textarea(attrs={"rows": 3}))
-
-
-class PayForm(forms.Form):
-    method = forms.ChoiceField(label=_("payment method"), choices=Disbursement.Method.choices)
-    reference = forms.CharField(label=_("reference"), required=False, help_text=_("Bank reference or receipt number."))
-    paid_on = forms.DateField(label=_("paid on"), initial=timezone.localdate)
-
-
 # Which steps a disbursement's page may offer in each status; each is then asked of services.disbursement_refusal.
 STEPS_BY_STATUS = {
     Disbursement.Status.REQUESTED: ("approve", "reject"),
@@ -569,14 +555,14 @@ class DisbursementAdmin(ScopedModelAdmin):
     def _approve_one(self, request, disbursement) -> str | None:
         """Approve `disbursement` through its service; or say why this request did not approve it."""
         if disbursement.status == Disbursement.Status.APPROVED:
-            return gettext("It is already approved.")
+            return str(refusals.ALREADY_APPROVED)
         try:
             result = services.disbursement_approve(actor=request.user, disbursement=disbursement)
         except (ValidationError, PermissionDenied, Http404) as exc:
             return _why(exc)
         if result.decided_by_id != request.user.pk:
             # A colleague approved it since the page was shown: approving twice is once, and it was not this one.
-            return gettext("It is already approved.")
+            return str(refusals.ALREADY_APPROVED)
         return None
 
     def get_urls(self):

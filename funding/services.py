@@ -1,8 +1,8 @@
 """Every movement of money: one function, one transaction, one ledger row and one audit event.
 
-Lock order, everywhere: Allocation, then Entitlement, then Disbursement. An allocation's commitments never pass
-its ceiling and its payments never pass its commitments: checked on the locked row, and refused by CHECK
-constraints should anything else try.
+Rows are locked through funding/locks.py, in the order it documents: Allocation, then Entitlement, then Disbursement.
+An allocation's commitments never pass its ceiling and its payments never pass its commitments: checked on the
+locked row, and refused by CHECK constraints should anything else try.
 """
 
 import datetime
@@ -15,7 +15,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.http import Http404
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from lokal import format_rupiah
 
 from agencies import access, audit
@@ -25,7 +24,7 @@ from cases.models import Case
 from programs import completion
 from programs.models import Program
 
-from . import reminders
+from . import locks, refusals, reminders
 from .models import Allocation, Benefit, Disbursement, Entitlement, FundingSource, Installment, LedgerEntry
 
 
@@ -34,7 +33,7 @@ def whole_rupiah(value, field: str) -> int:
 
     Integers and integral Decimals only: a float is refused even when whole, since money never passes through one.
     """
-    message = _("Enter a positive whole number of Rupiah (got %(value)s).") % {"value": value}
+    message = refusals.NOT_WHOLE_RUPIAH % {"value": value}
     if isinstance(value, bool | float) or not isinstance(value, numbers.Number):
         raise ValidationError({field: message})
     if isinstance(value, Decimal) and not value.is_finite():
@@ -48,18 +47,9 @@ def _rp(amount: int) -> str:
     return format_rupiah(amount)
 
 
-def _lock_allocation(pk) -> Allocation:
-    return Allocation.objects.select_for_update().get(pk=pk)
-
-
 def _require_open(allocation: Allocation) -> None:
     if allocation.closed or allocation.fiscal_year < timezone.localdate().year:
-        raise ValidationError(
-            {
-                "allocation": _("The fiscal year %(year)s of this allocation is closed.")
-                % {"year": allocation.fiscal_year}
-            }
-        )
+        raise ValidationError({"allocation": refusals.FISCAL_YEAR_CLOSED % {"year": allocation.fiscal_year}})
 
 
 def _record(actor, allocation, kind, *, committed=0, paid=0, entitlement=None, disbursement=None) -> LedgerEntry:
@@ -89,7 +79,7 @@ def _require_role(actor, obj, roles, message) -> None:
 
 
 def _budget_holder(actor) -> Agency:
-    return agency_acting_as(actor, (Role.PROVINCE_STAFF, Role.DISTRICT_STAFF), _("You may not manage budgets."))
+    return agency_acting_as(actor, (Role.PROVINCE_STAFF, Role.DISTRICT_STAFF), refusals.MAY_NOT_MANAGE_BUDGETS)
 
 
 @transaction.atomic
@@ -136,16 +126,13 @@ def allocation_create(
 @transaction.atomic
 def allocation_update(*, actor, allocation: Allocation, **changes) -> Allocation:
     """Change an allocation's name or ceiling (never below what is committed), or close its fiscal year."""
-    allocation = _lock_allocation(allocation.pk)
+    allocation = locks.allocation(allocation.pk)
     access.require_change(actor, allocation)
     if "ceiling" in changes:
         changes["ceiling"] = whole_rupiah(changes["ceiling"], "ceiling")
         if changes["ceiling"] < allocation.committed:
             raise ValidationError(
-                {
-                    "ceiling": _("%(committed)s is already committed; the ceiling cannot go below it.")
-                    % {"committed": _rp(allocation.committed)}
-                }
+                {"ceiling": refusals.CEILING_BELOW_COMMITTED % {"committed": _rp(allocation.committed)}}
             )
     diff = apply_changes(allocation, changes, ("name", "ceiling", "closed"))
     if diff:
@@ -189,13 +176,13 @@ def benefit_add(
 
 
 def _entitle(actor, *, case: Case, benefit: Benefit, enrollment=None, total: int | None = None) -> Entitlement:
-    allocation = _lock_allocation(benefit.allocation_id)
+    allocation = locks.allocation(benefit.allocation_id)
     _require_open(allocation)
     total = benefit.total if total is None else total
     if allocation.committed + total > allocation.ceiling:
         raise ValidationError(
             {
-                "amount": _("%(needed)s is more than the %(remaining)s left in %(allocation)s.")
+                "amount": refusals.MORE_THAN_LEFT
                 % {"needed": _rp(total), "remaining": _rp(allocation.remaining), "allocation": allocation}
             }
         )
@@ -224,16 +211,13 @@ def entitlement_create(*, actor, case: Case, benefit: Benefit, amount=None) -> E
     """Entitle a case to a benefit by hand (e.g. repatriation transport at its actual cost, up to the cap)."""
     access.require_change(actor, case)
     if not any(g.role == Role.DISTRICT_STAFF for g in access.grants_changing(actor, case)):
-        raise PermissionDenied(_("Entitlements are granted by the owning office's staff."))
+        raise PermissionDenied(refusals.ENTITLEMENTS_BY_OWNING_OFFICE)
     total = None
     if amount is not None:
         total = whole_rupiah(amount, "amount")
         if total > benefit.total:
             raise ValidationError(
-                {
-                    "amount": _("%(amount)s is above this benefit's cap of %(cap)s.")
-                    % {"amount": _rp(total), "cap": _rp(benefit.total)}
-                }
+                {"amount": refusals.ABOVE_BENEFIT_CAP % {"amount": _rp(total), "cap": _rp(benefit.total)}}
             )
     return _entitle(actor, case=case, benefit=benefit, total=total)
 
@@ -254,16 +238,16 @@ def entitle_completed(*, actor, batch, completed) -> None:
 @transaction.atomic
 def entitlement_cancel(*, actor, entitlement: Entitlement) -> Entitlement:
     """Cancel an entitlement: what was not paid is released back to the allocation."""
-    allocation = _lock_allocation(entitlement.allocation_id)
-    entitlement = Entitlement.objects.select_for_update().get(pk=entitlement.pk)
+    allocation = locks.allocation(entitlement.allocation_id)
+    entitlement = locks.entitlement(entitlement.pk)
     access.require_change(actor, entitlement)
     if entitlement.status != Entitlement.Status.ACTIVE:
-        raise ValidationError({"status": _("This entitlement is already cancelled.")})
+        raise ValidationError({"status": refusals.ENTITLEMENT_ALREADY_CANCELLED})
     pending = Disbursement.objects.filter(
         installment__entitlement=entitlement, status__in=[Disbursement.Status.REQUESTED, Disbursement.Status.APPROVED]
     )
     if pending.exists():
-        raise ValidationError({"status": _("Decide its pending disbursements first.")})
+        raise ValidationError({"status": refusals.PENDING_DISBURSEMENTS})
     paid = _paid_on(entitlement)
     entitlement.status = Entitlement.Status.CANCELLED
     entitlement.save(update_fields=["status", "updated_at"])
@@ -317,28 +301,23 @@ def disbursement_get_or_request(
         earlier = Disbursement.objects.filter(idempotency_key=idempotency_key).first()
         if earlier is not None:
             if earlier.installment_id != installment.pk:
-                raise ValidationError({"idempotency_key": _("This key was already used for another installment.")})
+                raise ValidationError({"idempotency_key": refusals.KEY_USED_FOR_ANOTHER_INSTALLMENT})
             return earlier, False
     installment = Installment.objects.select_related("entitlement__allocation", "entitlement__case").get(
         pk=installment.pk
     )
     entitlement = installment.entitlement
-    _lock_allocation(entitlement.allocation_id)
-    _require_role(
-        actor, entitlement, (Role.DISTRICT_STAFF,), _("Disbursements are requested by the owning office's staff.")
-    )
+    locks.allocation(entitlement.allocation_id)
+    _require_role(actor, entitlement, (Role.DISTRICT_STAFF,), refusals.REQUESTS_BY_OWNING_OFFICE)
     if entitlement.status != Entitlement.Status.ACTIVE:
-        raise ValidationError({"installment": _("This entitlement is cancelled.")})
-    live = installment.disbursements.select_for_update().filter(status__in=Disbursement.LIVE).first()
+        raise ValidationError({"installment": refusals.ENTITLEMENT_CANCELLED})
+    live = locks.live_disbursement(installment)
     if live is not None:
         return live, False
     amount = installment.amount if amount is None else whole_rupiah(amount, "amount")
     if amount > installment.amount:
         raise ValidationError(
-            {
-                "amount": _("%(amount)s is more than the installment's %(due)s.")
-                % {"amount": _rp(amount), "due": _rp(installment.amount)}
-            }
+            {"amount": refusals.MORE_THAN_INSTALLMENT % {"amount": _rp(amount), "due": _rp(installment.amount)}}
         )
     disbursement = Disbursement(
         installment=installment, amount=amount, requested_by=acting_user(actor), idempotency_key=idempotency_key or None
@@ -350,9 +329,7 @@ def disbursement_get_or_request(
         # The same installment (or key) requested a moment ago by a concurrent click: that request stands.
         earlier = Disbursement.objects.filter(installment=installment, status__in=Disbursement.LIVE).first()
         if earlier is None:
-            raise ValidationError(
-                {"idempotency_key": _("This key was already used for another installment.")}
-            ) from None
+            raise ValidationError({"idempotency_key": refusals.KEY_USED_FOR_ANOTHER_INSTALLMENT}) from None
         return earlier, False
     audit.record(
         actor, "funding.disbursement.requested", disbursement, {"amount": amount}, agency=entitlement.case.owner
@@ -360,34 +337,16 @@ def disbursement_get_or_request(
     return disbursement, True
 
 
-def _lock_disbursement(disbursement: Disbursement) -> tuple[Allocation, Disbursement]:
-    allocation_id = (
-        Disbursement.objects.filter(pk=disbursement.pk)
-        .values_list("installment__entitlement__allocation_id", flat=True)
-        .get()
-    )
-    allocation = _lock_allocation(allocation_id)
-    disbursement = (
-        Disbursement.objects.select_for_update()
-        .select_related("installment__entitlement__case")
-        .get(pk=disbursement.pk)
-    )
-    return allocation, disbursement
-
-
 def _check_approval(actor, disbursement: Disbursement, allocation: Allocation) -> None:
     """Raise as disbursement_approve refuses; an approved disbursement passes, since approving twice is once."""
-    _require_role(actor, disbursement, (Role.FINANCE_APPROVER,), _("Only a finance approver may approve."))
+    _require_role(actor, disbursement, (Role.FINANCE_APPROVER,), refusals.ONLY_APPROVER_APPROVES)
     if disbursement.requested_by_id == getattr(actor, "pk", None):
-        raise ValidationError({"decided_by": _("The requester cannot approve their own request.")})
+        raise ValidationError({"decided_by": refusals.REQUESTER_CANNOT_APPROVE})
     if disbursement.status == Disbursement.Status.APPROVED:
         return
     if disbursement.status != Disbursement.Status.REQUESTED:
         raise ValidationError(
-            {
-                "status": _("Only a requested disbursement can be approved (this one is %(status)s).")
-                % {"status": disbursement.get_status_display()}
-            }
+            {"status": refusals.ONLY_REQUESTED_APPROVED % {"status": disbursement.get_status_display()}}
         )
     _require_open(allocation)
 
@@ -395,7 +354,7 @@ def _check_approval(actor, disbursement: Disbursement, allocation: Allocation) -
 @transaction.atomic
 def disbursement_approve(*, actor, disbursement: Disbursement) -> Disbursement:
     """Approve a requested disbursement: a finance approver in scope, never the requester. Twice is once."""
-    allocation, disbursement = _lock_disbursement(disbursement)
+    allocation, disbursement = locks.allocation_and_disbursement(disbursement)
     _check_approval(actor, disbursement, allocation)
     if disbursement.status == Disbursement.Status.APPROVED:
         return disbursement
@@ -413,20 +372,20 @@ def disbursement_approve(*, actor, disbursement: Disbursement) -> Disbursement:
 
 
 def _check_rejection(actor, disbursement: Disbursement) -> None:
-    _require_role(actor, disbursement, (Role.FINANCE_APPROVER,), _("Only a finance approver may reject."))
+    _require_role(actor, disbursement, (Role.FINANCE_APPROVER,), refusals.ONLY_APPROVER_REJECTS)
     if disbursement.requested_by_id == getattr(actor, "pk", None):
-        raise ValidationError({"decided_by": _("The requester cannot decide their own request.")})
+        raise ValidationError({"decided_by": refusals.REQUESTER_CANNOT_DECIDE})
     if disbursement.status != Disbursement.Status.REQUESTED:
-        raise ValidationError({"status": _("Only a requested disbursement can be rejected.")})
+        raise ValidationError({"status": refusals.ONLY_REQUESTED_REJECTED})
 
 
 @transaction.atomic
 def disbursement_reject(*, actor, disbursement: Disbursement, reason: str) -> Disbursement:
     """Reject a requested disbursement, saying why; the installment may be requested again."""
-    _allocation, disbursement = _lock_disbursement(disbursement)
+    _allocation, disbursement = locks.allocation_and_disbursement(disbursement)
     _check_rejection(actor, disbursement)
     if not reason.strip():
-        raise ValidationError({"reject_reason": _("Give the reason for rejecting.")})
+        raise ValidationError({"reject_reason": refusals.REJECT_REASON_MISSING})
     disbursement.status = Disbursement.Status.REJECTED
     disbursement.reject_reason = reason.strip()
     disbursement.decided_by, disbursement.decided_at = acting_user(actor), timezone.now()
@@ -439,14 +398,9 @@ def disbursement_reject(*, actor, disbursement: Disbursement, reason: str) -> Di
 
 
 def _check_payment(actor, disbursement: Disbursement) -> None:
-    _require_role(actor, disbursement, (Role.DISTRICT_STAFF, Role.FINANCE_APPROVER), _("You may not record payments."))
+    _require_role(actor, disbursement, (Role.DISTRICT_STAFF, Role.FINANCE_APPROVER), refusals.MAY_NOT_RECORD_PAYMENTS)
     if disbursement.status != Disbursement.Status.APPROVED:
-        raise ValidationError(
-            {
-                "status": _("Only an approved disbursement can be paid (this one is %(status)s).")
-                % {"status": disbursement.get_status_display()}
-            }
-        )
+        raise ValidationError({"status": refusals.ONLY_APPROVED_PAID % {"status": disbursement.get_status_display()}})
 
 
 @transaction.atomic
@@ -454,20 +408,18 @@ def disbursement_pay(
     *, actor, disbursement: Disbursement, method: str, paid_on: datetime.date, reference: str = ""
 ) -> Disbursement:
     """Record that an approved disbursement was paid: the money is spent from the allocation."""
-    allocation, disbursement = _lock_disbursement(disbursement)
+    allocation, disbursement = locks.allocation_and_disbursement(disbursement)
     _check_payment(actor, disbursement)
     if method not in Disbursement.Method.values:
-        raise ValidationError({"method": _("Choose how it was paid.")})
+        raise ValidationError({"method": refusals.METHOD_MISSING})
     if method != Disbursement.Method.IN_KIND and not reference.strip():
-        raise ValidationError({"reference": _("Give the bank reference or the receipt number.")})
+        raise ValidationError({"reference": refusals.REFERENCE_MISSING})
     if paid_on is None:
-        raise ValidationError({"paid_on": _("Give the date of the payment.")})
+        raise ValidationError({"paid_on": refusals.PAID_ON_MISSING})
     if paid_on > timezone.localdate():
-        raise ValidationError({"paid_on": _("A payment cannot be dated in the future.")})
+        raise ValidationError({"paid_on": refusals.PAID_ON_IN_FUTURE})
     if allocation.paid + disbursement.amount > allocation.committed:
-        raise ValidationError(
-            {"amount": _("Payments would pass what is committed in %(allocation)s.") % {"allocation": allocation}}
-        )
+        raise ValidationError({"amount": refusals.PAYMENTS_PAST_COMMITTED % {"allocation": allocation}})
     disbursement.status = Disbursement.Status.PAID
     disbursement.method, disbursement.reference, disbursement.paid_on = method, reference.strip(), paid_on
     disbursement.paid_by = acting_user(actor)
@@ -491,18 +443,18 @@ def disbursement_pay(
 
 
 def _check_reversal(actor, disbursement: Disbursement) -> None:
-    _require_role(actor, disbursement, (Role.FINANCE_APPROVER,), _("Only a finance approver may reverse a payment."))
+    _require_role(actor, disbursement, (Role.FINANCE_APPROVER,), refusals.ONLY_APPROVER_REVERSES)
     if disbursement.status != Disbursement.Status.PAID:
-        raise ValidationError({"status": _("Only a paid disbursement can be reversed.")})
+        raise ValidationError({"status": refusals.ONLY_PAID_REVERSED})
 
 
 @transaction.atomic
 def disbursement_reverse(*, actor, disbursement: Disbursement, reason: str) -> Disbursement:
     """Undo a payment by a reversing ledger entry (nothing is edited or deleted); the installment is due again."""
-    allocation, disbursement = _lock_disbursement(disbursement)
+    allocation, disbursement = locks.allocation_and_disbursement(disbursement)
     _check_reversal(actor, disbursement)
     if not reason.strip():
-        raise ValidationError({"reversed_reason": _("Give the reason for reversing.")})
+        raise ValidationError({"reversed_reason": refusals.REVERSE_REASON_MISSING})
     disbursement.status = Disbursement.Status.REVERSED
     disbursement.reversed_reason = reason.strip()
     disbursement.save(update_fields=["status", "reversed_reason", "updated_at"])
@@ -546,7 +498,7 @@ def disbursement_refusal(*, actor, disbursement: Disbursement, step: str) -> str
     service checks again under the lock when the step is taken.
     """
     if step == "approve" and disbursement.status == Disbursement.Status.APPROVED:
-        return _("It is already approved.")
+        return str(refusals.ALREADY_APPROVED)
     try:
         _STEP_CHECKS[step](actor, disbursement)
     except ValidationError as refused:

@@ -1,4 +1,3 @@
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
@@ -12,6 +11,7 @@ from agencies.models import Agency
 from agencies.scoped_admin import ScopedInline, ScopedModelAdmin
 
 from . import selectors, services
+from .forms import OutcomeForm
 from .models import Batch, Enrollment, FollowUp, Outcome, Program, Session
 
 PROGRAM_FIELDS = [
@@ -226,12 +226,6 @@ def _ids(values: list[str]) -> set[int]:
     return {int(v) for v in values if v.isdigit()}
 
 
-class EnrollmentForm(forms.ModelForm):
-    class Meta:
-        model = Enrollment
-        fields = ["batch", "case"]
-
-
 @admin.register(Enrollment)
 class EnrollmentAdmin(ScopedModelAdmin):
     list_display = ["case", "batch", "status", "attendance_rate", "created_at"]
@@ -262,18 +256,6 @@ class EnrollmentAdmin(ScopedModelAdmin):
             lambda actor, enrollment: services.enrollment_withdraw(actor=actor, enrollment=enrollment),
             _("%(count)d enrollments withdrawn."),
         )
-
-
-class OutcomeForm(forms.Form):
-    recorded_on = forms.DateField(label=_("visited on"), initial=timezone.localdate)
-    site_status = forms.ChoiceField(label=_("where the person lives"), choices=Outcome.SiteStatus.choices)
-    left_site_on = forms.DateField(label=_("left the site on"), required=False)
-    business_started = forms.BooleanField(label=_("business started"), required=False)
-    business_type = forms.CharField(label=_("type of business"), required=False, max_length=120)
-    income_band = forms.ChoiceField(
-        label=_("income"), choices=[("", "---------"), *Outcome.IncomeBand.choices], required=False
-    )
-    bpjs_enrolled = forms.BooleanField(label=_("enrolled in BPJS"), required=False)
 
 
 class DueFilter(admin.SimpleListFilter):

@@ -1,8 +1,8 @@
 """Every change to programs, batches, sessions, enrollments, attendance and follow-ups.
 
-Lock order, everywhere: Batch, then Case, then Enrollment. Capacity is counted on the locked batch row and
-backed by a constraint; overlapping batches of one case are refused under the case's lock and, on PostgreSQL,
-by an exclusion constraint (migration 0002).
+Rows are locked through programs/locks.py, in the order it documents: Batch, then Case, then Enrollment.
+Capacity is counted on the locked batch row and backed by a constraint; overlapping batches of one case are refused
+under the case's lock and, on PostgreSQL, by an exclusion constraint (migration 0002).
 """
 
 import datetime
@@ -14,7 +14,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext as _
 
 from agencies import access, audit
 from agencies.models import Agency, Region, Role
@@ -29,7 +28,7 @@ from agencies.writes import (
 from cases import services as case_services
 from cases.models import Case, TargetGroup
 
-from . import completion
+from . import completion, locks, refusals
 from .models import Attendance, Batch, Enrollment, FollowUp, Outcome, Program, Session
 
 # Programs
@@ -37,7 +36,7 @@ from .models import Attendance, Batch, Enrollment, FollowUp, Outcome, Program, S
 
 def _organizing_agency(actor) -> Agency:
     roles = (Role.PROVINCE_STAFF, Role.DISTRICT_STAFF, Role.NGO_CASEWORKER)
-    return agency_acting_as(actor, roles, _("You may not organize programs."))
+    return agency_acting_as(actor, roles, refusals.MAY_NOT_ORGANIZE)
 
 
 @transaction.atomic
@@ -88,7 +87,7 @@ PROGRAM_EDITABLE = (
 @transaction.atomic
 def program_update(*, actor, program: Program, **changes) -> Program:
     """Change a program's details; follow-ups already scheduled keep their dates."""
-    program = Program.objects.select_for_update().get(pk=program.pk)
+    program = locks.program(program.pk)
     access.require_change(actor, program)
     target_groups = changes.pop("target_groups", None)
     diff = apply_changes(program, changes, PROGRAM_EDITABLE)
@@ -125,10 +124,10 @@ def batch_create(
 @transaction.atomic
 def batch_update(*, actor, batch: Batch, **changes) -> Batch:
     """Change a batch's dates, venue or capacity (never below the number enrolled)."""
-    batch = Batch.objects.select_for_update().get(pk=batch.pk)
+    batch = locks.batch(batch.pk)
     access.require_change(actor, batch)
     if batch.status in (Batch.Status.FINISHED, Batch.Status.CANCELLED):
-        raise ValidationError({"status": _("A finished or cancelled batch cannot be changed.")})
+        raise ValidationError({"status": refusals.BATCH_OVER_UNCHANGEABLE})
     diff = apply_changes(batch, changes, ("number", "starts_on", "ends_on", "venue", "capacity"))
     if not diff:
         return batch
@@ -141,9 +140,9 @@ def batch_update(*, actor, batch: Batch, **changes) -> Batch:
         moved = "starts_on" if "starts_on" in diff else "ends_on"  # the error points at the date that moved
         outside = batch.sessions.filter(Q(date__lt=batch.starts_on) | Q(date__gt=batch.ends_on))
         if outside.exists():
-            raise ValidationError({moved: _("Some sessions would fall outside the new dates.")})
+            raise ValidationError({moved: refusals.SESSIONS_OUTSIDE_NEW_DATES})
         _refuse_overlaps_for_new_dates(batch, moved)
-        batch.enrollments.update(starts_on=batch.starts_on, ends_on=batch.ends_on)
+        batch.enrollments.update(starts_on=batch.starts_on, ends_on=batch.ends_on, updated_at=timezone.now())
     audit.record(
         actor, "programs.batch.updated", batch, {"changed": _dates_as_text(diff)}, agency=batch.program.organizer
     )
@@ -165,7 +164,7 @@ def _refuse_overlaps_for_new_dates(batch: Batch, field: str) -> None:
         .exclude(status=Enrollment.Status.WITHDRAWN)
     )
     if clash.exists():
-        raise ValidationError({field: _("Some enrolled cases are in another batch on the new dates.")})
+        raise ValidationError({field: refusals.ENROLLED_ELSEWHERE_ON_NEW_DATES})
 
 
 BATCH_MOVES = {
@@ -178,12 +177,12 @@ BATCH_MOVES = {
 @transaction.atomic
 def batch_set_status(*, actor, batch: Batch, status: str) -> Batch:
     """Open a batch for enrollment, start it, or cancel it (which withdraws everyone). Finish with batch_complete."""
-    batch = Batch.objects.select_for_update().get(pk=batch.pk)
+    batch = locks.batch(batch.pk)
     access.require_change(actor, batch)
     if batch.status not in BATCH_MOVES.get(status, ()):
         raise ValidationError(
             {
-                "status": _("A batch cannot go from %(old)s to %(new)s.")
+                "status": refusals.BATCH_MOVE
                 % {"old": batch.get_status_display(), "new": dict(Batch.Status.choices).get(status, status)}
             }
         )
@@ -212,14 +211,14 @@ def session_create(
     trainer_name: str = "",
 ) -> Session:
     """Schedule a session of a batch, on one of its days, delivered by an agency."""
-    batch = Batch.objects.select_for_update().get(pk=batch.pk)
+    batch = locks.batch(batch.pk)
     access.require_change(actor, batch)
     if batch.status in (Batch.Status.FINISHED, Batch.Status.CANCELLED):
-        raise ValidationError({"batch": _("A finished or cancelled batch gets no new sessions.")})
+        raise ValidationError({"batch": refusals.BATCH_OVER_NO_SESSIONS})
     if date and not batch.starts_on <= date <= batch.ends_on:
         raise ValidationError(
             {
-                "date": _("A session must fall within the batch, %(start)s to %(end)s.")
+                "date": refusals.SESSION_OUTSIDE_BATCH
                 % {"start": date_format(batch.starts_on), "end": date_format(batch.ends_on)}
             }
         )
@@ -234,23 +233,19 @@ def session_create(
 # Enrollment
 
 
-def _lock_case(case: Case) -> Case:
-    return Case.objects.select_for_update().get(pk=case.pk)
-
-
 @transaction.atomic
 def enrollment_create(*, actor, batch: Batch, case: Case) -> Enrollment:
     """Enroll a case, or put it on the waiting list when the batch is full. A planned case enters intervention."""
-    batch = Batch.objects.select_for_update().get(pk=batch.pk)
+    batch = locks.batch(batch.pk)
     access.get_visible(actor, Batch, pk=batch.pk)
-    case = _lock_case(case)
+    case = locks.case(case.pk)
     access.require_change(actor, case)
     if batch.status not in Batch.ENROLLING:
-        raise ValidationError({"batch": _("This batch no longer takes enrollments.")})
+        raise ValidationError({"batch": refusals.BATCH_NOT_ENROLLING})
     if not case.is_open:
-        raise ValidationError({"case": _("A closed case cannot be enrolled.")})
+        raise ValidationError({"case": refusals.CASE_CLOSED})
     if batch.enrollments.filter(case=case).exclude(status=Enrollment.Status.WITHDRAWN).exists():
-        raise ValidationError({"case": _("This case is already enrolled in this batch.")})
+        raise ValidationError({"case": refusals.ALREADY_ENROLLED})
     overlapping = (
         Enrollment.objects.filter(case=case, starts_on__lte=batch.ends_on, ends_on__gte=batch.starts_on)
         .exclude(status=Enrollment.Status.WITHDRAWN)
@@ -258,9 +253,7 @@ def enrollment_create(*, actor, batch: Batch, case: Case) -> Enrollment:
         .first()
     )
     if overlapping:
-        raise ValidationError(
-            {"case": _("This case is in %(batch)s on overlapping dates.") % {"batch": overlapping.batch}}
-        )
+        raise ValidationError({"case": refusals.OVERLAPS_BATCH % {"batch": overlapping.batch}})
     # A free place goes to the waiting list first: a newcomer never jumps the queue.
     waiting = batch.enrollments.filter(status=Enrollment.Status.WAITLISTED).exists()
     has_place = batch.enrolled_count < batch.capacity and not waiting
@@ -276,7 +269,7 @@ def enrollment_create(*, actor, batch: Batch, case: Case) -> Enrollment:
         save_validated(enrollment)
     except IntegrityError:
         # Only the PostgreSQL exclusion constraint gets here: the checks above ran under the case's lock.
-        raise ValidationError({"case": _("This case is in another batch on overlapping dates.")}) from None
+        raise ValidationError({"case": refusals.OVERLAPS_ANOTHER_BATCH}) from None
     access.require_within_scope(actor, enrollment)
     if has_place:
         _take_place(actor, batch, enrollment)
@@ -294,13 +287,13 @@ def _take_place(actor, batch: Batch, enrollment: Enrollment) -> None:
 @transaction.atomic
 def enrollment_withdraw(*, actor, enrollment: Enrollment) -> Enrollment:
     """Withdraw from a batch; the longest-waiting case on the waiting list takes the place."""
-    batch = Batch.objects.select_for_update().get(pk=enrollment.batch_id)
-    enrollment = Enrollment.objects.select_for_update().select_related("case").get(pk=enrollment.pk)
+    batch = locks.batch(enrollment.batch_id)
+    enrollment = locks.enrollment_with_case(enrollment.pk)
     access.require_change(actor, enrollment)
     if enrollment.status not in (Enrollment.Status.ENROLLED, Enrollment.Status.WAITLISTED):
-        raise ValidationError({"status": _("Only an enrolled or waiting case can be withdrawn.")})
+        raise ValidationError({"status": refusals.NOT_WITHDRAWABLE})
     if batch.status not in (*Batch.ENROLLING, Batch.Status.RUNNING):
-        raise ValidationError({"batch": _("This batch is over; its enrollments are final.")})
+        raise ValidationError({"batch": refusals.BATCH_OVER_ENROLLMENTS_FINAL})
     held_a_place = enrollment.status == Enrollment.Status.ENROLLED
     enrollment.status = Enrollment.Status.WITHDRAWN
     enrollment.save(update_fields=["status", "updated_at"])
@@ -314,12 +307,7 @@ def enrollment_withdraw(*, actor, enrollment: Enrollment) -> Enrollment:
 
 def _promote_from_waiting_list(actor, batch: Batch) -> bool:
     """Give the longest-waiting case the free place; False when nobody waits."""
-    waiting = (
-        batch.enrollments.select_for_update()
-        .filter(status=Enrollment.Status.WAITLISTED)
-        .order_by("created_at", "id")
-        .first()
-    )
+    waiting = locks.first_waiting(batch)
     # Once a batch runs, a late joiner could not reach the attendance threshold: nobody moves up then.
     if waiting is None or batch.status not in Batch.ENROLLING:
         return False
@@ -342,7 +330,7 @@ def attendance_record(*, actor, session: Session, present: dict[int, bool]) -> l
     session = Session.objects.select_related("batch").get(pk=session.pk)
     access.get_visible(actor, Session, pk=session.pk)
     if session.date > timezone.localdate():
-        raise ValidationError({"session": _("Attendance is recorded on or after the session's day.")})
+        raise ValidationError({"session": refusals.ATTENDANCE_BEFORE_SESSION})
     enrollments = {
         e.pk: e
         for e in session.batch.enrollments.filter(
@@ -366,7 +354,7 @@ def attendance_record(*, actor, session: Session, present: dict[int, bool]) -> l
     )
     allowed = access.changeable_by(actor, Attendance).filter(session=session, enrollment__in=list(present)).count()
     if allowed != len(recorded):
-        raise PermissionDenied(_("You may record attendance only for sessions your agency delivers or organizes."))
+        raise PermissionDenied(refusals.ATTENDANCE_NOT_YOURS)
     audit.record(
         actor,
         "programs.attendance.recorded",
@@ -385,8 +373,8 @@ def _not_enrolled_message(actor, session: Session, enrollment_ids: set[int]) -> 
         .values_list("case__number", flat=True)
     )
     if not numbers:
-        return _("Some of the people ticked are not enrolled in this batch.")
-    return _("Some people are not enrolled in this batch: %(cases)s.") % {"cases": ", ".join(numbers)}
+        return refusals.TICKED_NOT_ENROLLED
+    return refusals.CASES_NOT_ENROLLED % {"cases": ", ".join(numbers)}
 
 
 def attendance_field(session: Session) -> str:
@@ -429,14 +417,14 @@ def batch_complete(*, actor, batch: Batch) -> CompletionResult:
 
     Safe to run again: the same enrollments are judged the same way and nothing is created twice.
     """
-    batch = Batch.objects.select_for_update().select_related("program").get(pk=batch.pk)
+    batch = locks.batch_with_program(batch.pk)
     access.require_change(actor, batch)
     if batch.status not in (Batch.Status.RUNNING, Batch.Status.FINISHED):
-        raise ValidationError({"status": _("Only a running batch can be completed.")})
+        raise ValidationError({"status": refusals.ONLY_RUNNING_COMPLETES})
     program = batch.program
     sessions = batch.sessions.count()
     if sessions == 0:
-        raise ValidationError({"batch": _("A batch without sessions cannot be completed.")})
+        raise ValidationError({"batch": refusals.NO_SESSIONS_TO_COMPLETE})
     enrollments = list(
         batch.enrollments.filter(
             status__in=[Enrollment.Status.ENROLLED, Enrollment.Status.COMPLETED, Enrollment.Status.NOT_COMPLETED]
@@ -503,10 +491,10 @@ def follow_up_record(
     bpjs_enrolled: bool = False,
 ) -> Outcome:
     """Record a follow-up visit and its outcome; the follow-up is done."""
-    follow_up = FollowUp.objects.select_for_update().select_related("case").get(pk=follow_up.pk)
+    follow_up = locks.follow_up(follow_up.pk)
     access.require_change(actor, follow_up)
     if follow_up.done_on is not None:
-        raise ValidationError({"follow_up": _("This follow-up has already been recorded.")})
+        raise ValidationError({"follow_up": refusals.FOLLOW_UP_ALREADY_RECORDED})
     _check_visit(recorded_on, left_site_on, business_started, business_type)
     outcome = Outcome(
         follow_up=follow_up,
@@ -536,11 +524,11 @@ def follow_up_record(
 def _check_visit(recorded_on, left_site_on, business_started: bool, business_type: str) -> None:
     today = timezone.localdate()
     if recorded_on and recorded_on > today:
-        raise ValidationError({"recorded_on": _("A visit cannot be dated in the future.")})
+        raise ValidationError({"recorded_on": refusals.VISIT_IN_FUTURE})
     if left_site_on and left_site_on > today:
-        raise ValidationError({"left_site_on": _("A date of leaving cannot be in the future.")})
+        raise ValidationError({"left_site_on": refusals.LEFT_SITE_IN_FUTURE})
     if business_started and not business_type.strip():
-        raise ValidationError({"business_type": _("Say what business was started.")})
+        raise ValidationError({"business_type": refusals.BUSINESS_TYPE_MISSING})
 
 
 OUTCOME_EDITABLE = (
@@ -559,13 +547,13 @@ def follow_up_visit_update(*, actor, follow_up: FollowUp, if_match: Sequence[str
     """Correct what a recorded follow-up visit found. The version is the follow-up's: it is compared under the
     follow-up's lock and moves with every change. Raises VersionMismatch, ValidationError (a field, or `follow_up`
     when the visit is not recorded yet) or PermissionDenied."""
-    follow_up = FollowUp.objects.select_for_update().select_related("case").get(pk=follow_up.pk)
+    follow_up = locks.follow_up(follow_up.pk)
     require_version(follow_up, if_match)
     access.require_change(actor, follow_up)
     if follow_up.done_on is None:
-        raise ValidationError({"follow_up": _("This follow-up has not been recorded yet.")})
+        raise ValidationError({"follow_up": refusals.FOLLOW_UP_NOT_RECORDED})
     # Every writer of an outcome holds its follow-up's lock first: this read is the latest one.
-    outcome = Outcome.objects.select_for_update().get(follow_up=follow_up)
+    outcome = locks.outcome_of(follow_up)
     if "business_type" in changes:
         changes["business_type"] = changes["business_type"].strip()
     diff = apply_changes(outcome, changes, OUTCOME_EDITABLE)

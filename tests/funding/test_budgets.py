@@ -11,7 +11,7 @@ from django.http import Http404
 from django.utils import translation
 
 from agencies.models import AuditEvent, Role
-from funding import services
+from funding import refusals, services
 from funding.models import Allocation, Benefit, FundingSource, LedgerEntry
 from tests.cases.factories import DistrictOfficeFactory
 from tests.funding.factories import (
@@ -111,9 +111,7 @@ def test_an_allocation_in_a_past_fiscal_year_is_refused(staff, source):
         _create_allocation(staff, source, 100_000_000, fiscal_year=this_year() - 1)
 
     with translation.override("en"):
-        assert exc.value.message_dict == {
-            "allocation": [f"The fiscal year {this_year() - 1} of this allocation is closed."]
-        }
+        assert exc.value.message_dict == {"allocation": [refusals.FISCAL_YEAR_CLOSED % {"year": this_year() - 1}]}
     assert _nothing_allocated()
 
 
@@ -159,7 +157,8 @@ def test_lowering_a_ceiling_below_what_is_committed_is_refused_naming_the_commit
     with translation.override("en"), pytest.raises(ValidationError) as exc:
         services.allocation_update(actor=staff, allocation=committed, ceiling=UEP - 1)
 
-    assert exc.value.message_dict == {"ceiling": ["Rp5.000.000 is already committed; the ceiling cannot go below it."]}
+    with translation.override("en"):
+        assert exc.value.message_dict == {"ceiling": [refusals.CEILING_BELOW_COMMITTED % {"committed": "Rp5.000.000"}]}
     committed.refresh_from_db()
     assert committed.ceiling == 20_000_000
     assert not AuditEvent.objects.filter(action="funding.allocation.updated").exists()

@@ -10,7 +10,7 @@ from django.utils import timezone, translation
 
 from agencies import access
 from agencies.models import Agency, AuditEvent, Role
-from funding import services
+from funding import refusals, services
 from funding.models import Allocation, Disbursement, Entitlement, Installment, LedgerEntry
 from tests.agencies.factories import AgencyFactory, MembershipFactory, RegionFactory
 from tests.cases.factories import CaseFactory, DistrictOfficeFactory, NgoFactory
@@ -153,7 +153,9 @@ def test_an_amount_above_the_installment_is_refused_naming_both(staff, first):
     with translation.override("en"), pytest.raises(ValidationError) as exc:
         services.disbursement_request(actor=staff, installment=first, amount=JADUP + 1)
 
-    assert exc.value.message_dict == {"amount": ["Rp600.001 is more than the installment's Rp600.000."]}
+    with translation.override("en"):
+        expected = refusals.MORE_THAN_INSTALLMENT % {"amount": "Rp600.001", "due": "Rp600.000"}
+        assert exc.value.message_dict == {"amount": [expected]}
     assert not Disbursement.objects.exists()
 
 

@@ -11,7 +11,7 @@ from django.http import Http404
 from django.utils import timezone, translation
 
 from agencies.models import AuditEvent, Role
-from funding import services
+from funding import refusals, services
 from funding.models import Allocation, Benefit, Disbursement, Entitlement, LedgerEntry
 from programs import services as program_services
 from programs.models import Batch, Enrollment, FollowUp
@@ -194,8 +194,9 @@ def test_a_package_that_does_not_fit_what_is_left_refuses_the_whole_completion_n
         program_services.batch_complete(actor=staff, batch=batch)
 
     assert list(exc.value.message_dict) == ["amount"]
-    (message,) = exc.value.message_dict["amount"]
-    assert message.startswith("Rp5.000.000 is more than the Rp1.000.000 left in ")
+    with translation.override("en"):
+        left = {"needed": "Rp5.000.000", "remaining": "Rp1.000.000", "allocation": allocation}
+        assert exc.value.message_dict["amount"] == [refusals.MORE_THAN_LEFT % left]
     # Nothing of the completion stays: not the statuses, not the follow-ups, not a rupiah of the package.
     assert {_fresh(e).status for e in enrollments.values()} == {E.ENROLLED}
     assert _fresh(batch).status == Batch.Status.RUNNING
@@ -266,7 +267,9 @@ def test_transport_above_the_cap_is_refused_naming_both_amounts(staff, returning
     with translation.override("en"), pytest.raises(ValidationError) as exc:
         services.entitlement_create(actor=staff, case=returning, benefit=transport, amount=TRANSPORT_CAP + 1)
 
-    assert exc.value.message_dict == {"amount": ["Rp750.001 is above this benefit's cap of Rp750.000."]}
+    with translation.override("en"):
+        expected = refusals.ABOVE_BENEFIT_CAP % {"amount": "Rp750.001", "cap": "Rp750.000"}
+        assert exc.value.message_dict == {"amount": [expected]}
     assert _money_rows() == (0, 0, 0)
 
 
@@ -298,7 +301,9 @@ def test_an_entitlement_past_what_is_left_is_refused_naming_the_remaining(staff,
         services.entitlement_create(actor=staff, case=returning, benefit=transport, amount=300_001)
 
     assert list(exc.value.message_dict) == ["amount"]
-    assert exc.value.message_dict["amount"][0].startswith("Rp300.001 is more than the Rp300.000 left in ")
+    with translation.override("en"):
+        left = {"needed": "Rp300.001", "remaining": "Rp300.000", "allocation": allocation}
+        assert exc.value.message_dict["amount"] == [refusals.MORE_THAN_LEFT % left]
     assert _money_rows() == (1, 1, UEP)
 
 

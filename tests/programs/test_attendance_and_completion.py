@@ -10,7 +10,7 @@ from django.utils import translation
 from agencies import access
 from agencies.models import AuditEvent
 from cases.models import Case, Person
-from programs import completion, services
+from programs import completion, refusals, services
 from programs.models import Attendance, Batch, Enrollment, FollowUp, Session
 from tests.cases.factories import CaseFactory
 from tests.programs.factories import BatchFactory, ProgramFactory, SessionFactory, days_from_today
@@ -171,8 +171,8 @@ def test_attendance_of_someone_still_on_the_waiting_list_is_refused(staff, enrol
     with translation.override("en"), pytest.raises(ValidationError) as exc:
         services.attendance_record(actor=staff, session=own_session, present={waiting.pk: True})
 
-    number = waiting.case.number
-    assert exc.value.message_dict == {"present": [f"Some people are not enrolled in this batch: {number}."]}
+    with translation.override("en"):
+        assert exc.value.message_dict == {"present": [refusals.CASES_NOT_ENROLLED % {"cases": waiting.case.number}]}
     assert not Attendance.objects.exists()
 
 

@@ -8,7 +8,7 @@ from django.utils import translation
 from django.utils.formats import date_format
 
 from agencies.models import Agency, AuditEvent, Role
-from programs import services
+from programs import refusals, services
 from programs.models import Batch, Enrollment, Program, Session
 from tests.agencies.factories import AgencyFactory, RegionFactory
 from tests.cases.factories import DistrictOfficeFactory
@@ -254,6 +254,18 @@ def test_new_dates_move_the_enrollments_dates_with_the_batch(batch, staff):
     assert (enrollment.starts_on, enrollment.ends_on) == (batch.starts_on + DAY, batch.ends_on + DAY)
 
 
+def test_new_dates_mark_the_enrollments_as_updated_for_sync_clients(batch, staff):
+    # given an enrollment a field app has already synced
+    enrollment = EnrollmentFactory(actor=staff, batch=batch)
+    synced_at = _fresh(enrollment).updated_at
+
+    # when the batch moves by a day
+    services.batch_update(actor=staff, batch=batch, starts_on=batch.starts_on + DAY, ends_on=batch.ends_on + DAY)
+
+    # then it comes again to a client paging the roster by (updated_at, id)
+    assert _fresh(enrollment).updated_at > synced_at
+
+
 @pytest.mark.parametrize("move", ["start later", "end earlier"])
 def test_new_dates_that_leave_a_session_outside_the_batch_are_refused(batch, staff, move):
     SessionFactory(batch=batch, date=batch.starts_on)
@@ -390,7 +402,7 @@ def test_the_refusal_of_a_session_outside_the_batch_names_the_batch_dates_as_peo
 
     with translation.override("en"):
         start, end = date_format(batch.starts_on), date_format(batch.ends_on)
-    assert exc.value.message_dict["date"] == [f"A session must fall within the batch, {start} to {end}."]
+        assert exc.value.message_dict["date"] == [refusals.SESSION_OUTSIDE_BATCH % {"start": start, "end": end}]
     assert batch.starts_on.isoformat() not in start
 
 
@@ -400,7 +412,9 @@ def test_the_refusal_of_a_status_change_names_the_statuses_in_words(program, sta
     with translation.override("en"), pytest.raises(ValidationError) as exc:
         services.batch_set_status(actor=staff, batch=batch, status=B.OPEN)
 
-    assert exc.value.message_dict["status"] == ["A batch cannot go from Finished to Open for enrollment."]
+    with translation.override("en"):
+        expected = refusals.BATCH_MOVE % {"old": B.FINISHED.label, "new": B.OPEN.label}
+        assert exc.value.message_dict["status"] == [expected]
 
 
 @pytest.mark.parametrize("status", [B.CANCELLED, B.FINISHED])

@@ -9,7 +9,7 @@ from django.utils import translation
 
 from agencies.models import AuditEvent, Role
 from cases.models import Case, StageChange
-from programs import services
+from programs import refusals, services
 from programs.models import Batch, Enrollment
 from tests.agencies.factories import RegionFactory
 from tests.cases.factories import CaseFactory, DistrictOfficeFactory
@@ -245,7 +245,8 @@ def test_the_overlap_refusal_names_the_other_batch(program, batch, staff, case):
     with translation.override("en"), pytest.raises(ValidationError) as exc:
         services.enrollment_create(actor=staff, batch=batch_two, case=case)
 
-    assert exc.value.message_dict["case"] == ["This case is in Pelatihan menjahit, batch 1 on overlapping dates."]
+    with translation.override("en"):
+        assert exc.value.message_dict["case"] == [refusals.OVERLAPS_BATCH % {"batch": batch}]
 
 
 def test_a_withdrawn_enrollment_does_not_hold_the_case(program, batch, staff, case):

@@ -1,0 +1,21 @@
+"""The admin's forms for the steps of a disbursement's page: reject, pay, reverse (each saved by its service)."""
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import Disbursement
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(label=_("reason for rejecting"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ReverseForm(forms.Form):
+    reason = forms.CharField(label=_("reason for reversing"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class PayForm(forms.Form):
+    method = forms.ChoiceField(label=_("payment method"), choices=Disbursement.Method.choices)
+    reference = forms.CharField(label=_("reference"), required=False, help_text=_("Bank reference or receipt number."))
+    paid_on = forms.DateField(label=_("paid on"), initial=timezone.localdate)
