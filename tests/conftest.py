@@ -9,6 +9,7 @@ the province office of Jawa Tengah (`jateng`, `province_staff`). Anyone else: `m
 import importlib
 
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.db import connection
 from django.test import Client
@@ -61,6 +62,23 @@ def english():
     """Messages are translated when raised: a test that checks their wording reads them in English."""
     with translation.override("en"):
         yield
+
+
+# The rows our data migrations insert (module: its forward function, idempotent). A transactional test ends by
+# emptying every table, and a reused test database (`make test` keeps it) starts as the last run left it.
+MIGRATION_DATA = {
+    "cases.migrations.0002_target_groups": "load",
+    "agencies.migrations.0006_reminder_schedules": "create_schedules",
+    "agencies.migrations.0007_idempotency_purge_schedule": "create_schedule",
+}
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, with the data migrations' rows back in it if an earlier run's last test flushed them."""
+    with django_db_blocker.unblock():
+        for module, forwards in MIGRATION_DATA.items():
+            getattr(importlib.import_module(module), forwards)(django_apps, None)
 
 
 @pytest.fixture
