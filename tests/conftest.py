@@ -11,6 +11,7 @@ import importlib
 import pytest
 from django.apps import apps as django_apps
 from django.conf import settings
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.utils import translation
@@ -74,9 +75,12 @@ MIGRATION_DATA = {
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
-    """The test database, with the data migrations' rows back in it if an earlier run's last test flushed them."""
+def django_db_setup(request, django_db_setup, django_db_blocker):
+    """The test database: a reused one is emptied first (a run cut short leaves its rows behind), and the data
+    migrations' rows are put back (the last transactional test of the run before flushed them)."""
     with django_db_blocker.unblock():
+        if request.config.getvalue("reuse_db") and not request.config.getvalue("create_db"):
+            call_command("flush", interactive=False, verbosity=0)
         for module, forwards in MIGRATION_DATA.items():
             getattr(importlib.import_module(module), forwards)(django_apps, None)
 
