@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils import translation
 
-from agencies.models import AuditEvent, Role
+from agencies.models import AuditEvent
 from cases.models import Case, StageChange
 from programs import services
 from programs.models import Batch, Enrollment
@@ -19,11 +19,6 @@ pytestmark = pytest.mark.django_db
 S = Case.Stage
 E = Enrollment.Status
 DAY = datetime.timedelta(days=1)
-
-
-@pytest.fixture
-def banyuwangi_staff(member, banyuwangi):
-    return member(Role.DISTRICT_STAFF, agency=banyuwangi)
 
 
 @pytest.fixture
