@@ -28,8 +28,9 @@ run: venv
 	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # The database is DATABASE_URL if set, else the local PostgreSQL if it answers, else SQLite (the header says which).
+# Locally the test database is kept between runs (new migrations are applied to it); CI (CI=true) builds it fresh.
 test: venv
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(if $(filter true,$(CI)),--create-db,--reuse-db) $(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .

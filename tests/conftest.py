@@ -1,13 +1,26 @@
-"""The cast of actors and clients shared by every suite; data comes from factories (tests/<app>/factories.py)."""
+"""The cast of actors and clients shared by every suite; data comes from factories (tests/<app>/factories.py).
+
+The cast: Kota Semarang's office (`semarang`) with its district staff (`staff`, `colleague`) and the NGO Lentera
+working in it (`lentera`, `ngo_caseworker`); Banyuwangi's office in another province (`banyuwangi`, whose staff are
+`banyuwangi_staff` where a suite works there and `outsider` where Semarang's rows must stay out of their reach);
+the province office of Jawa Tengah (`jateng`, `province_staff`). Anyone else: `member(role, agency=…)`.
+"""
+
+import importlib
 
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client
+from django.utils import translation
 
 from agencies.models import Role
 from cases.intake import references
-from tests.agencies.factories import AgencyFactory, MembershipFactory
+from cases.models import TargetGroup
+from tests.agencies.factories import AgencyFactory, MembershipFactory, RegionFactory
+from tests.cases.factories import DistrictOfficeFactory, NgoFactory
 
 
 def pytest_report_header(config):
@@ -46,6 +59,40 @@ def _forget_reference_data():
 
 
 @pytest.fixture
+def english():
+    """Messages are translated when raised: a test that checks their wording reads them in English."""
+    with translation.override("en"):
+        yield
+
+
+# The rows our data migrations insert (module: its forward function, idempotent). A transactional test ends by
+# emptying every table, and a reused test database (`make test` keeps it) starts as the last run left it.
+MIGRATION_DATA = {
+    "cases.migrations.0002_target_groups": "load",
+    "agencies.migrations.0006_reminder_schedules": "create_schedules",
+    "agencies.migrations.0007_idempotency_purge_schedule": "create_schedule",
+}
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(request, django_db_setup, django_db_blocker):
+    """The test database: a reused one is emptied first (a run cut short leaves its rows behind), and the data
+    migrations' rows are put back (the last transactional test of the run before flushed them)."""
+    with django_db_blocker.unblock():
+        if request.config.getvalue("reuse_db") and not request.config.getvalue("create_db"):
+            call_command("flush", interactive=False, verbosity=0)
+        for module, forwards in MIGRATION_DATA.items():
+            getattr(importlib.import_module(module), forwards)(django_apps, None)
+
+
+@pytest.fixture
+def target_groups(transactional_db):
+    """The data migration's target groups, for transactional tests: they start from flushed tables."""
+    rows = importlib.import_module("cases.migrations.0002_target_groups").TARGET_GROUPS
+    TargetGroup.objects.bulk_create([TargetGroup(code=code, name=name) for code, name in rows], ignore_conflicts=True)
+
+
+@pytest.fixture
 def member(db):
     """Make a user holding `role` in `agency` (a factory-made agency of a fitting kind when omitted)."""
 
@@ -54,6 +101,53 @@ def member(db):
         return membership.user
 
     return make
+
+
+@pytest.fixture
+def semarang(db):
+    return DistrictOfficeFactory(name="Dinas Sosial Kota Semarang")
+
+
+@pytest.fixture
+def staff(member, semarang):
+    """District staff of Semarang."""
+    return member(Role.DISTRICT_STAFF, agency=semarang)
+
+
+@pytest.fixture
+def colleague(member, semarang):
+    """Another district staff member of Semarang."""
+    return member(Role.DISTRICT_STAFF, agency=semarang)
+
+
+@pytest.fixture
+def lentera(semarang):
+    """An NGO in Kota Semarang: its intakes are owned by Semarang's office."""
+    return NgoFactory(name="Yayasan Lentera Semarang")
+
+
+@pytest.fixture
+def ngo_caseworker(member, lentera):
+    """A caseworker of Lentera."""
+    return member(Role.NGO_CASEWORKER, agency=lentera)
+
+
+@pytest.fixture
+def banyuwangi(db):
+    """Kabupaten Banyuwangi's office, in Jawa Timur: another regency of another province than Semarang's."""
+    return DistrictOfficeFactory(name="Dinas Sosial Kabupaten Banyuwangi", region=RegionFactory(code="35.10"))
+
+
+@pytest.fixture
+def banyuwangi_staff(member, banyuwangi):
+    """District staff of Banyuwangi, for suites whose office is Banyuwangi's."""
+    return member(Role.DISTRICT_STAFF, agency=banyuwangi)
+
+
+@pytest.fixture
+def outsider(member, banyuwangi):
+    """District staff of Banyuwangi: Semarang's rows are outside their scope."""
+    return member(Role.DISTRICT_STAFF, agency=banyuwangi)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from django.utils import timezone
 from agencies import notifications
 from agencies.models import Notification, NotificationOptOut, Role
 from cases import services as case_services
-from cases.models import Case, Consent, Referral, TargetGroup
+from cases.models import Case, Consent, Referral
 from funding import services as funding_services
 from programs.models import Batch
 from tests.agencies.factories import AgencyFactory, MembershipFactory, RegionFactory
@@ -35,9 +35,11 @@ pytestmark = pytest.mark.django_db
 DIGEST, ESCALATED, BATCH = "follow_ups_due", "follow_up_escalated", "batch_starting"
 
 
-@pytest.fixture
-def semarang(jateng):
-    return DistrictOfficeFactory(name="Dinas Sosial Kota Semarang", parent=jateng)
+@pytest.fixture(autouse=True)
+def semarang_reports_to_jateng(semarang, jateng):
+    """Escalations climb from Semarang's office to its parent agency, the province office."""
+    semarang.parent = jateng
+    semarang.save(update_fields=["parent"])
 
 
 @pytest.fixture
@@ -501,12 +503,6 @@ def test_escalation_emails_carry_no_unsubscribe_link(caseworker, supervisor, sem
 
 
 # Exactly once under concurrency
-
-
-@pytest.fixture
-def target_groups(transactional_db):
-    # Transactional tests start from an emptied database: the data migration's rows are gone.
-    TargetGroup.objects.get_or_create(code=10, defaults={"name": "Tuna Susila"})
 
 
 @pytest.mark.postgres

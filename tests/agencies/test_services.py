@@ -4,26 +4,19 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
 from django.http import Http404
-from django.utils import translation
 
 from agencies import access, services
 from agencies.models import Agency, ApiClient, AuditEvent, Membership, Role, User
 from tests.agencies.factories import AgencyFactory, ApiClientFactory, MembershipFactory, RegionFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+# Messages are checked in English here; tests/agencies/test_admin.py checks the Indonesian ones.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 K = Agency.Kind
 
 
 def _field_errors(excinfo) -> dict:
     return excinfo.value.message_dict
-
-
-@pytest.fixture(autouse=True)
-def english():
-    # Messages are checked in English here; tests/agencies/test_admin.py checks the Indonesian ones.
-    with translation.override("en"):
-        yield
 
 
 # Agencies

@@ -9,14 +9,6 @@ from tests.cases.factories import TUNA_SUSILA
 
 PROBLEM = "application/problem+json"
 
-API_CLIENT_WRITES_BUG = (
-    "BUG: an API client has no user, so cases/programs services pass acting_user(actor)=None into "
-    "Assessment.assessed_by (cases/models.py:363), CaseNote.author (cases/models.py:382), Referral.created_by "
-    "(cases/models.py:426), Enrollment.enrolled_by (programs/models.py:193) and Outcome.recorded_by "
-    "(programs/models.py:306); these are null=True but not blank=True, so save_validated()'s full_clean() "
-    "refuses every such write by a token with 400 '<field>: Field ini tidak boleh kosong.' (should be 201)"
-)
-
 
 def statement_sql(sql: str) -> str:
     """The SELECT a captured query ran. On PostgreSQL hot reads run as prepared statements (agencies.statements):

@@ -11,8 +11,6 @@ is 406 for every caller and writes nothing (issue 13). A replayed write answers 
 changes nothing; out of scope, a replay is 404 like the GET (tests/api/test_html_and_replays.py).
 """
 
-from dataclasses import dataclass
-
 import pytest
 from django.apps import apps
 from django.urls import resolve
@@ -28,18 +26,10 @@ from programs import services as program_services
 from programs.models import FollowUp
 from tests.programs.factories import days_from_today
 
-from .helpers import API_CLIENT_WRITES_BUG, PROBLEM, bearer
+from .helpers import PROBLEM, bearer
 
 ACTORS = ("ngo_rw", "ngo_read", "partner", "district_staff", "leadership")
 UNAUTHENTICATED = ("no_credentials", "revoked_token", "garbage_token")
-
-
-@dataclass(frozen=True)
-class Bug:
-    """An expected status the code does not give yet (strict xfail: the test fails once the bug is fixed)."""
-
-    status: int
-    reason: str = API_CLIENT_WRITES_BUG
 
 
 def today() -> str:
@@ -241,9 +231,7 @@ def world(world):
 def _rows():
     for method, url, body, expected in TABLE:
         for actor, status in zip(ACTORS, expected, strict=True):
-            marks = [pytest.mark.xfail(strict=True, reason=status.reason)] if isinstance(status, Bug) else []
-            code = status.status if isinstance(status, Bug) else status
-            yield pytest.param(actor, method, url, body, code, id=f"{actor}:{method} {url}", marks=marks)
+            yield pytest.param(actor, method, url, body, status, id=f"{actor}:{method} {url}")
 
 
 def _unauthenticated_rows():

@@ -15,10 +15,9 @@ from django.utils import timezone
 
 from agencies.models import ApiClient, AuditEvent, Role
 from cases import services as case_services
-from cases.models import Assessment, Case, Person, TargetGroup
+from cases.models import Assessment, Case, Person
 from programs import services as program_services
 from programs.models import Outcome
-from tests.cases.factories import TUNA_SUSILA
 
 from .helpers import PROBLEM
 from .test_errors import problem
@@ -366,16 +365,10 @@ def _wait_until_someone_waits_for_a_lock(seconds: float = 10) -> None:
     raise AssertionError("the stage move never waited for the case's lock")
 
 
-@pytest.fixture
-def committed_target_groups(transactional_db):
-    # A transactional test starts from flushed tables: the migration's target groups may be gone.
-    TargetGroup.objects.get_or_create(code=TUNA_SUSILA, defaults={"name": "Tuna Susila"})
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_stage_move_that_waited_for_the_lock_while_the_case_changed_is_412_and_moves_nothing(
-    committed_target_groups, world, as_token
+    target_groups, world, as_token
 ):
     lentera_api = as_token(world.lentera)
     url = f"/api/v1/cases/{world.own_case.pk}/stage/"

@@ -19,16 +19,6 @@ from .helpers import PROBLEM, make_cases
 # Kota Semarang, kecamatan 01; a woman born 5 January 1990; serial 0001.
 NIK = "3374014501900001"
 INTAKE = {"full_name": "Sri Wahyuni", "sex": "F", "target_group": 10}
-UNTRANSLATED_TITLE_BUG = (
-    "BUG: config/locale/id/LC_MESSAGES/django.po has no entries for the API's own messages "
-    "(agencies/api/errors.py 'The request was refused.', 'Forbidden.', 'Error.'; agencies/api/permissions.py "
-    "'This token may only read.'; authentication.py, views_base.py, idempotency.py): an Indonesian caller "
-    "(the default language) gets the problem `title` in English"
-)
-UNKNOWN_FIELDS_BUG = (
-    "BUG: issue 6 ('What bad input gets: ... unknown fields ... the right 4xx') but the input serializers "
-    "(cases/api/views.py IntakeInputSerializer and the others) silently ignore unknown fields: 201, not 400"
-)
 WATCHED = (Person, Case, StageChange, Consent, CaseNumberSequence, Enrollment, AuditEvent)
 
 

@@ -132,8 +132,9 @@ def test_an_ngo_caseworker_may_skip_the_assessment_stage_with_a_reason(world, as
     worked_example(as_user(Role.NGO_CASEWORKER, world.lentera), world, batch_of_the_district, step_by_step=False)
 
 
-def test_the_steps_a_token_can_take_today_intake_plan_and_consent(world, lentera_api):
-    # The part of the worked example that works with a token (see API_CLIENT_WRITES_BUG for the rest).
+def test_a_token_registers_plans_and_records_a_sharing_consent_beside_the_intakes_processing_consent(
+    world, lentera_api
+):
     case = lentera_api.post("/api/v1/intake/", INTAKE, format="json").json()["case"]
     case_url = f"/api/v1/cases/{case['id']}/"
 

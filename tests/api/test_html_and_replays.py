@@ -57,7 +57,7 @@ def withdraw_sharing_with_lentera(world, case: Case) -> None:
 
 
 @pytest.fixture
-def lentera(world, issue_token):
+def lentera_app(world, issue_token):
     """Lentera's field app: (its API client, an APIClient sending its token)."""
     client, token = issue_token(world.lentera)
     return client, bearer(token)
@@ -134,8 +134,10 @@ def test_the_police_and_the_ministry_asking_for_the_browsable_api_see_no_case_nu
 
 
 @pytest.mark.parametrize("write", WRITES)
-def test_a_replayed_write_is_404_like_the_get_once_consent_to_share_is_withdrawn(world, accepted_case, lentera, write):
-    _client, api = lentera
+def test_a_replayed_write_is_404_like_the_get_once_consent_to_share_is_withdrawn(
+    world, accepted_case, lentera_app, write
+):
+    _client, api = lentera_app
     url, body = _writes_on(world, accepted_case)[write]
     first = api.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY=KEY)
     assert first.status_code in (200, 201), first.content
@@ -150,9 +152,9 @@ def test_a_replayed_write_is_404_like_the_get_once_consent_to_share_is_withdrawn
 
 
 def test_a_replayed_stage_move_no_longer_shows_name_phone_and_address_after_consent_is_withdrawn(
-    world, accepted_case, lentera
+    world, accepted_case, lentera_app
 ):
-    _client, api = lentera
+    _client, api = lentera_app
     url = f"/api/v1/cases/{accepted_case.pk}/stage/"
     first = api.post(url, {"to": "assessed"}, format="json", HTTP_IDEMPOTENCY_KEY=KEY)
     assert first.json()["person"]["phone"] == PERSON["phone"]
@@ -203,11 +205,11 @@ def test_a_replayed_stage_move_is_404_once_the_callers_membership_of_the_agency_
 
 
 def test_a_retried_intake_refused_for_a_known_nik_no_longer_names_the_case_once_it_is_out_of_scope(
-    world, accepted_case, lentera
+    world, accepted_case, lentera_app
 ):
     # The person of the case referred to Lentera is known by her NIK: Lentera's intake of her is refused, naming
     # her case (Lentera sees it). Then she withdraws her consent to share with Lentera.
-    _client, api = lentera
+    _client, api = lentera_app
     case_services.person_update(actor=world.staff, person=accepted_case.person, nik=INTAKE["nik"])
     first = api.post("/api/v1/intake/", INTAKE, format="json", HTTP_IDEMPOTENCY_KEY=KEY)
     assert first.status_code == 409
@@ -226,9 +228,9 @@ def test_a_retried_intake_refused_for_a_known_nik_no_longer_names_the_case_once_
 
 @pytest.mark.parametrize("write", WRITES)
 def test_a_replayed_write_still_in_scope_answers_the_stored_reply_and_is_logged_like_a_read(
-    world, accepted_case, lentera, write
+    world, accepted_case, lentera_app, write
 ):
-    client, api = lentera
+    client, api = lentera_app
     url, body = _writes_on(world, accepted_case)[write]
     first = api.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY=KEY)
     assert first.status_code in (200, 201), first.content
@@ -249,8 +251,8 @@ def test_a_replayed_write_still_in_scope_answers_the_stored_reply_and_is_logged_
     assert (CaseNote.objects.count(), Enrollment.objects.count()) == (notes, enrollments)
 
 
-def test_a_replayed_intake_is_logged_as_a_read_of_the_case_it_shows(lentera):
-    client, api = lentera
+def test_a_replayed_intake_is_logged_as_a_read_of_the_case_it_shows(lentera_app):
+    client, api = lentera_app
     first = api.post("/api/v1/intake/", INTAKE, format="json", HTTP_IDEMPOTENCY_KEY=KEY)
     case_id = first.json()["case"]["id"]
     logged = _reads_logged(client, CASE_READ, case_id)
@@ -284,8 +286,8 @@ def test_a_stored_intake_reply_holds_no_name_phone_address_nor_nik_in_clear(lent
 
 
 @pytest.mark.parametrize("write", ["stage_move", "assessment", "note", "enrollment"])
-def test_a_stored_reply_to_a_write_on_a_case_holds_no_personal_value_in_clear(world, accepted_case, lentera, write):
-    _client, api = lentera
+def test_a_stored_reply_to_a_write_on_a_case_holds_no_personal_value_in_clear(world, accepted_case, lentera_app, write):
+    _client, api = lentera_app
     url, body = _writes_on(world, accepted_case)[write]
     assert api.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY=KEY).status_code in (200, 201)
 

@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from agencies import services as agency_services
 from agencies.models import Agency, IdempotencyRecord, Region
-from cases.models import Case, PossibleDuplicate, StageChange, TargetGroup
+from cases.models import Case, PossibleDuplicate, StageChange
 from tests.agencies.factories import AgencyFactory, RegionFactory, UserFactory
 
 from .helpers import bearer
@@ -18,11 +18,8 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def lentera():
+def field_app(target_groups):
     """An NGO of Kota Semarang, whose intakes the Semarang office owns, calling with its read-write token."""
-    # A transactional test starts from flushed tables: the migration's target groups may be gone.
-    for code, name in ((10, "Tuna Susila"), (15, "BWBLP")):
-        TargetGroup.objects.get_or_create(code=code, defaults={"name": name})
     semarang = RegionFactory(code="33.74")
     AgencyFactory(name="Dinas Sosial Kota Semarang", region=semarang)
     ngo = AgencyFactory(name="Yayasan Lentera", kind=Agency.Kind.NGO, region=RegionFactory(code="33.74.05"))
@@ -60,22 +57,22 @@ def _statements(call) -> list[str]:
 ONE_INTAKE = 10
 
 
-def test_one_intake_costs_a_fixed_number_of_statements_and_no_savepoint(lentera):
-    lentera.post("/api/v1/intake/", {**INTAKE, "full_name": "Siti Aminah", "nik": "3374014501900002"}, format="json")
+def test_one_intake_costs_a_fixed_number_of_statements_and_no_savepoint(field_app):
+    field_app.post("/api/v1/intake/", {**INTAKE, "full_name": "Siti Aminah", "nik": "3374014501900002"}, format="json")
     body = {"full_name": "Dewi", "sex": "F", "target_group": 10, "home_region": "33.74"}
 
-    statements = _statements(lambda: lentera.post("/api/v1/intake/", body, format="json"))
+    statements = _statements(lambda: field_app.post("/api/v1/intake/", body, format="json"))
 
     assert len(statements) <= ONE_INTAKE, "\n".join(statements)
     assert not [sql for sql in statements if sql.startswith(("SAVEPOINT", "RELEASE"))]
 
 
-def test_an_idempotency_key_adds_only_its_lock_its_stored_answer_and_one_savepoint(lentera):
-    lentera.post("/api/v1/intake/", {**INTAKE, "full_name": "Siti Aminah", "nik": "3374014501900002"}, format="json")
+def test_an_idempotency_key_adds_only_its_lock_its_stored_answer_and_one_savepoint(field_app):
+    field_app.post("/api/v1/intake/", {**INTAKE, "full_name": "Siti Aminah", "nik": "3374014501900002"}, format="json")
     body = {"full_name": "Dewi", "sex": "F", "target_group": 10, "home_region": "33.74"}
 
     statements = _statements(
-        lambda: lentera.post("/api/v1/intake/", body, format="json", headers={"Idempotency-Key": "dewi-1"})
+        lambda: field_app.post("/api/v1/intake/", body, format="json", headers={"Idempotency-Key": "dewi-1"})
     )
 
     # + the key's lock and lookup (one SELECT) and the INSERT of the answer, in the intake's own transaction so both
@@ -86,10 +83,10 @@ def test_an_idempotency_key_adds_only_its_lock_its_stored_answer_and_one_savepoi
     assert IdempotencyRecord.objects.get(key="dewi-1").status_code == 201
 
 
-def test_every_detail_adds_only_its_own_statement(lentera):
-    lentera.post("/api/v1/intake/", {**INTAKE, "full_name": "Siti Aminah", "nik": "3374014501900002"}, format="json")
+def test_every_detail_adds_only_its_own_statement(field_app):
+    field_app.post("/api/v1/intake/", {**INTAKE, "full_name": "Siti Aminah", "nik": "3374014501900002"}, format="json")
 
-    statements = _statements(lambda: lentera.post("/api/v1/intake/", INTAKE, format="json"))
+    statements = _statements(lambda: field_app.post("/api/v1/intake/", INTAKE, format="json"))
 
     # + the NIK lookup, the look-alike SELECT, the other target group and the consent INSERT (its audit event
     # shares the registration's INSERT)
@@ -116,9 +113,9 @@ def _sheet(count: int, start: int = 0) -> list[dict]:
     ]
 
 
-def test_a_sheet_costs_as_many_statements_for_200_rows_as_for_10(lentera):
+def test_a_sheet_costs_as_many_statements_for_200_rows_as_for_10(field_app):
     def send(rows):
-        return lambda: lentera.post("/api/v1/intake/batch/", {"rows": rows}, format="json")
+        return lambda: field_app.post("/api/v1/intake/batch/", {"rows": rows}, format="json")
 
     small = _statements(send(_sheet(10)))
     large = _statements(send(_sheet(200, start=10)))
@@ -130,14 +127,14 @@ def test_a_sheet_costs_as_many_statements_for_200_rows_as_for_10(lentera):
     assert Case.objects.count() == 210
 
 
-def test_a_region_loaded_by_another_process_validates_and_an_unknown_one_keeps_the_fields_message(lentera):
+def test_a_region_loaded_by_another_process_validates_and_an_unknown_one_keeps_the_fields_message(field_app):
     body = {"full_name": "Dewi", "sex": "F", "target_group": 10, "home_region": "33.74"}
-    lentera.post("/api/v1/intake/", body, format="json")  # this process now knows 33.74
+    field_app.post("/api/v1/intake/", body, format="json")  # this process now knows 33.74
     # load_regions run elsewhere: rows appear without a signal reaching this process
     Region.objects.bulk_create([RegionFactory.build(code="33.75", parent=Region.objects.get(code="33"))])
 
-    loaded_later = lentera.post("/api/v1/intake/", {**body, "home_region": "33.75"}, format="json")
-    unknown = lentera.post(
+    loaded_later = field_app.post("/api/v1/intake/", {**body, "home_region": "33.75"}, format="json")
+    unknown = field_app.post(
         "/api/v1/intake/", {**body, "home_region": "99.99"}, format="json", HTTP_ACCEPT_LANGUAGE="en"
     )
 

@@ -19,11 +19,6 @@ from tests.programs.factories import days_from_today
 
 from .helpers import make_cases, read_and_log, statement_sql
 
-SYNC_INDEX_BUG = (
-    "BUG: issue 6 §3 asks for cursor pagination on (updated_at, id) 'with a matching index', but {model} "
-    "(paged by agencies.api.pagination.SyncCursor) has no Index(fields=['updated_at', 'id']): every sync page "
-    "sorts the whole scoped set"
-)
 # Issue 6: "each list endpoint uses the same number of queries (at most 4, auth and the access log included)".
 MAX_QUERIES = 4
 
@@ -153,21 +148,10 @@ SYNC_PAGED = {
     for prefix, viewset, _basename in router.registry
     if prefix != "intake" and viewset.pagination_class.ordering == ("updated_at", "id")
 }
-WITHOUT_SYNC_INDEX: set[str] = set()  # every synced list has its (updated_at, id) index
 
 
-@pytest.mark.parametrize(
-    "prefix",
-    [
-        pytest.param(
-            prefix,
-            marks=[pytest.mark.xfail(strict=True, reason=SYNC_INDEX_BUG.format(model=model.__name__))]
-            if prefix in WITHOUT_SYNC_INDEX
-            else [],
-        )
-        for prefix, model in SYNC_PAGED.items()
-    ],
-)
+# Issue 6 §3: cursor pages on (updated_at, id) "with a matching index", so no sync page sorts the whole scoped set.
+@pytest.mark.parametrize("prefix", list(SYNC_PAGED))
 def test_every_list_paged_for_sync_has_a_matching_index(prefix):
     model = SYNC_PAGED[prefix]
 

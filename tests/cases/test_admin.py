@@ -19,24 +19,9 @@ NIK = "3510014501900001"
 
 
 @pytest.fixture
-def banyuwangi():
-    return AgencyFactory(name="Dinas Sosial Kabupaten Banyuwangi", region=RegionFactory(code="35.10"))
-
-
-@pytest.fixture
-def staff(banyuwangi):
-    return MembershipFactory(role=Role.DISTRICT_STAFF, agency=banyuwangi).user
-
-
-@pytest.fixture
-def staff_client(signed_in, staff):
-    return signed_in(staff)
-
-
-@pytest.fixture
-def registered(staff):
+def registered(banyuwangi_staff):
     return intake.case_register(
-        actor=staff,
+        actor=banyuwangi_staff,
         full_name="Siti Aminah",
         sex="F",
         nik=NIK,
@@ -88,13 +73,13 @@ def test_the_case_page_masks_the_nik_and_logs_the_view(staff_client, registered)
     assert AuditEvent.objects.filter(action="cases.case.viewed", target_id=str(registered.pk)).count() == 1
 
 
-def test_revealing_the_nik_shows_it_once_and_records_who_asked(staff_client, staff, registered):
+def test_revealing_the_nik_shows_it_once_and_records_who_asked(staff_client, banyuwangi_staff, registered):
     response = staff_client.post(f"/admin/cases/case/{registered.pk}/reveal-nik/")
 
     assert NIK in response.content.decode()
     assert "no-store" in response["Cache-Control"]
     event = AuditEvent.objects.get(action="cases.person.nik_revealed")
-    assert (event.actor_user, event.target_id) == (staff, str(registered.person.pk))
+    assert (event.actor_user, event.target_id) == (banyuwangi_staff, str(registered.person.pk))
 
 
 def test_the_case_list_is_logged_once_per_request(staff_client, registered):
@@ -267,8 +252,8 @@ def test_correcting_a_persons_nik_goes_through_the_service_and_is_logged(staff_c
     assert AuditEvent.objects.filter(action="cases.person.viewed").exists()
 
 
-def test_the_case_page_can_unassign_the_caseworker(staff_client, staff, registered):
-    services.case_assign(actor=staff, case=registered, caseworker=staff)
+def test_the_case_page_can_unassign_the_caseworker(staff_client, banyuwangi_staff, registered):
+    services.case_assign(actor=banyuwangi_staff, case=registered, caseworker=banyuwangi_staff)
     form = {"caseworker": ""}
     for inline in ["assessments", "notes", "referrals", "transfers", "stage_changes"]:
         form |= {f"{inline}-TOTAL_FORMS": 0, f"{inline}-INITIAL_FORMS": 0}

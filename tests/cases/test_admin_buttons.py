@@ -7,34 +7,13 @@ from urllib.parse import urljoin
 import pytest
 from django.utils import timezone
 
-from agencies.models import Role
 from cases import services
 from cases.models import Case, Consent, Referral
-from tests.cases.factories import DistrictOfficeFactory, IntakeFactory, NgoFactory
+from tests.cases.factories import IntakeFactory
 
 pytestmark = pytest.mark.django_db
 
 NIK = "3374014501900001"
-
-
-@pytest.fixture
-def semarang():
-    return DistrictOfficeFactory(name="Dinas Sosial Kota Semarang")
-
-
-@pytest.fixture
-def lentera(semarang):
-    return NgoFactory(name="Yayasan Lentera Semarang")
-
-
-@pytest.fixture
-def staff(member, semarang):
-    return member(Role.DISTRICT_STAFF, agency=semarang)
-
-
-@pytest.fixture
-def ngo_caseworker(member, lentera):
-    return member(Role.NGO_CASEWORKER, agency=lentera)
 
 
 @pytest.fixture

@@ -7,23 +7,13 @@ from django.contrib.sessions.models import Session
 
 from agencies.models import AuditEvent, Role
 from tests.agencies.factories import AgencyFactory, MembershipFactory
-from tests.cases.factories import DistrictOfficeFactory, IntakeFactory
+from tests.cases.factories import IntakeFactory
 
 pytestmark = pytest.mark.django_db
 
 NIK = "3374014501900001"
 LIST = "/admin/cases/case/"
 SEARCH = "/admin/cases/case/search/"
-
-
-@pytest.fixture
-def semarang():
-    return DistrictOfficeFactory(name="Dinas Sosial Kota Semarang")
-
-
-@pytest.fixture
-def staff(semarang):
-    return MembershipFactory(role=Role.DISTRICT_STAFF, agency=semarang).user
 
 
 @pytest.fixture

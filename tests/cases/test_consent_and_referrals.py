@@ -11,8 +11,7 @@ from agencies import access
 from agencies.models import AuditEvent, Role
 from cases import refusals, services
 from cases.models import Assessment, Case, CaseNote, Consent, Referral, StageChange, Transfer
-from tests.agencies.factories import RegionFactory
-from tests.cases.factories import DistrictOfficeFactory, IntakeFactory, NgoFactory
+from tests.cases.factories import IntakeFactory, NgoFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -20,23 +19,6 @@ SHARING = Consent.Purpose.SHARING
 PROCESSING = Consent.Purpose.PROCESSING
 MENTORING = Referral.Kind.NGO_MENTORING
 REPATRIATION = Referral.Kind.REPATRIATION
-
-
-@pytest.fixture
-def banyuwangi(db):
-    """The home district's office (kampung halaman) of the person in `case`."""
-    return DistrictOfficeFactory(name="Dinas Sosial Kabupaten Banyuwangi", region=RegionFactory(code="35.10"))
-
-
-@pytest.fixture
-def lentera(semarang):
-    return NgoFactory(name="Yayasan Lentera Semarang")
-
-
-@pytest.fixture
-def ngo_caseworker(member, lentera):
-    """A caseworker of the NGO the case is referred to."""
-    return member(Role.NGO_CASEWORKER, agency=lentera)
 
 
 @pytest.fixture

@@ -16,25 +16,13 @@ from agencies.models import AuditEvent, Role
 from agencies.writes import VersionMismatch, version_of
 from cases import services
 from cases.models import Assessment, Case, Person, StageChange
-from tests.agencies.factories import RegionFactory
-from tests.cases.factories import DistrictOfficeFactory, IntakeFactory, NgoFactory
+from tests.cases.factories import IntakeFactory, NgoFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 S = Case.Stage
 # Kota Semarang, kecamatan 01; a woman born 5 January 1990; serial 0001.
 NIK = "3374014501900001"
-
-
-@pytest.fixture
-def colleague(member, semarang):
-    return member(Role.DISTRICT_STAFF, agency=semarang)
-
-
-@pytest.fixture
-def outsider(member):
-    """District staff of Banyuwangi."""
-    return member(Role.DISTRICT_STAFF, agency=DistrictOfficeFactory(region=RegionFactory(code="35.10")))
 
 
 @pytest.fixture

@@ -6,9 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
-from agencies.models import Role
 from cases.models import Case
-from tests.agencies.factories import AgencyFactory, MembershipFactory, RegionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -18,13 +16,6 @@ ROWS = [
     ["S-2", "Budi Santoso", "M", "123", "", "15", ""],
     ["S-3", "Citra Dewi", "F", "", "not a date", "10", ""],
 ]
-
-
-@pytest.fixture
-def staff_client(client):
-    office = AgencyFactory(name="Dinas Sosial Kabupaten Banyuwangi", region=RegionFactory(code="35.10"))
-    client.force_login(MembershipFactory(role=Role.DISTRICT_STAFF, agency=office).user)
-    return client
 
 
 def _csv() -> SimpleUploadedFile:

@@ -10,10 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import formats, translation
 from openpyxl import Workbook
 
-from agencies.models import Role
 from cases import services
 from cases.models import Case, Consent
-from tests.agencies.factories import AgencyFactory, MembershipFactory, RegionFactory
 from tests.cases.factories import IntakeFactory
 
 pytestmark = pytest.mark.django_db
@@ -22,25 +20,11 @@ BIRTH_DATE = datetime.date(1990, 1, 5)
 
 
 @pytest.fixture
-def banyuwangi():
-    return AgencyFactory(name="Dinas Sosial Kabupaten Banyuwangi", region=RegionFactory(code="35.10"))
-
-
-@pytest.fixture
-def staff(banyuwangi):
-    return MembershipFactory(role=Role.DISTRICT_STAFF, agency=banyuwangi).user
-
-
-@pytest.fixture
-def staff_client(client, staff):
-    client.force_login(staff)
-    return client
-
-
-@pytest.fixture
-def case(staff):
-    case = IntakeFactory(actor=staff, birth_date=BIRTH_DATE, processing_consent_on=datetime.date(2026, 2, 15)).case
-    services.case_transition(actor=staff, case=case, to=Case.Stage.ASSESSED, reason="Asesmen awal")
+def case(banyuwangi_staff):
+    case = IntakeFactory(
+        actor=banyuwangi_staff, birth_date=BIRTH_DATE, processing_consent_on=datetime.date(2026, 2, 15)
+    ).case
+    services.case_transition(actor=banyuwangi_staff, case=case, to=Case.Stage.ASSESSED, reason="Asesmen awal")
     return case
 
 

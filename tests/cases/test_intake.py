@@ -31,22 +31,6 @@ NIK = "3510014501900001"
 BORN = datetime.date(1990, 1, 5)
 
 
-@pytest.fixture
-def banyuwangi(db):
-    return DistrictOfficeFactory(name="Dinas Sosial Kabupaten Banyuwangi", region=RegionFactory(code="35.10"))
-
-
-@pytest.fixture
-def colleague(member, semarang):
-    return member(Role.DISTRICT_STAFF, agency=semarang)
-
-
-@pytest.fixture
-def outsider(member, banyuwangi):
-    """District staff of another regency."""
-    return member(Role.DISTRICT_STAFF, agency=banyuwangi)
-
-
 def _tuna_susila():
     return TargetGroup.objects.get(code=TUNA_SUSILA)
 

@@ -8,14 +8,9 @@ from agencies.models import Role
 from cases import intake
 from cases.models import Case, CaseNumberSequence, Person, TargetGroup
 from tests.agencies.factories import AgencyFactory, RegionFactory
-from tests.cases.factories import TUNA_SUSILA, DistrictOfficeFactory, NgoFactory
+from tests.cases.factories import TUNA_SUSILA, NgoFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
-
-
-@pytest.fixture
-def banyuwangi(db):
-    return DistrictOfficeFactory(name="Dinas Sosial Kabupaten Banyuwangi", region=RegionFactory(code="35.10"))
 
 
 def _register(actor, **details):

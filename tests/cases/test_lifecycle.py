@@ -10,29 +10,11 @@ from django.utils import timezone
 from agencies.models import AuditEvent, Role
 from cases import refusals, services
 from cases.models import Assessment, Case, CaseNote, StageChange
-from tests.agencies.factories import RegionFactory
-from tests.cases.factories import CaseFactory, DistrictOfficeFactory, IntakeFactory, NgoFactory
+from tests.cases.factories import CaseFactory, IntakeFactory, NgoFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 S = Case.Stage
-
-
-@pytest.fixture
-def lentera(semarang):
-    """An NGO in Kota Semarang: its intakes are owned by Semarang's office."""
-    return NgoFactory(name="Yayasan Lentera Semarang")
-
-
-@pytest.fixture
-def ngo_caseworker(member, lentera):
-    return member(Role.NGO_CASEWORKER, agency=lentera)
-
-
-@pytest.fixture
-def outsider(member):
-    """District staff of Banyuwangi."""
-    return member(Role.DISTRICT_STAFF, agency=DistrictOfficeFactory(region=RegionFactory(code="35.10")))
 
 
 @pytest.fixture

@@ -12,11 +12,10 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from agencies.models import AuditEvent, Role
-from cases.models import TargetGroup
 from funding import services
 from funding.models import Allocation, Disbursement, Entitlement, LedgerEntry
 from tests.agencies.factories import MembershipFactory
-from tests.cases.factories import TUNA_SUSILA, CaseFactory, DistrictOfficeFactory
+from tests.cases.factories import CaseFactory
 from tests.concurrency.threads import at_once
 from tests.funding.factories import JADUP, UEP, AllocationFactory, BenefitFactory, FundingSourceFactory
 from tests.programs.factories import ProgramFactory
@@ -25,18 +24,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 CEILING = 100_000_000
 YESTERDAY = timezone.localdate() - datetime.timedelta(days=1)
-
-
-@pytest.fixture
-def semarang():
-    # A transactional test starts from flushed tables: the migration's target groups may be gone.
-    TargetGroup.objects.get_or_create(code=TUNA_SUSILA, defaults={"name": "Tuna Susila"})
-    return DistrictOfficeFactory(name="Dinas Sosial Kota Semarang")
-
-
-@pytest.fixture
-def staff(semarang):
-    return MembershipFactory(role=Role.DISTRICT_STAFF, agency=semarang).user
 
 
 @pytest.fixture

@@ -9,12 +9,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from agencies.models import Role
-from cases.models import Case, TargetGroup
+from cases.models import Case
 from programs import services
 from programs.models import Enrollment
-from tests.agencies.factories import MembershipFactory
-from tests.cases.factories import TUNA_SUSILA, CaseFactory, DistrictOfficeFactory
+from tests.cases.factories import CaseFactory
 from tests.concurrency.threads import at_once
 from tests.programs.factories import BatchFactory, ProgramFactory
 
@@ -22,18 +20,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 E = Enrollment.Status
 DAY = datetime.timedelta(days=1)
-
-
-@pytest.fixture
-def semarang():
-    # A transactional test starts from flushed tables: the migration's target groups may be gone.
-    TargetGroup.objects.get_or_create(code=TUNA_SUSILA, defaults={"name": "Tuna Susila"})
-    return DistrictOfficeFactory(name="Dinas Sosial Kota Semarang")
-
-
-@pytest.fixture
-def staff(semarang):
-    return MembershipFactory(role=Role.DISTRICT_STAFF, agency=semarang).user
 
 
 @pytest.fixture

@@ -10,21 +10,14 @@ from django.utils import timezone
 from agencies.models import Role
 from agencies.writes import VersionMismatch, version_of
 from cases import services
-from cases.models import Assessment, Case, StageChange, TargetGroup
+from cases.models import Assessment, Case, StageChange
 from tests.agencies.factories import MembershipFactory
-from tests.cases.factories import TUNA_SUSILA, CaseFactory, DistrictOfficeFactory
+from tests.cases.factories import CaseFactory
 from tests.concurrency.threads import at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 ROUNDS = 20
-
-
-@pytest.fixture
-def semarang():
-    # A transactional test starts from flushed tables: the migration's target groups may be gone.
-    TargetGroup.objects.get_or_create(code=TUNA_SUSILA, defaults={"name": "Tuna Susila"})
-    return DistrictOfficeFactory(name="Dinas Sosial Kota Semarang")
 
 
 @pytest.fixture

@@ -1,12 +1,12 @@
-"""The cast of the funding admin's tests: Semarang's office, its maker and its checker, and a living allowance
-(jaminan hidup, 3 × Rp600.000) to pay. Modules that set their own fixtures of the same name keep theirs."""
+"""The cast of the funding suites beyond the shared one (tests/conftest.py): Semarang's checker beside its maker
+(`staff`), and a living allowance (jaminan hidup, 3 × Rp600.000) to pay."""
 
 import pytest
 
 from agencies.models import Role
 from funding import services
 from funding.models import Entitlement
-from tests.cases.factories import CaseFactory, DistrictOfficeFactory
+from tests.cases.factories import CaseFactory
 from tests.funding.factories import (
     AllocationFactory,
     BenefitFactory,
@@ -16,17 +16,6 @@ from tests.funding.factories import (
     request_payment,
 )
 from tests.programs.factories import ProgramFactory
-
-
-@pytest.fixture
-def semarang(db):
-    return DistrictOfficeFactory(name="Dinas Sosial Kota Semarang")
-
-
-@pytest.fixture
-def staff(member, semarang):
-    """District staff of Semarang: the maker, who requests."""
-    return member(Role.DISTRICT_STAFF, agency=semarang)
 
 
 @pytest.fixture

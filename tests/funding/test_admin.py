@@ -22,28 +22,18 @@ YEAR = timezone.localdate().year
 
 
 @pytest.fixture
-def banyuwangi():
-    return AgencyFactory(name="Dinas Sosial Kabupaten Banyuwangi", region=RegionFactory(code="35.10"))
-
-
-@pytest.fixture
-def staff(banyuwangi):
-    return MembershipFactory(role=Role.DISTRICT_STAFF, agency=banyuwangi).user
-
-
-@pytest.fixture
-def approver(banyuwangi):
+def banyuwangi_approver(banyuwangi):
     return MembershipFactory(role=Role.FINANCE_APPROVER, agency=banyuwangi).user
 
 
 @pytest.fixture
-def entitlement(staff, banyuwangi):
+def entitlement(banyuwangi_staff, banyuwangi):
     """A Rp1.850.000 repatriation ticket against a Rp500.000.000 budget."""
     source = services.funding_source_create(
-        actor=staff, name="APBD Banyuwangi", kind=FundingSource.Kind.APBD_DISTRICT, fiscal_year=YEAR
+        actor=banyuwangi_staff, name="APBD Banyuwangi", kind=FundingSource.Kind.APBD_DISTRICT, fiscal_year=YEAR
     )
     allocation = services.allocation_create(
-        actor=staff, source=source, name="Pemulangan", ceiling=500_000_000, district=banyuwangi
+        actor=banyuwangi_staff, source=source, name="Pemulangan", ceiling=500_000_000, district=banyuwangi
     )
     program = Program.objects.create(
         name="Pemulangan",
@@ -53,19 +43,19 @@ def entitlement(staff, banyuwangi):
         fiscal_year=YEAR,
     )
     transport = services.benefit_add(
-        actor=staff, program=program, kind=Benefit.Kind.TRANSPORT, amount=2_500_000, allocation=allocation
+        actor=banyuwangi_staff, program=program, kind=Benefit.Kind.TRANSPORT, amount=2_500_000, allocation=allocation
     )
     return services.entitlement_create(
-        actor=staff, case=CaseFactory(owner=banyuwangi), benefit=transport, amount=1_850_000
+        actor=banyuwangi_staff, case=CaseFactory(owner=banyuwangi), benefit=transport, amount=1_850_000
     )
 
 
 @pytest.fixture
-def paid(entitlement, staff, approver):
-    request = services.disbursement_request(actor=staff, installment=entitlement.installments.get())
-    services.disbursement_approve(actor=approver, disbursement=request)
+def paid(entitlement, banyuwangi_staff, banyuwangi_approver):
+    request = services.disbursement_request(actor=banyuwangi_staff, installment=entitlement.installments.get())
+    services.disbursement_approve(actor=banyuwangi_approver, disbursement=request)
     return services.disbursement_pay(
-        actor=staff,
+        actor=banyuwangi_staff,
         disbursement=request,
         method=Disbursement.Method.CASH,
         reference="KW-001",
@@ -73,8 +63,8 @@ def paid(entitlement, staff, approver):
     )
 
 
-def test_the_realization_report_sums_the_ledger(client, paid, approver):
-    client.force_login(approver)
+def test_the_realization_report_sums_the_ledger(client, paid, banyuwangi_approver):
+    client.force_login(banyuwangi_approver)
 
     rows = [shown["row"] for shown in client.get("/admin/funding/allocation/realization/").context["rows"]]
 
@@ -83,8 +73,8 @@ def test_the_realization_report_sums_the_ledger(client, paid, approver):
     ]
 
 
-def test_the_realization_page_shows_rupiah_the_indonesian_way(client, paid, approver):
-    client.force_login(approver)
+def test_the_realization_page_shows_rupiah_the_indonesian_way(client, paid, banyuwangi_approver):
+    client.force_login(banyuwangi_approver)
 
     page = client.get("/admin/funding/allocation/realization/").content.decode()
 
@@ -92,16 +82,16 @@ def test_the_realization_page_shows_rupiah_the_indonesian_way(client, paid, appr
 
 
 @pytest.mark.parametrize("by", ["source", "program", "district", "month"])
-def test_the_realization_report_groups_every_way(client, paid, approver, by):
-    client.force_login(approver)
+def test_the_realization_report_groups_every_way(client, paid, banyuwangi_approver, by):
+    client.force_login(banyuwangi_approver)
 
     rows = [shown["row"] for shown in client.get("/admin/funding/allocation/realization/", {"by": by}).context["rows"]]
 
     assert [(r.committed, r.paid) for r in rows] == [(1_850_000, 1_850_000)]
 
 
-def test_the_realization_exports_as_csv_and_xlsx_and_each_export_is_logged(client, paid, approver):
-    client.force_login(approver)
+def test_the_realization_exports_as_csv_and_xlsx_and_each_export_is_logged(client, paid, banyuwangi_approver):
+    client.force_login(banyuwangi_approver)
 
     as_csv = client.get("/admin/funding/allocation/realization/", {"format": "csv"})
     as_xlsx = client.get("/admin/funding/allocation/realization/", {"format": "xlsx"})
@@ -126,8 +116,8 @@ def test_another_districts_budget_is_not_in_the_report(client, paid):
     assert client.get("/admin/funding/allocation/realization/").context["rows"] == []
 
 
-def test_the_receipt_gives_the_amount_in_words(client, paid, approver):
-    client.force_login(approver)
+def test_the_receipt_gives_the_amount_in_words(client, paid, banyuwangi_approver):
+    client.force_login(banyuwangi_approver)
 
     page = client.get(f"/admin/funding/disbursement/{paid.pk}/receipt/").content.decode()
 
@@ -136,10 +126,10 @@ def test_the_receipt_gives_the_amount_in_words(client, paid, approver):
     assert AuditEvent.objects.filter(action="funding.disbursement.receipt_viewed").exists()
 
 
-def test_the_requester_cannot_approve_from_the_admin(client, entitlement, staff):
-    MembershipFactory(user=staff, role=Role.FINANCE_APPROVER, agency=AgencyFactory(province_office=True))
-    request = services.disbursement_request(actor=staff, installment=entitlement.installments.get())
-    client.force_login(staff)
+def test_the_requester_cannot_approve_from_the_admin(client, entitlement, banyuwangi_staff):
+    MembershipFactory(user=banyuwangi_staff, role=Role.FINANCE_APPROVER, agency=AgencyFactory(province_office=True))
+    request = services.disbursement_request(actor=banyuwangi_staff, installment=entitlement.installments.get())
+    client.force_login(banyuwangi_staff)
 
     client.post("/admin/funding/disbursement/", {"action": "approve", "_selected_action": [request.pk], "post": "yes"})
 
@@ -147,9 +137,9 @@ def test_the_requester_cannot_approve_from_the_admin(client, entitlement, staff)
     assert request.status == Disbursement.Status.REQUESTED
 
 
-def test_a_finance_approver_approves_from_the_admin(client, entitlement, staff, approver):
-    request = services.disbursement_request(actor=staff, installment=entitlement.installments.get())
-    client.force_login(approver)
+def test_a_finance_approver_approves_from_the_admin(client, entitlement, banyuwangi_staff, banyuwangi_approver):
+    request = services.disbursement_request(actor=banyuwangi_staff, installment=entitlement.installments.get())
+    client.force_login(banyuwangi_approver)
 
     client.post("/admin/funding/disbursement/", {"action": "approve", "_selected_action": [request.pk], "post": "yes"})
 
@@ -157,10 +147,10 @@ def test_a_finance_approver_approves_from_the_admin(client, entitlement, staff, 
     assert request.status == Disbursement.Status.APPROVED
 
 
-def test_paying_without_a_reference_is_refused_on_the_form(client, entitlement, staff, approver):
-    request = services.disbursement_request(actor=staff, installment=entitlement.installments.get())
-    services.disbursement_approve(actor=approver, disbursement=request)
-    client.force_login(staff)
+def test_paying_without_a_reference_is_refused_on_the_form(client, entitlement, banyuwangi_staff, banyuwangi_approver):
+    request = services.disbursement_request(actor=banyuwangi_staff, installment=entitlement.installments.get())
+    services.disbursement_approve(actor=banyuwangi_approver, disbursement=request)
+    client.force_login(banyuwangi_staff)
 
     response = client.post(
         f"/admin/funding/disbursement/{request.pk}/pay/",

@@ -24,11 +24,6 @@ def approve_action(client, disbursements, **extra):
 
 
 @pytest.fixture
-def colleague(member, semarang):
-    return member(Role.DISTRICT_STAFF, agency=semarang)
-
-
-@pytest.fixture
 def two_requests(colleague, allowance_for):
     """Two Rp600.000 installments of two cases, requested by a Semarang colleague."""
     return [request_payment(colleague, allowance_for()), request_payment(colleague, allowance_for())]

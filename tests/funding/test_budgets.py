@@ -30,16 +30,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def semarang():
-    return DistrictOfficeFactory(name="Dinas Sosial Kota Semarang")
-
-
-@pytest.fixture
-def staff(member, semarang):
-    return member(Role.DISTRICT_STAFF, agency=semarang)
-
-
-@pytest.fixture
 def source(semarang):
     return FundingSourceFactory(agency=semarang, name="APBD Kota Semarang")
 

@@ -13,7 +13,7 @@ from agencies.models import Agency, AuditEvent, Role
 from funding import refusals, services
 from funding.models import Allocation, Disbursement, Entitlement, Installment, LedgerEntry
 from tests.agencies.factories import AgencyFactory, MembershipFactory, RegionFactory
-from tests.cases.factories import CaseFactory, DistrictOfficeFactory, NgoFactory
+from tests.cases.factories import CaseFactory, DistrictOfficeFactory
 from tests.funding.factories import (
     BAD_AMOUNTS,
     JADUP,
@@ -26,16 +26,6 @@ pytestmark = pytest.mark.django_db
 
 S = Disbursement.Status
 YESTERDAY = timezone.localdate() - datetime.timedelta(days=1)
-
-
-@pytest.fixture
-def lentera():
-    return NgoFactory(name="Yayasan Lentera")
-
-
-@pytest.fixture
-def ngo_caseworker(member, lentera):
-    return member(Role.NGO_CASEWORKER, agency=lentera)
 
 
 @pytest.fixture

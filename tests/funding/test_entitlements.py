@@ -40,12 +40,6 @@ E = Enrollment.Status
 
 
 @pytest.fixture
-def staff(member, semarang):
-    """District staff of Semarang: organize the program, own its cases, grant and request money."""
-    return member(Role.DISTRICT_STAFF, agency=semarang)
-
-
-@pytest.fixture
 def program(semarang):
     return ProgramFactory(organizer=semarang, name="Pelatihan tata boga", attendance_threshold=80)
 

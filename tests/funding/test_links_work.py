@@ -8,7 +8,6 @@ import pytest
 
 from agencies.models import Role
 from tests.agencies.factories import AgencyFactory
-from tests.cases.factories import NgoFactory
 from tests.funding.factories import request_payment
 from tests.funding.pages import funding_pages, links, visible_text
 
@@ -16,11 +15,10 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def ngo_caseworker(member, allowance_for, staff):
-    """A caseworker of an NGO that registered a Semarang case with a payment requested."""
-    lentera = NgoFactory(name="Yayasan Lentera")
+def ngo_caseworker_with_a_payment(ngo_caseworker, lentera, allowance_for, staff):
+    """Lentera's caseworker, once Lentera registered a Semarang case with a payment requested."""
     request_payment(staff, allowance_for(registered_by=lentera))
-    return member(Role.NGO_CASEWORKER, agency=lentera)
+    return ngo_caseworker
 
 
 @pytest.fixture
@@ -28,7 +26,7 @@ def leadership(member):
     return member(Role.LEADERSHIP_VIEWER, agency=AgencyFactory(ministry=True))
 
 
-@pytest.mark.parametrize("viewer", ["staff", "approver", "ngo_caseworker", "leadership"])
+@pytest.mark.parametrize("viewer", ["staff", "approver", "ngo_caseworker_with_a_payment", "leadership"])
 def test_every_link_on_a_funding_page_opens(request, client, every_kind_of_money, viewer):
     client.force_login(request.getfixturevalue(viewer))
 

@@ -1,21 +1,10 @@
-"""The cast of the programs suites that run a batch in Semarang with a session taught by the police."""
+"""The cast of the programs suites beyond the shared one (tests/conftest.py): the police teaching a session of
+Semarang's batch."""
 
 import pytest
 
 from agencies.models import Agency, Role
 from tests.agencies.factories import AgencyFactory, RegionFactory
-from tests.cases.factories import DistrictOfficeFactory
-
-
-@pytest.fixture
-def semarang(db):
-    return DistrictOfficeFactory(name="Dinas Sosial Kota Semarang")
-
-
-@pytest.fixture
-def staff(member, semarang):
-    """District staff of Semarang: organize the program and are the caseworker of its cases."""
-    return member(Role.DISTRICT_STAFF, agency=semarang)
 
 
 @pytest.fixture

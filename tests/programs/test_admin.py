@@ -12,21 +12,11 @@ from agencies.models import Agency, Role
 from cases.models import Case, Person, Site, TargetGroup
 from programs import selectors
 from programs.models import Attendance, Batch, Enrollment, FollowUp, Outcome, Program, Session
-from tests.agencies.factories import AgencyFactory, MembershipFactory, RegionFactory
+from tests.agencies.factories import AgencyFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate()
-
-
-@pytest.fixture
-def banyuwangi():
-    return AgencyFactory(name="Dinas Sosial Kabupaten Banyuwangi", region=RegionFactory(code="35.10"))
-
-
-@pytest.fixture
-def staff(banyuwangi):
-    return MembershipFactory(role=Role.DISTRICT_STAFF, agency=banyuwangi).user
 
 
 @pytest.fixture
@@ -96,10 +86,10 @@ def _report_queries(actor, program) -> tuple[int, selectors.ProgramReport]:
     return len(queries), report
 
 
-def test_the_program_report_counts_in_the_database(staff, program, banyuwangi):
+def test_the_program_report_counts_in_the_database(banyuwangi_staff, program, banyuwangi):
     _trained_cohort(program, banyuwangi, 20)
 
-    _, report = _report_queries(staff, program)
+    _, report = _report_queries(banyuwangi_staff, program)
 
     assert (report.total.enrolled, report.total.trained, report.total.followed_up) == (20, 15, 15)
     assert (report.total.left_site, report.total.still_there) == (12, 3)
@@ -108,7 +98,7 @@ def test_the_program_report_counts_in_the_database(staff, program, banyuwangi):
     assert {row.label: row.trained for row in report.sites} == {"Gempol Porong": 10, "Wonosobo": 5}
 
 
-def test_the_latest_outcome_decides_where_someone_lives(staff, program, banyuwangi):
+def test_the_latest_outcome_decides_where_someone_lives(banyuwangi_staff, program, banyuwangi):
     _trained_cohort(program, banyuwangi, 4)
     returned = Outcome.objects.filter(site_status="left_site").first()
     later = FollowUp.objects.create(
@@ -121,17 +111,19 @@ def test_the_latest_outcome_decides_where_someone_lives(staff, program, banyuwan
         site_status="returned_to_site",
     )
 
-    _, report = _report_queries(staff, program)
+    _, report = _report_queries(banyuwangi_staff, program)
 
     assert (report.total.left_site, report.total.still_there) == (1, 2)
 
 
-def test_the_program_report_for_ten_thousand_enrollments_takes_as_many_queries_as_for_ten(staff, program, banyuwangi):
+def test_the_program_report_for_ten_thousand_enrollments_takes_as_many_queries_as_for_ten(
+    banyuwangi_staff, program, banyuwangi
+):
     _trained_cohort(program, banyuwangi, 10, batch_number=1)
-    small, _ = _report_queries(staff, program)
+    small, _ = _report_queries(banyuwangi_staff, program)
     _trained_cohort(program, banyuwangi, 10_000, batch_number=2)
 
-    large, report = _report_queries(staff, program)
+    large, report = _report_queries(banyuwangi_staff, program)
 
     assert report.total.enrolled == 10_010
     # The program, the actor's grants and permission, one aggregate per batch and one per site.
@@ -167,13 +159,13 @@ def test_a_rate_beside_a_small_count_is_hidden_from_people_who_do_not_run_the_pr
 
 
 def test_a_batch_that_has_not_finished_has_no_completion_rate_and_does_not_lower_the_total(
-    client, staff, program, banyuwangi
+    client, banyuwangi_staff, program, banyuwangi
 ):
     _trained_cohort(program, banyuwangi, 8, batch_number=1)
     coming = _trained_cohort(program, banyuwangi, 8, batch_number=2)
     Batch.objects.filter(pk=coming.pk).update(status="open")
     Enrollment.objects.filter(batch=coming).update(status="enrolled")
-    client.force_login(staff)
+    client.force_login(banyuwangi_staff)
 
     response = client.get(f"/admin/programs/program/{program.pk}/report/")
 
@@ -187,9 +179,9 @@ def test_a_batch_that_has_not_finished_has_no_completion_rate_and_does_not_lower
     assert "not finished yet" in completion or "belum selesai" in completion
 
 
-def test_the_organizer_sees_exact_counts(client, staff, program, banyuwangi):
+def test_the_organizer_sees_exact_counts(client, banyuwangi_staff, program, banyuwangi):
     _trained_cohort(program, banyuwangi, 8)
-    client.force_login(staff)
+    client.force_login(banyuwangi_staff)
 
     response = client.get(f"/admin/programs/program/{program.pk}/report/")
 
@@ -244,11 +236,11 @@ def test_a_partner_cannot_tick_a_session_delivered_by_someone_else(client, progr
     assert not Attendance.objects.exists()
 
 
-def test_recording_a_visit_from_the_follow_up_page(client, staff, program, banyuwangi):
+def test_recording_a_visit_from_the_follow_up_page(client, banyuwangi_staff, program, banyuwangi):
     _trained_cohort(program, banyuwangi, 2)
     follow_up = FollowUp.objects.get()
     follow_up.outcome.delete()
-    client.force_login(staff)
+    client.force_login(banyuwangi_staff)
 
     response = client.post(
         f"/admin/programs/followup/{follow_up.pk}/visit/",

@@ -7,43 +7,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
 from django.utils.formats import date_format
 
-from agencies.models import Agency, AuditEvent, Role
+from agencies.models import AuditEvent, Role
 from programs import refusals, services
 from programs.models import Batch, Enrollment, Program, Session
-from tests.agencies.factories import AgencyFactory, RegionFactory
-from tests.cases.factories import DistrictOfficeFactory
 from tests.programs.factories import BatchFactory, EnrollmentFactory, ProgramFactory, SessionFactory, days_from_today
 
 pytestmark = pytest.mark.django_db
 
 B = Batch.Status
 DAY = datetime.timedelta(days=1)
-
-
-@pytest.fixture
-def semarang(db):
-    return DistrictOfficeFactory(name="Dinas Sosial Kota Semarang")
-
-
-@pytest.fixture
-def banyuwangi(db):
-    return DistrictOfficeFactory(name="Dinas Sosial Kabupaten Banyuwangi", region=RegionFactory(code="35.10"))
-
-
-@pytest.fixture
-def staff(member, semarang):
-    return member(Role.DISTRICT_STAFF, agency=semarang)
-
-
-@pytest.fixture
-def outsider(member, banyuwangi):
-    """District staff of Banyuwangi: they see Semarang's programs (no personal data) but may not change them."""
-    return member(Role.DISTRICT_STAFF, agency=banyuwangi)
-
-
-@pytest.fixture
-def polres(db):
-    return AgencyFactory(name="Polres Semarang", kind=Agency.Kind.POLICE, region=RegionFactory(code="33.74"))
 
 
 @pytest.fixture

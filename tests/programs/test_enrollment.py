@@ -7,12 +7,11 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils import translation
 
-from agencies.models import AuditEvent, Role
+from agencies.models import AuditEvent
 from cases.models import Case, StageChange
 from programs import refusals, services
 from programs.models import Batch, Enrollment
-from tests.agencies.factories import RegionFactory
-from tests.cases.factories import CaseFactory, DistrictOfficeFactory
+from tests.cases.factories import CaseFactory
 from tests.programs.factories import BatchFactory, EnrollmentFactory, ProgramFactory
 
 pytestmark = pytest.mark.django_db
@@ -20,26 +19,6 @@ pytestmark = pytest.mark.django_db
 S = Case.Stage
 E = Enrollment.Status
 DAY = datetime.timedelta(days=1)
-
-
-@pytest.fixture
-def semarang(db):
-    return DistrictOfficeFactory(name="Dinas Sosial Kota Semarang")
-
-
-@pytest.fixture
-def banyuwangi(db):
-    return DistrictOfficeFactory(name="Dinas Sosial Kabupaten Banyuwangi", region=RegionFactory(code="35.10"))
-
-
-@pytest.fixture
-def staff(member, semarang):
-    return member(Role.DISTRICT_STAFF, agency=semarang)
-
-
-@pytest.fixture
-def banyuwangi_staff(member, banyuwangi):
-    return member(Role.DISTRICT_STAFF, agency=banyuwangi)
 
 
 @pytest.fixture

@@ -12,22 +12,12 @@ from cases.models import Case
 from programs import services
 from programs.models import Batch, FollowUp, Outcome
 from tests.agencies.factories import RegionFactory
-from tests.cases.factories import CaseFactory, DistrictOfficeFactory, NgoFactory
+from tests.cases.factories import CaseFactory, DistrictOfficeFactory
 from tests.programs.factories import BatchFactory, ProgramFactory, SessionFactory, days_from_today
 
 pytestmark = pytest.mark.django_db
 
 SITE = Outcome.SiteStatus
-
-
-@pytest.fixture
-def lentera(semarang):
-    return NgoFactory(name="Yayasan Lentera Semarang")
-
-
-@pytest.fixture
-def colleague(member, semarang):
-    return member(Role.DISTRICT_STAFF, agency=semarang)
 
 
 @pytest.fixture

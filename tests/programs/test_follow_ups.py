@@ -10,33 +10,12 @@ from cases.models import Case
 from programs import services
 from programs.models import Batch, FollowUp, Outcome
 from tests.agencies.factories import AgencyFactory, RegionFactory
-from tests.cases.factories import CaseFactory, DistrictOfficeFactory, NgoFactory
+from tests.cases.factories import CaseFactory, DistrictOfficeFactory
 from tests.programs.factories import BatchFactory, ProgramFactory, SessionFactory, days_from_today
 
 pytestmark = pytest.mark.django_db
 
 SITE = Outcome.SiteStatus
-
-
-@pytest.fixture
-def semarang(db):
-    return DistrictOfficeFactory(name="Dinas Sosial Kota Semarang")
-
-
-@pytest.fixture
-def lentera(semarang):
-    """The NGO that registered the case and mentors the person."""
-    return NgoFactory(name="Yayasan Lentera Semarang")
-
-
-@pytest.fixture
-def staff(member, semarang):
-    return member(Role.DISTRICT_STAFF, agency=semarang)
-
-
-@pytest.fixture
-def ngo_caseworker(member, lentera):
-    return member(Role.NGO_CASEWORKER, agency=lentera)
 
 
 @pytest.fixture
