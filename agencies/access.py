@@ -201,11 +201,6 @@ def may_act_on(grant: Grant, obj: Model) -> bool:
     return found is not None and type(obj)._default_manager.filter(found, pk=obj.pk).exists()
 
 
-def grants_changing(actor, obj: Model) -> list[Grant]:
-    """The actor's grants under which `obj` may be changed: lets a service ask *in which role* (maker or checker)."""
-    return [grant for grant in grants_of(actor) if may_act_on(grant, obj)]
-
-
 def acting_grant(actor, obj: Model | None = None, *, roles=None, agency_id: int | None = None) -> Grant | None:
     """The grant `actor` acts under: the first writable one (in `grants_of` order), held in one of `roles` and for
     `agency_id` when given, that may change `obj` (any such grant when `obj` is None); None when none does."""

@@ -6,7 +6,7 @@ A service that locks more than one row takes them in this order, so two services
     Site, Assessment and Consent are locked alone.
 
 A merge locks its pair, then both persons; an answer to a referral locks its case, then the referral. Another
-app that locks a case (programs: a batch, then its enrollments) takes its own rows first and the case last.
+app that locks a case (programs: its batch, then the case, then the enrollment) takes the case with `case`.
 A referral read `with_receiver` also locks the receiving agency's row (FOR UPDATE covers every joined table).
 """
 

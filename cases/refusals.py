@@ -8,8 +8,6 @@ from django.utils.translation import gettext_lazy as _
 
 # Who may record
 MAY_NOT_RECORD = _("You may not record this.")
-# The words of agencies.access.require_within_scope, which refuses one row the way an intake refuses many.
-OUTSIDE_YOUR_AREA = _("That would put the record outside the area you are responsible for.")
 
 # Sites
 COUNT_IN_FUTURE = _("A count cannot be dated in the future.")

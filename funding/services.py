@@ -71,7 +71,7 @@ def _record(actor, allocation, kind, *, committed=0, paid=0, entitlement=None, d
 
 def _require_role(actor, obj, roles, message) -> None:
     access.require_change(actor, obj)
-    if not any(grant.role in roles for grant in access.grants_changing(actor, obj)):
+    if access.acting_grant(actor, obj, roles=roles) is None:
         raise PermissionDenied(message)
 
 
@@ -210,7 +210,7 @@ def _entitle(actor, *, case: Case, benefit: Benefit, enrollment=None, total: int
 def entitlement_create(*, actor, case: Case, benefit: Benefit, amount=None) -> Entitlement:
     """Entitle a case to a benefit by hand (e.g. repatriation transport at its actual cost, up to the cap)."""
     access.require_change(actor, case)
-    if not any(g.role == Role.DISTRICT_STAFF for g in access.grants_changing(actor, case)):
+    if access.acting_grant(actor, case, roles=(Role.DISTRICT_STAFF,)) is None:
         raise PermissionDenied(refusals.ENTITLEMENTS_BY_OWNING_OFFICE)
     total = None
     if amount is not None:

@@ -1,7 +1,8 @@
 """Row locks for programs' services (SA lock_objects.py): each re-reads its row under `SELECT … FOR UPDATE`.
 
-Lock order, everywhere: Batch, then Case, then Enrollment. Capacity is counted on the locked batch row, so every
-change to a batch's places holds the batch first; overlapping batches of one case are refused under the case's lock.
+Lock order, everywhere: Batch, then Case (cases.locks.case), then Enrollment. Capacity is counted on the locked
+batch row, so every change to a batch's places holds the batch first; overlapping batches of one case are refused
+under the case's lock.
 A program is locked alone (`program`) or with its batch (`batch_with_program`); a follow-up, with its case, before
 its outcome. Finishing a batch goes on to funding's locks (funding/locks.py) while it holds the batch.
 
@@ -10,8 +11,6 @@ says otherwise): `batch_with_program` holds the program, `enrollment_with_case` 
 Withdrawing is the one path where an enrollment comes before a case: the withdrawn enrollment is locked with its
 case, and the waiting enrollment it promotes is locked before cases' service locks that enrollment's case.
 """
-
-from cases.models import Case
 
 from .models import Batch, Enrollment, FollowUp, Outcome, Program
 
@@ -29,11 +28,6 @@ def batch(pk) -> Batch:
 def batch_with_program(pk) -> Batch:
     """The batch `pk` and its program, both locked: completion judges against the program's threshold."""
     return Batch.objects.select_for_update().select_related("program").get(pk=pk)
-
-
-def case(pk) -> Case:
-    """The case `pk`, locked after its batch: its enrollments' overlaps are checked under this lock."""
-    return Case.objects.select_for_update().get(pk=pk)
 
 
 def enrollment_with_case(pk) -> Enrollment:

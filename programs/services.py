@@ -25,6 +25,7 @@ from agencies.writes import (
     require_version,
     save_validated,
 )
+from cases import locks as case_locks
 from cases import services as case_services
 from cases.models import Case, TargetGroup
 
@@ -238,7 +239,7 @@ def enrollment_create(*, actor, batch: Batch, case: Case) -> Enrollment:
     """Enroll a case, or put it on the waiting list when the batch is full. A planned case enters intervention."""
     batch = locks.batch(batch.pk)
     access.get_visible(actor, Batch, pk=batch.pk)
-    case = locks.case(case.pk)
+    case = case_locks.case(case.pk)
     access.require_change(actor, case)
     if batch.status not in Batch.ENROLLING:
         raise ValidationError({"batch": refusals.BATCH_NOT_ENROLLING})

@@ -201,7 +201,7 @@ def plan(drafts: list[Draft], found: Planned, outside: set[int]) -> list[Draft]:
         if refusal is None:
             refusal = _placement_refusal(d, found)
         if refusal is None and d.row in outside:
-            refusal = PermissionDenied(refusals.OUTSIDE_YOUR_AREA)
+            refusal = PermissionDenied(access.OUTSIDE_AREA)
         if refusal is not None:
             d.status, d.refusal = "error", refusal
             continue

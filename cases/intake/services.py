@@ -7,6 +7,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, Validatio
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from agencies import access
 from agencies.models import Agency, Region, Role
 from agencies.writes import agency_acting_as
 
@@ -90,7 +91,7 @@ def _case_register(actor, details: dict) -> Intake:
         raise draft.refusal
     pool = look_alike_pool(actor, [draft.person])
     if planner.save(actor, registering, [draft]):
-        raise PermissionDenied(refusals.OUTSIDE_YOUR_AREA)
+        raise PermissionDenied(access.OUTSIDE_AREA)
     flags = planner.finish(actor, [draft], pool, one_by_one=True)
     planner.show_target_groups(draft.person, draft.groups)
     return Intake(case=draft.case, warnings=draft.warnings, possible_duplicates=len(flags))
