@@ -19,6 +19,7 @@ from agencies.api.strict import RejectUnknownFields
 from agencies.models import Agency
 
 from ..models import Site
+from ..services import PERSON_EDITABLE
 from . import references
 from .input import IntakeInputSerializer
 from .services import RowResult, case_register_many
@@ -43,20 +44,8 @@ class BulkIntakeInputSerializer(RejectUnknownFields, serializers.Serializer):
     )
 
 
-COLUMNS = [
-    "external_id",
-    "full_name",
-    "known_as",
-    "nik",
-    "birth_date",
-    "birth_year",
-    "sex",
-    "phone",
-    "home_region",
-    "address",
-    "site",
-    "target_group",
-]
+# A row: its own id, the person as an edit names them (where they are now is the row's `site`), the case's group.
+COLUMNS = ["external_id", *(f for f in PERSON_EDITABLE if f != "current_site"), "site", "target_group"]
 
 
 # The headers staff write in their own sheets, beside the API's field names (both are read). A file format, so

@@ -67,6 +67,13 @@ def _lock_referral_for_receiver(actor, referral: Referral) -> tuple[Case, Referr
     return case, referral
 
 
+def _answered(actor, referral: Referral, action: str, case: Case) -> Referral:
+    # The receiving agency answered: its name goes on the audit row, and the referrer hears of it.
+    audit.record(actor, action, referral, {"kind": referral.kind}, agency=case.owner, acting_for=referral.to_agency)
+    reminders.referral_answered_notify(referral)
+    return referral
+
+
 @transaction.atomic
 def referral_accept(*, actor, referral: Referral) -> Referral:
     """Accept a referral. A repatriation also transfers the case to the accepting office."""
@@ -99,16 +106,7 @@ def referral_accept(*, actor, referral: Referral) -> Referral:
             acting_for=referral.to_agency,
         )
     referral.save(update_fields=["status", "decided_by", "decided_at", "completed_at", "updated_at"])
-    audit.record(
-        actor,
-        "cases.referral.accepted",
-        referral,
-        {"kind": referral.kind},
-        agency=case.owner,
-        acting_for=referral.to_agency,
-    )
-    reminders.referral_answered_notify(referral)
-    return referral
+    return _answered(actor, referral, "cases.referral.accepted", case)
 
 
 @transaction.atomic
@@ -122,16 +120,7 @@ def referral_decline(*, actor, referral: Referral, reason: str) -> Referral:
     referral.decided_by = acting_user(actor)
     referral.decided_at = timezone.now()
     referral.save(update_fields=["status", "decline_reason", "decided_by", "decided_at", "updated_at"])
-    audit.record(
-        actor,
-        "cases.referral.declined",
-        referral,
-        {"kind": referral.kind},
-        agency=case.owner,
-        acting_for=referral.to_agency,
-    )
-    reminders.referral_answered_notify(referral)
-    return referral
+    return _answered(actor, referral, "cases.referral.declined", case)
 
 
 @transaction.atomic
