@@ -66,3 +66,18 @@ def test_the_api_schema_is_complete_and_valid():
 
     # --fail-on-warn: every endpoint, parameter and enum resolves; --validate: OpenAPI 3 conformant.
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", "/dev/null")
+
+
+def test_the_access_rule_imports_nothing_of_the_fast_path():
+    # The rule must read the same with the fast path switched off or gone: speed work plugs into its one seam.
+    import ast
+    from pathlib import Path
+
+    from agencies import access
+
+    tree = ast.parse(Path(access.__file__).read_text())
+    imported = {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    imported |= {
+        alias.name for node in ast.walk(tree) if isinstance(node, ast.Import | ast.ImportFrom) for alias in node.names
+    }
+    assert not [name for name in imported if "fastpath" in name]
