@@ -11,18 +11,17 @@ from . import access
 from .models import Agency, ApiClient, AuditEvent, User
 
 
-def acting_agency_id(actor, target: Model | type[Model] | None = None) -> int | None:
-    """The agency `actor` acted for on `target` (agencies.access.acting_grant): on a row, the first grant that may
-    change it; on a model (a list read), or a row none may change any more (deleted, moved away), the first grant."""
+def acting_agency_id(actor, changed: Model | None = None) -> int | None:
+    """The agency `actor` acted for (agencies.access.acting_grant): on a `changed` row, the first grant that may
+    change it; for a read, or a row none may change any more (deleted, moved away), their first grant."""
     if isinstance(actor, ApiClient):
         return actor.agency_id
     grants = access.grants_of(actor)
-    if len(grants) > 1 and isinstance(target, Model):
-        grant = access.acting_grant(actor, target)
+    if len(grants) > 1 and changed is not None:  # with one grant the answer is that grant, without a query
+        grant = access.acting_grant(actor, changed)
         if grant is not None:
             return grant.agency.pk
-    first = access.acting_grant(actor) or (grants[0] if grants else None)
-    return first.agency.pk if first is not None else None
+    return grants[0].agency.pk if grants else None
 
 
 def _event(actor, actor_agency_id, action, target, data, agency, agency_id=None) -> AuditEvent:
@@ -50,7 +49,8 @@ def record(
 ):
     """Append one event `action` (`app.model.verb_past`) about `target` (a row, or a model for a list view),
     done by `actor` for `acting_for` (when the service chose it; else `acting_agency_id`) on `agency`'s data."""
-    actor_agency_id = acting_for.pk if acting_for is not None else acting_agency_id(actor, target)
+    changed = target if isinstance(target, Model) else None
+    actor_agency_id = acting_for.pk if acting_for is not None else acting_agency_id(actor, changed)
     event = _event(actor, actor_agency_id, action, target, data, agency, agency_id)
     event.save(force_insert=True)
     return event
@@ -63,7 +63,7 @@ def record_read(actor, action: str, target: Model | type[Model], data: dict | No
         "created_at": timezone.now(),
         "actor_user": actor.pk if isinstance(actor, User) else None,
         "actor_api_client": actor.pk if isinstance(actor, ApiClient) else None,
-        "actor_agency": acting_agency_id(actor, target),
+        "actor_agency": acting_agency_id(actor),  # a read changes nothing: no row to ask about
         "action": action,
         "agency": agency_id,
         "target_type": ContentType.objects.get_for_model(target, for_concrete_model=False).pk,  # cached per process

@@ -55,10 +55,6 @@ def install() -> None:
     access.remember = remember
 
 
-def clear() -> None:
-    _kept.clear()
-
-
 def scoped_rows(actor, model: type[Model], shaped_by: Callable[[QuerySet], QuerySet]) -> QuerySet:
     """`shaped_by` (a pure function of a queryset, e.g. the `.values()` columns of a hot read) of the rows
     `access.visible_to(actor, model)`, kept with them so that shaping is paid once per scope, not per request."""

@@ -32,7 +32,7 @@ class ReadLog:
         return [
             actor.pk if isinstance(actor, User) else None,
             actor.pk if isinstance(actor, ApiClient) else None,
-            acting_agency_id(actor, self.model),
+            acting_agency_id(actor),
             self.action,
             ContentType.objects.get_for_model(self.model, for_concrete_model=False).pk,  # cached per process
         ]
