@@ -21,6 +21,8 @@ import os
 import time
 import uuid
 
+from bench.common import Result
+
 FIRST = ["Siti", "Sri", "Dewi", "Ani", "Rina", "Wati", "Endang", "Yuni", "Lilis", "Nur", "Ratna", "Tri", "Eka", "Ayu"]
 MIDDLE = ["", "Ayu", "Dwi", "Nur", "Puji", "Tutik", "Indah", "Sari", "Rahayu", "Wulan", "Kartika", "Lestari"]
 LAST = ["Aminah", "Lestari", "Wahyuni", "Handayani", "Susanti", "Rahmawati", "Purwanti", "Safitri", "Yuliana"]
@@ -64,7 +66,7 @@ def _single_intake(client, connection, verbose: bool) -> list:
                 "/api/v1/intake/", {**body, "full_name": "Dewi"}, content_type="application/json", **headers
             )
         assert response.status_code == 201, response.content
-        results.append((f"single intake POST{label} (SQL statements)", len(queries), None, target))
+        results.append(Result(f"single intake POST{label} (SQL statements)", len(queries), None, target))
         if verbose:
             print(f"\nSingle intake{label}:")
             for n, query in enumerate(queries.captured_queries, 1):
@@ -201,6 +203,6 @@ def measure(seeded: dict, args) -> list:
         f"{min(CALL_ROWS, len(rows)):,} rows took {replay:.2f} s (all duplicates). COPY floor {floor:.2f} s. "
         f"Fernet alone for {2 * len(rows):,} NIKs and phones: {fernet:.2f} s ({fernet / ours:.0%} of ours)."
     )
-    results.append(("bulk intake (rows/s)", len(rows) / ours, None, "≥ 2,000 rows/s"))
-    results.append(("bulk intake vs COPY of the same rows (s)", ours, floor, "≤ 5×"))
+    results.append(Result("bulk intake (rows/s)", len(rows) / ours, None, "≥ 2,000 rows/s"))
+    results.append(Result("bulk intake vs COPY of the same rows (s)", ours, floor, "≤ 5×"))
     return results
