@@ -203,7 +203,7 @@ def _seed(n_cases: int, n_enrollments: int) -> dict:
                 stage = stages[i]
                 lines.append(
                     f"{i + 1},35.10-{year}-{serial:05d},{SEEDED_EXTERNAL_ID}{i + 1:07d},{i + 1},{office.pk},"
-                    f"{ngo.pk},10,{stage},\"{rng.choice(CLOSE_REASONS) if stage == 'closed' else ''}\","
+                    f'{ngo.pk},10,{stage},"{rng.choice(CLOSE_REASONS) if stage == "closed" else ""}",'
                     f"{changed.isoformat()},{opened.isoformat()},{updated.isoformat()}\n"
                 )
             seeding.copy(

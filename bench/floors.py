@@ -1,9 +1,10 @@
 """The floors of bench/api.py: what a page costs with no framework at all, giving THE SAME JSON as the API (same
 keys and nesting, NIK masked and phone decrypted, times in the installation's time zone, the same next and previous
 cursors). One raw SQL query for the page (case, person and the person's target groups), dicts built by hand,
-serialized by orjson, behind the same middleware. Decryption is the app's own cipher (its cost is inherent to any
-server that stores NIK and phone encrypted). No ORM, no DRF, no authentication, no access rule, no access log: the
-ratio is their price. bench/reads.py checks once per run that a floor's answer equals ours."""
+serialized by orjson, behind the same middleware. Decryption is the app's own (agencies.encryption.decrypt_many,
+following the same switch): its cost is inherent to any server that stores NIK and phone encrypted. No ORM, no
+DRF, no authentication, no access rule, no access log: the ratio is their price. bench/reads.py checks once per
+run that a floor's answer equals ours."""
 
 import base64
 import datetime
@@ -15,7 +16,7 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpResponse
 
-from agencies.encryption import cipher
+from agencies.encryption import decrypt_many
 
 _SELECT = (
     "SELECT c.id, c.number, c.stage, c.close_reason, c.owner_id, c.registered_by_id, c.caseworker_id,"
@@ -29,15 +30,17 @@ _LOCAL = zoneinfo.ZoneInfo(settings.TIME_ZONE)
 _OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_UTC_Z
 
 
-def _decrypted(token: str) -> str:
-    return cipher().decrypt(token.encode()).decode() if token else token
+def _cases(rows) -> list[dict]:
+    """The answer of each row, its NIK and phone decrypted together as the app decrypts a page's."""
+    plain = decrypt_many([row[12] for row in rows] + [row[16] for row in rows])
+    niks, phones = plain[: len(rows)], plain[len(rows) :]
+    return [_case(row, nik, phone) for row, nik, phone in zip(rows, niks, phones, strict=True)]
 
 
-def _case(row) -> dict:
+def _case(row, nik: str, phone: str) -> dict:
     (pk, number, stage, close_reason, owner, registered_by, caseworker, target_group, site) = row[:9]
-    (person, full_name, known_as, nik, birth_date, birth_year, sex, phone, home_region, address) = row[9:19]
+    (person, full_name, known_as, _nik, birth_date, birth_year, sex, _phone, home_region, address) = row[9:19]
     current_site, groups, stage_changed_at, created_at, updated_at = row[19:]
-    nik = _decrypted(nik)
     return {
         "id": pk,
         "number": number,
@@ -56,7 +59,7 @@ def _case(row) -> dict:
             "birth_date": birth_date,
             "birth_year": birth_year,
             "sex": sex,
-            "phone": _decrypted(phone),
+            "phone": phone,
             "home_region": home_region,
             "address": address,
             "current_site": current_site,
@@ -90,7 +93,7 @@ def case_list(request):
             [*params, size + 1],
         )
         rows = cursor.fetchall()
-    page = [_case(row) for row in rows[:size]]
+    page = _cases(rows[:size])
     base = request.build_absolute_uri()
     body = {
         "next": _with_cursor(base, _cursor(rows[size - 1][-1], rows[size - 1][0])) if len(rows) > size else None,
@@ -116,4 +119,4 @@ def case_detail(request, pk):
         row = cursor.fetchone()
     if row is None:
         return HttpResponse(status=404)
-    return HttpResponse(orjson.dumps(_case(row), option=_OPTIONS), content_type="application/json")
+    return HttpResponse(orjson.dumps(_cases([row])[0], option=_OPTIONS), content_type="application/json")
