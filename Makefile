@@ -51,8 +51,10 @@ worker: venv
 beat: venv
 	$(BIN)/celery -A config beat --loglevel=INFO
 
-# The partner API against its floors at the issue's scale (1M cases): PostgreSQL at DATABASE_URL (default: the
-# local server), its own database BENCH_DB (default rehab_bench), gunicorn driven by wrk. See README "Benchmarks".
+# Every path people use against its floor at the issue's scale (1M cases; persons with encrypted NIK and phone):
+# floors answer the same JSON by raw SQL; sections read, intake, serve (BENCH_ARGS="--sections read,serve").
+# PostgreSQL at DATABASE_URL (default: the local server), its own database BENCH_DB (default rehab_bench),
+# gunicorn driven by wrk (apt-get install wrk). See README "Benchmarks".
 # Then one morning's reminders (100,000 follow-ups due, 2,000 caseworkers) composed and sent through a local SMTP
 # server, in its own database BENCH_REMINDERS_DB (default rehab_bench_reminders).
 bench: venv

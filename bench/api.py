@@ -122,8 +122,29 @@ def _scale() -> tuple[int, int]:
     return Case.objects.count(), Enrollment.objects.count()
 
 
+# Stages of the seeded cases, with how many are in each (a caseload of some years: most past registration).
+STAGES = [
+    ("registered", 15),
+    ("assessed", 15),
+    ("planned", 20),
+    ("in_intervention", 20),
+    ("reintegration", 10),
+    ("aftercare", 10),
+    ("closed", 10),
+]
+CLOSE_REASONS = ["goals_met", "transferred_out", "declined", "lost_contact"]
+SEEDED_EXTERNAL_ID = "BS-"  # the NGO's own reference of a seeded case (intake's rows have others)
+YEARS_OF_CASES = 4
+
+
 def _seed(n_cases: int, n_enrollments: int) -> dict:
-    """One district office owns every case (the worst case for a district-scoped list); its NGO registered them."""
+    """One district office owns every case (the worst case for a district-scoped list); its NGO registered them.
+    Persons as a pendataan gives them (bench.seeding.person_lines: NIK and phone encrypted, address, birth date,
+    home region, target groups); cases opened over four years in id order, each changed since at a random time,
+    so that the sync order is not the id order."""
+    import multiprocessing
+    import random
+
     from django.db import connection
     from django.utils import timezone
 
@@ -142,19 +163,49 @@ def _seed(n_cases: int, n_enrollments: int) -> dict:
     _client, token = agency_services.api_client_create(
         actor=root, agency=ngo, name="bench", scope=ApiClient.Scope.READ_WRITE
     )
-    base = timezone.now()
-    now = base.isoformat()
+    regions = [
+        "35.10",
+        *Region.objects.filter(code__regex=r"^35\.\d\d$").exclude(code="35.10").values_list("code", flat=True),
+    ]
+    now = timezone.now()
+    rng = random.Random(15)  # noqa: S311 (seed data, not secrets)
+    span = datetime.timedelta(days=365 * YEARS_OF_CASES)
+    first = now - span
+    created = [first + span * (i / max(n_cases, 1)) for i in range(n_cases)]
+    stages = rng.choices([s for s, _w in STAGES], weights=[w for _s, w in STAGES], k=n_cases)
     started = time.perf_counter()
-    with connection.cursor() as cursor:
-        chunk = 200_000
-        for start in range(0, n_cases, chunk):
-            ids = range(start + 1, min(start + chunk, n_cases) + 1)
-            seeding.copy(
-                cursor.cursor,
-                "cases_person",
-                seeding.PERSON_COLUMNS,
-                (f'{i},Penerima {i},"","",F,"","",1990,{now},{now}\n' for i in ids),
-            )
+    chunk = 10_000
+    connection.close()  # the workers are forked: none of them may share this process's connection
+    with multiprocessing.get_context("fork").Pool(os.cpu_count()) as pool, connection.cursor() as cursor:
+        parts = pool.imap(
+            _person_chunk,
+            [
+                (
+                    start + 1,
+                    min(start + chunk, n_cases),
+                    regions,
+                    [t.isoformat() for t in created[start : start + chunk]],
+                )
+                for start in range(0, n_cases, chunk)
+            ],
+        )
+        sequences: dict[int, int] = {}
+        for start, (people, groups) in zip(range(0, n_cases, chunk), parts, strict=True):
+            seeding.copy_text(cursor.cursor, "cases_person", seeding.PERSON_COLUMNS, people)
+            seeding.copy_text(cursor.cursor, "cases_person_target_groups", ["person_id", "targetgroup_id"], groups)
+            lines = []
+            for i in range(start, min(start + chunk, n_cases)):
+                opened = created[i]
+                updated = opened + (now - opened) * rng.random()
+                changed = opened + (updated - opened) * rng.random()
+                year = opened.year
+                serial = sequences[year] = sequences.get(year, 0) + 1
+                stage = stages[i]
+                lines.append(
+                    f"{i + 1},35.10-{year}-{serial:05d},{SEEDED_EXTERNAL_ID}{i + 1:07d},{i + 1},{office.pk},"
+                    f'{ngo.pk},10,{stage},"{rng.choice(CLOSE_REASONS) if stage == "closed" else ""}",'
+                    f"{changed.isoformat()},{opened.isoformat()},{updated.isoformat()}\n"
+                )
             seeding.copy(
                 cursor.cursor,
                 "cases_case",
@@ -172,13 +223,19 @@ def _seed(n_cases: int, n_enrollments: int) -> dict:
                     "created_at",
                     "updated_at",
                 ],
-                # Distinct update times, as real edits give, so that a deep cursor is really deep.
-                (
-                    f'{i},35.10-B-{i:07d},"",{i},{office.pk},{ngo.pk},10,planned,"",{now},{now},'
-                    f"{(base + datetime.timedelta(microseconds=i)).isoformat()}\n"
-                    for i in ids
-                ),
+                lines,
             )
+        # Intake goes on numbering where the seed stopped.
+        seeding.copy(
+            cursor.cursor,
+            "cases_casenumbersequence",
+            ["region_id", "year", "last"],
+            (f"35.10,{year},{last}\n" for year, last in sequences.items()),
+        )
+    seeded_persons = time.perf_counter() - started
+    print(f"Seeded {n_cases:,} persons (NIK and phone encrypted) and their cases in {seeded_persons:.1f} s")
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
         program = Program.objects.create(
             name="bench", kind="skills_training", organizer=office, region=region, fiscal_year=2026
         )
@@ -191,6 +248,7 @@ def _seed(n_cases: int, n_enrollments: int) -> dict:
             for b in range(batches)
         ]
         written = 0
+        stamp = now.isoformat()
         for b, batch_id in enumerate(batch_ids):
             count = min(n_cases, n_enrollments - written)
             if count <= 0:
@@ -200,14 +258,17 @@ def _seed(n_cases: int, n_enrollments: int) -> dict:
                 cursor.cursor,
                 "programs_enrollment",
                 ["batch_id", "case_id", "status", "starts_on", "ends_on", "created_at", "updated_at"],
-                (f"{batch_id},{i},enrolled,{starts},{starts},{now},{now}\n" for i in range(1, count + 1)),
+                (f"{batch_id},{i},enrolled,{starts},{starts},{stamp},{stamp}\n" for i in range(1, count + 1)),
             )
             written += count
-        for table in ("cases_person", "cases_case", "programs_enrollment"):
+        for table in ("cases_person", "cases_case", "programs_enrollment", "cases_person_target_groups"):
             cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
-            cursor.execute(f"ANALYZE {table}")
-    print(f"Seeded {n_cases:,} cases and {written:,} enrollments by COPY in {time.perf_counter() - started:.1f} s")
+    print(f"Seeded {written:,} enrollments by COPY in {time.perf_counter() - started:.1f} s")
     return {"office": office, "ngo": ngo, "staff": staff, "token": token, "copy_rate": None}
+
+
+def _person_chunk(arguments: tuple) -> tuple[str, str]:
+    return seeding.person_lines(*arguments)
 
 
 if __name__ == "__main__":

@@ -191,6 +191,12 @@ ACCESS_MEMO = env.bool("ACCESS_MEMO", default=True)
 # The API's hot reads run as server-side prepared statements on PostgreSQL (agencies.fastpath.statements). Switch off
 # behind a pooler that does not keep a session per client (PgBouncer in transaction mode).
 DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
+# The case list and detail (with no filter, or `updated_since` alone) run as SQL compiled once per scope
+# (cases.api.case_rows); off, through the ORM and the filter set on every request.
+API_COMPILED_READS = env.bool("API_COMPILED_READS", default=True)
+# A page's encrypted fields are decrypted together, in one AES pass (agencies.encryption.decrypt_many); off, one
+# Fernet call per value.
+FIELD_DECRYPTION_BATCHED = env.bool("FIELD_DECRYPTION_BATCHED", default=True)
 # API client tokens are remembered per process and forgotten when PostgreSQL notifies a change
 # (agencies.fastpath.token_cache); that needs a LISTEN that lasts, so it too is off behind such a pooler.
 API_TOKEN_CACHE = env.bool("API_TOKEN_CACHE", default=DATABASE_PREPARED_STATEMENTS)

@@ -38,7 +38,9 @@ class Statement:
     params: tuple
     slots: dict[str, int]  # slot name -> its position in params
     names: tuple[str, ...]
-    converters: tuple  # (position, converter functions, expression), as SQLCompiler.apply_converters takes them
+    # (position, converter functions, expression), as SQLCompiler.apply_converters takes them, and the column's
+    # converter of all its values at once where its field has one (`from_db_values`, e.g. decrypting a page's NIKs)
+    converters: tuple
 
     def rows(self, limit: int | None = None, *, log: ReadLog | None = None, **values) -> list[dict]:
         """The rows as `.values()` dicts, with each slot set to `values[name]`, at most `limit` of them; `log`, the
@@ -75,8 +77,12 @@ class Statement:
         names = self.names
         if self.converters:
             fetched = [list(row) for row in fetched]
-            for row in fetched:
-                for position, functions, expression in self.converters:
+            for position, functions, expression, column in self.converters:
+                if column is not None:
+                    for row, value in zip(fetched, column([row[position] for row in fetched]), strict=True):
+                        row[position] = value
+                    continue
+                for row in fetched:
                     value = row[position]
                     for function in functions:
                         value = function(value, expression, connection)
@@ -155,7 +161,14 @@ def compile_values(queryset: QuerySet, *slots: Slot) -> Statement | None:
     if len(fields) != len(names):
         return None
     converters = tuple(
-        (position, tuple(functions), expression)
+        (position, tuple(functions), expression, _column_converter(functions, expression))
         for position, (functions, expression) in compiler.get_converters(fields).items()
     )
     return Statement(queryset.db, sql, params, positions, names, converters)
+
+
+def _column_converter(functions, expression):
+    """The field's converter of a whole column (`from_db_values`), where its only converter is its `from_db_value`."""
+    field = getattr(expression, "target", None) or expression.output_field
+    many = getattr(field, "from_db_values", None)
+    return many if many is not None and list(functions) == [field.from_db_value] else None

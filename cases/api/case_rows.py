@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from agencies.fastpath.read_log import ReadLog
 from agencies.fastpath.statements import Slot, Statement, compile_values
+from cases.api.filters import CaseFilter
 from cases.api.serializers import CASE_FIELDS, PERSON_FIELDS
 from cases.models import Case, Person
 
@@ -50,6 +51,8 @@ def columns(queryset: QuerySet) -> QuerySet:
 AFTER_AT = Slot("updated_at", datetime(1111, 11, 11, 11, 11, 11, 111111, tzinfo=UTC))
 AFTER_ID = Slot("id", -1_111_111_111)
 CASE_ID = Slot("pk", -2_222_222_222)
+# `?updated_since=` (CaseFilter's own filter, compiled): an incremental sync is the field apps' most frequent call.
+SINCE = Slot("updated_since", datetime(1222, 2, 22, 22, 22, 22, 222222, tzinfo=UTC))
 
 
 @dataclass(frozen=True)
@@ -58,15 +61,26 @@ class Statements:
     after: Statement
     before: Statement
     one: Statement
+    since_first: Statement
+    since_after: Statement
+    since_before: Statement
 
-    def page(self, position, reverse: bool, limit: int, *, log: ReadLog | None = None) -> list[dict]:
-        """Rows of a SyncCursor page: `limit` rows after (or, reversed, before) `position` in (updated_at, id);
-        `log` is the read's access-log event, written by the same statement."""
+    def page(
+        self, position, reverse: bool, limit: int, *, since: datetime | None = None, log: ReadLog | None = None
+    ) -> list[dict]:
+        """Rows of a SyncCursor page: `limit` rows after (or, reversed, before) `position` in (updated_at, id),
+        changed at or after `since` if given; `log` is the read's access-log event, written by the same statement."""
+        first, after, before = (
+            (self.first, self.after, self.before)
+            if since is None
+            else (self.since_first, self.since_after, self.since_before)
+        )
+        values = {} if since is None else {SINCE.name: since}
         if position is None:
-            rows = self.first.rows(limit, log=log)
+            rows = first.rows(limit, log=log, **values)
         else:
             updated_at, pk = position
-            rows = (self.before if reverse else self.after).rows(limit, log=log, updated_at=updated_at, id=pk)
+            rows = (before if reverse else after).rows(limit, log=log, updated_at=updated_at, id=pk, **values)
         if log is not None:  # a logged read does not keep its statement's order (agencies.fastpath.statements)
             rows.sort(key=_position, reverse=reverse)
         return rows
@@ -81,14 +95,26 @@ def _position(row: dict) -> tuple:
 
 
 def statements(rows: QuerySet) -> Statements | None:
-    """The scoped `rows` (from `columns`) compiled for a page and a detail; None when the backend cannot."""
+    """The scoped `rows` (from `columns`) compiled for a page, a page since an instant, and a detail; None when the
+    backend cannot."""
     key = Tuple(F("updated_at"), F("id"))
     position = (AFTER_AT.marker, AFTER_ID.marker)
+
+    def pages(rows, *slots):
+        return (
+            compile_values(rows.order_by("updated_at", "id"), *slots),
+            compile_values(
+                rows.filter(TupleGreaterThan(key, position)).order_by("updated_at", "id"), AFTER_AT, AFTER_ID, *slots
+            ),
+            compile_values(
+                rows.filter(TupleLessThan(key, position)).order_by("-updated_at", "-id"), AFTER_AT, AFTER_ID, *slots
+            ),
+        )
+
     compiled = (
-        compile_values(rows.order_by("updated_at", "id")),
-        compile_values(rows.filter(TupleGreaterThan(key, position)).order_by("updated_at", "id"), AFTER_AT, AFTER_ID),
-        compile_values(rows.filter(TupleLessThan(key, position)).order_by("-updated_at", "-id"), AFTER_AT, AFTER_ID),
+        *pages(rows),
         compile_values(rows.filter(pk=CASE_ID.marker).order_by(), CASE_ID),
+        *pages(CaseFilter.base_filters[SINCE.name].filter(rows, SINCE.marker), SINCE),
     )
     return None if None in compiled else Statements(*compiled)
 

@@ -1,6 +1,7 @@
 """Cases API: intake, cases and their stage, assessments, notes, consents, referrals, sites. Thin: every rule is in
 cases.services; every row comes through agencies.access; personal reads are logged once per request."""
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
@@ -16,7 +17,7 @@ from agencies.api.views_base import ScopedReadViewSet, ScopedViewSet, etag_for, 
 from agencies.fastpath import memo
 from cases import services
 from cases.api import case_rows
-from cases.api.filters import CaseFilter
+from cases.api.filters import COMPILED, CaseFilter, sync_since
 from cases.api.serializers import (
     AssessmentSerializer,
     BulkIntakeOutputSerializer,
@@ -116,8 +117,11 @@ class CaseViewSet(ScopedReadViewSet):
 
     # List and detail are the sync path of every field app: rows, not instances (see cases/api/case_rows.py).
 
+    def _filters(self) -> set[str]:
+        return self.request.query_params.keys() & self.filterset_class.base_filters.keys()
+
     def _filtered(self) -> bool:
-        return bool(self.request.query_params.keys() & self.filterset_class.base_filters.keys())
+        return bool(self._filters())
 
     def filter_queryset(self, queryset):
         # django-filter deep-copies every filter of the set on each request; a plain sync page asks for none, and
@@ -126,22 +130,26 @@ class CaseViewSet(ScopedReadViewSet):
             return super().filter_queryset(queryset)
         return queryset
 
-    def _statements(self) -> case_rows.Statements | None:
-        # Without filters a page or a case is the scoped query plus a position or an id: its SQL is compiled once
-        # per scope, by the access rule's own key (grants, agencies, date), and only run here. With filters: the ORM.
-        if self._filtered():
+    def _statements(self, compiled_filters=frozenset()) -> case_rows.Statements | None:
+        # A page or a case is the scoped query plus a position or an id (and for a sync, an instant): its SQL is
+        # compiled once per scope, by the access rule's own key (grants, agencies, date), and only run here. With
+        # other filters, or with API_COMPILED_READS off: the ORM.
+        if not settings.API_COMPILED_READS or not self._filters() <= compiled_filters:
             return None
         return memo.derived_from_scope(self.request.user, Case, case_rows.statements, shaped_by=case_rows.columns)
 
     def list(self, request, *args, **kwargs):
-        compiled = self._statements()
+        compiled = self._statements(COMPILED)
         if compiled is None:
             page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
             self.log_read(Case, count=len(page))
         else:
+            since = sync_since(request.query_params)
             # The page's access-log event is written by the page's own statement: one round trip, not two.
             log = self.read_log(counted=self.paginator.get_page_size(request))
-            page = self.paginator.paginate_rows(lambda *position: compiled.page(*position, log=log), request)
+            page = self.paginator.paginate_rows(
+                lambda *position: compiled.page(*position, since=since, log=log), request
+            )
         return self.get_paginated_response(case_rows.represent(page))
 
     def retrieve(self, request, *args, **kwargs):

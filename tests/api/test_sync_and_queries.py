@@ -135,6 +135,54 @@ def test_updated_since_never_widens_the_scope(world, lentera_api, lentera_cases)
     assert owners == {world.semarang.pk}
 
 
+def _since_pages(client, since: datetime.datetime) -> tuple[list[list[dict]], list[list[dict]]]:
+    """Every page of a sync since `since`, by the `next` links, then back from the last page by the `previous` ones."""
+    forward, response = [], client.get("/api/v1/cases/", {"updated_since": since.isoformat(), "page_size": 7})
+    while True:
+        forward.append(response.json()["results"])
+        if not response.json()["next"]:
+            break
+        response = client.get(response.json()["next"])
+    backward = []
+    while response.json()["previous"]:
+        response = client.get(response.json()["previous"])
+        backward.append(response.json()["results"])
+    return forward, backward
+
+
+@pytest.mark.parametrize("prepared", [True, False])
+def test_an_updated_since_sync_answers_the_same_pages_compiled_or_through_the_orm(
+    world, lentera_api, lentera_cases, prepared, settings
+):
+    settings.DATABASE_PREPARED_STATEMENTS = prepared
+    since = timezone.now() - datetime.timedelta(minutes=30)  # after the 60 cases changed in one instant an hour ago
+    Case.objects.filter(pk__in=[case.pk for case in lentera_cases[150:200]]).update(updated_at=since)  # on it
+
+    settings.API_COMPILED_READS = True
+    compiled = _since_pages(lentera_api, since)
+    settings.API_COMPILED_READS = False
+    through_the_orm = _since_pages(lentera_api, since)
+
+    assert compiled == through_the_orm
+    ids = [row["id"] for page in compiled[0] for row in page]
+    visible = Case.objects.filter(registered_by=world.lentera) | Case.objects.filter(pk=world.referred_accepted.case_id)
+    assert ids == sync_order(visible.filter(updated_at__gte=since))
+    assert {case.pk for case in lentera_cases[150:200]} <= set(ids)  # changed on the instant itself: in
+    assert not {case.pk for case in lentera_cases[100:150]} & set(ids)  # changed before it: out
+
+
+@pytest.mark.parametrize("updated_since", ["last tuesday", "0001-01-01T00:00:00+05:00", "2026-02-30T00:00:00Z"])
+def test_a_malformed_updated_since_is_the_same_400_compiled_or_through_the_orm(lentera_api, settings, updated_since):
+    answers = []
+    for compiled in (True, False):
+        settings.API_COMPILED_READS = compiled
+        response = lentera_api.get("/api/v1/cases/", {"updated_since": updated_since})
+        answers.append((response.status_code, response.json()))
+
+    assert answers[0] == answers[1]
+    assert answers[0][0] == 400 and "updated_since" in answers[0][1]["errors"]
+
+
 def test_filters_combine_with_the_scope(world, lentera_api, lentera_cases):
     case_services.case_transition(actor=world.staff, case=lentera_cases[0], to=Case.Stage.ASSESSED)
 
@@ -227,6 +275,22 @@ def test_a_case_page_is_token_lookup_and_one_statement_reading_the_page_and_logg
         assert queries[2].startswith('INSERT INTO "agencies_auditevent"')
         assert "cases_person_target_groups" in queries[3]
     assert AuditEvent.objects.filter(action="cases.case.read_by_api").count() == before + 1
+
+
+def test_an_updated_since_page_is_token_lookup_and_one_statement_like_any_other_page(lentera_api, lentera_cases):
+    since = (timezone.now() - datetime.timedelta(days=1)).isoformat()
+    url = f"/api/v1/cases/?page_size=50&updated_since={since.replace('+', '%2B')}"
+    lentera_api.get(url)
+    deep = _deep_cursor(lentera_api, url.split("?")[0], 10, 3).replace(
+        "?", f"?updated_since={since.replace('+', '%2B')}&"
+    )
+
+    for page in (url, deep):
+        queries = [statement_sql(sql) for sql in _queries(lentera_api, page)]
+        if connection.vendor == "postgresql":
+            assert len(queries) == 2, queries  # the token, then the page read and logged in one statement
+            read, logged = read_and_log(queries[1])
+            assert '"cases_case"."updated_at" >=' in read and logged.startswith('INSERT INTO "agencies_auditevent"')
 
 
 def test_the_first_call_of_a_minute_costs_one_more_query_to_note_the_token_use(world, as_token):
