@@ -279,9 +279,11 @@ def floor_urls() -> list:
     ]
 
 
-def _report_as_floor_rows(report) -> list[tuple]:
-    from programs.selectors import FIGURES
+# The report's figures, in the floor's column order.
+FIGURES = ("enrolled", "trained", "followed_up", "left_site", "still_there", "enrolled_finished")
 
+
+def _report_as_floor_rows(report) -> list[tuple]:
     batches = [(True, int(r.label), None, *(getattr(r, f) for f in FIGURES)) for r in report.batches]
     sites = [
         (False, None, None if r.label == "-" else r.label, *(getattr(r, f) for f in FIGURES)) for r in report.sites
