@@ -295,6 +295,7 @@ def _figures_in_one_pass(program: Program) -> tuple[list[dict], list[dict]]:
         .order_by()
         .query.sql_with_params()
     )
+    # order_by(): without it the subquery keeps Enrollment's Meta.ordering, which joins the program to sort by.
     trained_cases, trained_params = (
         taken.filter(status__in=TRAINED).values("case_id").order_by().query.sql_with_params()
     )
