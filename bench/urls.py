@@ -5,11 +5,12 @@ from django.urls import path
 from config.urls import handler404, handler500
 from config.urls import urlpatterns as app_urlpatterns
 
-from . import floors
+from . import floors, reports
 
 urlpatterns = [
     path("floor/cases/", floors.case_list),
     path("floor/cases/<int:pk>/", floors.case_detail),
+    *reports.floor_urls(),
     *app_urlpatterns,
 ]
 

@@ -4,8 +4,8 @@ installment stands."""
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Case, DateField, F, OuterRef, QuerySet, Subquery, Sum, Value, When
-from django.db.models.functions import Coalesce, TruncDate, TruncMonth
+from django.db.models import Case, DateField, F, OuterRef, QuerySet, Subquery, Sum, When
+from django.db.models.functions import TruncDate, TruncMonth
 from django.utils.translation import gettext_lazy as _
 
 from agencies import access
@@ -45,21 +45,13 @@ class RealizationRow:
         return (Decimal(100 * self.paid) / self.ceiling).quantize(Decimal("0.1")) if self.ceiling else None
 
 
-def _ledger_total(field: str):
-    per_allocation = (
-        LedgerEntry.objects.filter(allocation=OuterRef("pk"))
-        .order_by()
-        .values("allocation")
-        .annotate(total=Sum(field))
-        .values("total")
-    )
-    return Coalesce(Subquery(per_allocation[:1]), Value(0))
-
-
 def realization(actor, *, by: str = "allocation", fiscal_year: int | None = None) -> list[RealizationRow]:
     """Ceiling, committed, paid, remaining and % realized per allocation, source, program, district or month.
 
-    Sums of the ledger in one query whatever the number of entries; only allocations `actor` may see.
+    One query whatever the number of ledger rows; only allocations `actor` may see. Per allocation, source,
+    program or district from each allocation's committed and paid: the ledger's sums, kept by funding.services
+    under the allocation's lock in the transaction that writes the ledger rows (`manage.py reconcile_funding`
+    checks them against the ledger). Per month from the ledger itself, which alone knows when money moved.
     """
     allocations = access.visible_to(actor, Allocation)
     if fiscal_year:
@@ -75,9 +67,8 @@ def realization(actor, *, by: str = "allocation", fiscal_year: int | None = None
         return [RealizationRow((row["month"],), None, row["committed"], row["paid"]) for row in months]
     fields = GROUPINGS[by]
     rows = (
-        allocations.annotate(ledger_committed=_ledger_total("committed_delta"), ledger_paid=_ledger_total("paid_delta"))
-        .values(*fields)
-        .annotate(total_ceiling=Sum("ceiling"), total_committed=Sum("ledger_committed"), total_paid=Sum("ledger_paid"))
+        allocations.values(*fields)
+        .annotate(total_ceiling=Sum("ceiling"), total_committed=Sum("committed"), total_paid=Sum("paid"))
         .order_by(*fields)
     )
     return [
