@@ -7,6 +7,8 @@ import functools
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import PAGE_VAR, ChangeList
 from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
@@ -188,6 +190,42 @@ class ScopedModelAdmin(admin.ModelAdmin):
 
     def change_url(self, obj) -> str:
         return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk])
+
+
+class UncountedChangeList(ChangeList):
+    """A list page that never counts its rows: it reads one row more than it shows, to know whether there is a next
+    page. Counting a scope of a million cases, or a trail of ten million reads, costs a scan on every page view;
+    nobody needs the exact total to find a case. Pages are "previous" and "next" (admin/pagination.html)."""
+
+    uncounted = True
+
+    def get_results(self, request):
+        if self.page_num < 1:
+            raise IncorrectLookupParameters
+        start = (self.page_num - 1) * self.list_per_page
+        rows = list(self.queryset[start : start + self.list_per_page + 1])
+        self.has_next = len(rows) > self.list_per_page
+        self.result_list = rows[: self.list_per_page]
+        self.result_count = len(self.result_list)
+        self.full_result_count = None
+        self.show_full_result_count = False
+        self.show_admin_actions = True
+        self.can_show_all = False
+        self.multi_page = self.has_next or self.page_num > 1
+        self.paginator = None
+        self.previous_url = self.get_query_string({PAGE_VAR: self.page_num - 1}) if self.page_num > 1 else ""
+        self.next_url = self.get_query_string({PAGE_VAR: self.page_num + 1}) if self.has_next else ""
+
+
+class UncountedListAdmin:
+    """A ModelAdmin mixin for lists that grow with the country: no count of the rows (UncountedChangeList) and no
+    facet counts (one COUNT per filter choice over the whole scope)."""
+
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+
+    def get_changelist(self, request, **kwargs):
+        return UncountedChangeList
 
 
 class _ChoicesOncePerRequest:

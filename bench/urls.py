@@ -1,6 +1,6 @@
 """The application's URLs plus the floors, for benchmarking only (bench/settings.py)."""
 
-from django.urls import path
+from django.urls import include, path
 
 from config.urls import handler404, handler500
 from config.urls import urlpatterns as app_urlpatterns
@@ -10,6 +10,7 @@ from . import floors
 urlpatterns = [
     path("floor/cases/", floors.case_list),
     path("floor/cases/<int:pk>/", floors.case_detail),
+    path("floor/admin/", include("bench.admin")),
     *app_urlpatterns,
 ]
 

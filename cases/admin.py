@@ -1,5 +1,7 @@
 import re
 import secrets
+from functools import reduce
+from operator import or_
 from urllib.parse import urlencode
 
 from cryptography.fernet import InvalidToken
@@ -7,7 +9,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import SEARCH_VAR, ChangeList, ChangeListSearchForm
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -18,7 +20,14 @@ from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from agencies import access
 from agencies.models import Agency
-from agencies.scoped_admin import RelatedFilter, RelatedOnlyFilter, ScopedInline, ScopedModelAdmin, shown_as_text
+from agencies.scoped_admin import (
+    RelatedFilter,
+    ScopedInline,
+    ScopedModelAdmin,
+    UncountedChangeList,
+    UncountedListAdmin,
+    shown_as_text,
+)
 
 from . import selectors, services
 from .encryption import cipher
@@ -69,13 +78,13 @@ def kept_search(request) -> str:
 
 
 def searched_changelist(term: str) -> type[ChangeList]:
-    """A changelist searching `term` (never read from the URL), and not taking its key for a filter."""
+    """The case list (uncounted), searching `term` (never read from the URL), and not taking its key for a filter."""
 
     class KeptSearchForm(ChangeListSearchForm):
         def __init__(self, *args, **kwargs):
             super().__init__({SEARCH_VAR: term})
 
-    class KeptSearchChangeList(ChangeList):
+    class KeptSearchChangeList(UncountedChangeList):
         search_form_class = KeptSearchForm
 
         def get_filters_params(self, params=None):
@@ -83,7 +92,75 @@ def searched_changelist(term: str) -> type[ChangeList]:
             lookups.pop(SEARCH_KEY, None)
             return lookups
 
+        def get_queryset(self, request, exclude_parameters=None):
+            # The list shows a person's name only: their encrypted NIK, phone and address are not read (nor
+            # decrypted, a Fernet token per field and row).
+            rows = super().get_queryset(request, exclude_parameters)
+            return rows.defer("person__nik", "person__phone", "person__address")
+
     return KeptSearchChangeList
+
+
+def _provinces_of(user) -> set[str]:
+    """The provinces (region codes such as "35") of the agencies `user` works in: where the filters' choices come
+    from, so that no choice list reads the cases themselves."""
+    return {grant.agency.region_id.split(".")[0] for grant in access.grants_of(user) if grant.agency.region_id}
+
+
+def _in_provinces(provinces: set[str]) -> Q:
+    return Q(pk__in=[]) if not provinces else reduce(or_, (Q(region__code__startswith=f"{p}.") for p in provinces))
+
+
+class OwnerFilter(admin.SimpleListFilter):
+    """The owning office, among the regency/city offices of the reader's province: a few dozen names read from the
+    agency directory, where asking which offices own cases of the scope would read the whole scope."""
+
+    title = _("owning office")
+    parameter_name = "owner"
+
+    def lookups(self, request, model_admin):
+        offices = Agency.objects.filter(
+            _in_provinces(_provinces_of(request.user)), kind=Agency.Kind.SOCIAL_SERVICE_DISTRICT
+        )
+        return [(str(pk), name) for pk, name in offices.order_by("name").values_list("pk", "name")]
+
+    def has_output(self):
+        return len(self.lookup_choices) > 1  # one office (district staff) is no choice
+
+    def queryset(self, request, queryset):
+        return queryset.filter(owner_id=self.value()) if self.value() and self.value().isdigit() else queryset
+
+
+class SiteFilter(admin.SimpleListFilter):
+    """The site, among the sites of the reader's province (from the site register, not from the cases)."""
+
+    title = _("site")
+    parameter_name = "site"
+
+    def lookups(self, request, model_admin):
+        sites = Site.objects.filter(_in_provinces(_provinces_of(request.user)))
+        return [(str(pk), name) for pk, name in sites.order_by("name").values_list("pk", "name")]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(site_id=self.value()) if self.value() and self.value().isdigit() else queryset
+
+
+class CaseworkerFilter(admin.SimpleListFilter):
+    """Whose cases: the reader's own, or those nobody works on yet. Fixed choices: listing everyone who is a
+    caseworker of some case in the scope would read the whole scope."""
+
+    title = _("caseworker")
+    parameter_name = "caseworker"
+
+    def lookups(self, request, model_admin):
+        return [("me", _("Mine")), ("none", _("Nobody yet"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "me":
+            return queryset.filter(caseworker=request.user)
+        if self.value() == "none":
+            return queryset.filter(caseworker__isnull=True)
+        return queryset
 
 
 @admin.register(TargetGroup)
@@ -259,17 +336,13 @@ class PersonAdmin(ScopedModelAdmin):
 
 
 @admin.register(Case)
-class CaseAdmin(ScopedModelAdmin):
+class CaseAdmin(UncountedListAdmin, ScopedModelAdmin):
     list_display = ["number", "person_name", "stage", "owner", "registered_by", "target_group", "site", "caseworker"]
-    list_filter = [
-        "stage",
-        ("owner", RelatedOnlyFilter),
-        ("site", RelatedOnlyFilter),
-        ("target_group", RelatedFilter),
-        ("caseworker", RelatedOnlyFilter),
-    ]
-    search_fields = ["number"]
-    search_help_text = _("Case number, or a NIK (16 digits, exact).")
+    # No filter reads the scope for its choices: stages and target groups are fixed lists, offices and sites come
+    # from the reader's province, caseworkers are "mine" or "nobody yet".
+    list_filter = ["stage", OwnerFilter, SiteFilter, ("target_group", RelatedFilter), CaseworkerFilter]
+    search_fields = ["number"]  # searched by get_search_results: a case number or its beginning, or a whole NIK
+    search_help_text = _("Case number or its beginning, or a NIK (16 digits, exact).")
     list_select_related = ["person", "owner", "registered_by", "target_group", "site", "caseworker"]
     readonly_fields = ["number", *PERSON_SUMMARY, *CASE_SUMMARY]
     inlines = [AssessmentInline, CaseNoteInline, ReferralInline, TransferInline, StageChangeInline]
@@ -279,13 +352,13 @@ class CaseAdmin(ScopedModelAdmin):
     # What the case page shows
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .select_related(*self.list_select_related, "person__home_region", "person__current_site")
-        )
+        rows = super().get_queryset(request)
+        if getattr(request, "_case_page", False):  # what the case page shows of the person, which the list does not
+            return rows.select_related(*self.list_select_related, "person__home_region", "person__current_site")
+        return rows  # the list joins its list_select_related
 
     def get_object(self, request, object_id, from_field=None):
+        request._case_page = True
         case = super().get_object(request, object_id, from_field)
         if case is not None:  # what the case page shows of the person, which the list does not
             prefetch_related_objects(
@@ -414,9 +487,13 @@ class CaseAdmin(ScopedModelAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip().replace(" ", "")
+        if not term:
+            return queryset, False
         if NIK_DIGITS.match(term):
             return queryset & selectors.cases_with_nik(request.user, term), False
-        return super().get_search_results(request, queryset, search_term)
+        # A case number or its beginning: `LIKE '35.10-2026-%'` on the number's pattern index (case_number_prefix),
+        # never a `%…%` scan of the scope. Numbers are written in capitals (none has letters today).
+        return queryset.filter(number__startswith=term.upper()), False
 
     # Saving through services
 
