@@ -211,7 +211,8 @@ class UncountedChangeList(ChangeList):
         self.show_full_result_count = False
         self.show_admin_actions = True
         self.can_show_all = False
-        self.multi_page = self.has_next or self.page_num > 1
+        self.has_pages = self.has_next or self.page_num > 1
+        self.multi_page = False  # Django's page links need a count; admin/pagination.html draws ours
         self.paginator = None
         self.previous_url = self.get_query_string({PAGE_VAR: self.page_num - 1}) if self.page_num > 1 else ""
         self.next_url = self.get_query_string({PAGE_VAR: self.page_num + 1}) if self.has_next else ""
