@@ -2,7 +2,9 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import unquote
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.db.models import Q
 from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
@@ -35,6 +37,18 @@ class UserAdmin(DjangoUserAdmin):
         # The list (reached from a colleague's page, not the menu) holds only colleagues, by get_queryset.
         return obj is None or self._visible_memberships(request, obj).exists()
 
+    # Adding, changing and removing accounts is for set-up superusers. Said outright rather than asked of Django's
+    # model permissions (which staff never hold): every form with a person in it (a case's caseworker) asks, and the
+    # asking read the permission tables twice per page.
+    def has_add_permission(self, request):
+        return _is_superuser(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return _is_superuser(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return _is_superuser(request.user)
+
     def get_list_display(self, request):
         return super().get_list_display(request) if _is_superuser(request.user) else self.colleague_fields
 
@@ -60,6 +74,32 @@ class UserAdmin(DjangoUserAdmin):
 
     def _visible_memberships(self, request, user):
         return access.visible_to(request.user, Membership).filter(user=user)
+
+
+class GroupAdmin(DjangoGroupAdmin):
+    """Django's permission groups: unused (the access rule is the one permission system), a set-up superuser's page.
+    Said outright: asking Django's model permissions read the permission tables twice on every admin page, for the
+    menu, for every member of staff."""
+
+    def has_module_permission(self, request):
+        return _is_superuser(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return _is_superuser(request.user)
+
+    def has_add_permission(self, request):
+        return _is_superuser(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return _is_superuser(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return _is_superuser(request.user)
+
+
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)
+admin.site.register(Group, GroupAdmin)
 
 
 class TimeZoneFilter(admin.SimpleListFilter):

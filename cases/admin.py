@@ -77,6 +77,22 @@ def kept_search(request) -> str:
         return ""
 
 
+# What the case list reads: CaseAdmin.list_display's columns and the keys they are joined by.
+LIST_COLUMNS = (
+    "number",
+    "stage",
+    "created_at",
+    "person__full_name",
+    "person__known_as",
+    "owner__name",
+    "registered_by__name",
+    "target_group__code",
+    "target_group__name",
+    "site__name",
+    "caseworker__username",
+)
+
+
 def searched_changelist(term: str) -> type[ChangeList]:
     """The case list (uncounted), searching `term` (never read from the URL), and not taking its key for a filter."""
 
@@ -93,10 +109,9 @@ def searched_changelist(term: str) -> type[ChangeList]:
             return lookups
 
         def get_queryset(self, request, exclude_parameters=None):
-            # The list shows a person's name only: their encrypted NIK, phone and address are not read (nor
-            # decrypted, a Fernet token per field and row).
-            rows = super().get_queryset(request, exclude_parameters)
-            return rows.defer("person__nik", "person__phone", "person__address")
+            # Only the columns the list shows: a person's name, not their encrypted NIK, phone and address (a
+            # Fernet decryption per field and row), and of each related row its name.
+            return super().get_queryset(request, exclude_parameters).only(*LIST_COLUMNS)
 
     return KeptSearchChangeList
 

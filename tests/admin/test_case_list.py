@@ -157,7 +157,7 @@ def test_a_number_prefix_is_searched_on_the_pattern_index(staff_client, banyuwan
 def test_the_list_reads_only_what_it_shows(staff_client, banyuwangi):
     _cases(banyuwangi, 2)
 
-    page_query = next(sql for sql in _queries(staff_client) if 'FROM "cases_case"' in sql)
+    page_query = next(sql for sql in _queries(staff_client) if 'FROM "cases_case"' in sql and "LIMIT" in sql)
 
     # Not the person's encrypted fields (each a Fernet decryption per row), nor the case page's relations.
     assert not re.search(r'"cases_person"\."(nik|phone|address)"', page_query)
