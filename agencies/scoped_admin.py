@@ -50,7 +50,15 @@ class ScopedModelAdmin(admin.ModelAdmin):
     def has_view_permission(self, request, obj=None):
         if obj is None:
             return access.may_see_any(request.user, self.model)
+        if getattr(obj, "_read_through_scope_of", None) == request.user.pk:
+            return True  # get_object read it from this reader's visible rows in this request: asking again is a query
         return access.can_see(request.user, obj)
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)  # from get_queryset: the reader's visible rows
+        if obj is not None:
+            obj._read_through_scope_of = request.user.pk
+        return obj
 
     def has_change_permission(self, request, obj=None):
         if obj is None:
