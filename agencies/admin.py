@@ -2,8 +2,10 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import unquote
-from django.contrib.admin.views.main import ChangeList
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
+from django.db.models import Q
 from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -15,7 +17,7 @@ from django_celery_beat import models as beat_models
 from . import access, audit_labels, notifications, regions, schedules, services
 from .forms import MembershipAddForm
 from .models import Agency, ApiClient, AuditEvent, Membership, Notification, Region, Role, User
-from .scoped_admin import ScopedModelAdmin
+from .scoped_admin import ScopedModelAdmin, UncountedChangeList, UncountedListAdmin
 
 
 @admin.register(User)
@@ -34,6 +36,18 @@ class UserAdmin(DjangoUserAdmin):
             return True
         # The list (reached from a colleague's page, not the menu) holds only colleagues, by get_queryset.
         return obj is None or self._visible_memberships(request, obj).exists()
+
+    # Adding, changing and removing accounts is for set-up superusers. Said outright rather than asked of Django's
+    # model permissions (which staff never hold): every form with a person in it (a case's caseworker) asks, and the
+    # asking read the permission tables twice per page.
+    def has_add_permission(self, request):
+        return _is_superuser(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return _is_superuser(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return _is_superuser(request.user)
 
     def get_list_display(self, request):
         return super().get_list_display(request) if _is_superuser(request.user) else self.colleague_fields
@@ -60,6 +74,32 @@ class UserAdmin(DjangoUserAdmin):
 
     def _visible_memberships(self, request, user):
         return access.visible_to(request.user, Membership).filter(user=user)
+
+
+class GroupAdmin(DjangoGroupAdmin):
+    """Django's permission groups: unused (the access rule is the one permission system), a set-up superuser's page.
+    Said outright: asking Django's model permissions read the permission tables twice on every admin page, for the
+    menu, for every member of staff."""
+
+    def has_module_permission(self, request):
+        return _is_superuser(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return _is_superuser(request.user)
+
+    def has_add_permission(self, request):
+        return _is_superuser(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return _is_superuser(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return _is_superuser(request.user)
+
+
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)
+admin.site.register(Group, GroupAdmin)
 
 
 class TimeZoneFilter(admin.SimpleListFilter):
@@ -264,19 +304,29 @@ class ActionFilter(admin.SimpleListFilter):
         return queryset.filter(action=self.value()) if self.value() else queryset
 
 
-class AuditEventChangeList(ChangeList):
+class AuditEventChangeList(UncountedChangeList):
     def get_results(self, request):
         super().get_results(request)
-        audit_labels.name_targets(self.result_list)
+        audit_labels.name_targets(self.result_list)  # one query for the page's case numbers
+
+
+# Who a trail search names: at most this many accounts (a name several people share).
+SEARCHED_USERS = 20
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ScopedModelAdmin):
+class AuditEventAdmin(UncountedListAdmin, ScopedModelAdmin):
+    """The auditors' trail, newest first. It grows by a row per personal read, so nothing on it reads the whole
+    log: no count, no date hierarchy (its choices are the distinct dates of the scope), and a search that names
+    the rows it wants (a case by its number, a user by their account) on the log's indexes (AuditEvent.Meta)."""
+
     list_display = ["created_at", "action_label", "actor_user", "actor_api_client", "agency", "target"]
-    list_filter = [ActionFilter]
-    search_fields = ["target_id"]
-    list_select_related = ["actor_user", "actor_api_client", "agency", "target_type"]
-    date_hierarchy = "created_at"
+    # Dates as fixed ranges (today, the past 7 days, this month, this year): a range on the newest-first index.
+    list_filter = [ActionFilter, ("created_at", admin.DateFieldListFilter)]
+    search_fields = ["target_id"]  # searched by get_search_results
+    search_help_text = _("A case number, or a user's account name or first or last name.")
+    # The API client's name says its agency; the target's type is named from the per-process content types.
+    list_select_related = ["actor_user", "actor_api_client__agency", "agency"]
     fields = [
         "created_at",
         "action_label",
@@ -307,10 +357,24 @@ class AuditEventAdmin(ScopedModelAdmin):
         return AuditEventChangeList
 
     def get_search_results(self, request, queryset, search_term):
-        """A case's number finds its trail: the case, its person and the rows that belong to it."""
-        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        about = audit_labels.events_about_number(audit_labels.numbered_models(), search_term) if search_term else None
-        return (found | queryset.filter(about) if about is not None else found), may_have_duplicates
+        """A case's number finds its trail (the case, its person and the rows that belong to it); a user's account
+        name, or their first or last name, finds what they did. Anything else finds nothing: no text is matched
+        inside the log."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        about = audit_labels.events_about_number(audit_labels.numbered_models(), term)
+        users = list(
+            User.objects.filter(Q(username__iexact=term) | Q(first_name__iexact=term) | Q(last_name__iexact=term))
+            .order_by("pk")
+            .values_list("pk", flat=True)[:SEARCHED_USERS]
+        )
+        found = Q(pk__in=[])
+        if about is not None:
+            found |= about
+        if users:
+            found |= Q(actor_user__in=users)
+        return queryset.filter(found), False
 
     @admin.display(description=_("details"))
     def details(self, event):

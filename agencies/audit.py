@@ -24,13 +24,26 @@ def acting_agency_id(actor, changed: Model | None = None) -> int | None:
     return grants[0].agency.pk if grants else None
 
 
+def _listed_under(target, agency_id: int | None, actor_agency_id: int | None) -> int | None:
+    """The agency an event is filed under: the one named, else for a list read (`target` a model) the agency the
+    reader acted for. A list spans the reader's scope, so no one row's agency is its agency; the acting one is
+    where the reader's own auditors look: a district's for its staff, the province office's for province staff (so
+    a regency's auditor does not see a province-wide list, which is more than their regency's), the NGO's for
+    its caseworkers and API clients, all inside their province auditor's jurisdiction. An event without an
+    agency is in no auditor's trail."""
+    if agency_id is None and isinstance(target, type):
+        return actor_agency_id
+    return agency_id
+
+
 def _event(actor, actor_agency_id, action, target, data, agency, agency_id=None) -> AuditEvent:
+    agency_id = _listed_under(target, agency.pk if agency is not None else agency_id, actor_agency_id)
     return AuditEvent(
         actor_user=actor if isinstance(actor, User) else None,
         actor_api_client=actor if isinstance(actor, ApiClient) else None,
         actor_agency_id=actor_agency_id,
         action=action,
-        agency_id=agency.pk if agency is not None else agency_id,
+        agency_id=agency_id,
         target_type=ContentType.objects.get_for_model(target, for_concrete_model=False),
         target_id="" if isinstance(target, type) else str(target.pk),
         data=data or {},
@@ -59,13 +72,14 @@ def record(
 def record_read(actor, action: str, target: Model | type[Model], data: dict | None = None, *, agency_id=None) -> None:
     """Append one access-log event, as `record` would, in one plain INSERT: a personal read is logged on every API
     request, so no model instance is built and nothing is returned (AuditEvent has no signals to skip)."""
+    actor_agency_id = acting_agency_id(actor)  # a read changes nothing: no row to ask about
     values = {
         "created_at": timezone.now(),
         "actor_user": actor.pk if isinstance(actor, User) else None,
         "actor_api_client": actor.pk if isinstance(actor, ApiClient) else None,
-        "actor_agency": acting_agency_id(actor),  # a read changes nothing: no row to ask about
+        "actor_agency": actor_agency_id,
         "action": action,
-        "agency": agency_id,
+        "agency": _listed_under(target, agency_id, actor_agency_id),
         "target_type": ContentType.objects.get_for_model(target, for_concrete_model=False).pk,  # cached per process
         "target_id": "" if isinstance(target, type) else str(target.pk),
         "data": data or {},
@@ -101,7 +115,7 @@ def event_rows(
             "actor_api_client_id": actor.pk if isinstance(actor, ApiClient) else None,
             "actor_agency_id": actor_agency_id,
             "action": action,
-            "agency_id": agency.pk if agency is not None else None,
+            "agency_id": _listed_under(target, agency.pk if agency is not None else None, actor_agency_id),
             "target_type_id": ContentType.objects.get_for_model(target, for_concrete_model=False).pk,
             "target_id": "" if isinstance(target, type) else str(target.pk),
             "data": data or {},

@@ -170,27 +170,47 @@ def _number_of(model) -> tuple[str, type[models.Model]] | None:
     return None
 
 
+def _model_of(event) -> type[models.Model] | None:
+    from django.contrib.contenttypes.models import ContentType
+
+    return ContentType.objects.get_for_id(event.target_type_id).model_class()  # kept per process, no join
+
+
 def name_targets(events) -> None:
-    """Give each event its `target_name` (see `target_label`): one query per kind of row on the page."""
+    """Give each event its `target_name` (see `target_label`): one query for the whole page, whatever it holds."""
     wanted: dict = {}
     for event in events:
-        model = event.target_type.model_class()
+        model = _model_of(event)
         if event.target_id and model is not None:
             wanted.setdefault(model, set()).add(event.target_id)
-    numbers: dict = {}
     owners: dict = {}
+    lookups = []
     for model, ids in wanted.items():
         found = _number_of(model)
         if found is None:
             continue
         lookup, numbered = found
         owners[model] = "" if numbered is model else str(numbered._meta.verbose_name).capitalize()
+        pks = [model._meta.pk.to_python(pk) for pk in ids if str(pk).isdigit()]
         # The events are already the reader's; the number is what their list names, not the row's content.
-        for pk, number in model._base_manager.filter(pk__in=ids).values_list("pk", lookup).order_by():
+        lookups.append(
+            model._base_manager.filter(pk__in=pks)
+            .order_by()
+            .annotate(
+                trail_kind=models.Value(len(lookups)),
+                trail_row=Cast("pk", models.CharField()),
+                trail_number=models.F(lookup),
+            )
+            .values_list("trail_kind", "trail_row", "trail_number")
+        )
+    numbers: dict = {}
+    if lookups:
+        kinds = [model for model in wanted if model in owners]
+        for kind, pk, number in lookups[0].union(*lookups[1:], all=True):
             if number:
-                numbers.setdefault((model, str(pk)), set()).add(number)
+                numbers.setdefault((kinds[kind], pk), set()).add(number)
     for event in events:
-        model = event.target_type.model_class()
+        model = _model_of(event)
         number = ", ".join(sorted(numbers.get((model, event.target_id), ())))
         event.target_name = target_label(model, event.target_id, number, owners.get(model, ""))
 
@@ -203,7 +223,12 @@ def numbered_models() -> list[type[models.Model]]:
 
 def events_about_number(models_with_numbers, number: str) -> models.Q | None:
     """The events about the row numbered `number` (a case), its person and the rows that belong to it (its
-    referrals, enrollments, notes...), and those naming it in their data; None when no row has that number."""
+    referrals, enrollments, notes...; an event about a note names its case in its data too); None when no row has
+    that number.
+
+    The condition names each (target type, target ids) pair outright, so the trail finds them on its target index
+    (auditevent_target) whatever the size of the log: a subquery inside an OR would be checked row by row. The
+    owned rows are read first, in one statement for all their kinds."""
     from django.contrib.contenttypes.models import ContentType
 
     about = models.Q()
@@ -214,18 +239,22 @@ def events_about_number(models_with_numbers, number: str) -> models.Q | None:
             continue
         found = True
         about |= models.Q(target_type=ContentType.objects.get_for_model(model), target_id=str(row["pk"]))
-        about |= models.Q(**{f"data__{model._meta.model_name}": row["pk"]})
-        for relation in model._meta.related_objects:
-            if relation.one_to_many or relation.one_to_one:
-                # A subquery, not a list: the database finds the owned rows within the search's own statement.
-                owned = (
-                    relation.related_model._base_manager.filter(**{relation.field.name: row["pk"]})
-                    .order_by()
-                    .values_list(Cast("pk", models.CharField()), flat=True)
-                )
-                about |= models.Q(
-                    target_type=ContentType.objects.get_for_model(relation.related_model), target_id__in=owned
-                )
+        relations = [
+            r for r in model._meta.related_objects if (r.one_to_many or r.one_to_one) and r.related_model is not model
+        ]
+        owned = [
+            r.related_model._base_manager.filter(**{r.field.name: row["pk"]})
+            .order_by()
+            .annotate(trail_kind=models.Value(n), trail_row=Cast("pk", models.CharField()))
+            .values_list("trail_kind", "trail_row")
+            for n, r in enumerate(relations)
+        ]
+        ids: dict = {}
+        if owned:
+            for kind, pk in owned[0].union(*owned[1:], all=True):
+                ids.setdefault(relations[kind].related_model, []).append(pk)
+        for kind, pks in ids.items():
+            about |= models.Q(target_type=ContentType.objects.get_for_model(kind), target_id__in=pks)
         for name in _person_of(model):
             person = model._meta.get_field(name).related_model
             about |= models.Q(target_type=ContentType.objects.get_for_model(person), target_id=str(row[name]))

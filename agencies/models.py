@@ -345,17 +345,20 @@ class IdempotencyRecord(models.Model):
 class AuditEvent(models.Model):
     """One change, by whom, to what. Append-only (the database refuses updates and deletes); no personal data."""
 
-    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
     # No database constraints on the references (db_constraint=False): every API read appends a row, and a checked
     # reference takes a share lock on the client, agency and content type rows at each commit (~0.1 ms a row, and
     # concurrent reads of one client queue on one row). The rows referred to are never deleted (deactivated,
     # revoked instead), the ORM still refuses deleting one (PROTECT), and only our code writes here, with ids it
     # has just read.
+    # Nor an index of its own per reference (db_index=False): every index is written on every read the log
+    # records. The indexes in Meta are the ones the trail's queries use, each named there by its query.
     actor_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("user"),
         on_delete=models.PROTECT,
         db_constraint=False,
+        db_index=False,
         null=True,
         blank=True,
         related_name="+",
@@ -365,6 +368,7 @@ class AuditEvent(models.Model):
         verbose_name=_("API client"),
         on_delete=models.PROTECT,
         db_constraint=False,
+        db_index=False,
         null=True,
         blank=True,
         related_name="+",
@@ -375,22 +379,26 @@ class AuditEvent(models.Model):
         verbose_name=_("acting agency"),
         on_delete=models.PROTECT,
         db_constraint=False,
+        db_index=False,
         null=True,
         blank=True,
         related_name="+",
     )
-    action = models.CharField(_("action"), max_length=80, db_index=True)
+    action = models.CharField(_("action"), max_length=80)
     # The agency whose data was touched: auditors see the events of their jurisdiction through it.
     agency = models.ForeignKey(
         Agency,
         verbose_name=_("agency"),
         on_delete=models.PROTECT,
         db_constraint=False,
+        db_index=False,
         null=True,
         blank=True,
         related_name="+",
     )
-    target_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, db_constraint=False, related_name="+")
+    target_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, db_constraint=False, db_index=False, related_name="+"
+    )
     target_id = models.CharField(_("object id"), max_length=64, blank=True)
     data = models.JSONField(_("details"), default=dict, blank=True)
 
@@ -398,7 +406,20 @@ class AuditEvent(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
-        indexes = [models.Index(fields=["target_type", "target_id"], name="auditevent_target")]
+        # Each index is the trail's (agencies.admin.AuditEventAdmin), newest first as it is read; nothing else reads
+        # the log. No index leads with the acting agency, the API client or the content type: no query asks.
+        indexes = [
+            # The trail of an auditor whose jurisdiction is most of the log (a province, the ministry).
+            models.Index(fields=["-created_at", "-id"], name="auditevent_newest_first"),
+            # The trail of an auditor of a few offices (a regency's): their offices' events, newest first.
+            models.Index(fields=["agency", "-created_at", "-id"], name="auditevent_agency"),
+            # One case's history (searched by its number): the events about it and the rows that belong to it.
+            models.Index(fields=["target_type", "target_id"], name="auditevent_target"),
+            # The trail searched by a user.
+            models.Index(fields=["actor_user", "-created_at", "-id"], name="auditevent_by_user"),
+            # The trail filtered by an action (the rare ones matter: "NIK shown in full").
+            models.Index(fields=["action", "-created_at", "-id"], name="auditevent_action"),
+        ]
 
     def __str__(self):
         if not hasattr(self, "target_name"):

@@ -7,6 +7,8 @@ import functools
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import PAGE_VAR, ChangeList
 from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
@@ -48,7 +50,15 @@ class ScopedModelAdmin(admin.ModelAdmin):
     def has_view_permission(self, request, obj=None):
         if obj is None:
             return access.may_see_any(request.user, self.model)
+        if getattr(obj, "_read_through_scope_of", None) == request.user.pk:
+            return True  # get_object read it from this reader's visible rows in this request: asking again is a query
         return access.can_see(request.user, obj)
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)  # from get_queryset: the reader's visible rows
+        if obj is not None:
+            obj._read_through_scope_of = request.user.pk
+        return obj
 
     def has_change_permission(self, request, obj=None):
         if obj is None:
@@ -188,6 +198,43 @@ class ScopedModelAdmin(admin.ModelAdmin):
 
     def change_url(self, obj) -> str:
         return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk])
+
+
+class UncountedChangeList(ChangeList):
+    """A list page that never counts its rows: it reads one row more than it shows, to know whether there is a next
+    page. Counting a scope of a million cases, or a trail of ten million reads, costs a scan on every page view;
+    nobody needs the exact total to find a case. Pages are "previous" and "next" (admin/pagination.html)."""
+
+    uncounted = True
+
+    def get_results(self, request):
+        if self.page_num < 1:
+            raise IncorrectLookupParameters
+        start = (self.page_num - 1) * self.list_per_page
+        rows = list(self.queryset[start : start + self.list_per_page + 1])
+        self.has_next = len(rows) > self.list_per_page
+        self.result_list = rows[: self.list_per_page]
+        self.result_count = len(self.result_list)
+        self.full_result_count = None
+        self.show_full_result_count = False
+        self.show_admin_actions = True
+        self.can_show_all = False
+        self.has_pages = self.has_next or self.page_num > 1
+        self.multi_page = False  # Django's page links need a count; admin/pagination.html draws ours
+        self.paginator = None
+        self.previous_url = self.get_query_string({PAGE_VAR: self.page_num - 1}) if self.page_num > 1 else ""
+        self.next_url = self.get_query_string({PAGE_VAR: self.page_num + 1}) if self.has_next else ""
+
+
+class UncountedListAdmin:
+    """A ModelAdmin mixin for lists that grow with the country: no count of the rows (UncountedChangeList) and no
+    facet counts (one COUNT per filter choice over the whole scope)."""
+
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+
+    def get_changelist(self, request, **kwargs):
+        return UncountedChangeList
 
 
 class _ChoicesOncePerRequest:

@@ -40,6 +40,7 @@ SECTIONS = {
     "intake": "bench.intake",
     "serve": "bench.serve",
     "reports": "bench.reports",
+    "admin": "bench.admin",
 }
 
 

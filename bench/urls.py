@@ -1,6 +1,6 @@
 """The application's URLs plus the floors, for benchmarking only (bench/settings.py)."""
 
-from django.urls import path
+from django.urls import include, path
 
 from config.urls import handler404, handler500
 from config.urls import urlpatterns as app_urlpatterns
@@ -11,6 +11,7 @@ urlpatterns = [
     path("floor/cases/", floors.case_list),
     path("floor/cases/<int:pk>/", floors.case_detail),
     *reports.floor_urls(),
+    path("floor/admin/", include("bench.admin")),
     *app_urlpatterns,
 ]
 

@@ -299,6 +299,11 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["owner", "stage"], name="case_owner_stage"),
             models.Index(fields=["updated_at", "id"], name="case_sync"),
+            # The admin's case list, newest first (Meta.ordering): a page is read off the index, not sorted.
+            models.Index(fields=["-created_at", "-id"], name="case_newest_first"),
+            # The admin's search by a number's beginning (`number LIKE '35.10-2026-%'`): the unique index on
+            # `number` follows the database's collation, which LIKE cannot use; the pattern operators can.
+            models.Index(fields=["number"], name="case_number_prefix", opclasses=["varchar_pattern_ops"]),
         ]
 
     def __str__(self):

@@ -13,8 +13,8 @@ from agencies.models import ApiClient, AuditEvent, User
 @dataclass(frozen=True)
 class ReadLog:
     """The access-log event of one read, for a read that writes it in its own statement: a page is one event
-    counting its rows (`counted`: the page size, at most that many are shown), a detail one event per row read,
-    naming the row and the agency in `agency_column` (none read, none written)."""
+    counting its rows (`counted`: the page size, at most that many are shown) under the reader's acting agency, a
+    detail one event per row read, naming the row and the agency in `agency_column` (none read, none written)."""
 
     actor: object
     action: str
@@ -43,19 +43,31 @@ class ReadLog:
         `placeholders` mark `params()` in the statement's own style. The caller orders the rows it gets back."""
         quote = connections[router.db_for_write(AuditEvent)].ops.quote_name
         user, client, agency, action, target_type = placeholders
+        # The reader's values once, in the order of params(): the agency is written twice for a list.
+        actor = (
+            f"actor AS (SELECT {user}::bigint AS user_id, {client}::bigint AS client_id, {agency}::bigint AS agency_id,"
+            f" {action}::varchar AS action, {target_type}::integer AS target_type)"
+        )
         if self.counted is None:  # one event per row read
             agency_of = f"page.{quote(self.agency_column)}" if self.agency_column else "NULL"
             target, data = f"page.{quote(self.model._meta.pk.column)}::text", "'{}'::jsonb"
-        else:  # one event counting the rows shown (one more may have been read, to know of a next page)
-            agency_of, target = "NULL", "''"
+            reader = "a.user_id, a.client_id, a.agency_id, a.action"
+            rows, target_type_of = "FROM page CROSS JOIN actor a", "a.target_type"
+        else:  # one event counting the rows shown (one more may have been read, to know of a next page), filed
+            # under the agency the reader acts for, as agencies.audit files every list read; one row, even for none
+            agency_of, target = "(SELECT agency_id FROM actor)", "''"
             data = f"jsonb_build_object('count', LEAST(count(*), {int(self.counted)}))"
+            reader = ", ".join(
+                f"(SELECT {column} FROM actor)"  # noqa: S608 (our column names)
+                for column in ("user_id", "client_id", "agency_id", "action")
+            )
+            rows, target_type_of = "FROM page", "(SELECT target_type FROM actor)"
         return (
-            f"WITH page AS ({select}), logged AS ("  # noqa: S608 (names from the model, values are placeholders)
+            f"WITH page AS ({select}), {actor}, logged AS ("  # noqa: S608 (names from the model, values are placeholders)
             f"INSERT INTO {quote(AuditEvent._meta.db_table)} ("
             "created_at, actor_user_id, actor_api_client_id, actor_agency_id, action, agency_id, target_type_id,"
             " target_id, data) "
-            f"SELECT statement_timestamp(), {user}::bigint, {client}::bigint, {agency}::bigint, {action}::varchar,"
-            f" {agency_of}, {target_type}::integer, {target}, {data} FROM page"
+            f"SELECT statement_timestamp(), {reader}, {agency_of}, {target_type_of}, {target}, {data} {rows}"
             ") SELECT * FROM page"
         )
 

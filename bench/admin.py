@@ -1,0 +1,379 @@
+"""The `admin` section of bench/api.py: the staff's admin pages and the auditors' trail, in-process through the whole
+middleware stack (Django's test Client, signed in with force_login), each against a raw-SQL floor for the same rows.
+
+Measured: the case list of district staff and of province staff, the case list searched by a case number (exact and
+a prefix), a case page, the auditor's trail, one case's history in the trail, and the trail searched by a user.
+Each floor is a plain view (below, under /floor/admin/) running raw SQL for the same rows and columns, rendered as a
+minimal HTML table, behind the same middleware: no access rule, no access log, no admin.
+
+It seeds what it needs on top of the base seed: Jawa Timur's province office (35) with a province staff member and
+an auditor, a second district office (Jember, 35.09) so that the province spans more than one office, a few
+caseworkers, and --log-rows-per-case access-log rows per case by COPY (a realistic mix of actions, actors,
+agencies and dates, in time order as a real log is written).
+
+    BENCH_DB=rehab_bench_h3 .venv/bin/python bench/api.py --sections admin --cases 100000 --enrollments 300000
+"""
+
+import datetime
+import html
+import random
+import time
+
+from django.urls import path
+
+from bench import seeding
+from bench.common import Result, paired_medians, statements
+
+PROVINCE = "Dinas Sosial Provinsi Jawa Timur"
+JEMBER = "Dinas Sosial Kabupaten Jember"
+CASEWORKERS = 5
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--log-rows-per-case", type=int, default=10, help="access-log rows seeded per case (admin)")
+    parser.add_argument("--admin-repeat", type=int, default=40, help="calls of each admin page (admin section)")
+
+
+# Seeding
+
+
+def seed(seeded: dict, args) -> bool:
+    """The section's agencies, people and access-log rows, unless an earlier run seeded them."""
+    from agencies.models import Agency, AuditEvent, Membership, Region, Role, User
+
+    office, ngo = seeded["office"], seeded["ngo"]
+    province, _ = Agency.objects.get_or_create(
+        name=PROVINCE, defaults={"kind": "social_service_province", "region": Region.objects.get(code="35")}
+    )
+    jember, _ = Agency.objects.get_or_create(
+        name=JEMBER, defaults={"kind": "social_service_district", "region": Region.objects.get(code="35.09")}
+    )
+    people = {
+        "bench-province": (province, Role.PROVINCE_STAFF),
+        "bench-auditor": (province, Role.AUDITOR),
+        "bench-jember": (jember, Role.DISTRICT_STAFF),
+        **{f"bench-cw-{n}": (ngo, Role.NGO_CASEWORKER) for n in range(1, CASEWORKERS + 1)},
+    }
+    for username, (agency, role) in people.items():
+        user, _ = User.objects.get_or_create(username=username, defaults={"first_name": username.title()})
+        Membership.objects.get_or_create(user=user, agency=agency, defaults={"role": role})
+    if AuditEvent.objects.filter(actor_user__username="bench-jember").exists():  # only the seed acts as Jember
+        return False
+    _seed_log(seeded, args, office, ngo, province, jember)
+    return True
+
+
+def _seed_log(seeded, args, office, ngo, province, jember) -> None:
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
+    from django.utils import timezone
+
+    from agencies.models import ApiClient, User
+    from cases.models import Case, Person
+    from programs.models import Enrollment
+
+    rng = random.Random(15)  # noqa: S311 (seeding, not secrets)
+    n_cases = args.cases
+    n_enrollments = max(Enrollment.objects.count(), 1)
+    total = n_cases * args.log_rows_per_case
+    ct = {model: ContentType.objects.get_for_model(model).pk for model in (Case, Person, Enrollment)}
+    client = ApiClient.objects.filter(agency=ngo).order_by("id").first()
+    users = {u.username: u.pk for u in User.objects.filter(username__startswith="bench-")}
+    caseworkers = [users[f"bench-cw-{n}"] for n in range(1, CASEWORKERS + 1)]
+    staff, province_staff, jember_staff = users["bench-staff"], users["bench-province"], users["bench-jember"]
+    # (share, action, actor kind, target kind): what a working day of a district with an NGO partner leaves.
+    mix = [
+        (30, "cases.case.read_by_api", "client", "case"),
+        (5, "programs.enrollment.read_by_api", "client", "enrollment"),
+        (20, "cases.case.viewed", "user", "case"),
+        (10, "cases.person.viewed", "user", "person"),
+        (12, "cases.case.listed", "user", "list"),
+        (5, "cases.case.listed", "client", "list"),
+        (8, "cases.case.stage_changed", "user", "case"),
+        (5, "cases.case.assigned", "user", "case"),
+        (3, "cases.case.viewed", "province", "case"),
+        (2, "cases.case.listed", "jember", "list"),
+    ]
+    weights = [m[0] for m in mix]
+    start = timezone.now() - datetime.timedelta(days=730)
+    step = datetime.timedelta(days=730) / max(total, 1)
+
+    def rows(first: int, last: int):
+        for i in range(first, last):
+            _share, action, actor, target = rng.choices(mix, weights)[0]
+            case_id = rng.randint(1, n_cases)
+            when = (start + step * i).isoformat()
+            user, client_id, actor_agency, agency = "", "", office.pk, office.pk
+            if actor == "client":
+                client_id, actor_agency = client.pk, ngo.pk
+            elif actor == "user":
+                user = rng.choice([staff, staff, *caseworkers])
+                actor_agency = office.pk if user == staff else ngo.pk
+            elif actor == "province":
+                user, actor_agency = province_staff, province.pk
+            else:
+                user, actor_agency, agency = jember_staff, jember.pk, jember.pk
+            data = '{"bench": true}'
+            if target == "list":
+                target_type, target_id = ct[Case], '""'  # an empty string, not NULL, in CSV
+                agency = actor_agency
+                data = '{"bench": true, "count": 100}'
+            elif target == "enrollment":
+                target_type, target_id = ct[Enrollment], rng.randint(1, n_enrollments)
+            else:
+                target_type, target_id = ct[Person if target == "person" else Case], case_id
+                if action == "cases.case.stage_changed":
+                    data = '{"bench": true, "from": "planned", "to": "in_intervention"}'
+            data = data.replace('"', '""')
+            yield f'{when},{user},{client_id},{actor_agency},{action},{agency},{target_type},{target_id},"{data}"\n'
+
+    columns = [
+        "created_at",
+        "actor_user_id",
+        "actor_api_client_id",
+        "actor_agency_id",
+        "action",
+        "agency_id",
+        "target_type_id",
+        "target_id",
+        "data",
+    ]
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        chunk = 500_000
+        for first in range(0, total, chunk):
+            seeding.copy(cursor.cursor, "agencies_auditevent", columns, rows(first, min(first + chunk, total)))
+    print(f"Seeded {total:,} access-log rows by COPY in {time.perf_counter() - started:.1f} s")
+
+
+# The floors: raw SQL for the same rows, a minimal HTML table of the same columns
+
+
+def _table(rows) -> str:
+    cells = "".join(
+        "<tr>" + "".join(f"<td>{html.escape('' if v is None else str(v))}</td>" for v in row) + "</tr>" for row in rows
+    )
+    return f"<!doctype html><html><body><table>{cells}</table></body></html>"
+
+
+def _page(sql: str, params) -> "HttpResponse":  # noqa: F821 (imported when called)
+    from django.db import connection
+    from django.http import HttpResponse
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return HttpResponse(_table(cursor.fetchall()))
+
+
+_CASE_COLUMNS = (
+    "SELECT c.id, c.number, p.full_name, p.known_as, c.stage, o.name, r.name, tg.code, tg.name, s.name,"
+    " u.username, u.first_name, u.last_name"
+    " FROM cases_case c JOIN cases_person p ON p.id = c.person_id JOIN agencies_agency o ON o.id = c.owner_id"
+    " JOIN agencies_agency r ON r.id = c.registered_by_id JOIN cases_targetgroup tg ON tg.code = c.target_group_id"
+    " LEFT JOIN cases_site s ON s.id = c.site_id LEFT JOIN agencies_user u ON u.id = c.caseworker_id"
+)
+_IN_REGION = "(SELECT a.id FROM agencies_agency a WHERE a.region_id = %s OR a.region_id LIKE %s)"
+
+
+def floor_case_list(request):
+    """`?owner=<id>` (district) or `?region=<code>` (province); `?number=` exact, `?prefix=` a prefix."""
+    where, params = [], []
+    if "owner" in request.GET:
+        where.append("c.owner_id = %s")
+        params.append(int(request.GET["owner"]))
+    if "region" in request.GET:
+        where.append(f"c.owner_id IN {_IN_REGION}")
+        params += [request.GET["region"], request.GET["region"] + ".%"]
+    if "number" in request.GET:
+        where.append("c.number = %s")
+        params.append(request.GET["number"])
+    if "prefix" in request.GET:
+        where.append("c.number LIKE %s")
+        params.append(request.GET["prefix"] + "%")
+    sql = f"{_CASE_COLUMNS} WHERE {' AND '.join(where)} ORDER BY c.created_at DESC, c.id DESC LIMIT 101"
+    return _page(sql, params)
+
+
+def floor_case_page(request, pk):
+    """The case page's rows: the case and its person with their names, the person's target groups and consents,
+    the case's assessments, notes, referrals, transfers and stage changes, and the caseworker candidates."""
+    from django.db import connection
+    from django.http import HttpResponse
+
+    queries = [
+        (
+            "SELECT c.number, p.full_name, p.known_as, p.nik, p.sex, p.birth_date, p.birth_year, p.phone,"
+            " hr.name, p.address, o.name, r.name, tg.name, s.name, c.stage, c.close_reason, c.stage_changed_at,"
+            " c.caseworker_id, cs.name FROM cases_case c JOIN cases_person p ON p.id = c.person_id"
+            " JOIN agencies_agency o ON o.id = c.owner_id JOIN agencies_agency r ON r.id = c.registered_by_id"
+            " JOIN cases_targetgroup tg ON tg.code = c.target_group_id LEFT JOIN cases_site s ON s.id = c.site_id"
+            " LEFT JOIN agencies_region hr ON hr.code = p.home_region_id"
+            " LEFT JOIN cases_site cs ON cs.id = p.current_site_id WHERE c.id = %s AND c.owner_id = %s",
+            [pk, int(request.GET["owner"])],
+        ),
+        (
+            "SELECT tg.code, tg.name FROM cases_person_target_groups t JOIN cases_targetgroup tg"
+            " ON tg.code = t.targetgroup_id WHERE t.person_id = (SELECT person_id FROM cases_case WHERE id = %s)",
+            [pk],
+        ),
+        (
+            "SELECT k.purpose, a.name, k.given_on, k.withdrawn_on FROM cases_consent k LEFT JOIN agencies_agency a"
+            " ON a.id = k.agency_id WHERE k.person_id = (SELECT person_id FROM cases_case WHERE id = %s)",
+            [pk],
+        ),
+        ("SELECT * FROM cases_assessment WHERE case_id = %s", [pk]),
+        ("SELECT * FROM cases_casenote WHERE case_id = %s", [pk]),
+        ("SELECT * FROM cases_referral WHERE case_id = %s", [pk]),
+        ("SELECT * FROM cases_transfer WHERE case_id = %s", [pk]),
+        ("SELECT * FROM cases_stagechange WHERE case_id = %s", [pk]),
+        (
+            "SELECT u.id, u.username, u.first_name, u.last_name FROM agencies_user u WHERE u.id IN (SELECT"
+            " m.user_id FROM agencies_membership m JOIN cases_case c ON m.agency_id IN (c.owner_id,"
+            " c.registered_by_id) WHERE c.id = %s AND m.active) ORDER BY u.username",
+            [pk],
+        ),
+    ]
+    parts = []
+    with connection.cursor() as cursor:
+        for sql, params in queries:
+            cursor.execute(sql, params)
+            parts.append(_table(cursor.fetchall()))
+    return HttpResponse("".join(parts))
+
+
+_TRAIL = (
+    "SELECT e.created_at, e.action, u.username, u.first_name, u.last_name, k.name, ka.name, a.name,"
+    " e.target_type_id, e.target_id, c.number FROM agencies_auditevent e"
+    " LEFT JOIN agencies_user u ON u.id = e.actor_user_id"
+    " LEFT JOIN agencies_apiclient k ON k.id = e.actor_api_client_id"
+    " LEFT JOIN agencies_agency ka ON ka.id = k.agency_id LEFT JOIN agencies_agency a ON a.id = e.agency_id"
+    " LEFT JOIN cases_case c ON c.id = (CASE WHEN e.target_type_id = %s THEN NULLIF(e.target_id, '') END)::bigint"
+)
+
+
+def floor_trail(request):
+    """`?region=<code>` (the auditor's jurisdiction); `?user=<id>` one user's; `?case=<id>` one case's history
+    (the case, its person (seeded with the same id) and its enrollments)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from cases.models import Case, Person
+    from programs.models import Enrollment
+
+    case_type = ContentType.objects.get_for_model(Case).pk
+    region = request.GET["region"]
+    scope = f"e.agency_id IN {_IN_REGION}"
+    params = [case_type, region, region + ".%"]
+    if "user" in request.GET:
+        sql = f"{_TRAIL} WHERE {scope} AND e.actor_user_id = %s ORDER BY e.created_at DESC, e.id DESC LIMIT 101"
+        params.append(int(request.GET["user"]))
+    elif "case" in request.GET:
+        pk = int(request.GET["case"])
+        person = Case.objects.values_list("person_id", flat=True).get(pk=pk)
+        enrollment_ids = [
+            str(i) for i in Enrollment.objects.filter(case_id=pk).order_by().values_list("pk", flat=True)
+        ] or [""]
+        sql = (
+            f"{_TRAIL} WHERE {scope} AND ((e.target_type_id = %s AND e.target_id = %s)"
+            " OR (e.target_type_id = %s AND e.target_id = %s) OR (e.target_type_id = %s AND e.target_id = ANY(%s)))"
+            " ORDER BY e.created_at DESC, e.id DESC LIMIT 101"
+        )
+        params += [
+            case_type,
+            str(pk),
+            ContentType.objects.get_for_model(Person).pk,
+            str(person),
+            ContentType.objects.get_for_model(Enrollment).pk,
+            enrollment_ids,
+        ]
+    else:
+        sql = f"{_TRAIL} WHERE {scope} ORDER BY e.created_at DESC, e.id DESC LIMIT 101"
+    return _page(sql, params)
+
+
+urlpatterns = [
+    path("cases/", floor_case_list),
+    path("cases/<int:pk>/", floor_case_page),
+    path("trail/", floor_trail),
+]
+
+
+# Measuring
+
+
+def measure(seeded: dict, args) -> list[Result]:
+    from django.test import Client
+
+    from agencies.models import Agency, User
+    from cases.models import Case
+
+    office = seeded["office"]
+    repeat = args.admin_repeat
+    rng = random.Random(6)  # noqa: S311 (choosing rows to measure)
+    district, province, auditor = Client(), Client(), Client()
+    district.force_login(seeded["staff"])
+    province.force_login(User.objects.get(username="bench-province"))
+    auditor.force_login(User.objects.get(username="bench-auditor"))
+    floor = Client()
+    region = Agency.objects.get(name=PROVINCE).region_id
+    results = []
+
+    def get(client, url):
+        def call():
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code, response.content[:300])
+
+        return call
+
+    def searched(client, term) -> str:
+        response = client.post("/admin/cases/case/search/", {"q": term})
+        assert response.status_code == 302, response.status_code
+        return response["Location"]
+
+    def compare(name, ours_call, floor_call, target="≤ 3×"):
+        ours, floor_ms = paired_medians(ours_call, floor_call, repeat)
+        results.append(Result(name, ours, floor_ms, target, statements(ours_call)))
+
+    lists = "/admin/cases/case/"
+    compare(
+        "admin: case list, district staff (ms)",
+        get(district, lists),
+        get(floor, f"/floor/admin/cases/?owner={office.pk}"),
+    )
+    compare(
+        "admin: case list, province staff (ms)",
+        get(province, lists),
+        get(floor, f"/floor/admin/cases/?region={region}"),
+    )
+    number = Case.objects.get(pk=rng.randint(1, args.cases)).number
+    compare(
+        "admin: case list searched by a case number (ms)",
+        get(district, searched(district, number)),
+        get(floor, f"/floor/admin/cases/?owner={office.pk}&number={number}"),
+    )
+    prefix = number[:-2]
+    compare(
+        "admin: case list searched by a number's prefix (ms)",
+        get(district, searched(district, prefix)),
+        get(floor, f"/floor/admin/cases/?owner={office.pk}&prefix={prefix}"),
+    )
+    pk = rng.randint(1, args.cases)
+    compare(
+        "admin: case page (ms)",
+        get(district, f"/admin/cases/case/{pk}/change/"),
+        get(floor, f"/floor/admin/cases/{pk}/?owner={office.pk}"),
+    )
+    trail = "/admin/agencies/auditevent/"
+    compare("admin: auditor's trail (ms)", get(auditor, trail), get(floor, f"/floor/admin/trail/?region={region}"))
+    history = Case.objects.get(pk=rng.randint(1, args.cases)).number
+    compare(
+        "admin: one case's history in the trail (ms)",
+        get(auditor, f"{trail}?q={history}"),
+        get(floor, f"/floor/admin/trail/?region={region}&case={Case.objects.get(number=history).pk}"),
+    )
+    user = User.objects.get(username="bench-cw-3")
+    compare(
+        "admin: trail searched by a user (ms)",
+        get(auditor, f"{trail}?q={user.username}"),
+        get(floor, f"/floor/admin/trail/?region={region}&user={user.pk}"),
+    )
+    return results
