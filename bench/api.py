@@ -39,6 +39,7 @@ SECTIONS = {
     "read": "bench.reads",
     "intake": "bench.intake",
     "serve": "bench.serve",
+    "services": "bench.services",
 }
 
 
