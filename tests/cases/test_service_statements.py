@@ -13,8 +13,8 @@ from tests.cases.factories import CaseFactory, ConsentFactory, NgoFactory
 
 pytestmark = pytest.mark.django_db
 
-MOVE = 13  # 30 before issue 15
-REFER = 20  # 30 before
+MOVE = 10  # 30 before issue 15
+REFER = 11  # 30 before
 NOTE = 8
 
 

@@ -17,9 +17,9 @@ from tests.programs.factories import BatchFactory, ProgramFactory, SessionFactor
 pytestmark = pytest.mark.django_db
 
 # The statements of each call, including its SAVEPOINTs and the audit row.
-ENROLL = 26  # 59 before issue 15
-ATTENDANCE = 10
-COMPLETE = 22
+ENROLL = 18  # 59 before issue 15
+ATTENDANCE = 10  # 14 before
+COMPLETE = 15
 
 
 def _statements(call) -> int:
