@@ -260,7 +260,8 @@ def require_see(actor, obj: Model) -> None:
     when their rule lets them see every row of its model (a batch of the calendar everybody reads)."""
     if is_setup_superuser(actor) or condition(type(obj), "see", grants_of(actor)) == EVERYTHING:
         return
-    if not visible_to(actor, type(obj)).filter(pk=obj.pk).exists():
+    answer = _seen_and_changed(actor, type(obj), obj.pk)
+    if not answer or not answer[0]:
         raise Http404(NOT_FOUND)
 
 

@@ -302,15 +302,15 @@ def disbursement_get_or_request(
     Telling the two apart lets a page count what it did: an installment already requested, approved or paid
     gets no second request.
     """
-    # Visible before any answer about a key; read with what the request needs in the same statement.
-    try:
-        installment = (
-            access.visible_to(actor, Installment)
-            .select_related("entitlement__allocation", "entitlement__case")
-            .get(pk=installment.pk)
-        )
-    except Installment.DoesNotExist:
-        raise Http404(access.NOT_FOUND) from None
+    # Read with what the request needs, and found visible before any answer about a key.
+    installment = (
+        Installment.objects.select_related("entitlement__allocation", "entitlement__case")
+        .filter(pk=installment.pk)
+        .first()
+    )
+    if installment is None:
+        raise Http404(access.NOT_FOUND)
+    access.require_see(actor, installment)
     if idempotency_key:
         earlier = Disbursement.objects.filter(idempotency_key=idempotency_key).first()
         if earlier is not None:
