@@ -27,7 +27,7 @@ from django.db.models import AutoField, Exists, Model, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from .models import Agency, ApiClient, Membership, User
+from .models import Agency, ApiClient, Membership, Region, User
 from .rulebook import EVERYTHING, Grant, rule_of
 
 M = TypeVar("M", bound=Model)
@@ -97,6 +97,11 @@ def forget(actor) -> None:
         actor._access_cache = {}
 
 
+# A primary key no row has, standing for the row (or user) asked about in a statement compiled once.
+_ASKED = -7_304_550_061_953_118_171
+_AGENCY_FIELDS = Agency._meta.concrete_fields
+_REGION_FIELDS = Region._meta.concrete_fields
+
 # The grants read by the service call in progress (see `grants_read_once`), per actor; None outside one.
 _grants_in_call: ContextVar[dict | None] = ContextVar("grants_in_call", default=None)
 
@@ -138,10 +143,52 @@ def _grants_of(actor) -> tuple[Grant, ...]:
         return (Grant(actor.role, actor.agency, actor.scope == ApiClient.Scope.READ_WRITE),)
     if not isinstance(actor, User) or not actor.is_active:
         return ()
-    memberships = Membership.objects.filter(user=actor, active=True, agency__active=True).select_related(
-        "agency__region"
+    statement = remember((Membership, "grants statement"), (), _grants_statement)
+    if statement is None:
+        memberships = Membership.objects.filter(user=actor, active=True, agency__active=True).select_related(
+            "agency__region"
+        )
+        return tuple(Grant(m.role, m.agency, may_write=True) for m in memberships)
+    return _grants_read(statement, actor.pk)
+
+
+def _memberships(user_id) -> QuerySet:
+    # The roles of a user's active memberships of active agencies, with each agency and its region, in the order
+    # `acting_grant` tries them (Membership's ordering).
+    return Membership.objects.filter(user=user_id, active=True, agency__active=True).values_list(
+        "role",
+        *(f"agency__{f.attname}" for f in _AGENCY_FIELDS),
+        *(f"agency__region__{f.attname}" for f in _REGION_FIELDS),
     )
-    return tuple(Grant(m.role, m.agency, may_write=True) for m in memberships)
+
+
+def _grants_statement() -> tuple[str, list, list[int]] | None:
+    """The grants' query compiled once (ORM compilation and three model instances per membership cost ~3 ms
+    against ~1 ms for the statement; every service call and request reads them first), with the slot of the user."""
+    query = _memberships(_ASKED)
+    sql, params = query.query.get_compiler(query.db).as_sql()
+    slots = [n for n, param in enumerate(params) if param == _ASKED]
+    return (sql, list(params), slots) if len(slots) == 1 else None
+
+
+def _grants_read(statement: tuple[str, list, list[int]], user_id: int) -> tuple[Grant, ...]:
+    sql, params, slots = statement
+    params = list(params)
+    params[slots[0]] = user_id
+    alias = router.db_for_read(Membership)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    agency_names = [f.attname for f in _AGENCY_FIELDS]
+    region_names = [f.attname for f in _REGION_FIELDS]
+    grants = []
+    for row in rows:
+        agency = Agency.from_db(alias, agency_names, row[1 : 1 + len(agency_names)])
+        if agency.region_id is not None:
+            region = Region.from_db(alias, region_names, row[1 + len(agency_names) :])
+            Agency._meta.get_field("region").set_cached_value(agency, region)
+        grants.append(Grant(row[0], agency, may_write=True))
+    return tuple(grants)
 
 
 def visible_to(actor, model: type[M]) -> QuerySet[M]:
@@ -213,10 +260,6 @@ def require_change(actor, obj: Model) -> None:
         raise Http404(NOT_FOUND)
     if not answer[1]:  # changeable_by is what may be seen and changed: seen is answered just above
         raise PermissionDenied(MAY_NOT_CHANGE)
-
-
-# A primary key no row has, standing for the row asked about in a statement compiled once (see below).
-_ASKED = -7_304_550_061_953_118_171
 
 
 def _decision(actor, model: type[Model], pk) -> QuerySet:
