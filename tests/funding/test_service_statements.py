@@ -14,7 +14,7 @@ from tests.funding.factories import BenefitFactory, pay
 pytestmark = pytest.mark.django_db
 
 ENTITLE = 10
-REQUEST = 11  # 20 before issue 15
+REQUEST = 12  # 20 before issue 15
 APPROVE = 9  # 16 before
 PAY = 11
 
