@@ -369,14 +369,24 @@ def _new_batches(count: int, capacity: int = 30_000) -> list[int]:
     return [b.pk for b in Batch.objects.bulk_create(made)]
 
 
-def _shuffled_cases(rng: random.Random, stage: str | None = None) -> list[int]:
+def _shuffled_cases(rng: random.Random, stage: str | None = None, not_referred_to: int | None = None) -> list[int]:
+    """The seeded open cases (in `stage` when given; without an open referral to `not_referred_to` when given: a
+    case has one open referral per agency), in random order."""
     from django.db import connection
 
+    sql = "SELECT id FROM cases_case k WHERE number LIKE '35.10-B-%%' AND stage <> 'closed'"
+    params = []
+    if stage:
+        sql += " AND stage = %s"
+        params.append(stage)
+    if not_referred_to:
+        sql += (
+            " AND NOT EXISTS (SELECT 1 FROM cases_referral r WHERE r.case_id = k.id AND r.to_agency_id = %s"
+            " AND r.status IN ('pending', 'accepted'))"
+        )
+        params.append(not_referred_to)
     with connection.cursor() as cursor:
-        if stage:
-            cursor.execute("SELECT id FROM cases_case WHERE number LIKE '35.10-B-%%' AND stage = %s", [stage])
-        else:
-            cursor.execute("SELECT id FROM cases_case WHERE number LIKE '35.10-B-%%' AND stage <> 'closed'")
+        cursor.execute(sql, params)
         ids = [row[0] for row in cursor.fetchall()]
     rng.shuffle(ids)
     return ids
@@ -425,7 +435,7 @@ def _single_calls(seeded: dict, args, floor: Floor, rng: random.Random) -> list[
 
     timed("move a case's stage", move_ours, move_floor, move_ours)
 
-    referred = iter(_shuffled_cases(rng))
+    referred = iter(_shuffled_cases(rng, not_referred_to=receiver.pk))
 
     def refer():
         case_services.referral_create(
@@ -482,6 +492,13 @@ def _worker(kind, seeded_pks, batch_ids, cases, start_at, seconds, out):
     batches = [Batch(pk=pk) for pk in batch_ids]
     rng = random.Random(hash((kind, cases[0] if cases else 0)))  # noqa: S311
     done = 0
+    cases = list(cases)
+    if cases:  # one call before the clock starts: a process's first call reads its grants and builds its rules
+        warm = cases.pop()
+        if kind == "ours":
+            program_services.enrollment_create(actor=staff, batch=batches[0], case=Case(pk=warm))
+        else:
+            floor.enroll(batches[0].pk, warm)
     time.sleep(max(0.0, start_at - time.time()))
     stop = start_at + seconds
     for case_id in cases:
@@ -517,7 +534,7 @@ def _throughput(seeded: dict, args, rng: random.Random) -> list[Result]:
                 share = len(pool) // processes
                 connections.close_all()
                 out = context.Queue()
-                start_at = time.time() + 1.5  # every process connected and warm before the clock starts
+                start_at = time.time() + 2.5  # every process connected and warm before the clock starts
                 workers = [
                     context.Process(
                         target=_worker,
