@@ -244,6 +244,7 @@ def session_create(
 @transaction.atomic
 def enrollment_create(*, actor, batch: Batch, case: Case) -> Enrollment:
     """Enroll a case, or put it on the waiting list when the batch is full. A planned case enters intervention."""
+    access.grants_of(actor)  # read before the batch's lock: every enrollment into the batch waits on that lock
     batch = locks.batch(batch.pk)
     access.require_see(actor, batch)
     case = case_locks.case(case.pk)
@@ -258,12 +259,13 @@ def enrollment_create(*, actor, batch: Batch, case: Case) -> Enrollment:
             Q(batch=batch) | Q(starts_on__lte=batch.ends_on, ends_on__gte=batch.starts_on), case=case
         )
         .exclude(status=Enrollment.Status.WITHDRAWN)
-        .select_related("batch__program")
+        .values_list("batch", flat=True)
     )
-    if any(e.batch_id == batch.pk for e in clashing):
+    if batch.pk in clashing:
         raise ValidationError({"case": refusals.ALREADY_ENROLLED})
     if clashing:
-        raise ValidationError({"case": refusals.OVERLAPS_BATCH % {"batch": clashing[0].batch}})
+        other = Batch.objects.select_related("program").get(pk=clashing[0])
+        raise ValidationError({"case": refusals.OVERLAPS_BATCH % {"batch": other}})
     # A free place goes to the waiting list first: a newcomer never jumps the queue.
     has_place = (
         batch.enrolled_count < batch.capacity
