@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
@@ -12,14 +12,45 @@ from .models import User
 
 
 def save_validated(obj: Model, update_fields: list[str] | None = None) -> None:
-    """Validate `obj` and save it; a constraint lost to a concurrent writer comes back as the same ValidationError."""
-    obj.full_clean()
+    """Validate `obj` and save it; a constraint refused by the database (lost to a concurrent writer, or never
+    checked before: see below) comes back as the ValidationError Model.validate_constraints gives.
+
+    What is validated before saving is what the database cannot refuse: the fields written (on an update, those in
+    `update_fields`) and `clean()`. A foreign key set to a row the service read is not asked about again, and
+    constraints and uniqueness are the database's to refuse: each asked beforehand is one or three statements more
+    in every write, for an answer the INSERT or UPDATE gives anyway (issue 15).
+    """
+    _validate(obj, update_fields)
     try:
         with transaction.atomic():
             obj.save(update_fields=update_fields)
     except IntegrityError:
+        obj.validate_unique()
         obj.validate_constraints()
         raise
+
+
+def _validate(obj: Model, update_fields: list[str] | None) -> None:
+    # Model.full_clean's field validation and clean(), without a query for a foreign key to a row already read.
+    skipped = set()
+    for field in obj._meta.concrete_fields:
+        if update_fields is not None and field.name not in update_fields and field.attname not in update_fields:
+            skipped.add(field.name)
+        elif field.is_relation and field.is_cached(obj):
+            related = field.get_cached_value(obj)
+            if related is not None and not related._state.adding:
+                skipped.add(field.name)
+    errors = {}
+    try:
+        obj.clean_fields(exclude=skipped)
+    except ValidationError as refused:
+        errors = refused.update_error_dict(errors)
+    try:
+        obj.clean()
+    except ValidationError as refused:
+        errors = refused.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
 
 
 MAY_NOT_ADD = _("You may not add records of this kind.")

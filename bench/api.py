@@ -41,6 +41,7 @@ SECTIONS = {
     "serve": "bench.serve",
     "reports": "bench.reports",
     "admin": "bench.admin",
+    "services": "bench.services",
 }
 
 

@@ -70,8 +70,7 @@ def _record(actor, allocation, kind, *, committed=0, paid=0, entitlement=None, d
 
 
 def _require_role(actor, obj, roles, message) -> None:
-    access.require_change(actor, obj)
-    if access.acting_grant(actor, obj, roles=roles) is None:
+    if access.changing_grant(actor, obj, roles=roles) is None:
         raise PermissionDenied(message)
 
 
@@ -82,6 +81,7 @@ def _budget_holder(actor) -> Agency:
     return agency_acting_as(actor, (Role.PROVINCE_STAFF, Role.DISTRICT_STAFF), refusals.MAY_NOT_MANAGE_BUDGETS)
 
 
+@access.grants_read_once
 @transaction.atomic
 def funding_source_create(
     *, actor, name: str, kind: str, fiscal_year: int, agency: Agency | None = None
@@ -91,10 +91,11 @@ def funding_source_create(
     source = FundingSource(name=name, kind=kind, fiscal_year=fiscal_year, agency=agency or _budget_holder(actor))
     save_validated(source)
     access.require_within_scope(actor, source)
-    audit.record(actor, "funding.funding_source.created", source, {"kind": kind}, agency=source.agency)
+    audit.record(actor, "funding.funding_source.created", source, {"kind": kind}, agency_id=source.agency_id)
     return source
 
 
+@access.grants_read_once
 @transaction.atomic
 def allocation_create(
     *,
@@ -119,10 +120,13 @@ def allocation_create(
     _require_open(allocation)
     save_validated(allocation)
     access.require_within_scope(actor, allocation)
-    audit.record(actor, "funding.allocation.created", allocation, {"ceiling": allocation.ceiling}, agency=source.agency)
+    audit.record(
+        actor, "funding.allocation.created", allocation, {"ceiling": allocation.ceiling}, agency_id=source.agency_id
+    )
     return allocation
 
 
+@access.grants_read_once
 @transaction.atomic
 def allocation_update(*, actor, allocation: Allocation, **changes) -> Allocation:
     """Change an allocation's name or ceiling (never below what is committed), or close its fiscal year."""
@@ -138,11 +142,12 @@ def allocation_update(*, actor, allocation: Allocation, **changes) -> Allocation
     if diff:
         save_validated(allocation, update_fields=[*diff, "updated_at"])
         audit.record(
-            actor, "funding.allocation.updated", allocation, {"changed": diff}, agency=allocation.source.agency
+            actor, "funding.allocation.updated", allocation, {"changed": diff}, agency_id=allocation.source.agency_id
         )
     return allocation
 
 
+@access.grants_read_once
 @transaction.atomic
 def benefit_add(
     *,
@@ -168,7 +173,7 @@ def benefit_add(
         description=description,
     )
     save_validated(benefit)
-    audit.record(actor, "funding.benefit.added", benefit, {"total": benefit.total}, agency=program.organizer)
+    audit.record(actor, "funding.benefit.added", benefit, {"total": benefit.total}, agency_id=program.organizer_id)
     return benefit
 
 
@@ -202,16 +207,15 @@ def _entitle(actor, *, case: Case, benefit: Benefit, enrollment=None, total: int
         for n in range(benefit.installments)
     )
     _record(actor, allocation, LedgerEntry.Kind.COMMIT, committed=total, entitlement=entitlement)
-    audit.record(actor, "funding.entitlement.created", entitlement, {"total": total}, agency=case.owner)
+    audit.record(actor, "funding.entitlement.created", entitlement, {"total": total}, agency_id=case.owner_id)
     return entitlement
 
 
+@access.grants_read_once
 @transaction.atomic
 def entitlement_create(*, actor, case: Case, benefit: Benefit, amount=None) -> Entitlement:
     """Entitle a case to a benefit by hand (e.g. repatriation transport at its actual cost, up to the cap)."""
-    access.require_change(actor, case)
-    if access.acting_grant(actor, case, roles=(Role.DISTRICT_STAFF,)) is None:
-        raise PermissionDenied(refusals.ENTITLEMENTS_BY_OWNING_OFFICE)
+    _require_role(actor, case, (Role.DISTRICT_STAFF,), refusals.ENTITLEMENTS_BY_OWNING_OFFICE)
     total = None
     if amount is not None:
         total = whole_rupiah(amount, "amount")
@@ -235,6 +239,7 @@ def entitle_completed(*, actor, batch, completed) -> None:
                 _entitle(actor, case=enrollment.case, benefit=benefit, enrollment=enrollment)
 
 
+@access.grants_read_once
 @transaction.atomic
 def entitlement_cancel(*, actor, entitlement: Entitlement) -> Entitlement:
     """Cancel an entitlement: what was not paid is released back to the allocation."""
@@ -260,7 +265,7 @@ def entitlement_cancel(*, actor, entitlement: Entitlement) -> Entitlement:
         "funding.entitlement.cancelled",
         entitlement,
         {"released": entitlement.total - paid},
-        agency=entitlement.case.owner,
+        agency_id=entitlement.case.owner_id,
     )
     return entitlement
 
@@ -287,6 +292,7 @@ def disbursement_request(
     return disbursement
 
 
+@access.grants_read_once
 @transaction.atomic
 def disbursement_get_or_request(
     *, actor, installment: Installment, amount=None, idempotency_key: str | None = None
@@ -296,16 +302,21 @@ def disbursement_get_or_request(
     Telling the two apart lets a page count what it did: an installment already requested, approved or paid
     gets no second request.
     """
-    installment = access.get_visible(actor, Installment, pk=installment.pk)  # before any answer about a key
+    # Read with what the request needs, and found visible before any answer about a key.
+    installment = (
+        Installment.objects.select_related("entitlement__allocation", "entitlement__case")
+        .filter(pk=installment.pk)
+        .first()
+    )
+    if installment is None:
+        raise Http404(access.NOT_FOUND)
+    access.require_see(actor, installment)
     if idempotency_key:
         earlier = Disbursement.objects.filter(idempotency_key=idempotency_key).first()
         if earlier is not None:
             if earlier.installment_id != installment.pk:
                 raise ValidationError({"idempotency_key": refusals.KEY_USED_FOR_ANOTHER_INSTALLMENT})
             return earlier, False
-    installment = Installment.objects.select_related("entitlement__allocation", "entitlement__case").get(
-        pk=installment.pk
-    )
     entitlement = installment.entitlement
     locks.allocation(entitlement.allocation_id)
     _require_role(actor, entitlement, (Role.DISTRICT_STAFF,), refusals.REQUESTS_BY_OWNING_OFFICE)
@@ -332,7 +343,7 @@ def disbursement_get_or_request(
             raise ValidationError({"idempotency_key": refusals.KEY_USED_FOR_ANOTHER_INSTALLMENT}) from None
         return earlier, False
     audit.record(
-        actor, "funding.disbursement.requested", disbursement, {"amount": amount}, agency=entitlement.case.owner
+        actor, "funding.disbursement.requested", disbursement, {"amount": amount}, agency_id=entitlement.case.owner_id
     )
     return disbursement, True
 
@@ -351,6 +362,7 @@ def _check_approval(actor, disbursement: Disbursement, allocation: Allocation) -
     _require_open(allocation)
 
 
+@access.grants_read_once
 @transaction.atomic
 def disbursement_approve(*, actor, disbursement: Disbursement) -> Disbursement:
     """Approve a requested disbursement: a finance approver in scope, never the requester. Twice is once."""
@@ -366,7 +378,7 @@ def disbursement_approve(*, actor, disbursement: Disbursement) -> Disbursement:
         "funding.disbursement.approved",
         disbursement,
         {"amount": disbursement.amount},
-        agency=disbursement.installment.entitlement.case.owner,
+        agency_id=disbursement.installment.entitlement.case.owner_id,
     )
     return disbursement
 
@@ -379,6 +391,7 @@ def _check_rejection(actor, disbursement: Disbursement) -> None:
         raise ValidationError({"status": refusals.ONLY_REQUESTED_REJECTED})
 
 
+@access.grants_read_once
 @transaction.atomic
 def disbursement_reject(*, actor, disbursement: Disbursement, reason: str) -> Disbursement:
     """Reject a requested disbursement, saying why; the installment may be requested again."""
@@ -391,7 +404,11 @@ def disbursement_reject(*, actor, disbursement: Disbursement, reason: str) -> Di
     disbursement.decided_by, disbursement.decided_at = acting_user(actor), timezone.now()
     disbursement.save(update_fields=["status", "reject_reason", "decided_by", "decided_at", "updated_at"])
     audit.record(
-        actor, "funding.disbursement.rejected", disbursement, {}, agency=disbursement.installment.entitlement.case.owner
+        actor,
+        "funding.disbursement.rejected",
+        disbursement,
+        {},
+        agency_id=disbursement.installment.entitlement.case.owner_id,
     )
     reminders.disbursement_rejected_notify(disbursement)
     return disbursement
@@ -403,6 +420,7 @@ def _check_payment(actor, disbursement: Disbursement) -> None:
         raise ValidationError({"status": refusals.ONLY_APPROVED_PAID % {"status": disbursement.get_status_display()}})
 
 
+@access.grants_read_once
 @transaction.atomic
 def disbursement_pay(
     *, actor, disbursement: Disbursement, method: str, paid_on: datetime.date, reference: str = ""
@@ -437,7 +455,7 @@ def disbursement_pay(
         "funding.disbursement.paid",
         disbursement,
         {"amount": disbursement.amount, "method": method},
-        agency=disbursement.installment.entitlement.case.owner,
+        agency_id=disbursement.installment.entitlement.case.owner_id,
     )
     return disbursement
 
@@ -448,6 +466,7 @@ def _check_reversal(actor, disbursement: Disbursement) -> None:
         raise ValidationError({"status": refusals.ONLY_PAID_REVERSED})
 
 
+@access.grants_read_once
 @transaction.atomic
 def disbursement_reverse(*, actor, disbursement: Disbursement, reason: str) -> Disbursement:
     """Undo a payment by a reversing ledger entry (nothing is edited or deleted); the installment is due again."""
@@ -475,7 +494,7 @@ def disbursement_reverse(*, actor, disbursement: Disbursement, reason: str) -> D
         "funding.disbursement.reversed",
         disbursement,
         {"amount": disbursement.amount},
-        agency=disbursement.installment.entitlement.case.owner,
+        agency_id=disbursement.installment.entitlement.case.owner_id,
     )
     return disbursement
 

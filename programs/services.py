@@ -40,6 +40,7 @@ def _organizing_agency(actor) -> Agency:
     return agency_acting_as(actor, roles, refusals.MAY_NOT_ORGANIZE)
 
 
+@access.grants_read_once
 @transaction.atomic
 def program_create(
     *,
@@ -70,7 +71,7 @@ def program_create(
     save_validated(program)
     access.require_within_scope(actor, program)
     program.target_groups.set(target_groups)
-    audit.record(actor, "programs.program.created", program, {"kind": kind}, agency=program.organizer)
+    audit.record(actor, "programs.program.created", program, {"kind": kind}, agency_id=program.organizer_id)
     return program
 
 
@@ -85,6 +86,7 @@ PROGRAM_EDITABLE = (
 )
 
 
+@access.grants_read_once
 @transaction.atomic
 def program_update(*, actor, program: Program, **changes) -> Program:
     """Change a program's details; follow-ups already scheduled keep their dates."""
@@ -94,7 +96,7 @@ def program_update(*, actor, program: Program, **changes) -> Program:
     diff = apply_changes(program, changes, PROGRAM_EDITABLE)
     if diff:
         save_validated(program, update_fields=[*diff, "updated_at"])
-        audit.record(actor, "programs.program.updated", program, {"changed": diff}, agency=program.organizer)
+        audit.record(actor, "programs.program.updated", program, {"changed": diff}, agency_id=program.organizer_id)
     if target_groups is not None:
         program.target_groups.set(target_groups)
     return program
@@ -103,6 +105,7 @@ def program_update(*, actor, program: Program, **changes) -> Program:
 # Batches and sessions
 
 
+@access.grants_read_once
 @transaction.atomic
 def batch_create(
     *,
@@ -118,10 +121,11 @@ def batch_create(
     access.require_change(actor, program)
     batch = Batch(program=program, number=number, starts_on=starts_on, ends_on=ends_on, venue=venue, capacity=capacity)
     save_validated(batch)
-    audit.record(actor, "programs.batch.created", batch, {"capacity": capacity}, agency=program.organizer)
+    audit.record(actor, "programs.batch.created", batch, {"capacity": capacity}, agency_id=program.organizer_id)
     return batch
 
 
+@access.grants_read_once
 @transaction.atomic
 def batch_update(*, actor, batch: Batch, **changes) -> Batch:
     """Change a batch's dates, venue or capacity (never below the number enrolled)."""
@@ -145,7 +149,7 @@ def batch_update(*, actor, batch: Batch, **changes) -> Batch:
         _refuse_overlaps_for_new_dates(batch, moved)
         batch.enrollments.update(starts_on=batch.starts_on, ends_on=batch.ends_on, updated_at=timezone.now())
     audit.record(
-        actor, "programs.batch.updated", batch, {"changed": _dates_as_text(diff)}, agency=batch.program.organizer
+        actor, "programs.batch.updated", batch, {"changed": _dates_as_text(diff)}, agency_id=batch.program.organizer_id
     )
     return batch
 
@@ -175,6 +179,7 @@ BATCH_MOVES = {
 }
 
 
+@access.grants_read_once
 @transaction.atomic
 def batch_set_status(*, actor, batch: Batch, status: str) -> Batch:
     """Open a batch for enrollment, start it, or cancel it (which withdraws everyone). Finish with batch_complete."""
@@ -196,11 +201,12 @@ def batch_set_status(*, actor, batch: Batch, status: str) -> Batch:
         batch.enrolled_count = 0
     batch.save(update_fields=["status", "enrolled_count", "updated_at"])
     audit.record(
-        actor, "programs.batch.status_changed", batch, {"from": old, "to": status}, agency=batch.program.organizer
+        actor, "programs.batch.status_changed", batch, {"from": old, "to": status}, agency_id=batch.program.organizer_id
     )
     return batch
 
 
+@access.grants_read_once
 @transaction.atomic
 def session_create(
     *,
@@ -227,37 +233,44 @@ def session_create(
         batch=batch, date=date, topic=topic, delivering_agency=delivering_agency, trainer_name=trainer_name
     )
     save_validated(session)
-    audit.record(actor, "programs.session.created", session, {"topic": topic}, agency=batch.program.organizer)
+    audit.record(actor, "programs.session.created", session, {"topic": topic}, agency_id=batch.program.organizer_id)
     return session
 
 
 # Enrollment
 
 
+@access.grants_read_once
 @transaction.atomic
 def enrollment_create(*, actor, batch: Batch, case: Case) -> Enrollment:
     """Enroll a case, or put it on the waiting list when the batch is full. A planned case enters intervention."""
+    access.grants_of(actor)  # read before the batch's lock: every enrollment into the batch waits on that lock
     batch = locks.batch(batch.pk)
-    access.get_visible(actor, Batch, pk=batch.pk)
+    access.require_see(actor, batch)
     case = case_locks.case(case.pk)
     access.require_change(actor, case)
     if batch.status not in Batch.ENROLLING:
         raise ValidationError({"batch": refusals.BATCH_NOT_ENROLLING})
     if not case.is_open:
         raise ValidationError({"case": refusals.CASE_CLOSED})
-    if batch.enrollments.filter(case=case).exclude(status=Enrollment.Status.WITHDRAWN).exists():
-        raise ValidationError({"case": refusals.ALREADY_ENROLLED})
-    overlapping = (
-        Enrollment.objects.filter(case=case, starts_on__lte=batch.ends_on, ends_on__gte=batch.starts_on)
+    # This batch, or another whose dates overlap it, in one look (a case is in at most one of them at a time).
+    clashing = list(
+        Enrollment.objects.filter(
+            Q(batch=batch) | Q(starts_on__lte=batch.ends_on, ends_on__gte=batch.starts_on), case=case
+        )
         .exclude(status=Enrollment.Status.WITHDRAWN)
-        .select_related("batch__program")
-        .first()
+        .values_list("batch", flat=True)
     )
-    if overlapping:
-        raise ValidationError({"case": refusals.OVERLAPS_BATCH % {"batch": overlapping.batch}})
+    if batch.pk in clashing:
+        raise ValidationError({"case": refusals.ALREADY_ENROLLED})
+    if clashing:
+        other = Batch.objects.select_related("program").get(pk=clashing[0])
+        raise ValidationError({"case": refusals.OVERLAPS_BATCH % {"batch": other}})
     # A free place goes to the waiting list first: a newcomer never jumps the queue.
-    waiting = batch.enrollments.filter(status=Enrollment.Status.WAITLISTED).exists()
-    has_place = batch.enrolled_count < batch.capacity and not waiting
+    has_place = (
+        batch.enrolled_count < batch.capacity
+        and not batch.enrollments.filter(status=Enrollment.Status.WAITLISTED).exists()
+    )
     enrollment = Enrollment(
         batch=batch,
         case=case,
@@ -271,10 +284,12 @@ def enrollment_create(*, actor, batch: Batch, case: Case) -> Enrollment:
     except IntegrityError:
         # Only the PostgreSQL exclusion constraint gets here: the checks above ran under the case's lock.
         raise ValidationError({"case": refusals.OVERLAPS_ANOTHER_BATCH}) from None
-    access.require_within_scope(actor, enrollment)
+    access.require_within_scope(actor, enrollment, parent_changeable=case)
     if has_place:
         _take_place(actor, batch, enrollment)
-    audit.record(actor, "programs.enrollment.created", enrollment, {"status": enrollment.status}, agency=case.owner)
+    audit.record(
+        actor, "programs.enrollment.created", enrollment, {"status": enrollment.status}, agency_id=case.owner_id
+    )
     return enrollment
 
 
@@ -282,9 +297,11 @@ def _take_place(actor, batch: Batch, enrollment: Enrollment) -> None:
     batch.enrolled_count += 1
     batch.save(update_fields=["enrolled_count", "updated_at"])
     if enrollment.case.stage == Case.Stage.PLANNED:
-        case_services.case_transition(actor=actor, case=enrollment.case, to=Case.Stage.IN_INTERVENTION)
+        # The case is locked and was checked changeable by enrollment_create: its next step needs no other check.
+        case_services.case_step_forward_held(actor=actor, case=enrollment.case, to=Case.Stage.IN_INTERVENTION)
 
 
+@access.grants_read_once
 @transaction.atomic
 def enrollment_withdraw(*, actor, enrollment: Enrollment) -> Enrollment:
     """Withdraw from a batch; the longest-waiting case on the waiting list takes the place."""
@@ -298,7 +315,7 @@ def enrollment_withdraw(*, actor, enrollment: Enrollment) -> Enrollment:
     held_a_place = enrollment.status == Enrollment.Status.ENROLLED
     enrollment.status = Enrollment.Status.WITHDRAWN
     enrollment.save(update_fields=["status", "updated_at"])
-    audit.record(actor, "programs.enrollment.withdrawn", enrollment, {}, agency=enrollment.case.owner)
+    audit.record(actor, "programs.enrollment.withdrawn", enrollment, {}, agency_id=enrollment.case.owner_id)
     if held_a_place:
         batch.enrolled_count -= 1
         batch.save(update_fields=["enrolled_count", "updated_at"])
@@ -318,13 +335,14 @@ def _promote_from_waiting_list(actor, batch: Batch) -> bool:
     batch.save(update_fields=["enrolled_count", "updated_at"])
     # The promoted case may belong to another office: its stage moves in the system's name, audited as such.
     case_services.case_enter_intervention_on_promotion(case=waiting.case)
-    audit.record(actor, "programs.enrollment.promoted", waiting, {}, agency=waiting.case.owner)
+    audit.record(actor, "programs.enrollment.promoted", waiting, {}, agency_id=waiting.case.owner_id)
     return True
 
 
 # Attendance
 
 
+@access.grants_read_once
 @transaction.atomic
 def attendance_record(*, actor, session: Session, present: dict[int, bool]) -> list[Attendance]:
     """Record who was present at a session ({enrollment id: present}); recording again corrects it."""
@@ -361,7 +379,7 @@ def attendance_record(*, actor, session: Session, present: dict[int, bool]) -> l
         "programs.attendance.recorded",
         session,
         {"present": sum(map(bool, present.values())), "absent": sum(not p for p in present.values())},
-        agency=session.batch.program.organizer,
+        agency_id=session.batch.program.organizer_id,
     )
     return recorded
 
@@ -383,6 +401,7 @@ def attendance_field(session: Session) -> str:
     return f"present-{session.pk}"
 
 
+@access.grants_read_once
 @transaction.atomic
 def attendance_record_sessions(*, actor, attendance: dict[Session, dict[int, bool]]) -> list[Attendance]:
     """Record several sessions' attendance at once ({session: {enrollment id: present}}): all of it or none.
@@ -412,6 +431,7 @@ class CompletionResult:
     follow_ups_created: int
 
 
+@access.grants_read_once
 @transaction.atomic
 def batch_complete(*, actor, batch: Batch) -> CompletionResult:
     """Finish a batch: completed or not by the attendance threshold, follow-ups scheduled, benefits handed on.
@@ -470,7 +490,7 @@ def batch_complete(*, actor, batch: Batch) -> CompletionResult:
         "programs.batch.completed",
         batch,
         {"completed": len(completed), "not_completed": len(not_completed), "follow_ups_created": created},
-        agency=program.organizer,
+        agency_id=program.organizer_id,
     )
     return CompletionResult(batch, completed, not_completed, created)
 
@@ -478,6 +498,7 @@ def batch_complete(*, actor, batch: Batch) -> CompletionResult:
 # Follow-ups
 
 
+@access.grants_read_once
 @transaction.atomic
 def follow_up_record(
     *,
@@ -517,7 +538,7 @@ def follow_up_record(
         "programs.follow_up.recorded",
         follow_up,
         {"site_status": site_status, "business_started": business_started},
-        agency=follow_up.case.owner,
+        agency_id=follow_up.case.owner_id,
     )
     return outcome
 
@@ -543,6 +564,7 @@ OUTCOME_EDITABLE = (
 )
 
 
+@access.grants_read_once
 @transaction.atomic
 def follow_up_visit_update(*, actor, follow_up: FollowUp, if_match: Sequence[str] | None = None, **changes) -> Outcome:
     """Correct what a recorded follow-up visit found. The version is the follow-up's: it is compared under the
@@ -571,6 +593,6 @@ def follow_up_visit_update(*, actor, follow_up: FollowUp, if_match: Sequence[str
         "programs.follow_up.updated",
         follow_up,
         {"fields": sorted(diff)},
-        agency=follow_up.case.owner,
+        agency_id=follow_up.case.owner_id,
     )
     return outcome

@@ -6,7 +6,8 @@ its grants' role, agency id, kind and region, writability and today's date, and 
 built (tests/agencies/test_access_rule_building.py holds every rule to both); so what is built is kept under
 exactly that key and the rules' generation. A membership, role or agency change is a different key, never a stale
 answer. Rows are never kept: querysets stay unevaluated and are handed out as .all() clones; Django treats Q
-objects and querysets in filters as immutable templates.
+objects and querysets in filters as immutable templates. The one-row change check (access.require_change) keeps its
+compiled SQL here too, under the same key: the statement with a slot for the row's key, never an answer.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from .lifecycle import (
     case_assign,
     case_enter_intervention_on_promotion,
     case_note_add,
+    case_step_forward_held,
     case_transition,
 )
 from .persons import PERSON_EDITABLE, check_nik, person_nik_reveal, person_update
@@ -27,6 +28,7 @@ __all__ = [
     "case_assign",
     "case_enter_intervention_on_promotion",
     "case_note_add",
+    "case_step_forward_held",
     "case_transition",
     "check_nik",
     "consent_give",

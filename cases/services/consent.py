@@ -34,6 +34,7 @@ def _consent_create(actor, person, purpose, agency, given_on) -> Consent:
     return consent
 
 
+@access.grants_read_once
 @transaction.atomic
 def consent_give(
     *, actor, person: Person, purpose: str, given_on: datetime.date, agency: Agency | None = None
@@ -43,6 +44,7 @@ def consent_give(
     return _consent_create(actor, person, purpose, agency, given_on)
 
 
+@access.grants_read_once
 @transaction.atomic
 def consent_withdraw(*, actor, consent: Consent, withdrawn_on: datetime.date | None = None) -> Consent:
     """Withdraw a consent: from that day no new sharing, and referred agencies lose sight of the case."""

@@ -12,6 +12,7 @@ from ..models import Case, Consent, Person, PossibleDuplicate
 from .persons import owner_of, touch_cases_of
 
 
+@access.grants_read_once
 @transaction.atomic
 def possible_duplicate_merge(*, actor, duplicate: PossibleDuplicate) -> Person:
     """Merge the flagged person into the one they resemble; every case and consent is kept, on the survivor."""
@@ -53,6 +54,7 @@ def possible_duplicate_merge(*, actor, duplicate: PossibleDuplicate) -> Person:
     return survivor
 
 
+@access.grants_read_once
 @transaction.atomic
 def possible_duplicate_dismiss(*, actor, duplicate: PossibleDuplicate) -> PossibleDuplicate:
     """Record that two similar persons are not the same person."""

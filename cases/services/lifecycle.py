@@ -33,9 +33,17 @@ def _move(actor, case: Case, to: str, reason: str, close_reason: str = "") -> Ca
         "cases.case.stage_changed",
         case,
         {"from": old, "to": to, "close_reason": case.close_reason, "with_reason": bool(reason)},
-        agency=case.owner,
+        agency_id=case.owner_id,
     )
     return case
+
+
+def case_step_forward_held(*, actor, case: Case, to: str) -> Case:
+    """Move `case` one stage forward, to `to`, for a service that holds the case's lock and has checked that `actor`
+    may change it (enrolling moves a planned case into intervention): the one move case_transition allows freely."""
+    if case.steps_to(to) != 1:
+        raise ValueError(f"{case.stage} to {to} is not one step forward")
+    return _move(actor, case, to, "")
 
 
 @transaction.atomic
@@ -51,6 +59,7 @@ def case_enter_intervention_on_promotion(*, case: Case) -> Case:
     return _move(None, case, Case.Stage.IN_INTERVENTION, _("A place in a batch came free."))
 
 
+@access.grants_read_once
 @transaction.atomic
 def case_transition(
     *,
@@ -97,6 +106,7 @@ def require_caseworker_fits(case: Case, caseworker) -> None:
         raise ValidationError({"caseworker": refusals.CASEWORKER_NOT_ON_CASE})
 
 
+@access.grants_read_once
 @transaction.atomic
 def case_assign(*, actor, case: Case, caseworker, if_match: Sequence[str] | None = None) -> Case:
     """Assign the caseworker responsible for a case's follow-up; None leaves the case without one (as a transfer
@@ -109,11 +119,16 @@ def case_assign(*, actor, case: Case, caseworker, if_match: Sequence[str] | None
     case.caseworker = caseworker
     case.save(update_fields=["caseworker", "updated_at"])
     audit.record(
-        actor, "cases.case.assigned", case, {"caseworker": caseworker.pk if caseworker else None}, agency=case.owner
+        actor,
+        "cases.case.assigned",
+        case,
+        {"caseworker": caseworker.pk if caseworker else None},
+        agency_id=case.owner_id,
     )
     return case
 
 
+@access.grants_read_once
 @transaction.atomic
 def assessment_record(
     *,
@@ -140,7 +155,7 @@ def assessment_record(
         assessed_by=acting_user(actor),
     )
     save_validated(assessment)
-    audit.record(actor, "cases.assessment.recorded", assessment, {"case": case.pk}, agency=case.owner)
+    audit.record(actor, "cases.assessment.recorded", assessment, {"case": case.pk}, agency_id=case.owner_id)
     if case.stage == Case.Stage.REGISTERED:
         _move(actor, case, Case.Stage.ASSESSED, "")
     return assessment
@@ -149,6 +164,7 @@ def assessment_record(
 ASSESSMENT_EDITABLE = ("assessed_on", "needs", "skills_wanted", "business_idea", "wants_to_go_home")
 
 
+@access.grants_read_once
 @transaction.atomic
 def assessment_update(*, actor, assessment: Assessment, if_match: Sequence[str] | None = None, **changes) -> Assessment:
     """Correct an assessment. Raises VersionMismatch when `if_match` names another version of it (checked under
@@ -167,16 +183,17 @@ def assessment_update(*, actor, assessment: Assessment, if_match: Sequence[str] 
             "cases.assessment.updated",
             assessment,
             {"case": assessment.case_id, "fields": sorted(diff)},
-            agency=assessment.case.owner,
+            agency_id=assessment.case.owner_id,
         )
     return assessment
 
 
+@access.grants_read_once
 @transaction.atomic
 def case_note_add(*, actor, case: Case, body: str) -> CaseNote:
     """Add a note to a case, in the name of the agency the actor works on it for."""
     agency = access.acting_agency(actor, case)
     note = CaseNote(case=case, body=body.strip(), author=acting_user(actor), agency=agency)
     save_validated(note)
-    audit.record(actor, "cases.case_note.added", note, {"case": case.pk}, agency=case.owner, acting_for=agency)
+    audit.record(actor, "cases.case_note.added", note, {"case": case.pk}, agency_id=case.owner_id, acting_for=agency)
     return note

@@ -99,6 +99,7 @@ def _refuse_known_nik(actor, nik_hash: str) -> None:
     raise known_nik_refusal(visible.number if visible is not None else None)
 
 
+@access.grants_read_once
 @transaction.atomic
 def person_update(
     *, actor, person: Person, if_match: Sequence[str] | None = None, **changes
@@ -133,6 +134,7 @@ def person_update(
     return person, warnings
 
 
+@access.grants_read_once
 @transaction.atomic
 def person_nik_reveal(*, actor, person: Person) -> str:
     """The person's NIK in full, for someone who may change the case; every reveal is in the audit trail."""

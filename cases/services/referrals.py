@@ -13,6 +13,7 @@ from ..models import Case, Referral, Transfer
 from .consent import require_sharing_consent
 
 
+@access.grants_read_once
 @transaction.atomic
 def referral_create(*, actor, case: Case, to_agency: Agency | None, kind: str, reason: str) -> Referral:
     """Refer a case to another agency; needs the person's current consent to share with it."""
@@ -43,7 +44,7 @@ def referral_create(*, actor, case: Case, to_agency: Agency | None, kind: str, r
         "cases.referral.created",
         referral,
         {"kind": kind, "to_agency": to_agency.pk},
-        agency=case.owner,
+        agency_id=case.owner_id,
         acting_for=from_agency,
     )
     reminders.referral_received_notify(referral)
@@ -59,8 +60,7 @@ def referral_receiver_is(actor, referral: Referral) -> bool:
 def _lock_referral_for_receiver(actor, referral: Referral) -> tuple[Case, Referral]:
     case = locks.case(referral.case_id)
     referral = locks.referral(referral.pk, with_receiver=True)
-    access.require_change(actor, referral)
-    if not referral_receiver_is(actor, referral):
+    if access.changing_grant(actor, referral, agency_id=referral.to_agency_id) is None:
         raise PermissionDenied(refusals.REFERRAL_NOT_RECEIVER)
     if referral.status != Referral.Status.PENDING:
         raise ValidationError({"status": refusals.REFERRAL_ALREADY_ANSWERED})
@@ -69,11 +69,14 @@ def _lock_referral_for_receiver(actor, referral: Referral) -> tuple[Case, Referr
 
 def _answered(actor, referral: Referral, action: str, case: Case) -> Referral:
     # The receiving agency answered: its name goes on the audit row, and the referrer hears of it.
-    audit.record(actor, action, referral, {"kind": referral.kind}, agency=case.owner, acting_for=referral.to_agency)
+    audit.record(
+        actor, action, referral, {"kind": referral.kind}, agency_id=case.owner_id, acting_for=referral.to_agency
+    )
     reminders.referral_answered_notify(referral)
     return referral
 
 
+@access.grants_read_once
 @transaction.atomic
 def referral_accept(*, actor, referral: Referral) -> Referral:
     """Accept a referral. A repatriation also transfers the case to the accepting office."""
@@ -102,13 +105,14 @@ def referral_accept(*, actor, referral: Referral) -> Referral:
             "cases.case.transferred",
             case,
             {"from_agency": old_owner_id, "to_agency": case.owner_id},
-            agency=case.owner,
+            agency_id=case.owner_id,
             acting_for=referral.to_agency,
         )
     referral.save(update_fields=["status", "decided_by", "decided_at", "completed_at", "updated_at"])
     return _answered(actor, referral, "cases.referral.accepted", case)
 
 
+@access.grants_read_once
 @transaction.atomic
 def referral_decline(*, actor, referral: Referral, reason: str) -> Referral:
     """Decline a referral, saying why."""
@@ -123,6 +127,7 @@ def referral_decline(*, actor, referral: Referral, reason: str) -> Referral:
     return _answered(actor, referral, "cases.referral.declined", case)
 
 
+@access.grants_read_once
 @transaction.atomic
 def referral_complete(*, actor, referral: Referral) -> Referral:
     """Mark an accepted referral done; the receiving agency no longer sees the case through it."""
@@ -134,5 +139,5 @@ def referral_complete(*, actor, referral: Referral) -> Referral:
     referral.status = Referral.Status.COMPLETED
     referral.completed_at = timezone.now()
     referral.save(update_fields=["status", "completed_at", "updated_at"])
-    audit.record(actor, "cases.referral.completed", referral, {"kind": referral.kind}, agency=referral.case.owner)
+    audit.record(actor, "cases.referral.completed", referral, {"kind": referral.kind}, agency_id=referral.case.owner_id)
     return referral

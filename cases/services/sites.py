@@ -18,6 +18,7 @@ def _jsonable(diff: dict) -> dict:
     return {key: [str(v) if isinstance(v, datetime.date) else v for v in values] for key, values in diff.items()}
 
 
+@access.grants_read_once
 @transaction.atomic
 def site_create(*, actor, name: str, kind: str, region: Region | None, **details) -> Site:
     """Add a site in the region the actor's agency serves."""
@@ -29,6 +30,7 @@ def site_create(*, actor, name: str, kind: str, region: Region | None, **details
     return site
 
 
+@access.grants_read_once
 @transaction.atomic
 def site_update(*, actor, site: Site, **changes) -> Site:
     """Change a site's details, e.g. record its closure (closed_on)."""
@@ -42,6 +44,7 @@ def site_update(*, actor, site: Site, **changes) -> Site:
     return site
 
 
+@access.grants_read_once
 @transaction.atomic
 def site_count_record(*, actor, site: Site, counted_on: datetime.date, people_present: int) -> SiteCount:
     """Record how many people the actor's agency found at a site on a day."""

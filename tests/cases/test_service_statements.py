@@ -1,0 +1,66 @@
+"""What the cases services people use most cost in SQL statements, pinned, whatever the office's caseload (issue 15):
+a stage move, a referral and a note. The shape of the change check itself is held by
+tests/agencies/test_access_following_rows.py."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from cases import services
+from cases.models import Case, Referral
+from tests.cases.factories import CaseFactory, ConsentFactory, NgoFactory
+
+pytestmark = pytest.mark.django_db
+
+MOVE = 10  # 30 before issue 15
+REFER = 11  # 30 before
+NOTE = 8
+
+
+def _statements(call) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        call()
+    return len(captured)
+
+
+@pytest.fixture(params=[1, 50], ids=["1 case", "50 cases"])
+def caseload(request, semarang):
+    """The office's caseload: one case, or fifty; a test asks about the last, after warming up on a case of its own."""
+    return [CaseFactory(owner=semarang, stage=Case.Stage.PLANNED) for _ in range(request.param)]
+
+
+@pytest.fixture
+def warm_up_case(semarang):
+    return CaseFactory(owner=semarang, stage=Case.Stage.PLANNED)
+
+
+def test_moving_a_case_one_stage_takes_at_most_N_statements_whatever_the_office_caseload(staff, caseload, warm_up_case):
+    case = caseload[-1]
+    services.case_transition(actor=staff, case=warm_up_case, to=Case.Stage.IN_INTERVENTION)  # warm-up
+
+    spent = _statements(lambda: services.case_transition(actor=staff, case=case, to=Case.Stage.IN_INTERVENTION))
+
+    assert spent <= MOVE
+
+
+def test_referring_a_case_takes_at_most_N_statements_whatever_the_office_caseload(staff, caseload, warm_up_case):
+    receiver = NgoFactory()
+    for case in [*caseload, warm_up_case]:
+        ConsentFactory(person=case.person, agency=receiver, given_on=timezone.localdate())
+    refer = lambda case: services.referral_create(  # noqa: E731
+        actor=staff, case=case, to_agency=receiver, kind=Referral.Kind.NGO_MENTORING, reason="Pendampingan usaha"
+    )
+    refer(warm_up_case)  # warm-up
+
+    spent = _statements(lambda: refer(caseload[-1]))
+
+    assert spent <= REFER
+
+
+def test_adding_a_note_takes_at_most_N_statements_whatever_the_office_caseload(staff, caseload, warm_up_case):
+    services.case_note_add(actor=staff, case=warm_up_case, body="Kunjungan rumah")  # warm-up
+
+    spent = _statements(lambda: services.case_note_add(actor=staff, case=caseload[-1], body="Kunjungan rumah"))
+
+    assert spent <= NOTE
