@@ -5,7 +5,7 @@ approvers of the case's jurisdiction; they are changed by the owning office (req
 finance approvers (decisions). Budgets hold no personal data, so leadership sees them; nobody else's.
 """
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from agencies.models import Role
 from agencies.rulebook import extend, jurisdiction, own_agency, register, register_following
@@ -64,11 +64,13 @@ extend(
 
 
 def _cases_with_pending_money(grant) -> Q:
-    # "Finance approver: cases of their jurisdiction with pending money" (DESIGN §5).
-    pending = Disbursement.objects.filter(status=Disbursement.Status.REQUESTED).filter(
-        jurisdiction("installment__entitlement__case__owner")(grant)
+    # "Finance approver: cases of their jurisdiction with pending money" (DESIGN §5). A correlated EXISTS per case,
+    # not `pk IN (every case with a request in the jurisdiction)`: under the OR of a finance approver's clauses
+    # PostgreSQL hashes that whole set to decide one row, so each approval cost more as requests piled up (issue 15).
+    pending = Disbursement.objects.filter(
+        status=Disbursement.Status.REQUESTED, installment__entitlement__case=OuterRef("pk")
     )
-    return Q(pk__in=pending.values("installment__entitlement__case"))
+    return jurisdiction("owner")(grant) & Q(Exists(pending))
 
 
 extend(Case, see={Role.FINANCE_APPROVER: _cases_with_pending_money})
