@@ -1,15 +1,14 @@
-"""Benchmark of the partner API against floors it measures itself (issue 6). Not a test: run it by hand.
+"""Benchmark of every path people wait on against floors it measures itself (issues 6 and 15). Not a test.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/api.py [--cases N] [--enrollments M]
-    make bench        # the same, at the issue's scale
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/api.py [--cases N] [--sections …]
+    make bench        # every section at the issue's scale
 
-It creates its own database (BENCH_DB, default `rehab_bench`, dropped first), seeds it with COPY, and prints a
-table of medians: ours, the floor, the ratio. The floors (bench/floors.py) are plain views that run one raw SQL
-query for the same page and serialize it with orjson, through the same middleware. The `serve` section starts
-gunicorn (2 workers, persistent connections, bench/settings.py) on loopback and drives the case list and its
-floor with wrk (a small Python load generator when wrk is not installed). Figures are timings on a shared
-machine: read the ratios, not the milliseconds. Defaults are the issue's scale (1,000,000 cases, 3,000,000
-enrollments).
+It creates its own database (BENCH_DB, default `rehab_bench`, dropped first unless --reuse), seeds it with COPY,
+VACUUM ANALYZEs it, and prints a table of medians: ours, the floor, the ratio, and the statements one call of ours
+runs. Each section (SECTIONS below: the partner API's reads, intake, gunicorn, reports, admin pages, services) is
+a module of bench/ with floors of its own: raw SQL for the same rows and the same output, or the same locks and
+writes. Figures are timings on a shared machine: read the ratios, not the milliseconds. Defaults are the issue's
+scale (1,000,000 cases, 3,000,000 enrollments).
 """
 
 import argparse
@@ -34,7 +33,8 @@ BENCH_DB = os.environ.get("BENCH_DB", "rehab_bench")
 
 
 # Each section is a module of bench/ with `measure(seeded, args) -> list[Result]`. It may also have
-# `seed(seeded, args)`, run once after the cases are seeded (not with --reuse), and `add_arguments(parser)`.
+# `seed(seeded, args) -> bool`, called on every run (also with --reuse): it writes its own rows when they are not
+# there yet and says whether it wrote any; and `add_arguments(parser)`.
 SECTIONS = {
     "read": "bench.reads",
     "intake": "bench.intake",
