@@ -24,7 +24,7 @@ WHERE_THEY_LIVE = ("left_site", "returned_home", "still_at_site", "returned_to_s
 
 
 @pytest.fixture
-def program(banyuwangi):
+def program(banyuwangi, target_groups):
     """Three batches (two finished), 60 people over three sites and none, every enrollment status, and up to
     three visits per trained person whose latest (by day, then by entry) is not always the last made."""
     program = Program.objects.create(
