@@ -97,7 +97,9 @@ def main() -> None:
         seeding.vacuum_analyze()
     results = []
     for name in sections:
-        results += _section(name).measure(seeded, args)
+        measured = _section(name).measure(seeded, args)
+        print_table(measured)  # as each section ends: a later section's failure keeps the earlier figures
+        results += measured
     print(f"\nScale: {args.cases:,} cases, {args.enrollments:,} enrollments, bulk of {args.bulk_rows:,} rows")
     print_table(results)
 
@@ -136,7 +138,6 @@ STAGES = [
     ("closed", 10),
 ]
 CLOSE_REASONS = ["goals_met", "transferred_out", "declined", "lost_contact"]
-SEEDED_EXTERNAL_ID = "BS-"  # the NGO's own reference of a seeded case (intake's rows have others)
 YEARS_OF_CASES = 4
 
 
@@ -205,7 +206,7 @@ def _seed(n_cases: int, n_enrollments: int) -> dict:
                 serial = sequences[year] = sequences.get(year, 0) + 1
                 stage = stages[i]
                 lines.append(
-                    f"{i + 1},35.10-{year}-{serial:05d},{SEEDED_EXTERNAL_ID}{i + 1:07d},{i + 1},{office.pk},"
+                    f"{i + 1},35.10-{year}-{serial:05d},{seeding.SEEDED_EXTERNAL_ID}{i + 1:07d},{i + 1},{office.pk},"
                     f'{ngo.pk},10,{stage},"{rng.choice(CLOSE_REASONS) if stage == "closed" else ""}",'
                     f"{changed.isoformat()},{opened.isoformat()},{updated.isoformat()}\n"
                 )

@@ -7,9 +7,9 @@ from urllib.parse import parse_qs, quote, urlsplit
 import orjson
 
 from bench.common import Result, paired_medians, statements
+from bench.seeding import SEEDED_EXTERNAL_ID
 
 # The seeded cases (bench/api.py) carry the NGO's own reference; rows an intake section added later do not.
-SEEDED = "BS-"
 
 
 def measure(seeded: dict, args) -> list[Result]:
@@ -27,7 +27,7 @@ def measure(seeded: dict, args) -> list[Result]:
         assert response.status_code == 200, (url, response.status_code, response.content[:300])
         return response.content
 
-    sync_order = Case.objects.filter(external_id__startswith=SEEDED).order_by("-updated_at", "-id")
+    sync_order = Case.objects.filter(external_id__startswith=SEEDED_EXTERNAL_ID).order_by("-updated_at", "-id")
     # 100 rows from the end: with an offset cursor this is the page that costs. Among the seeded rows, so that
     # --reuse after an intake section (whose rows come last) measures the same page.
     deep_case = sync_order[100]

@@ -5,6 +5,8 @@ import io
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# The NGO's own reference of a seeded case: what tells the base seed's cases from rows a section added (intake).
+SEEDED_EXTERNAL_ID = "BS-"
 
 # The person columns a seeded row gives (the rest take their defaults), as the app stores them: NIK and phone
 # encrypted by the field itself (cases.encryption.EncryptedTextField), the NIK's keyed hash beside it.

@@ -24,6 +24,7 @@ import random
 import time
 
 from bench.common import Result, paired_medians, statements
+from bench.seeding import SEEDED_EXTERNAL_ID
 
 PROGRAM = "Bench layanan: pelatihan keterampilan"
 RECEIVER = "LKS Bench Penerima Rujukan"
@@ -374,8 +375,8 @@ def _shuffled_cases(rng: random.Random, stage: str | None = None, not_referred_t
     case has one open referral per agency), in random order."""
     from django.db import connection
 
-    sql = "SELECT id FROM cases_case k WHERE number LIKE '35.10-B-%%' AND stage <> 'closed'"
-    params = []
+    sql = "SELECT id FROM cases_case k WHERE external_id LIKE %s AND stage <> 'closed'"
+    params = [f"{SEEDED_EXTERNAL_ID}%"]
     if stage:
         sql += " AND stage = %s"
         params.append(stage)
