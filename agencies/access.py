@@ -22,12 +22,11 @@ from operator import or_
 from typing import TypeVar
 
 from django.core.exceptions import PermissionDenied
-from django.db import connections, router
-from django.db.models import AutoField, Exists, Model, Q, QuerySet
+from django.db.models import Exists, Model, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from .models import Agency, ApiClient, Membership, Region, User
+from .models import Agency, ApiClient, Membership, User
 from .rulebook import EVERYTHING, Grant, rule_of
 
 M = TypeVar("M", bound=Model)
@@ -97,11 +96,6 @@ def forget(actor) -> None:
         actor._access_cache = {}
 
 
-# A primary key no row has, standing for the row (or user) asked about in a statement compiled once.
-_ASKED = -7_304_550_061_953_118_171
-_AGENCY_FIELDS = Agency._meta.concrete_fields
-_REGION_FIELDS = Region._meta.concrete_fields
-
 # The grants read by the service call in progress (see `grants_read_once`), per actor; None outside one.
 _grants_in_call: ContextVar[dict | None] = ContextVar("grants_in_call", default=None)
 
@@ -143,52 +137,24 @@ def _grants_of(actor) -> tuple[Grant, ...]:
         return (Grant(actor.role, actor.agency, actor.scope == ApiClient.Scope.READ_WRITE),)
     if not isinstance(actor, User) or not actor.is_active:
         return ()
-    statement = remember((Membership, "grants statement"), (), _grants_statement)
-    if statement is None:
-        memberships = Membership.objects.filter(user=actor, active=True, agency__active=True).select_related(
-            "agency__region"
-        )
-        return tuple(Grant(m.role, m.agency, may_write=True) for m in memberships)
-    return _grants_read(statement, actor.pk)
+    return read_grants(actor)
 
 
-def _memberships(user_id) -> QuerySet:
-    # The roles of a user's active memberships of active agencies, with each agency and its region, in the order
-    # `acting_grant` tries them (Membership's ordering).
-    return Membership.objects.filter(user=user_id, active=True, agency__active=True).values_list(
-        "role",
-        *(f"agency__{f.attname}" for f in _AGENCY_FIELDS),
-        *(f"agency__region__{f.attname}" for f in _REGION_FIELDS),
+def _memberships_read(user: User) -> tuple[Grant, ...]:
+    memberships = Membership.objects.filter(user=user, active=True, agency__active=True).select_related(
+        "agency__region"
     )
+    return tuple(Grant(m.role, m.agency, may_write=True) for m in memberships)
 
 
-def _grants_statement() -> tuple[str, list, list[int]] | None:
-    """The grants' query compiled once (ORM compilation and three model instances per membership cost ~3 ms
-    against ~1 ms for the statement; every service call and request reads them first), with the slot of the user."""
-    query = _memberships(_ASKED)
-    sql, params = query.query.get_compiler(query.db).as_sql()
-    slots = [n for n, param in enumerate(params) if param == _ASKED]
-    return (sql, list(params), slots) if len(slots) == 1 else None
+def _row_asked(actor, model: type[Model], pk) -> tuple[bool, bool] | None:
+    return next(iter(decision(actor, model, pk)), None)
 
 
-def _grants_read(statement: tuple[str, list, list[int]], user_id: int) -> tuple[Grant, ...]:
-    sql, params, slots = statement
-    params = list(params)
-    params[slots[0]] = user_id
-    alias = router.db_for_read(Membership)
-    with connections[alias].cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    agency_names = [f.attname for f in _AGENCY_FIELDS]
-    region_names = [f.attname for f in _REGION_FIELDS]
-    grants = []
-    for row in rows:
-        agency = Agency.from_db(alias, agency_names, row[1 : 1 + len(agency_names)])
-        if agency.region_id is not None:
-            region = Region.from_db(alias, region_names, row[1 + len(agency_names) :])
-            Agency._meta.get_field("region").set_cached_value(agency, region)
-        grants.append(Grant(row[0], agency, may_write=True))
-    return tuple(grants)
+# Seams for the fast path (agencies.fastpath.checks, installed when ACCESS_MEMO is on), each answering exactly what
+# its default does: how a user's grants are read, and how (may see, may change) one row is asked.
+read_grants: Callable[[User], tuple[Grant, ...]] = _memberships_read
+row_asked: Callable[[object, type[Model], object], tuple[bool, bool] | None] = _row_asked
 
 
 def visible_to(actor, model: type[M]) -> QuerySet[M]:
@@ -255,47 +221,18 @@ def require_change(actor, obj: Model) -> None:
     """Raise Http404 when `actor` may not see `obj`, PermissionDenied when they may see but not change it."""
     # Not cached: services ask this inside their transaction, under the row lock, and must see the truth.
     # Both questions in one statement, about this one row (rules that follow a parent ask about the parent's key).
-    answer = _seen_and_changed(actor, type(obj), obj.pk)
+    answer = row_asked(actor, type(obj), obj.pk)
     if not answer or not answer[0]:
         raise Http404(NOT_FOUND)
     if not answer[1]:  # changeable_by is what may be seen and changed: seen is answered just above
         raise PermissionDenied(MAY_NOT_CHANGE)
 
 
-def _decision(actor, model: type[Model], pk) -> QuerySet:
+def decision(actor, model: type[Model], pk) -> QuerySet:
+    """(may see, may change) the row `pk` of `model`, as one row of one statement; no row when there is no such row."""
     row = model._default_manager.filter(pk=pk)
     seen, changed = visible_to(actor, model).filter(pk=pk), _changeable(actor, row)
     return row.annotate(_seen=Exists(seen), _changed=Exists(changed)).values_list("_seen", "_changed")
-
-
-def _compiled_decision(actor, model: type[Model]) -> tuple[str, list, list[int]] | None:
-    # The decision's SQL for any row, compiled once per grants and day, and where in its parameters the row's key
-    # goes; None when it cannot be told apart (then each question is built and compiled anew).
-    query = _decision(actor, model, _ASKED)
-    sql, params = query.query.get_compiler(query.db).as_sql()
-    slots = [n for n, param in enumerate(params) if param == _ASKED]
-    return (sql, list(params), slots) if len(slots) == 3 else None
-
-
-def _seen_and_changed(actor, model: type[Model], pk) -> tuple[bool, bool] | None:
-    """(may see, may change) the row `pk` of `model`, or None when there is no such row: one statement.
-
-    Compiling the rule's Q into SQL costs more than running it (a case's rule has its referral and consent
-    subqueries); the SQL depends only on the grants and the day, so it is kept where built rules are kept
-    (`remember`, the memo of agencies.fastpath when ACCESS_MEMO is on) and only the row's key changes.
-    """
-    if is_setup_superuser(actor) or not isinstance(pk, int) or not isinstance(model._meta.pk, AutoField):
-        return next(iter(_decision(actor, model, pk)), None)
-    compiled = remember((model, "decision"), grants_of(actor), lambda: _compiled_decision(actor, model))
-    if compiled is None:
-        return next(iter(_decision(actor, model, pk)), None)
-    sql, params, slots = compiled
-    params = list(params)
-    for slot in slots:
-        params[slot] = pk
-    with connections[router.db_for_read(model)].cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone()
 
 
 def require_see(actor, obj: Model) -> None:
@@ -303,7 +240,7 @@ def require_see(actor, obj: Model) -> None:
     when their rule lets them see every row of its model (a batch of the calendar everybody reads)."""
     if is_setup_superuser(actor) or condition(type(obj), "see", grants_of(actor)) == EVERYTHING:
         return
-    answer = _seen_and_changed(actor, type(obj), obj.pk)
+    answer = row_asked(actor, type(obj), obj.pk)
     if not answer or not answer[0]:
         raise Http404(NOT_FOUND)
 

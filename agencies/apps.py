@@ -15,8 +15,9 @@ class AgenciesConfig(AppConfig):
         # Each app's reminders.py registers its kinds of email and its composers (agencies.notifications).
         autodiscover_modules("reminders")
 
-        # The seam of agencies.access gets the fast path's memo (which keys by the rules' generation, so the rules
-        # other apps register after this still count).
-        from .fastpath import memo
+        # The seams of agencies.access get the fast path's memo (which keys by the rules' generation, so the rules
+        # other apps register after this still count) and, with it, the compiled one-row checks.
+        from .fastpath import checks, memo
 
         memo.install()
+        checks.install()

@@ -5,6 +5,8 @@ and is proven equal to that fallback by tests:
 
 - `memo`: access rules and scoped querysets built once per process (ACCESS_MEMO), plugged into agencies.access's
   one seam; off, every rule is built anew.
+- `checks`: the grants' query and the one-row "may see, may change" question compiled once (with ACCESS_MEMO);
+  off, agencies.access asks them through the ORM every time.
 - `statements`: hot reads compiled once and run as prepared statements (DATABASE_PREPARED_STATEMENTS); off, or
   when a queryset cannot be compiled, the ORM.
 - `read_log`: the access-log event written by the read's own statement on PostgreSQL; elsewhere an INSERT apart.
