@@ -197,6 +197,9 @@ API_COMPILED_READS = env.bool("API_COMPILED_READS", default=True)
 # A page's encrypted fields are decrypted together, in one AES pass (agencies.encryption.decrypt_many); off, one
 # Fernet call per value.
 FIELD_DECRYPTION_BATCHED = env.bool("FIELD_DECRYPTION_BATCHED", default=True)
+# The admin's case list and trail draw their rows with each column worked out once per page
+# (agencies/templatetags/lean_rows.py, the same HTML); off, Django's own rows.
+ADMIN_LEAN_ROWS = env.bool("ADMIN_LEAN_ROWS", default=True)
 # API client tokens are remembered per process and forgotten when PostgreSQL notifies a change
 # (agencies.fastpath.token_cache); that needs a LISTEN that lasts, so it too is off behind such a pooler.
 API_TOKEN_CACHE = env.bool("API_TOKEN_CACHE", default=DATABASE_PREPARED_STATEMENTS)

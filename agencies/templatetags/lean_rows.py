@@ -40,7 +40,7 @@ def lean_result_list(cl):
 
 def _lean(cl) -> bool:
     return (
-        getattr(settings, "ADMIN_LEAN_ROWS", True)
+        settings.ADMIN_LEAN_ROWS
         and not cl.formset
         and not cl.is_popup
         and "action_checkbox" not in cl.list_display
