@@ -80,13 +80,20 @@ def look_alikes(persons: list[Person], pool: dict[tuple, list]) -> list[Possible
 
 
 def _name_similarity(name: str, known_as: str, other_name: str, other_known_as: str) -> float:
-    pairs = [(name, other_name)]
+    best = _alike(name, other_name)
     if known_as and other_known_as:
-        pairs.append((known_as, other_known_as))
-    best = 0.0
-    for a, b in pairs:
-        matcher = difflib.SequenceMatcher(None, a, b)
-        # The quick ratios bound ratio() from above and cost next to nothing: most names stop there.
-        if matcher.real_quick_ratio() > best and matcher.quick_ratio() > best:
-            best = max(best, matcher.ratio())
+        best = max(best, _alike(known_as, other_known_as))
     return best
+
+
+# Names repeat (a few thousand given names and family names make most of a province), so a sheet of 1,000 rows
+# compares the same two names again and again against a pool of hundreds each: at 1,000,000 persons difflib was
+# four fifths of a bulk intake (issue 15). Normalized names only, kept in this process's memory, never written.
+@functools.lru_cache(maxsize=65_536)
+def _alike(a: str, b: str) -> float:
+    """difflib's ratio of `a` and `b` when it can reach DUPLICATE_NAME_SIMILARITY; 0.0 when it cannot (only pairs
+    at or above it are flagged). The quick ratios bound ratio() from above and cost next to nothing."""
+    matcher = difflib.SequenceMatcher(None, a, b)
+    if matcher.real_quick_ratio() < DUPLICATE_NAME_SIMILARITY or matcher.quick_ratio() < DUPLICATE_NAME_SIMILARITY:
+        return 0.0
+    return matcher.ratio()
