@@ -18,9 +18,9 @@ from django.utils import translation
 
 from agencies.models import Role
 from cases.intake import references
-from cases.models import TargetGroup
+from cases.models import Case, TargetGroup
 from tests.agencies.factories import AgencyFactory, MembershipFactory, RegionFactory
-from tests.cases.factories import DistrictOfficeFactory, NgoFactory
+from tests.cases.factories import CaseFactory, DistrictOfficeFactory, NgoFactory
 
 
 def pytest_report_header(config):
@@ -170,3 +170,10 @@ def signed_in(client):
         return client
 
     return sign_in
+
+
+@pytest.fixture(params=[1, 50], ids=["1 case", "50 cases"])
+def caseload(request, semarang):
+    """Semarang's caseload besides the cases a test makes: one planned case, or fifty. A statement pin holds for
+    both, so a service whose cost grows with the office's caseload fails it."""
+    return [CaseFactory(owner=semarang, stage=Case.Stage.PLANNED) for _ in range(request.param)]

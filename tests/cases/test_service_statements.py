@@ -3,31 +3,18 @@ a stage move, a referral and a note. The shape of the change check itself is hel
 tests/agencies/test_access_following_rows.py."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cases import services
 from cases.models import Case, Referral
 from tests.cases.factories import CaseFactory, ConsentFactory, NgoFactory
+from tests.statements import statements
 
 pytestmark = pytest.mark.django_db
 
 MOVE = 10  # 30 before issue 15
 REFER = 11  # 30 before
 NOTE = 8
-
-
-def _statements(call) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        call()
-    return len(captured)
-
-
-@pytest.fixture(params=[1, 50], ids=["1 case", "50 cases"])
-def caseload(request, semarang):
-    """The office's caseload: one case, or fifty; a test asks about the last, after warming up on a case of its own."""
-    return [CaseFactory(owner=semarang, stage=Case.Stage.PLANNED) for _ in range(request.param)]
 
 
 @pytest.fixture
@@ -39,7 +26,7 @@ def test_moving_a_case_one_stage_takes_at_most_N_statements_whatever_the_office_
     case = caseload[-1]
     services.case_transition(actor=staff, case=warm_up_case, to=Case.Stage.IN_INTERVENTION)  # warm-up
 
-    spent = _statements(lambda: services.case_transition(actor=staff, case=case, to=Case.Stage.IN_INTERVENTION))
+    spent = statements(lambda: services.case_transition(actor=staff, case=case, to=Case.Stage.IN_INTERVENTION))
 
     assert spent <= MOVE
 
@@ -53,7 +40,7 @@ def test_referring_a_case_takes_at_most_N_statements_whatever_the_office_caseloa
     )
     refer(warm_up_case)  # warm-up
 
-    spent = _statements(lambda: refer(caseload[-1]))
+    spent = statements(lambda: refer(caseload[-1]))
 
     assert spent <= REFER
 
@@ -61,6 +48,6 @@ def test_referring_a_case_takes_at_most_N_statements_whatever_the_office_caseloa
 def test_adding_a_note_takes_at_most_N_statements_whatever_the_office_caseload(staff, caseload, warm_up_case):
     services.case_note_add(actor=staff, case=warm_up_case, body="Kunjungan rumah")  # warm-up
 
-    spent = _statements(lambda: services.case_note_add(actor=staff, case=caseload[-1], body="Kunjungan rumah"))
+    spent = statements(lambda: services.case_note_add(actor=staff, case=caseload[-1], body="Kunjungan rumah"))
 
     assert spent <= NOTE

@@ -2,14 +2,13 @@
 hand, a disbursement's request, approval and payment."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from funding import services
 from funding.models import Disbursement
 from tests.cases.factories import CaseFactory
 from tests.funding.factories import BenefitFactory, pay
+from tests.statements import statements
 
 pytestmark = pytest.mark.django_db
 
@@ -17,17 +16,6 @@ ENTITLE = 10
 REQUEST = 12  # 20 before issue 15
 APPROVE = 9  # 16 before
 PAY = 11
-
-
-def _statements(call) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        call()
-    return len(captured)
-
-
-@pytest.fixture(params=[1, 50], ids=["1 case", "50 cases"])
-def caseload(request, semarang):
-    return [CaseFactory(owner=semarang) for _ in range(request.param)]
 
 
 def test_each_step_of_paying_takes_at_most_N_statements_whatever_the_office_caseload(
@@ -39,20 +27,20 @@ def test_each_step_of_paying_takes_at_most_N_statements_whatever_the_office_case
     made = {}
 
     spent = {
-        "entitle": _statements(
+        "entitle": statements(
             lambda: made.update(
                 entitlement=services.entitlement_create(actor=staff, case=caseload[-1], benefit=benefit)
             )
         )
     }
     installment = made["entitlement"].installments.get(number=1)
-    spent["request"] = _statements(
+    spent["request"] = statements(
         lambda: made.update(disbursement=services.disbursement_request(actor=staff, installment=installment))
     )
-    spent["approve"] = _statements(
+    spent["approve"] = statements(
         lambda: services.disbursement_approve(actor=approver, disbursement=made["disbursement"])
     )
-    spent["pay"] = _statements(
+    spent["pay"] = statements(
         lambda: services.disbursement_pay(
             actor=staff,
             disbursement=made["disbursement"],

@@ -4,8 +4,6 @@ so the checks' shape is held by tests/agencies/test_access_following_rows.py; th
 added twice, or one per row."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cases.models import Case
@@ -13,6 +11,7 @@ from programs import services
 from programs.models import Batch, Enrollment
 from tests.cases.factories import CaseFactory
 from tests.programs.factories import BatchFactory, ProgramFactory, SessionFactory, days_from_today
+from tests.statements import statements
 
 pytestmark = pytest.mark.django_db
 
@@ -20,18 +19,6 @@ pytestmark = pytest.mark.django_db
 ENROLL = 18  # 59 before issue 15
 ATTENDANCE = 10  # 14 before
 COMPLETE = 15
-
-
-def _statements(call) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        call()
-    return len(captured)
-
-
-@pytest.fixture(params=[1, 50], ids=["1 case", "50 cases"])
-def caseload(request, semarang):
-    """The office's caseload besides the cases a test makes: one case, or fifty."""
-    return [CaseFactory(owner=semarang, stage=Case.Stage.PLANNED) for _ in range(request.param)]
 
 
 @pytest.fixture
@@ -44,7 +31,7 @@ def test_enrolling_a_case_takes_at_most_N_statements_whatever_the_office_caseloa
         services.enrollment_create(actor=staff, batch=batch, case=case)
     case = CaseFactory(owner=semarang, stage=Case.Stage.PLANNED)
 
-    spent = _statements(lambda: services.enrollment_create(actor=staff, batch=batch, case=case))
+    spent = statements(lambda: services.enrollment_create(actor=staff, batch=batch, case=case))
 
     assert spent <= ENROLL
 
@@ -58,8 +45,8 @@ def test_recording_a_sessions_attendance_takes_the_same_statements_for_one_perso
     ]
 
     services.attendance_record(actor=staff, session=session, present={enrolled[0].pk: False})  # first: warm-up
-    one = _statements(lambda: services.attendance_record(actor=staff, session=session, present={enrolled[0].pk: True}))
-    ten = _statements(
+    one = statements(lambda: services.attendance_record(actor=staff, session=session, present={enrolled[0].pk: True}))
+    ten = statements(
         lambda: services.attendance_record(actor=staff, session=session, present={e.pk: True for e in enrolled})
     )
 
@@ -80,7 +67,7 @@ def test_completing_a_batch_takes_the_same_statements_for_two_people_or_ten(staf
 
     two, ten = ran(2), ran(10)
 
-    spent = [_statements(lambda b=b: services.batch_complete(actor=staff, batch=b)) for b in (two, ten)]
+    spent = [statements(lambda b=b: services.batch_complete(actor=staff, batch=b)) for b in (two, ten)]
 
     assert spent[0] == spent[1] <= COMPLETE
     assert Enrollment.objects.filter(batch=ten, status=Enrollment.Status.COMPLETED).count() == 10
