@@ -76,10 +76,9 @@ class UserAdmin(DjangoUserAdmin):
         return access.visible_to(request.user, Membership).filter(user=user)
 
 
-class GroupAdmin(DjangoGroupAdmin):
-    """Django's permission groups: unused (the access rule is the one permission system), a set-up superuser's page.
-    Said outright: asking Django's model permissions read the permission tables twice on every admin page, for the
-    menu, for every member of staff."""
+class _SetUpOnly:
+    """A page for set-up superusers only, said outright: asking Django's model permissions read the permission tables
+    twice on every admin page, for the menu, for every member of staff."""
 
     def has_module_permission(self, request):
         return _is_superuser(request.user)
@@ -95,6 +94,10 @@ class GroupAdmin(DjangoGroupAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return _is_superuser(request.user)
+
+
+class GroupAdmin(_SetUpOnly, DjangoGroupAdmin):
+    """Django's permission groups: unused (the access rule is the one permission system)."""
 
 
 if admin.site.is_registered(Group):
@@ -493,19 +496,6 @@ class _ScheduleAccess:
         return _is_superuser(request.user)
 
 
-class _SetUpOnly(_ScheduleAccess):
-    """Interval, clocked and solar schedules: the reminders use none a province changes, so only set-up sees them."""
-
-    def has_module_permission(self, request):
-        return _is_superuser(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return _is_superuser(request.user)
-
-    def has_change_permission(self, request, obj=None):
-        return _is_superuser(request.user)
-
-
 class _PlainForProvinceStaff(_ScheduleAccess):
     """The library's pages for superusers; for province staff `plain_*` in their place (labels, not cron codes)."""
 
@@ -628,6 +618,7 @@ class CrontabScheduleAdmin(_PlainForProvinceStaff, beat_admin.CrontabScheduleAdm
 for _model, _admin_class in (
     (beat_models.PeriodicTask, PeriodicTaskAdmin),
     (beat_models.CrontabSchedule, CrontabScheduleAdmin),
+    # Interval, clocked and solar schedules: the reminders use none a province changes, so only set-up sees them.
     (beat_models.IntervalSchedule, type("IntervalScheduleAdmin", (_SetUpOnly, beat_admin.IntervalScheduleAdmin), {})),
     (beat_models.ClockedSchedule, type("ClockedScheduleAdmin", (_SetUpOnly, beat_admin.ClockedScheduleAdmin), {})),
     (beat_models.SolarSchedule, type("SolarScheduleAdmin", (_SetUpOnly, beat_admin.SolarScheduleAdmin), {})),
