@@ -323,6 +323,8 @@ class AuditEventAdmin(UncountedListAdmin, ScopedModelAdmin):
     log: no count, no date hierarchy (its choices are the distinct dates of the scope), and a search that names
     the rows it wants (a case by its number, a user by their account) on the log's indexes (AuditEvent.Meta)."""
 
+    change_list_template = "admin/lean_change_list.html"
+
     list_display = ["created_at", "action_label", "actor_user", "actor_api_client", "agency", "target"]
     # Dates as fixed ranges (today, the past 7 days, this month, this year): a range on the newest-first index.
     list_filter = [ActionFilter, ("created_at", admin.DateFieldListFilter)]
