@@ -12,9 +12,8 @@ from collections.abc import Callable
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models.functions import Cast
-from django.utils import formats
+from django.utils import formats, translation
 from django.utils.dateparse import parse_date
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
