@@ -307,7 +307,24 @@ class ActionFilter(admin.SimpleListFilter):
         return queryset.filter(action=self.value()) if self.value() else queryset
 
 
+# What the trail's list shows of an event and the rows it names (AuditEventAdmin.list_display): not the event's data
+# (a JSON document decoded per row) nor the accounts' passwords and dates, which only an event's own page reads.
+TRAIL_COLUMNS = (
+    "created_at",
+    "action",
+    "target_type_id",
+    "target_id",
+    "actor_user__username",
+    "actor_api_client__name",
+    "actor_api_client__agency__name",
+    "agency__name",
+)
+
+
 class AuditEventChangeList(UncountedChangeList):
+    def get_queryset(self, request, exclude_parameters=None):
+        return super().get_queryset(request, exclude_parameters).only(*TRAIL_COLUMNS)
+
     def get_results(self, request):
         super().get_results(request)
         audit_labels.name_targets(self.result_list)  # one query for the page's case numbers

@@ -6,12 +6,13 @@ them; their models are reached through the app registry, by the event's target t
 """
 
 import datetime
+import functools
 from collections.abc import Callable
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models.functions import Cast
-from django.utils import formats
+from django.utils import formats, translation
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -129,6 +130,12 @@ VALUE_LABELS: dict[str, Callable[[str], str]] = {}
 
 def action_label(code: str) -> str:
     """The action's label; a code recorded before it had one shows as itself rather than as nothing."""
+    return _action_label(code, translation.get_language())
+
+
+@functools.lru_cache(maxsize=1024)
+def _action_label(code: str, language: str | None) -> str:
+    # Translated once per code and language: a page of the trail names a handful of actions a hundred times.
     return str(ACTIONS.get(code, code))
 
 
@@ -155,8 +162,10 @@ def _is_numbered(model) -> bool:
     return field is not None and field.unique
 
 
+@functools.cache
 def _number_of(model) -> tuple[str, type[models.Model]] | None:
-    """The lookup from a row of `model` to the number it is known by, and the numbered model it comes from."""
+    """The lookup from a row of `model` to the number it is known by, and the numbered model it comes from (models
+    do not change while the process runs: worked out once per model)."""
     if _is_numbered(model):
         return "number", model
     for field in model._meta.concrete_fields:
@@ -179,8 +188,9 @@ def _model_of(event) -> type[models.Model] | None:
 def name_targets(events) -> None:
     """Give each event its `target_name` (see `target_label`): one query for the whole page, whatever it holds."""
     wanted: dict = {}
+    models_of = {event.target_type_id: _model_of(event) for event in events}
     for event in events:
-        model = _model_of(event)
+        model = models_of[event.target_type_id]
         if event.target_id and model is not None:
             wanted.setdefault(model, set()).add(event.target_id)
     owners: dict = {}
@@ -209,16 +219,21 @@ def name_targets(events) -> None:
         for kind, pk, number in lookups[0].union(*lookups[1:], all=True):
             if number:
                 numbers.setdefault((kinds[kind], pk), set()).add(number)
+    labels: dict = {}  # each (model, id, number) named once: a page names a list or a case many times
     for event in events:
-        model = _model_of(event)
+        model = models_of[event.target_type_id]
         number = ", ".join(sorted(numbers.get((model, event.target_id), ())))
-        event.target_name = target_label(model, event.target_id, number, owners.get(model, ""))
+        key = (model, event.target_id, number)
+        if key not in labels:
+            labels[key] = target_label(model, event.target_id, number, owners.get(model, ""))
+        event.target_name = labels[key]
 
 
-def numbered_models() -> list[type[models.Model]]:
+@functools.cache
+def numbered_models() -> tuple[type[models.Model], ...]:
     from django.apps import apps
 
-    return [model for model in apps.get_models() if _is_numbered(model)]
+    return tuple(model for model in apps.get_models() if _is_numbered(model))
 
 
 def events_about_number(models_with_numbers, number: str) -> models.Q | None:

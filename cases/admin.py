@@ -9,7 +9,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import SEARCH_VAR, ChangeList, ChangeListSearchForm
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, Q, prefetch_related_objects
+from django.db import DEFAULT_DB_ALIAS
+from django.db.models import CharField, F, Prefetch, Q, Value, prefetch_related_objects
+from django.db.models.functions import Cast
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -100,13 +102,44 @@ LIST_COLUMNS = (
     "site",
     "caseworker",
 )
-LIST_NAMED = (
-    Prefetch("owner", queryset=Agency.objects.only("name")),
-    Prefetch("registered_by", queryset=Agency.objects.only("name")),
-    Prefetch("target_group", queryset=TargetGroup.objects.only("code", "name")),
-    Prefetch("site", queryset=Site.objects.only("name")),
-    Prefetch("caseworker", queryset=User.objects.only("username")),
-)
+# The related rows the case list names by id (its person is joined), each read as its name only: owning and
+# registering offices, target group, site, caseworker.
+LIST_NAMED = ("owner", "registered_by", "target_group", "site", "caseworker")
+_NAME_COLUMN = {Agency: "name", TargetGroup: "name", Site: "name", User: "username"}
+
+
+def name_related(cases: list[Case]) -> None:
+    """Give the page's cases their LIST_NAMED rows, each with the columns its name is made of, in ONE statement for
+    all of them (a UNION ALL by model): the same objects five prefetches gave, one round trip instead of five. A
+    seven-table join instead cost PostgreSQL 10-20 ms to plan for 1 ms of work."""
+    fields = [Case._meta.get_field(name) for name in LIST_NAMED]
+    wanted: dict = {}
+    for field in fields:
+        ids = wanted.setdefault(field.related_model, set())
+        ids.update(key for case in cases if (key := getattr(case, field.attname)) is not None)
+    named = [model for model, ids in wanted.items() if ids]
+    found: dict = {}
+    if named:
+        parts = [
+            model._base_manager.filter(pk__in=wanted[model])
+            .order_by()
+            .annotate(
+                list_kind=Value(n),
+                list_key=Cast("pk", CharField()),
+                list_name=F(_NAME_COLUMN[model]),
+            )
+            .values_list("list_kind", "list_key", "list_name")
+            for n, model in enumerate(named)
+        ]
+        for kind, key, name in parts[0].union(*parts[1:], all=True):
+            model = named[kind]
+            pk = model._meta.pk.to_python(key)
+            columns = [model._meta.pk.attname, _NAME_COLUMN[model]]
+            found[(model, pk)] = model.from_db(DEFAULT_DB_ALIAS, columns, [pk, name])
+    for field in fields:
+        for case in cases:
+            key = getattr(case, field.attname)
+            field.set_cached_value(case, None if key is None else found.get((field.related_model, key)))
 
 
 def searched_changelist(term: str) -> type[ChangeList]:
@@ -130,7 +163,11 @@ def searched_changelist(term: str) -> type[ChangeList]:
             # The person is joined; the offices, target group, site and caseworker (a few distinct rows per page)
             # are read by id in a query each: a seven-table join cost PostgreSQL 10-20 ms to plan, 1 ms to run.
             rows = super().get_queryset(request, exclude_parameters).select_related(None).select_related("person")
-            return rows.only(*LIST_COLUMNS).prefetch_related(*LIST_NAMED)
+            return rows.only(*LIST_COLUMNS)
+
+        def get_results(self, request):
+            super().get_results(request)
+            name_related(self.result_list)
 
     return KeptSearchChangeList
 
@@ -377,7 +414,7 @@ class CaseAdmin(UncountedListAdmin, ScopedModelAdmin):
     list_filter = ["stage", OwnerFilter, SiteFilter, ("target_group", RelatedFilter), CaseworkerFilter]
     search_fields = ["number"]  # searched by get_search_results: a case number or its beginning, or a whole NIK
     search_help_text = _("Case number or its beginning, or a NIK (16 digits, exact).")
-    list_select_related = ["person"]  # the rest of what the list names: LIST_NAMED
+    list_select_related = ["person"]  # the rest of what the list names: LIST_NAMED, by name_related
     readonly_fields = ["number", *PERSON_SUMMARY, *CASE_SUMMARY]
     inlines = [AssessmentInline, CaseNoteInline, ReferralInline, TransferInline, StageChangeInline]
     change_form_template = "admin/cases/case/change_form.html"

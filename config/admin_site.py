@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from agencies import access, notifications, services
+from agencies.fastpath import admin_menu
 from agencies.models import NotificationOptOut
 
 
@@ -36,6 +37,12 @@ class RehabAdminSite(admin.AdminSite):
     def has_permission(self, request):
         # A person enters through an active membership of an active agency; superusers only to set up.
         return access.may_use_admin(request.user)
+
+    def get_app_list(self, request, app_label=None):
+        # The whole menu (every page's sidebar) is kept per grants and language (ADMIN_MENU_MEMO); one app's is not.
+        if app_label is not None:
+            return super().get_app_list(request, app_label)
+        return admin_menu.app_list(self, request, lambda: super(RehabAdminSite, self).get_app_list(request))
 
     def get_urls(self):
         own = [

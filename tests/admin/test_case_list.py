@@ -174,3 +174,20 @@ def test_the_newest_first_order_is_an_index(staff_client):
         plan = "\n".join(row[0] for row in cursor.fetchall())
 
     assert "case_newest_first" in plan and "Sort" not in plan
+
+
+def test_the_names_a_page_shows_are_read_in_one_statement(staff_client, banyuwangi, banyuwangi_staff):
+    cases = _cases(banyuwangi, 3, caseworker=banyuwangi_staff)
+
+    response = staff_client.get(LIST)
+    queries = _queries(staff_client)
+
+    # Owning and registering offices, target group, site and caseworker: one UNION ALL, not a query per relation.
+    named = [sql for sql in queries if "UNION ALL" in sql]
+    assert len(named) == 1
+    assert all(table in named[0] for table in ("agencies_agency", "cases_targetgroup", "cases_site", "agencies_user"))
+    assert not [sql for sql in queries if '"cases_site"."id" IN' in sql and "UNION" not in sql]
+    page = response.content.decode()
+    for case in cases:
+        assert case.site.name in page and str(case.target_group) in page
+    assert banyuwangi_staff.username in page and banyuwangi.name in page
