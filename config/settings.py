@@ -207,6 +207,9 @@ API_TOKEN_CACHE = env.bool("API_TOKEN_CACHE", default=DATABASE_PREPARED_STATEMEN
 # reads its history through statements compiled once per process (cases.case_page); off, Django's fieldset template
 # and the ORM on every page.
 ADMIN_LEAN_CASE_PAGE = env.bool("ADMIN_LEAN_CASE_PAGE", default=True)
+# The budget realization per allocation, source, program or district is compiled once per scope and run as a
+# prepared statement (funding.selectors); off, through the ORM on every call.
+REALIZATION_COMPILED = env.bool("REALIZATION_COMPILED", default=True)
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
