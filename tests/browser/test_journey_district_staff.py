@@ -56,7 +56,7 @@ def intake(page) -> str:
 
 
 def assess(page) -> None:
-    """"Catat asesmen" under the case's assessments, its small form filled; a registered case is assessed with it."""
+    """The "Catat asesmen" link under the assessments, its small form filled; a registered case is assessed with it."""
     page.locator("#assessments-group").get_by_role("link", name="Catat asesmen").click()
     page.wait_for_load_state()
     page.get_by_label("tanggal asesmen").fill(f"{timezone.localdate():%d-%m-%Y}")

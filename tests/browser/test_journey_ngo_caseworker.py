@@ -32,7 +32,7 @@ def intake(page) -> str:
 
 
 def add_note(page, text: str) -> None:
-    """"Tambah catatan" under the case's notes, the note typed on its small form, back to the case."""
+    """The "Tambah catatan" link under the case's notes, the note typed on its small form, back to the case."""
     page.locator("#notes-group").get_by_role("link", name="Tambah catatan").click()
     page.wait_for_load_state()
     page.get_by_label("catatan").fill(text)
