@@ -52,9 +52,11 @@ def _line(line) -> str:
     else:
         shown = f"{field.label_tag()}{field.field}"
     help_text = field.field["help_text"] if field.is_readonly else field.field.help_text
+    helped = ""
     if help_text:
         hidden = " hidden" if not field.is_readonly and field.field.is_hidden else ""
         for_label = "" if field.is_readonly else field.field.id_for_label
-        helped = format_html(' id="{}_helptext"', for_label) if for_label else ""
-        shown += f'<div class="help{hidden}"{helped}><div>{help_text}</div></div>'  # |safe, as Django's template
-    return f'<div class="{conditional_escape(classes)}">{errors}<div><div class="{box}">{shown}</div></div></div>'
+        named = format_html(' id="{}_helptext"', for_label) if for_label else ""
+        helped = f'<div class="help{hidden}"{named}><div>{help_text}</div></div>'  # |safe, as Django's template
+    line_classes = conditional_escape(classes)
+    return f'<div class="{line_classes}">{errors}<div><div class="{box}">{shown}</div>{helped}</div></div>'

@@ -112,3 +112,21 @@ def test_a_long_history_costs_the_same_statements_as_a_short_one(signed_in, staf
     # Session, user, grants; the case with its person and names, target groups, consents; may they change it;
     # five history tables; the access-log row; the caseworker choices.
     assert counts[1] <= 14
+
+
+@pytest.mark.parametrize("posted", [False, True], ids=["empty", "with-errors"])
+def test_the_lean_intake_page_is_djangos_page(signed_in, staff, settings, posted):
+    client = signed_in(staff)
+
+    def page() -> str:
+        if posted:  # a NIK too short and no name: errors and help texts on their lines
+            return client.post("/admin/cases/case/add/", {"nik": "3374", "sex": "F"}).content.decode()
+        return client.get("/admin/cases/case/add/").content.decode()
+
+    settings.ADMIN_LEAN_CASE_PAGE = True
+    lean = _content(page())
+    settings.ADMIN_LEAN_CASE_PAGE = False
+    plain = _content(page())
+
+    assert 'name="full_name"' in lean and "_helptext" in lean
+    assert lean == plain
