@@ -6,15 +6,18 @@ from urllib.parse import urlencode
 
 from cryptography.fernet import InvalidToken
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import SEARCH_VAR, ChangeList, ChangeListSearchForm
 from django.core.exceptions import PermissionDenied
 from django.db import DEFAULT_DB_ALIAS
 from django.db.models import CharField, F, Prefetch, Q, Value, prefetch_related_objects
 from django.db.models.functions import Cast
+from django.forms.models import ModelChoiceIterator
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -32,23 +35,30 @@ from agencies.scoped_admin import (
 )
 
 from . import selectors, services
+from .case_page import case_history
 from .encryption import cipher
-from .forms import INTAKE_FIELDS, ConsentForm, DeclineForm, IntakeForm, MoveForm, PersonForm, ReferForm
+from .forms import (
+    INTAKE_FIELDS,
+    AssessmentForm,
+    ConsentForm,
+    DeclineForm,
+    IntakeForm,
+    MoveForm,
+    NoteForm,
+    PersonForm,
+    ReferForm,
+)
 from .intake import case_register
 from .intake import sheet as intake_sheet
 from .models import (
-    Assessment,
     Case,
-    CaseNote,
     Consent,
     Person,
     PossibleDuplicate,
     Referral,
     Site,
     SiteCount,
-    StageChange,
     TargetGroup,
-    Transfer,
 )
 
 NIK_DIGITS = re.compile(r"^\d{16}$")
@@ -79,15 +89,34 @@ def kept_search(request) -> str:
         return ""
 
 
-# What the case page reads in its one query: the case, its person and every row they name.
-CASE_PAGE_JOINED = (
-    "person__home_region",
-    "person__current_site",
-    "owner",
-    "registered_by",
-    "target_group",
-    "site",
-    "caseworker",
+# What the case page reads in its one query: the case and its person, and the names of the rows the page shows;
+# only the columns it shows (each column more is parsed, and each table more is a join for PostgreSQL to plan: the
+# caseworker, shown by id in its choice box, and the person's current site, not shown, are not joined).
+CASE_PAGE_JOINED = ("person__home_region", "owner", "registered_by", "target_group", "site")
+CASE_PAGE_COLUMNS = (
+    "number",
+    "person_id",
+    "owner_id",
+    "registered_by_id",
+    "caseworker_id",
+    "target_group_id",
+    "site_id",
+    "stage",
+    "stage_changed_at",
+    "close_reason",
+    "person__full_name",
+    "person__known_as",
+    "person__nik",
+    "person__sex",
+    "person__birth_date",
+    "person__birth_year",
+    "person__phone",
+    "person__home_region__name",
+    "person__address",
+    "owner__name",
+    "registered_by__name",
+    "target_group__name",
+    "site__name",
 )
 # What the case list reads: CaseAdmin.list_display's columns, the person's name joined, the other rows' names by id.
 LIST_COLUMNS = (
@@ -170,6 +199,17 @@ def searched_changelist(term: str) -> type[ChangeList]:
             name_related(self.result_list)
 
     return KeptSearchChangeList
+
+
+class ChoicesInOneQuery(ModelChoiceIterator):
+    """A choice box's rows read in one plain query. Django's own iterator reads them through `.iterator()`, which on
+    PostgreSQL is a server-side cursor: DECLARE, FETCH and CLOSE, three round trips for a handful of names."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for row in self.queryset.all():
+            yield self.choice(row)
 
 
 def _provinces_of(user) -> set[str]:
@@ -308,62 +348,6 @@ PERSON_SUMMARY = [
 CASE_SUMMARY = ["owner", "registered_by", "target_group", "site", "stage", "close_reason", "stage_changed_at"]
 
 
-class StageChangeInline(ScopedInline):
-    model = StageChange
-    fields = ["changed_at", "from_stage", "to_stage", "reason", shown_as_text(StageChange, "changed_by")]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    select_related = ("case", "changed_by")
-
-
-class AssessmentInline(ScopedInline):
-    model = Assessment
-    fields = [
-        "assessed_on",
-        "needs",
-        "skills_wanted",
-        "business_idea",
-        "wants_to_go_home",
-        shown_as_text(Assessment, "assessed_by"),
-    ]
-    readonly_fields = [shown_as_text(Assessment, "assessed_by")]
-    select_related = ("case", "assessed_by")
-
-
-class CaseNoteInline(ScopedInline):
-    model = CaseNote
-    fields = ["created_at", "body", shown_as_text(CaseNote, "author"), "agency"]
-    readonly_fields = ["created_at", shown_as_text(CaseNote, "author"), "agency"]
-    select_related = ("case", "author", "agency")
-
-
-class ReferralInline(ScopedInline):
-    model = Referral
-    fk_name = "case"
-    show_change_link = True  # a referral is completed on its own page
-    fields = ["created_at", "kind", "from_agency", "to_agency", "status", "reason", "decline_reason"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False  # referrals are made with the "Refer" button, which checks consent
-
-    select_related = ("case", "from_agency", "to_agency")
-
-
-class TransferInline(ScopedInline):
-    model = Transfer
-    fields = ["transferred_at", "from_agency", "to_agency", shown_as_text(Transfer, "transferred_by")]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    select_related = ("case", "from_agency", "to_agency", "transferred_by")
-
-
 @admin.register(Person)
 class PersonAdmin(ScopedModelAdmin):
     """Corrections to a person's details, reached from their case page (persons have no list of their own)."""
@@ -416,7 +400,7 @@ class CaseAdmin(UncountedListAdmin, ScopedModelAdmin):
     search_help_text = _("Case number or its beginning, or a NIK (16 digits, exact).")
     list_select_related = ["person"]  # the rest of what the list names: LIST_NAMED, by name_related
     readonly_fields = ["number", *PERSON_SUMMARY, *CASE_SUMMARY]
-    inlines = [AssessmentInline, CaseNoteInline, ReferralInline, TransferInline, StageChangeInline]
+    # No inlines: the case's history is read-only tables (case_history); notes and assessments are added by buttons.
     change_form_template = "admin/cases/case/change_form.html"
     change_list_template = "admin/cases/case/change_list.html"
 
@@ -425,7 +409,7 @@ class CaseAdmin(UncountedListAdmin, ScopedModelAdmin):
     def get_queryset(self, request):
         rows = super().get_queryset(request)
         if getattr(request, "_case_page", False):  # what the case page shows of the person, which the list does not
-            return rows.select_related(*CASE_PAGE_JOINED)
+            return rows.select_related(*CASE_PAGE_JOINED).only(*CASE_PAGE_COLUMNS)
         return rows  # the list joins its list_select_related
 
     def get_object(self, request, object_id, from_field=None):
@@ -447,15 +431,16 @@ class CaseAdmin(UncountedListAdmin, ScopedModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return self.readonly_fields if obj is not None else []
 
-    def get_inlines(self, request, obj):
-        return self.inlines if obj is not None else []
-
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
             kwargs["form"] = IntakeForm
         form = super().get_form(request, obj, **kwargs)
         if obj is not None and "caseworker" in form.base_fields:
-            form.base_fields["caseworker"].queryset = obj.caseworker_candidates()
+            # A plain choice box: the admin's wrapper would add a link to the chosen account's page, and accounts
+            # are named on the case page, never linked (shown_as_text).
+            field = form.base_fields["caseworker"]
+            field.widget, field.iterator = forms.Select(), ChoicesInOneQuery
+            field.queryset = obj.caseworker_candidates().only("username")  # a user's name in a choice: username
         return form
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
@@ -466,6 +451,13 @@ class CaseAdmin(UncountedListAdmin, ScopedModelAdmin):
             kwargs["required"] = False
             kwargs["help_text"] = _("Left empty: the office of the registering agency's regency/city.")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        response = super().render_change_form(request, context, add, change, form_url, obj)
+        if obj is not None:
+            page = response.context_data
+            page["history"] = case_history(obj, may_add=page["has_change_permission"])
+        return response
 
     @admin.display(description=_("name"))
     def person_name(self, case):
@@ -586,15 +578,6 @@ class CaseAdmin(UncountedListAdmin, ScopedModelAdmin):
             )
         return intake.case
 
-    def save_formset(self, request, form, formset, change):
-        # Assessments and notes are only ever added, each through its service.
-        for new in formset.save(commit=False):
-            fields = {f.name: getattr(new, f.name) for f in new._meta.fields if f.name in formset.form.base_fields}
-            if isinstance(new, Assessment):
-                services.assessment_record(actor=request.user, case=form.instance, **fields)
-            elif isinstance(new, CaseNote):
-                services.case_note_add(actor=request.user, case=form.instance, body=fields["body"])
-
     # Buttons on the case page
 
     def get_urls(self):
@@ -603,6 +586,8 @@ class CaseAdmin(UncountedListAdmin, ScopedModelAdmin):
             path("<path:object_id>/move/", view(self.move_view), name="cases_case_move"),
             path("<path:object_id>/refer/", view(self.refer_view), name="cases_case_refer"),
             path("<path:object_id>/consent/", view(self.consent_view), name="cases_case_consent"),
+            path("<path:object_id>/note/", view(self.note_view), name="cases_case_note"),
+            path("<path:object_id>/assess/", view(self.assess_view), name="cases_case_assess"),
             path("<path:object_id>/reveal-nik/", view(self.reveal_nik_view), name="cases_case_reveal_nik"),
             path("import/", view(self.import_view), name="cases_case_import"),
             path("search/", view(self.search_view), name="cases_case_search"),
@@ -673,6 +658,45 @@ class CaseAdmin(UncountedListAdmin, ScopedModelAdmin):
             perform=lambda data: services.consent_give(actor=request.user, person=case.person, **data),
             done_message=_("The consent was recorded."),
         )
+
+    def note_view(self, request, object_id):
+        case = self._case(request, object_id)
+
+        def add(data):
+            note = services.case_note_add(actor=request.user, case=case, body=data["body"])
+            self._log_added(request, case, note)
+
+        return self.service_form_view(
+            request,
+            case,
+            form_class=NoteForm,
+            title=_("Add a note"),
+            perform=add,
+            done_message=_("The note was added."),
+        )
+
+    def assess_view(self, request, object_id):
+        case = self._case(request, object_id)
+
+        def record(data):
+            assessment = services.assessment_record(actor=request.user, case=case, **data)
+            self._log_added(request, case, assessment)
+
+        return self.service_form_view(
+            request,
+            case,
+            form_class=AssessmentForm,
+            title=_("Record an assessment"),
+            perform=record,
+            done_message=_("The assessment was recorded."),
+        )
+
+    def _log_added(self, request, case, row) -> None:
+        """The case's admin history ("History" button) names what was added to it, as it did for rows added in
+        the case page's form, in the office's language (ScopedModelAdmin.construct_change_message)."""
+        with translation.override(settings.LANGUAGE_CODE):
+            message = [{"added": {"name": str(row._meta.verbose_name), "object": str(row)}}]
+        self.log_change(request, case, message)
 
     def reveal_nik_view(self, request, object_id):
         case = self._case(request, object_id)

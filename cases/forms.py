@@ -114,3 +114,15 @@ class ConsentForm(forms.Form):
 
 class DeclineForm(forms.Form):
     reason = forms.CharField(label=_("reason for declining"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(label=_("note"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class AssessmentForm(forms.Form):
+    assessed_on = forms.DateField(label=_("assessed on"), initial=timezone.localdate)
+    needs = forms.CharField(label=_("needs"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    skills_wanted = forms.CharField(label=_("skills wanted"), max_length=200, required=False)
+    business_idea = forms.CharField(label=_("business idea"), max_length=200, required=False)
+    wants_to_go_home = forms.NullBooleanField(label=_("wants to go home"), required=False)

@@ -206,6 +206,13 @@ ADMIN_MENU_MEMO = env.bool("ADMIN_MENU_MEMO", default=True)
 # API client tokens are remembered per process and forgotten when PostgreSQL notifies a change
 # (agencies.fastpath.token_cache); that needs a LISTEN that lasts, so it too is off behind such a pooler.
 API_TOKEN_CACHE = env.bool("API_TOKEN_CACHE", default=DATABASE_PREPARED_STATEMENTS)
+# The case page draws its read-only fields in Python (agencies/templatetags/lean_fieldsets.py, the same HTML) and
+# reads its history through statements compiled once per process (cases.case_page); off, Django's fieldset template
+# and the ORM on every page.
+ADMIN_LEAN_CASE_PAGE = env.bool("ADMIN_LEAN_CASE_PAGE", default=True)
+# The budget realization per allocation, source, program or district is compiled once per scope and run as a
+# prepared statement (funding.selectors); off, through the ORM on every call.
+REALIZATION_COMPILED = env.bool("REALIZATION_COMPILED", default=True)
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 

@@ -56,15 +56,17 @@ def intake(page) -> str:
 
 
 def assess(page) -> None:
-    """An assessment added on the case page; a registered case is assessed with it."""
-    page.get_by_role("button", name=re.compile("Tambahkan Asesmen")).click()
-    row = page.locator("#assessments-group .dynamic-assessments").last
-    row.locator("input[name$='assessed_on']").fill(f"{timezone.localdate():%d-%m-%Y}")
-    row.locator("[name$='-needs']").fill("Modal usaha dan pelatihan menjahit")
-    row.locator("[name$='skills_wanted']").fill("menjahit")
-    row.locator("[name$='business_idea']").fill("jahit pakaian")
-    press(page, "Simpan dan terus mengedit")
-    expect_message(page, "berhasil diubah")
+    """The "Catat asesmen" link under the assessments, its small form filled; a registered case is assessed with it."""
+    page.locator("#assessments-group").get_by_role("link", name="Catat asesmen").click()
+    page.wait_for_load_state()
+    page.get_by_label("tanggal asesmen").fill(f"{timezone.localdate():%d-%m-%Y}")
+    page.get_by_label("kebutuhan").fill("Modal usaha dan pelatihan menjahit")
+    page.get_by_label("keterampilan yang diinginkan").fill("menjahit")
+    page.get_by_label("gagasan usaha").fill("jahit pakaian")
+    page.get_by_label("ingin pulang ke kampung halaman").select_option(label="Tidak")
+    press(page, "Simpan")
+    expect_message(page, "Asesmen telah dicatat.")
+    expect(page.locator("#assessments-group")).to_contain_text("jahit pakaian")
 
 
 def move_stage(page, to: str) -> None:

@@ -32,10 +32,12 @@ def intake(page) -> str:
 
 
 def add_note(page, text: str) -> None:
-    page.get_by_role("button", name=re.compile("Tambahkan Catatan kasus")).click()
-    page.locator("#notes-group .dynamic-notes").last.locator("textarea").fill(text)
-    press(page, "Simpan dan terus mengedit")
-    expect_message(page, "berhasil diubah")
+    """The "Tambah catatan" link under the case's notes, the note typed on its small form, back to the case."""
+    page.locator("#notes-group").get_by_role("link", name="Tambah catatan").click()
+    page.wait_for_load_state()
+    page.get_by_label("catatan").fill(text)
+    press(page, "Simpan")
+    expect_message(page, "Catatan telah ditambahkan.")
 
 
 def refer(page, *, to: str, kind: str, reason: str) -> None:

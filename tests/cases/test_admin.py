@@ -6,10 +6,11 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from agencies.models import Agency, AuditEvent, Role
 from cases import intake, services
-from cases.models import Case, CaseNote, Consent, Person, Referral, TargetGroup
+from cases.models import Assessment, Case, CaseNote, Consent, Person, Referral, TargetGroup
 from tests.agencies.factories import AgencyFactory, MembershipFactory, RegionFactory
 from tests.cases.factories import TUNA_SUSILA, CaseFactory, ConsentFactory, ReferralFactory, SiteFactory
 
@@ -177,28 +178,64 @@ def test_a_referral_without_consent_is_refused_on_the_form(staff_client, registe
     assert not Referral.objects.exists()
 
 
-def test_a_note_added_on_the_case_page_goes_through_the_service(staff_client, registered, banyuwangi):
-    form = {
-        "caseworker": "",
-        "assessments-TOTAL_FORMS": 0,
-        "assessments-INITIAL_FORMS": 0,
-        "notes-TOTAL_FORMS": 1,
-        "notes-INITIAL_FORMS": 0,
-        "notes-0-body": "Sudah membuka warung.",
-        "referrals-TOTAL_FORMS": 0,
-        "referrals-INITIAL_FORMS": 0,
-        "transfers-TOTAL_FORMS": 0,
-        "transfers-INITIAL_FORMS": 0,
-        "stage_changes-TOTAL_FORMS": 0,
-        "stage_changes-INITIAL_FORMS": 0,
-    }
+def test_a_note_added_from_the_case_page_goes_through_the_service(staff_client, registered, banyuwangi):
+    page = staff_client.get(f"/admin/cases/case/{registered.pk}/change/").content.decode()
+    assert f'href="/admin/cases/case/{registered.pk}/note/"' in page
 
-    response = staff_client.post(f"/admin/cases/case/{registered.pk}/change/", form)
+    response = staff_client.post(f"/admin/cases/case/{registered.pk}/note/", {"body": "Sudah membuka warung."})
 
-    assert response.status_code == 302, response.context["errors"] if response.context else ""
+    assert response.status_code == 302
+    assert response["Location"] == f"/admin/cases/case/{registered.pk}/change/"
     note = CaseNote.objects.get()
     assert (note.body, note.agency) == ("Sudah membuka warung.", banyuwangi)
     assert AuditEvent.objects.filter(action="cases.case_note.added").exists()
+    assert "Sudah membuka warung." in staff_client.get(response["Location"]).content.decode()
+
+
+def test_an_empty_note_is_refused_on_its_form(staff_client, registered):
+    response = staff_client.post(f"/admin/cases/case/{registered.pk}/note/", {"body": ""})
+
+    assert response.status_code == 200
+    assert "body" in response.context["form"].errors
+    assert not CaseNote.objects.exists()
+
+
+def test_an_assessment_recorded_from_the_case_page_assesses_a_registered_case(staff_client, registered):
+    page = staff_client.get(f"/admin/cases/case/{registered.pk}/change/").content.decode()
+    assert f'href="/admin/cases/case/{registered.pk}/assess/"' in page
+
+    response = staff_client.post(
+        f"/admin/cases/case/{registered.pk}/assess/",
+        {"assessed_on": "01-11-2026", "needs": "Modal usaha", "skills_wanted": "menjahit", "wants_to_go_home": "true"},
+    )
+
+    assert response.status_code == 302
+    assessment = Assessment.objects.get()
+    assert (assessment.needs, assessment.skills_wanted) == ("Modal usaha", "menjahit")
+    assert assessment.wants_to_go_home is True
+    assert Case.objects.get(pk=registered.pk).stage == Case.Stage.ASSESSED
+
+
+def test_an_assessment_dated_tomorrow_is_refused_on_its_form(staff_client, registered):
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+
+    response = staff_client.post(f"/admin/cases/case/{registered.pk}/assess/", {"assessed_on": tomorrow.isoformat()})
+
+    assert response.status_code == 200
+    assert "assessed_on" in response.context["form"].errors
+    assert not Assessment.objects.exists()
+
+
+def test_a_read_only_viewer_gets_no_note_or_assessment_form(signed_in, registered):
+    auditor = MembershipFactory(role=Role.AUDITOR, agency=AgencyFactory(province_office=True, region__code="35")).user
+    client = signed_in(auditor)
+
+    page = client.get(f"/admin/cases/case/{registered.pk}/change/").content.decode()
+    response = client.post(f"/admin/cases/case/{registered.pk}/note/", {"body": "Catatan"})
+
+    assert "/note/" not in page and "/assess/" not in page
+    assert response.status_code == 200 and response.context["form"].non_field_errors()  # the service refuses
+    assert not CaseNote.objects.exists()
 
 
 def test_another_district_case_page_looks_like_a_missing_one(signed_in, registered):
@@ -254,11 +291,7 @@ def test_correcting_a_persons_nik_goes_through_the_service_and_is_logged(staff_c
 
 def test_the_case_page_can_unassign_the_caseworker(staff_client, banyuwangi_staff, registered):
     services.case_assign(actor=banyuwangi_staff, case=registered, caseworker=banyuwangi_staff)
-    form = {"caseworker": ""}
-    for inline in ["assessments", "notes", "referrals", "transfers", "stage_changes"]:
-        form |= {f"{inline}-TOTAL_FORMS": 0, f"{inline}-INITIAL_FORMS": 0}
-
-    response = staff_client.post(f"/admin/cases/case/{registered.pk}/change/", form)
+    response = staff_client.post(f"/admin/cases/case/{registered.pk}/change/", {"caseworker": ""})
 
     assert response.status_code == 302
     assert Case.objects.get(pk=registered.pk).caseworker is None

@@ -142,10 +142,7 @@ def test_a_date_typed_into_an_xlsx_cell_is_read_as_that_date(staff_client):
 
 
 def test_the_case_history_is_in_indonesian(staff_client, case):
-    form = {"caseworker": "", "notes-TOTAL_FORMS": 1, "notes-INITIAL_FORMS": 0, "notes-0-body": "Sudah membuka warung."}
-    for inline in ["assessments", "referrals", "transfers", "stage_changes"]:
-        form |= {f"{inline}-TOTAL_FORMS": 0, f"{inline}-INITIAL_FORMS": 0}
-    assert staff_client.post(f"/admin/cases/case/{case.pk}/change/", form).status_code == 302
+    assert staff_client.post(f"/admin/cases/case/{case.pk}/note/", {"body": "Sudah membuka warung."}).status_code == 302
 
     page = _text(staff_client.get(f"/admin/cases/case/{case.pk}/history/").content.decode())
 

@@ -36,17 +36,37 @@ def _ledger_sums(by: str) -> list[tuple]:
     return sorted((labels, *figures) for labels, figures in groups.items())
 
 
+@pytest.fixture(params=[True, False], ids=["compiled", "orm"])
+def compiled(request, settings):
+    """Both ways of reading it: compiled once per scope (REALIZATION_COMPILED) and through the ORM."""
+    settings.REALIZATION_COMPILED = request.param
+    return request.param
+
+
 @pytest.mark.parametrize("by", ["allocation", "source", "program", "district"])
-def test_the_realization_is_what_the_ledger_adds_up_to_reversals_and_releases_included(approver, budget, by):
-    rows = selectors.realization(approver, by=by)
+@pytest.mark.parametrize("of_the_year", [False, True])
+def test_the_realization_is_what_the_ledger_adds_up_to_reversals_and_releases_included(
+    approver, budget, by, of_the_year, compiled
+):
+    year = Allocation.objects.values_list("fiscal_year", flat=True).distinct().get() if of_the_year else None
+
+    rows = selectors.realization(approver, by=by, fiscal_year=year)
 
     assert sorted((r.labels, r.ceiling, r.committed, r.paid) for r in rows) == _ledger_sums(by)
     assert LedgerEntry.objects.filter(kind=LedgerEntry.Kind.REVERSAL).exists()
     assert LedgerEntry.objects.filter(kind=LedgerEntry.Kind.RELEASE).exists()
 
 
-def test_the_realization_per_allocation_is_one_query_that_does_not_read_the_ledger(approver, budget):
-    selectors.realization(approver)  # the actor's grants, read once per request
+@pytest.mark.parametrize("by", ["allocation", "district"])
+def test_a_year_without_allocations_has_no_rows(approver, budget, by, compiled):
+    year = Allocation.objects.values_list("fiscal_year", flat=True).distinct().get()
+
+    assert selectors.realization(approver, by=by, fiscal_year=year - 1) == []
+
+
+def test_the_realization_per_allocation_is_one_query_that_does_not_read_the_ledger(approver, budget, compiled):
+    with CaptureQueriesContext(connection) as first:
+        selectors.realization(approver)  # the actor's grants, read once per request; compiled, the PREPARE
 
     with CaptureQueriesContext(connection) as queries:
         rows = selectors.realization(approver)
@@ -54,4 +74,11 @@ def test_the_realization_per_allocation_is_one_query_that_does_not_read_the_ledg
     assert len(rows) == 2
     reads = [q["sql"] for q in queries if "funding_allocation" in q["sql"]]
     assert len(reads) == 1
-    assert not [q for q in queries if LedgerEntry._meta.db_table in q["sql"]]
+    assert not [q for q in [*first, *queries] if LedgerEntry._meta.db_table in q["sql"]]
+
+
+def test_the_years_offered_are_those_of_the_allocations_latest_first(approver, budget, compiled):
+    year = Allocation.objects.values_list("fiscal_year", flat=True).distinct().get()
+    AllocationFactory(source=FundingSourceFactory(fiscal_year=year - 3))  # Semarang's, as the fixture's
+
+    assert selectors.realization_years(approver) == [year, year - 3]
