@@ -408,6 +408,7 @@ def floor_case_page(request, pk):
         + "".join(f"<th>{title}</th>" for title in w["columns"][name])
         + "</tr></thead><tbody>"
         + "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in table_rows)
+        + ("" if table_rows else f'<tr><td colspan="{len(w["columns"][name])}">{w["nothing"]}</td></tr>')
         + (f'<tr><td colspan="{len(w["columns"][name])}">{add}</td></tr>' if add else "")
         + "</tbody></table></div>"
         for name, table_rows, add in tables
@@ -492,6 +493,7 @@ def _case_page_words() -> dict:
             "statuses": {value: str(label) for value, label in Referral.Status.choices},
             "yes_no": {None: "-", True: escape(translation.gettext("Yes")), False: escape(translation.gettext("No"))},
             "view": escape(translation.gettext("View")),
+            "nothing": escape(translation.gettext("Nothing recorded yet.")),
             "titles": {name: escape(capfirst(model._meta.verbose_name_plural)) for name, (model, *_) in TABLES.items()},
             "columns": {name: [escape(str(title)) for title in columns] for name, (_, columns, *_) in TABLES.items()},
             "add_assessment": escape(str(ADDED_BY["assessments"][1])),
