@@ -8,6 +8,7 @@ from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
 
 from . import access
+from .fastpath import saves
 from .models import User
 
 
@@ -23,7 +24,7 @@ def save_validated(obj: Model, update_fields: list[str] | None = None) -> None:
     _validate(obj, update_fields)
     try:
         with transaction.atomic():
-            obj.save(update_fields=update_fields)
+            saves.save(obj, update_fields)
     except IntegrityError:
         obj.validate_unique()
         obj.validate_constraints()
