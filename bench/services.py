@@ -1,7 +1,8 @@
 """The `services` section (issue 15): each write service people use, called as the admin and the API call it, against
 a raw-SQL floor doing the same locks and writes (SELECT … FOR UPDATE on the same rows, the same INSERTs and UPDATEs,
-the audit row included), in random case order (ascending ids would let PostgreSQL's synchronized scans hide a scan
-of the caseload behind the cache):
+the audit row included) and reading who the actor acts for on every call (their active membership, as the service
+reads the actor's grants: folded into the floor's first statement), in random case order (ascending ids would let
+PostgreSQL's synchronized scans hide a scan of the caseload behind the cache):
 
 - enroll (programs.services.enrollment_create; a planned case also enters intervention), stage move
   (cases.services.case_transition), referral (cases.services.referral_create), disbursement request and approve

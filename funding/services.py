@@ -332,8 +332,7 @@ def disbursement_get_or_request(
         installment=installment, amount=amount, requested_by=acting_user(actor), idempotency_key=idempotency_key or None
     )
     try:
-        with transaction.atomic():
-            saves.insert(disbursement)
+        saves.save_guarded(disbursement)
     except IntegrityError:
         # The same installment (or key) requested a moment ago by a concurrent click: that request stands.
         earlier = Disbursement.objects.filter(installment=installment, status__in=Disbursement.LIVE).first()

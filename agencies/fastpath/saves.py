@@ -1,5 +1,5 @@
-"""The services' one-row statements compiled once: a row locked, a row inserted, a row's fields updated, a read
-of a few columns by key (switch: SERVICES_COMPILED; off, the ORM builds each of them on every call).
+"""The services' one-row statements compiled once: a row locked, a row inserted, a row's fields updated, a look
+by key (switch: SERVICES_COMPILED; off, the ORM builds each of them on every call).
 
 A service moves a case's stage, enrolls it or asks for a payment in about ten statements, each about one row; the
 ORM's work per statement (resolving the lookups, compiling the SQL, walking save()'s layers) cost each service more
@@ -8,7 +8,13 @@ each depends only on the model, the columns and the key's place, so it is built 
 itself, and run with each call's values prepared by the same field methods save() uses (`pre_save` stamps
 `auto_now` columns, `get_db_prep_save` adapts and encrypts). What the ORM would do beside the statement is done
 too: the instance gets its key and `_state`; a model with save signals, parents or database-computed columns is
-saved by the ORM.
+saved by the ORM. A write that must not abort the transaction when refused (`save_guarded`, what
+agencies.writes.save_validated uses) carries its SAVEPOINT in its own round trip on PostgreSQL.
+
+Looks (`values`, `instances`, `locked`) are querysets built by a function of the call's values (keys, dates): built
+once with markers in their place, compiled, and run on PostgreSQL as prepared statements (DATABASE_PREPARED_STATEMENTS,
+as agencies.fastpath.statements runs the API's reads). Whatever else such a function reads must not change between
+calls: today's date is one of the values it is given.
 
 tests/agencies/test_compiled_saves.py holds each function to what its ORM fallback gives.
 """
@@ -102,6 +108,14 @@ class CompiledRows:
         return objs
 
 
+# Markers the statements are compiled with, one per value a call gives, by the value's type.
+_MARKERS = {
+    int: lambda n: ASKED_KEY - n,
+    str: lambda n: f"asked-{n}-{ASKED_KEY}",
+    datetime.date: lambda n: datetime.date(1, 1, 1) + datetime.timedelta(days=n),
+}
+
+
 def _markers(given: dict) -> dict | None:
     markers = {}
     for n, (key, value) in enumerate(given.items(), start=1):
@@ -174,12 +188,11 @@ def _prepared(obj: Model, fields, adding: bool, connection) -> list | None:
     return values
 
 
-def insert(obj: Model) -> None:
-    """INSERT the new row `obj` (its key given by the database): `obj.save(force_insert=True)`'s statement."""
+def _insert_statement(obj: Model):
+    # (alias, SQL, values) of the INSERT of the new row `obj`; None when save() is to write it.
     model = type(obj)
     if not on() or _saved_plainly(model) or obj.pk is not None:
-        obj.save(force_insert=True)
-        return
+        return None
     obj._prepare_related_fields_for_save(operation_name="save")
     alias = router.db_for_write(model, instance=obj)
     connection = connections[alias]
@@ -196,22 +209,14 @@ def insert(obj: Model) -> None:
         )
     fields, sql = kept
     values = _prepared(obj, fields, True, connection)
-    if values is None:
-        obj.save(force_insert=True)
-        return
-    with transaction.mark_for_rollback_on_error(alias), connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        obj.pk = cursor.fetchone()[0]
-    obj._state.adding, obj._state.db = False, alias
+    return None if values is None else (alias, sql, values)
 
 
-def update(obj: Model, update_fields: list[str]) -> None:
-    """UPDATE the columns `update_fields` of the saved row `obj`: `obj.save(update_fields=…)`'s statement, and its
-    DatabaseError when no row was there to update."""
+def _update_statement(obj: Model, update_fields):
+    # (alias, SQL, values) of the UPDATE of `update_fields` of the saved row `obj`; None when save() is to write it.
     model = type(obj)
     if not on() or _saved_plainly(model) or obj._state.adding or obj.pk is None:
-        obj.save(update_fields=update_fields)
-        return
+        return None
     obj._prepare_related_fields_for_save(operation_name="save")
     alias = router.db_for_write(model, instance=obj)
     connection = connections[alias]
@@ -221,8 +226,7 @@ def update(obj: Model, update_fields: list[str]) -> None:
     if kept is None:
         fields = _columns(model, names)
         if len(fields) != len(set(names)):
-            obj.save(update_fields=update_fields)  # a name that is no column: save() says which
-            return
+            return None  # a name that is no column: save() says which
         quote = connection.ops.quote_name
         assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
         kept = _kept[what] = (
@@ -232,13 +236,57 @@ def update(obj: Model, update_fields: list[str]) -> None:
     fields, sql = kept
     values = _prepared(obj, fields, False, connection)
     if values is None:
-        obj.save(update_fields=update_fields)
-        return
-    with transaction.mark_for_rollback_on_error(alias), connection.cursor() as cursor:
-        cursor.execute(sql, [*values, model._meta.pk.get_db_prep_value(obj.pk, connection)])
-        if cursor.rowcount == 0:
-            raise DatabaseError("Save with update_fields did not affect any rows.")
+        return None
+    return alias, sql, [*values, model._meta.pk.get_db_prep_value(obj.pk, connection)]
+
+
+def _run(obj: Model, statement, *, adding: bool, guarded: bool) -> None:
+    alias, sql, values = statement
+    connection = connections[alias]
+    if guarded:
+        # The write's own savepoint, in the write's round trip; kept until the transaction ends (a savepoint
+        # released is no cheaper for PostgreSQL, and releasing it is one more round trip).
+        connection.savepoint_state += 1
+        name = f"w{connection.savepoint_state}"
+        with connection.cursor() as cursor:
+            try:
+                cursor.execute(f"SAVEPOINT {name}; {sql}", values)
+                found = cursor.fetchone() if adding else cursor.rowcount
+            except DatabaseError:
+                try:
+                    cursor.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                except DatabaseError:
+                    connection.needs_rollback = True  # as atomic() does when its savepoint cannot be rolled back to
+                raise
+    else:
+        with transaction.mark_for_rollback_on_error(alias), connection.cursor() as cursor:
+            cursor.execute(sql, values)
+            found = cursor.fetchone() if adding else cursor.rowcount
+    if adding:
+        obj.pk = found[0]
+        obj._state.adding = False
+    elif found == 0:
+        raise DatabaseError("Save with update_fields did not affect any rows.")
     obj._state.db = alias
+
+
+def insert(obj: Model) -> None:
+    """INSERT the new row `obj` (its key given by the database): `obj.save(force_insert=True)`'s statement."""
+    statement = _insert_statement(obj)
+    if statement is None:
+        obj.save(force_insert=True)
+    else:
+        _run(obj, statement, adding=True, guarded=False)
+
+
+def update(obj: Model, update_fields: list[str]) -> None:
+    """UPDATE the columns `update_fields` of the saved row `obj`: `obj.save(update_fields=…)`'s statement, and its
+    DatabaseError when no row was there to update."""
+    statement = _update_statement(obj, update_fields)
+    if statement is None:
+        obj.save(update_fields=update_fields)
+    else:
+        _run(obj, statement, adding=False, guarded=False)
 
 
 def save(obj: Model, update_fields: list[str] | None = None) -> None:
@@ -251,14 +299,26 @@ def save(obj: Model, update_fields: list[str] | None = None) -> None:
         obj.save()
 
 
-# Reads
+def save_guarded(obj: Model, update_fields: list[str] | None = None) -> None:
+    """`with transaction.atomic(): save(obj, update_fields)` inside a transaction: the write under a savepoint of its
+    own, rolled back to when the database refuses the write, so that the transaction goes on (to say which
+    constraint refused, or to read the row a concurrent writer stored). On PostgreSQL the SAVEPOINT is sent in the
+    write's own round trip: two statements fewer than atomic()'s SAVEPOINT and RELEASE apart."""
+    connection = connections[router.db_for_write(type(obj), instance=obj)]
+    statement = None
+    if connection.vendor == "postgresql" and connection.in_atomic_block and not connection.needs_rollback:
+        if update_fields is not None:
+            statement = _update_statement(obj, update_fields)
+        elif obj._state.adding and obj.pk is None:
+            statement = _insert_statement(obj)
+    if statement is None:
+        with transaction.atomic(using=connection.alias):
+            save(obj, update_fields)
+        return
+    _run(obj, statement, adding=update_fields is None, guarded=True)
 
 
-_MARKERS = {
-    int: lambda n: ASKED_KEY - n,
-    str: lambda n: f"\x00asked-{n}",
-    datetime.date: lambda n: datetime.date(1, 1, 1) + datetime.timedelta(days=n),
-}
+# Rows as plain values
 
 
 def values(name: str, build: Callable[..., QuerySet], **given) -> list[dict]:

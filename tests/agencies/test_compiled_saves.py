@@ -6,7 +6,7 @@ whose save sends signals is saved by the ORM, so its receivers still hear of it.
 import datetime
 
 import pytest
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Exists, signals
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -166,3 +166,21 @@ def test_today_is_a_value_of_the_call_never_of_the_compiled_statement(settings, 
     assert saves.values("test.sharing", _sharing, person=case.person_id, agency=lentera.pk, on=yesterday) == [
         {"pk": case.pk, "shared": False}
     ]
+
+
+def test_a_refused_write_rolls_back_to_its_own_savepoint_and_the_transaction_goes_on(compiled, staff, semarang):
+    case = CaseFactory(owner=semarang, stage=Case.Stage.ASSESSED)
+    moved = Case.objects.get(pk=case.pk)
+    moved.stage = Case.Stage.PLANNED
+
+    with transaction.atomic():
+        saves.save_guarded(moved, ["stage", "updated_at"])
+        refused = Case.objects.get(pk=case.pk)
+        refused.stage = Case.Stage.CLOSED  # closed without a reason: the database's check refuses it
+        with pytest.raises(IntegrityError):
+            saves.save_guarded(refused, ["stage", "updated_at"])
+        change = StageChange(case=case, from_stage="assessed", to_stage="planned", reason="", changed_by=staff)
+        saves.save_guarded(change)
+
+    assert Case.objects.get(pk=case.pk).stage == Case.Stage.PLANNED  # written before the refusal, kept
+    assert StageChange.objects.filter(pk=change.pk).exists()  # written after it
