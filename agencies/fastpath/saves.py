@@ -193,9 +193,11 @@ def _insert_statement(obj: Model):
     model = type(obj)
     if not on() or _saved_plainly(model) or obj.pk is not None:
         return None
-    obj._prepare_related_fields_for_save(operation_name="save")
     alias = router.db_for_write(model, instance=obj)
     connection = connections[alias]
+    if not connection.features.can_return_columns_from_insert:  # no RETURNING: save() asks for the key its way
+        return None
+    obj._prepare_related_fields_for_save(operation_name="save")
     what = ("insert", model, alias)
     kept = _kept.get(what)
     if kept is None:
