@@ -147,14 +147,32 @@ def _memberships_read(user: User) -> tuple[Grant, ...]:
     return tuple(Grant(m.role, m.agency, may_write=True) for m in memberships)
 
 
+def members_query(agency_id, roles: tuple[str, ...]) -> QuerySet[Membership]:
+    """The active memberships of active users in agency `agency_id`, in one of `roles`, with agency, region and user,
+    by user (what `members_acting_on` reads)."""
+    return (
+        Membership.objects.filter(
+            agency_id=agency_id, role__in=list(roles), active=True, agency__active=True, user__is_active=True
+        )
+        .select_related("agency__region", "user")
+        .order_by("user_id")
+    )
+
+
+def _members_read(agency_id: int, roles: tuple[str, ...]) -> list[Membership]:
+    return list(members_query(agency_id, roles))
+
+
 def _row_asked(actor, model: type[Model], pk) -> tuple[bool, bool] | None:
     return next(iter(decision(actor, model, pk)), None)
 
 
 # Seams for the fast path (agencies.fastpath.checks, installed when ACCESS_MEMO is on), each answering exactly what
-# its default does: how a user's grants are read, and how (may see, may change) one row is asked.
+# its default does: how a user's grants are read, how (may see, may change) one row is asked, and how an agency's
+# members in some roles are read (who is told of a referral, asked to approve).
 read_grants: Callable[[User], tuple[Grant, ...]] = _memberships_read
 row_asked: Callable[[object, type[Model], object], tuple[bool, bool] | None] = _row_asked
+read_members: Callable[[int, tuple[str, ...]], list[Membership]] = _members_read
 
 
 def visible_to(actor, model: type[M]) -> QuerySet[M]:
@@ -320,11 +338,8 @@ def acting_agency(actor, obj: Model, *, roles=None, agency_id: int | None = None
 
 def members_acting_on(obj: Model, *, agency_id: int, roles: Iterable[str]) -> list[User]:
     """The active members of agency `agency_id`, in one of `roles`, who may change `obj`: who should be asked to."""
-    memberships = Membership.objects.filter(
-        agency_id=agency_id, role__in=list(roles), active=True, agency__active=True, user__is_active=True
-    ).select_related("agency__region", "user")
     acting = {}  # one question per role, not per person
-    members = list(memberships.order_by("user_id"))
+    members = read_members(agency_id, tuple(roles))
     for m in members:
         if m.role not in acting:
             acting[m.role] = may_act_on(Grant(m.role, m.agency, may_write=True), obj)

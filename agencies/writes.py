@@ -3,11 +3,12 @@
 from collections.abc import Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
 
 from . import access
+from .fastpath import saves
 from .models import User
 
 
@@ -22,8 +23,7 @@ def save_validated(obj: Model, update_fields: list[str] | None = None) -> None:
     """
     _validate(obj, update_fields)
     try:
-        with transaction.atomic():
-            obj.save(update_fields=update_fields)
+        saves.save_guarded(obj, update_fields)  # under a savepoint of its own, so the transaction goes on after
     except IntegrityError:
         obj.validate_unique()
         obj.validate_constraints()

@@ -1,7 +1,8 @@
 """The `services` section (issue 15): each write service people use, called as the admin and the API call it, against
 a raw-SQL floor doing the same locks and writes (SELECT … FOR UPDATE on the same rows, the same INSERTs and UPDATEs,
-the audit row included), in random case order (ascending ids would let PostgreSQL's synchronized scans hide a scan
-of the caseload behind the cache):
+the audit row included) and reading who the actor acts for on every call (their active membership, as the service
+reads the actor's grants: folded into the floor's first statement), in random case order (ascending ids would let
+PostgreSQL's synchronized scans hide a scan of the caseload behind the cache):
 
 - enroll (programs.services.enrollment_create; a planned case also enters intervention), stage move
   (cases.services.case_transition), referral (cases.services.referral_create), disbursement request and approve
@@ -160,14 +161,21 @@ class Floor:
             model: ContentType.objects.get_for_model(model).pk for model in (Case, Enrollment, Referral, Disbursement)
         }
 
-    def _audit(self, cursor, actor, action, model, target, data) -> None:
+    # The agencies a user acts for: their active memberships of active agencies, read by every call's first
+    # statement as the service reads the actor's grants on every call (a membership may end between two calls).
+    ACTING_FOR = (
+        "SELECT m.agency_id FROM agencies_membership m JOIN agencies_agency a ON a.id = m.agency_id"
+        " WHERE m.user_id = %s AND m.active AND a.active"
+    )
+
+    def _audit(self, cursor, actor, agency, action, model, target, data) -> None:
         cursor.execute(
             "INSERT INTO agencies_auditevent (created_at, actor_user_id, actor_agency_id, action, agency_id,"
             " target_type_id, target_id, data) VALUES (now(), %s, %s, %s, %s, %s, %s, %s)",
-            [actor, self.office, action, self.office, self.types[model], str(target), json.dumps(data)],
+            [actor, agency, action, self.office, self.types[model], str(target), json.dumps(data)],
         )
 
-    def _stage(self, cursor, case_id, old, new, reason) -> None:
+    def _stage(self, cursor, case_id, agency, old, new, reason) -> None:
         from cases.models import Case
 
         cursor.execute(
@@ -183,17 +191,22 @@ class Floor:
         self._audit(
             cursor,
             self.staff,
+            agency,
             "cases.case.stage_changed",
             Case,
             case_id,
             {"from": old, "to": new, "close_reason": "", "with_reason": bool(reason)},
         )
 
-    def _case(self, cursor, case_id) -> str:
+    def _case(self, cursor, case_id) -> tuple[str, int]:
+        # Locked, changeable by an agency the actor acts for (its owner), and open; or the call is refused.
         cursor.execute(
-            "SELECT stage FROM cases_case WHERE id = %s AND owner_id = %s FOR UPDATE", [case_id, self.office]
+            f"SELECT stage, owner_id FROM cases_case WHERE id = %s AND owner_id IN ({self.ACTING_FOR}) FOR UPDATE",
+            [case_id, self.staff],
         )
-        return cursor.fetchone()[0]
+        stage, agency = cursor.fetchone()
+        assert stage != "closed"
+        return stage, agency
 
     def enroll(self, batch_id: int, case_id: int) -> None:
         from django.db import connection, transaction
@@ -202,39 +215,47 @@ class Floor:
 
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
-                "SELECT starts_on, ends_on, enrolled_count, capacity FROM programs_batch WHERE id = %s FOR UPDATE",
+                "SELECT starts_on, ends_on, enrolled_count, capacity, status FROM programs_batch WHERE id = %s"
+                " FOR UPDATE",
                 [batch_id],
             )
-            starts, ends, _count, _capacity = cursor.fetchone()
-            stage = self._case(cursor, case_id)
+            starts, ends, count, capacity, status = cursor.fetchone()
+            assert status in ("planned", "open")
+            stage, agency = self._case(cursor, case_id)
+            # Enrolled here or on overlapping dates (refused), and whether anyone waits for a place (who would
+            # take it before a newcomer): one look, as ours.
             cursor.execute(
-                "SELECT 1 FROM programs_enrollment WHERE case_id = %s AND status <> 'withdrawn'"
-                " AND (batch_id = %s OR (starts_on <= %s AND ends_on >= %s)) LIMIT 1",
-                [case_id, batch_id, ends, starts],
+                "SELECT EXISTS (SELECT 1 FROM programs_enrollment WHERE case_id = %s AND status <> 'withdrawn'"
+                " AND (batch_id = %s OR (starts_on <= %s AND ends_on >= %s))), EXISTS (SELECT 1 FROM"
+                " programs_enrollment WHERE batch_id = %s AND status = 'waitlisted')",
+                [case_id, batch_id, ends, starts, batch_id],
             )
-            assert cursor.fetchone() is None
+            clashing, waiting = cursor.fetchone()
+            assert not clashing
+            status = "enrolled" if count < capacity and not waiting else "waitlisted"
             cursor.execute(
                 "INSERT INTO programs_enrollment (batch_id, case_id, status, starts_on, ends_on, enrolled_by_id,"
-                " created_at, updated_at) VALUES (%s, %s, 'enrolled', %s, %s, %s, now(), now()) RETURNING id",
-                [batch_id, case_id, starts, ends, self.staff],
+                " created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, now(), now()) RETURNING id",
+                [batch_id, case_id, status, starts, ends, self.staff],
             )
             enrollment = cursor.fetchone()[0]
-            cursor.execute(
-                "UPDATE programs_batch SET enrolled_count = enrolled_count + 1, updated_at = now() WHERE id = %s",
-                [batch_id],
-            )
-            if stage == "planned":
-                self._stage(cursor, case_id, stage, "in_intervention", "")
+            if status == "enrolled":
+                cursor.execute(
+                    "UPDATE programs_batch SET enrolled_count = enrolled_count + 1, updated_at = now() WHERE id = %s",
+                    [batch_id],
+                )
+                if stage == "planned":
+                    self._stage(cursor, case_id, agency, stage, "in_intervention", "")
             self._audit(
-                cursor, self.staff, "programs.enrollment.created", Enrollment, enrollment, {"status": "enrolled"}
+                cursor, self.staff, agency, "programs.enrollment.created", Enrollment, enrollment, {"status": status}
             )
 
     def move(self, case_id: int, to: str) -> None:
         from django.db import connection, transaction
 
         with transaction.atomic(), connection.cursor() as cursor:
-            stage = self._case(cursor, case_id)
-            self._stage(cursor, case_id, stage, to, "Catatan bench")
+            stage, agency = self._case(cursor, case_id)
+            self._stage(cursor, case_id, agency, stage, to, "Catatan bench")
 
     def refer(self, case_id: int, receiver: int) -> None:
         from django.db import connection, transaction
@@ -242,7 +263,7 @@ class Floor:
         from cases.models import Referral
 
         with transaction.atomic(), connection.cursor() as cursor:
-            self._case(cursor, case_id)
+            _stage, agency = self._case(cursor, case_id)
             cursor.execute(
                 "SELECT 1 FROM cases_consent c JOIN cases_case k ON k.person_id = c.person_id WHERE k.id = %s"
                 " AND c.agency_id = %s AND c.purpose = 'sharing' AND c.given_on <= current_date"
@@ -254,7 +275,7 @@ class Floor:
                 "INSERT INTO cases_referral (case_id, kind, reason, status, decline_reason, from_agency_id,"
                 " to_agency_id, created_by_id, created_at, updated_at) VALUES (%s, 'ngo_mentoring',"
                 " 'Pendampingan usaha', 'pending', '', %s, %s, %s, now(), now()) RETURNING id",
-                [case_id, self.office, receiver, self.staff],
+                [case_id, agency, receiver, self.staff],
             )
             referral = cursor.fetchone()[0]
             # Who at the receiving agency is told (nobody works there in the bench, as in ours).
@@ -267,6 +288,7 @@ class Floor:
             self._audit(
                 cursor,
                 self.staff,
+                agency,
                 "cases.referral.created",
                 Referral,
                 referral,
@@ -280,12 +302,12 @@ class Floor:
 
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
-                "SELECT i.amount, e.allocation_id FROM funding_installment i"
+                "SELECT i.amount, e.allocation_id, c.owner_id FROM funding_installment i"
                 " JOIN funding_entitlement e ON e.id = i.entitlement_id JOIN cases_case c ON c.id = e.case_id"
-                " WHERE i.id = %s AND c.owner_id = %s AND e.status = 'active'",
-                [installment_id, self.office],
+                f" WHERE i.id = %s AND c.owner_id IN ({self.ACTING_FOR}) AND e.status = 'active'",
+                [installment_id, self.staff],
             )
-            amount, allocation = cursor.fetchone()
+            amount, allocation, agency = cursor.fetchone()
             cursor.execute("SELECT id FROM funding_allocation WHERE id = %s FOR UPDATE", [allocation])
             cursor.execute(
                 "SELECT id FROM funding_disbursement WHERE installment_id = %s"
@@ -301,7 +323,13 @@ class Floor:
             )
             disbursement = cursor.fetchone()[0]
             self._audit(
-                cursor, self.staff, "funding.disbursement.requested", Disbursement, disbursement, {"amount": amount}
+                cursor,
+                self.staff,
+                agency,
+                "funding.disbursement.requested",
+                Disbursement,
+                disbursement,
+                {"amount": amount},
             )
             return disbursement
 
@@ -319,14 +347,20 @@ class Floor:
             )
             allocation = cursor.fetchone()[0]
             cursor.execute("SELECT id FROM funding_allocation WHERE id = %s FOR UPDATE", [allocation])
+            # Locked with its installment, entitlement and case, as ours; decided by an approver of the case's
+            # jurisdiction (its owner's region or one inside it), never its requester.
             cursor.execute(
-                "SELECT d.amount, d.status FROM funding_disbursement d JOIN funding_installment i"
-                " ON i.id = d.installment_id JOIN funding_entitlement e ON e.id = i.entitlement_id"
-                " JOIN cases_case c ON c.id = e.case_id WHERE d.id = %s AND c.owner_id = %s FOR UPDATE",
-                [disbursement_id, self.office],
+                "SELECT d.amount, d.status, d.requested_by_id, r.id FROM funding_disbursement d"
+                " JOIN funding_installment i ON i.id = d.installment_id"
+                " JOIN funding_entitlement e ON e.id = i.entitlement_id"
+                " JOIN cases_case c ON c.id = e.case_id JOIN agencies_agency o ON o.id = c.owner_id"
+                f" JOIN agencies_agency r ON r.id IN ({self.ACTING_FOR})"
+                " WHERE d.id = %s AND (o.region_id = r.region_id OR o.region_id LIKE r.region_id || '.%%')"
+                " FOR UPDATE OF d, i, e, c",
+                [self.approver, disbursement_id],
             )
-            amount, status = cursor.fetchone()
-            assert status == "requested"
+            amount, status, requester, agency = cursor.fetchone()
+            assert status == "requested" and requester != self.approver
             cursor.execute(
                 "UPDATE funding_disbursement SET status = 'approved', decided_by_id = %s, decided_at = now(),"
                 " updated_at = now() WHERE id = %s",
@@ -335,6 +369,7 @@ class Floor:
             self._audit(
                 cursor,
                 self.approver,
+                agency,
                 "funding.disbursement.approved",
                 Disbursement,
                 disbursement_id,

@@ -10,17 +10,19 @@ app that locks a case (programs: its batch, then the case, then the enrollment) 
 A referral read `with_receiver` also locks the receiving agency's row (FOR UPDATE covers every joined table).
 """
 
+from agencies.fastpath.saves import locked
+
 from .models import Assessment, Case, Consent, Person, PossibleDuplicate, Referral, Site
 
 
 def site(pk: int) -> Site:
     """The site, locked until commit."""
-    return Site.objects.select_for_update().get(pk=pk)
+    return locked(Site, pk)
 
 
 def person(pk: int) -> Person:
     """The person, locked until commit."""
-    return Person.objects.select_for_update().get(pk=pk)
+    return locked(Person, pk)
 
 
 def persons(*pks: int) -> dict[int, Person]:
@@ -30,28 +32,25 @@ def persons(*pks: int) -> dict[int, Person]:
 
 def case(pk: int) -> Case:
     """The case, locked until commit."""
-    return Case.objects.select_for_update().get(pk=pk)
+    return locked(Case, pk)
 
 
 def referral(pk: int, *, with_receiver: bool = False) -> Referral:
     """The referral, locked until commit (its case first: see the order above). `with_receiver` reads the agency it
     was sent to in the same statement."""
-    referrals = Referral.objects.select_for_update()
-    if with_receiver:
-        referrals = referrals.select_related("to_agency")
-    return referrals.get(pk=pk)
+    return locked(Referral, pk, related=("to_agency",) if with_receiver else ())
 
 
 def assessment(pk: int) -> Assessment:
     """The assessment, locked until commit."""
-    return Assessment.objects.select_for_update().get(pk=pk)
+    return locked(Assessment, pk)
 
 
 def consent(pk: int) -> Consent:
     """The consent, locked until commit."""
-    return Consent.objects.select_for_update().get(pk=pk)
+    return locked(Consent, pk)
 
 
 def possible_duplicate(pk: int) -> PossibleDuplicate:
     """The flagged pair, locked until commit (before its persons: see the order above)."""
-    return PossibleDuplicate.objects.select_for_update().get(pk=pk)
+    return locked(PossibleDuplicate, pk)

@@ -203,6 +203,9 @@ ADMIN_LEAN_ROWS = env.bool("ADMIN_LEAN_ROWS", default=True)
 # The admin's menu (every page's sidebar) is kept per process under the person's grants and language
 # (agencies.fastpath.admin_menu); off, every page asks each registered page's permissions again.
 ADMIN_MENU_MEMO = env.bool("ADMIN_MENU_MEMO", default=True)
+# The write services' one-row locks, inserts, updates and key lookups run as SQL compiled once per process
+# (agencies/fastpath/saves.py); off, the ORM builds each statement on every call.
+SERVICES_COMPILED = env.bool("SERVICES_COMPILED", default=True)
 # API client tokens are remembered per process and forgotten when PostgreSQL notifies a change
 # (agencies.fastpath.token_cache); that needs a LISTEN that lasts, so it too is off behind such a pooler.
 API_TOKEN_CACHE = env.bool("API_TOKEN_CACHE", default=DATABASE_PREPARED_STATEMENTS)

@@ -8,35 +8,49 @@ A lock that names related rows locks them in the same statement (PostgreSQL lock
 says otherwise): `allocation_and_disbursement` also holds its installment, entitlement and case, after the allocation.
 """
 
+from django.db.models import F
+
+from agencies.fastpath.saves import instances, locked, values
+
 from .models import Allocation, Disbursement, Entitlement, Installment
 
 
 def allocation(pk) -> Allocation:
     """The allocation `pk`, locked: its totals are checked and moved one writer at a time."""
-    return Allocation.objects.select_for_update().get(pk=pk)
+    return locked(Allocation, pk)
 
 
 def entitlement(pk) -> Entitlement:
     """The entitlement `pk`, locked after its allocation."""
-    return Entitlement.objects.select_for_update().get(pk=pk)
+    return locked(Entitlement, pk)
 
 
 def live_disbursement(installment: Installment) -> Disbursement | None:
     """The installment's requested, approved or paid disbursement, locked after the allocation; None if it has none."""
-    return installment.disbursements.select_for_update().filter(status__in=Disbursement.LIVE).first()
+    found = instances("funding.live_disbursement", _live, installment=installment.pk)
+    if not found:
+        return None
+    found[0].installment = installment  # as installment.disbursements gives it
+    return found[0]
+
+
+def _live(*, installment):
+    # What `installment.disbursements.select_for_update().filter(status__in=LIVE).first()` reads.
+    return (
+        Disbursement.objects.select_for_update()
+        .filter(installment=installment, status__in=Disbursement.LIVE)
+        .order_by(*Disbursement._meta.ordering or ["pk"])[:1]
+    )
 
 
 def allocation_and_disbursement(disbursement: Disbursement) -> tuple[Allocation, Disbursement]:
     """The disbursement's allocation, then the disbursement with its installment, entitlement and case: all locked."""
-    allocation_id = (
-        Disbursement.objects.filter(pk=disbursement.pk)
-        .values_list("installment__entitlement__allocation_id", flat=True)
-        .get()
-    )
-    locked_allocation = allocation(allocation_id)
-    locked = (
-        Disbursement.objects.select_for_update()
-        .select_related("installment__entitlement__case")
-        .get(pk=disbursement.pk)
-    )
-    return locked_allocation, locked
+    found = values("funding.allocation_of_disbursement", _allocation_of, pk=disbursement.pk)
+    if not found:
+        raise Disbursement.DoesNotExist("Disbursement matching query does not exist.")
+    locked_allocation = allocation(found[0]["allocation"])
+    return locked_allocation, locked(Disbursement, disbursement.pk, related=("installment__entitlement__case",))
+
+
+def _allocation_of(*, pk):
+    return Disbursement.objects.filter(pk=pk).order_by().values(allocation=F("installment__entitlement__allocation_id"))

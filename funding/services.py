@@ -18,6 +18,7 @@ from django.utils import timezone
 from lokal import format_rupiah
 
 from agencies import access, audit
+from agencies.fastpath import saves
 from agencies.models import Agency, Role
 from agencies.writes import acting_user, agency_acting_as, apply_changes, require_may_add, save_validated
 from cases.models import Case
@@ -303,11 +304,8 @@ def disbursement_get_or_request(
     gets no second request.
     """
     # Read with what the request needs, and found visible before any answer about a key.
-    installment = (
-        Installment.objects.select_related("entitlement__allocation", "entitlement__case")
-        .filter(pk=installment.pk)
-        .first()
-    )
+    found = saves.instances("funding.installment_to_request", _installment_to_request, pk=installment.pk)
+    installment = found[0] if found else None
     if installment is None:
         raise Http404(access.NOT_FOUND)
     access.require_see(actor, installment)
@@ -334,8 +332,7 @@ def disbursement_get_or_request(
         installment=installment, amount=amount, requested_by=acting_user(actor), idempotency_key=idempotency_key or None
     )
     try:
-        with transaction.atomic():
-            disbursement.save()
+        saves.save_guarded(disbursement)
     except IntegrityError:
         # The same installment (or key) requested a moment ago by a concurrent click: that request stands.
         earlier = Disbursement.objects.filter(installment=installment, status__in=Disbursement.LIVE).first()
@@ -346,6 +343,10 @@ def disbursement_get_or_request(
         actor, "funding.disbursement.requested", disbursement, {"amount": amount}, agency_id=entitlement.case.owner_id
     )
     return disbursement, True
+
+
+def _installment_to_request(*, pk):
+    return Installment.objects.select_related("entitlement__allocation", "entitlement__case").filter(pk=pk).order_by()
 
 
 def _check_approval(actor, disbursement: Disbursement, allocation: Allocation) -> None:
@@ -372,7 +373,7 @@ def disbursement_approve(*, actor, disbursement: Disbursement) -> Disbursement:
         return disbursement
     disbursement.status = Disbursement.Status.APPROVED
     disbursement.decided_by, disbursement.decided_at = acting_user(actor), timezone.now()
-    disbursement.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+    saves.update(disbursement, ["status", "decided_by", "decided_at", "updated_at"])
     audit.record(
         actor,
         "funding.disbursement.approved",

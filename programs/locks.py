@@ -12,27 +12,29 @@ Withdrawing is the one path where an enrollment comes before a case: the withdra
 case, and the waiting enrollment it promotes is locked before cases' service locks that enrollment's case.
 """
 
+from agencies.fastpath.saves import locked
+
 from .models import Batch, Enrollment, FollowUp, Outcome, Program
 
 
 def program(pk) -> Program:
     """The program `pk`, locked: its details change one writer at a time."""
-    return Program.objects.select_for_update().get(pk=pk)
+    return locked(Program, pk)
 
 
 def batch(pk) -> Batch:
     """The batch `pk`, locked: its places, status and dates change one writer at a time."""
-    return Batch.objects.select_for_update().get(pk=pk)
+    return locked(Batch, pk)
 
 
 def batch_with_program(pk) -> Batch:
     """The batch `pk` and its program, both locked: completion judges against the program's threshold."""
-    return Batch.objects.select_for_update().select_related("program").get(pk=pk)
+    return locked(Batch, pk, related=("program",))
 
 
 def enrollment_with_case(pk) -> Enrollment:
     """The enrollment `pk` and its case, locked after the enrollment's batch."""
-    return Enrollment.objects.select_for_update().select_related("case").get(pk=pk)
+    return locked(Enrollment, pk, related=("case",))
 
 
 def first_waiting(batch: Batch) -> Enrollment | None:
@@ -47,7 +49,7 @@ def first_waiting(batch: Batch) -> Enrollment | None:
 
 def follow_up(pk) -> FollowUp:
     """The follow-up `pk` and its case, locked: every writer of its outcome holds this lock first."""
-    return FollowUp.objects.select_for_update().select_related("case").get(pk=pk)
+    return locked(FollowUp, pk, related=("case",))
 
 
 def outcome_of(follow_up: FollowUp) -> Outcome:

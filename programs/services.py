@@ -11,11 +11,12 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from agencies import access, audit
+from agencies.fastpath import saves
 from agencies.models import Agency, Region, Role
 from agencies.writes import (
     acting_user,
@@ -253,24 +254,23 @@ def enrollment_create(*, actor, batch: Batch, case: Case) -> Enrollment:
         raise ValidationError({"batch": refusals.BATCH_NOT_ENROLLING})
     if not case.is_open:
         raise ValidationError({"case": refusals.CASE_CLOSED})
-    # This batch, or another whose dates overlap it, in one look (a case is in at most one of them at a time).
-    clashing = list(
-        Enrollment.objects.filter(
-            Q(batch=batch) | Q(starts_on__lte=batch.ends_on, ends_on__gte=batch.starts_on), case=case
-        )
-        .exclude(status=Enrollment.Status.WITHDRAWN)
-        .values_list("batch", flat=True)
+    # This batch, another whose dates overlap it (a case is in at most one of them at a time), and whether anyone
+    # waits for a place here: one look.
+    (found,) = saves.values(
+        "programs.enrollment_create",
+        _enrollment_look,
+        batch=batch.pk,
+        case=case.pk,
+        starts_on=batch.starts_on,
+        ends_on=batch.ends_on,
     )
-    if batch.pk in clashing:
+    if found["here"]:
         raise ValidationError({"case": refusals.ALREADY_ENROLLED})
-    if clashing:
-        other = Batch.objects.select_related("program").get(pk=clashing[0])
+    if found["elsewhere"] is not None:
+        other = Batch.objects.select_related("program").get(pk=found["elsewhere"])
         raise ValidationError({"case": refusals.OVERLAPS_BATCH % {"batch": other}})
     # A free place goes to the waiting list first: a newcomer never jumps the queue.
-    has_place = (
-        batch.enrolled_count < batch.capacity
-        and not batch.enrollments.filter(status=Enrollment.Status.WAITLISTED).exists()
-    )
+    has_place = batch.enrolled_count < batch.capacity and not found["waiting"]
     enrollment = Enrollment(
         batch=batch,
         case=case,
@@ -293,9 +293,25 @@ def enrollment_create(*, actor, batch: Batch, case: Case) -> Enrollment:
     return enrollment
 
 
+def _enrollment_look(*, batch, case, starts_on, ends_on):
+    # enrollment_create's questions about `case` and the locked `batch` (its id and dates), as one row.
+    live = Enrollment.objects.exclude(status=Enrollment.Status.WITHDRAWN).filter(case=case)
+    overlapping = live.filter(starts_on__lte=ends_on, ends_on__gte=starts_on).exclude(batch=OuterRef("pk"))
+    return (
+        Batch.objects.filter(pk=batch)
+        .order_by()
+        .values(
+            here=Exists(live.filter(batch=OuterRef("pk"))),
+            # The first by Enrollment's order, which the refusal names.
+            elsewhere=Subquery(overlapping.order_by("batch_id", "created_at", "id").values("batch")[:1]),
+            waiting=Exists(Enrollment.objects.filter(batch=OuterRef("pk"), status=Enrollment.Status.WAITLISTED)),
+        )
+    )
+
+
 def _take_place(actor, batch: Batch, enrollment: Enrollment) -> None:
     batch.enrolled_count += 1
-    batch.save(update_fields=["enrolled_count", "updated_at"])
+    saves.update(batch, ["enrolled_count", "updated_at"])
     if enrollment.case.stage == Case.Stage.PLANNED:
         # The case is locked and was checked changeable by enrollment_create: its next step needs no other check.
         case_services.case_step_forward_held(actor=actor, case=enrollment.case, to=Case.Stage.IN_INTERVENTION)

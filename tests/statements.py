@@ -9,3 +9,9 @@ def statements(call) -> int:
     with CaptureQueriesContext(connection) as captured:
         call()
     return len(captured)
+
+
+def savepoints_apart(writes: int) -> int:
+    """The statements `writes` validated writes add where a write's SAVEPOINT cannot ride in its own round trip
+    (agencies.fastpath.saves.save_guarded does that on PostgreSQL only): a SAVEPOINT and a RELEASE each."""
+    return 0 if connection.vendor == "postgresql" else 2 * writes

@@ -12,6 +12,8 @@ and is proven equal to that fallback by tests:
 - `read_log`: the access-log event written by the read's own statement on PostgreSQL; elsewhere an INSERT apart.
 - `token_cache`: API client tokens kept per connection until PostgreSQL notifies a change (API_TOKEN_CACHE);
   off, looked up on every request.
+- `saves`: the write services' one-row locks, inserts, updates and looks compiled once (SERVICES_COMPILED); off,
+  the ORM builds each statement on every call.
 - `rows`: set-based INSERT/COPY of many rows (intake) on PostgreSQL; elsewhere one INSERT per row.
 
 Nothing in agencies.access imports this package: the rule is read without it.

@@ -13,6 +13,7 @@ they cannot be found again) is not compiled: `compile_values` returns None and t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from itertools import count
 
 from django.conf import settings
@@ -24,11 +25,13 @@ from .read_log import ReadLog
 
 
 class Slot:
-    """A parameter to fill in per execution; `marker` is the value the queryset is compiled with."""
+    """A parameter to fill in per execution; `marker` is the value the queryset is compiled with. A slot that
+    `repeats` may stand at several places of the statement (one value asked about in two subqueries)."""
 
-    def __init__(self, name: str, marker):
+    def __init__(self, name: str, marker, *, repeats: bool = False):
         self.name = name
         self.marker = marker
+        self.repeats = repeats
 
 
 @dataclass(frozen=True, eq=False)  # kept and looked up by identity
@@ -41,6 +44,8 @@ class Statement:
     # (position, converter functions, expression), as SQLCompiler.apply_converters takes them, and the column's
     # converter of all its values at once where its field has one (`from_db_values`, e.g. decrypting a page's NIKs)
     converters: tuple
+    # slot name -> its further positions in params, for a slot that repeats
+    repeats: dict[str, tuple[int, ...]] = dataclass_field(default_factory=dict)
 
     def rows(self, limit: int | None = None, *, log: ReadLog | None = None, **values) -> list[dict]:
         """The rows as `.values()` dicts, with each slot set to `values[name]`, at most `limit` of them; `log`, the
@@ -63,6 +68,9 @@ class Statement:
                 params = list(self.params)
                 for name, position in self.slots.items():
                     params[position] = values[name]
+                for name, positions in self.repeats.items():
+                    for position in positions:
+                        params[position] = values[name]
                 sql = self.sql if limit is None else f"{self.sql} LIMIT %s"
                 params = params if limit is None else [*params, limit]
                 if in_statement:
@@ -118,12 +126,11 @@ def _execute_prepared(
     if name is not None:
         cursor.execute(f"EXECUTE {name}({placeholders})" if params else f"EXECUTE {name}", params)
         return
-    # A fresh name each time a PREPARE is sent: if this round trip fails, a half-done attempt cannot clash.
-    table = statement.sql.split('"', 2)[1] if statement.sql.startswith('SELECT "') else "statement"
-    name = f"{table}_{next(_names)}"
+    name = _fresh_name(statement.sql)
     inlined = list(statement.params)
-    for number, position in enumerate(statement.slots.values(), start=1):
-        inlined[position] = AsIs(f"${number}")
+    for number, (slot, position) in enumerate(statement.slots.items(), start=1):
+        for at in (position, *statement.repeats.get(slot, ())):
+            inlined[at] = AsIs(f"${number}")
     sql = cursor.mogrify(statement.sql, inlined).decode()
     if limit is not None:
         sql = f"{sql} LIMIT {int(limit)}"
@@ -139,6 +146,42 @@ def _execute_prepared(
     prepared[1][key] = name
 
 
+def _fresh_name(sql: str) -> str:
+    # A fresh name each time a PREPARE is sent (if its round trip fails, a half-done attempt cannot clash), after
+    # the statement's first table, so that a log of statements still says what each one reads.
+    table = sql.split('"', 2)[1] if sql.startswith('SELECT "') else "statement"
+    return f"{table}_{next(_names)}"
+
+
+def execute_prepared_sql(connection, cursor, key, sql: str, params, numbered: dict[int, int], values: list) -> None:
+    """Run `sql` (compiled with `params`) as a prepared statement of `connection`, kept under `key` (hashable, kept
+    alive by the caller as long as the statement may be asked again): the parameter at each position of `numbered`
+    becomes `$number`, set from `values` at each run; every other parameter is written into the statement, as
+    `Statement`s are (so `key` must change whenever they do)."""
+    from psycopg2.extensions import AsIs
+
+    raw = connection.connection
+    prepared = getattr(connection, "_prepared_statements", None)
+    if prepared is None or prepared[0] is not raw:  # a new connection has none of them
+        prepared = connection._prepared_statements = (raw, {})
+    placeholders = ", ".join(["%s"] * len(values))
+    name = prepared[1].get(key)
+    if name is not None:
+        cursor.execute(f"EXECUTE {name}({placeholders})" if values else f"EXECUTE {name}", values)
+        return
+    name = _fresh_name(sql)
+    inlined = list(params)
+    for position, number in numbered.items():
+        inlined[position] = AsIs(f"${number}")
+    text = cursor.mogrify(sql, inlined).decode()
+    forget = "DEALLOCATE ALL; " if len(prepared[1]) >= _PREPARED_KEPT else ""
+    if forget:
+        prepared[1].clear()
+    execute = f"EXECUTE {name}({placeholders})" if values else f"EXECUTE {name}"
+    cursor.execute(f"{forget}PREPARE {name} AS {text.replace('%', '%%')}; {execute}", values)
+    prepared[1][key] = name
+
+
 def compile_values(queryset: QuerySet, *slots: Slot) -> Statement | None:
     """`queryset` (a `.values()` queryset, not sliced) as a Statement with `slots`; None when it cannot be."""
     query = queryset.query
@@ -150,12 +193,14 @@ def compile_values(queryset: QuerySet, *slots: Slot) -> Statement | None:
     except EmptyResultSet:
         return Statement(queryset.db, None, (), {slot.name: 0 for slot in slots}, (), ())
     params = tuple(params)
-    positions = {}
+    positions, repeats = {}, {}
     for slot in slots:
         found = [i for i, param in enumerate(params) if type(param) is type(slot.marker) and param == slot.marker]
-        if len(found) != 1:
+        if not found or len(found) > 1 and not slot.repeats:
             return None
         positions[slot.name] = found[0]
+        if len(found) > 1:
+            repeats[slot.name] = tuple(found[1:])
     names = (*query.extra_select, *query.values_select, *query.annotation_select)
     fields = [column[0] for column in compiler.select[: compiler.col_count]]
     if len(fields) != len(names):
@@ -164,7 +209,7 @@ def compile_values(queryset: QuerySet, *slots: Slot) -> Statement | None:
         (position, tuple(functions), expression, _column_converter(functions, expression))
         for position, (functions, expression) in compiler.get_converters(fields).items()
     )
-    return Statement(queryset.db, sql, params, positions, names, converters)
+    return Statement(queryset.db, sql, params, positions, names, converters, repeats)
 
 
 def _column_converter(functions, expression):

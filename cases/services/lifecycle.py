@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies import access, audit
+from agencies.fastpath import saves
 from agencies.models import Role
 from agencies.writes import acting_user, apply_changes, require_version, save_validated
 
@@ -27,7 +28,7 @@ def _move(actor, case: Case, to: str, reason: str, close_reason: str = "") -> Ca
     case.close_reason = close_reason if to == Case.Stage.CLOSED else ""
     case.stage_changed_at = timezone.now()
     save_validated(case, update_fields=["stage", "close_reason", "stage_changed_at", "updated_at"])
-    StageChange.objects.create(case=case, from_stage=old, to_stage=to, reason=reason, changed_by=acting_user(actor))
+    saves.insert(StageChange(case=case, from_stage=old, to_stage=to, reason=reason, changed_by=acting_user(actor)))
     audit.record(
         actor,
         "cases.case.stage_changed",
@@ -75,6 +76,7 @@ def case_transition(
     Raises VersionMismatch when `if_match` names another version of the case: compared under the row lock, so of
     two moves sent with the same version exactly one passes.
     """
+    access.grants_of(actor)  # read before the case's lock, which every other change of the case waits on
     case = locks.case(case.pk)
     require_version(case, if_match)
     access.require_change(actor, case)

@@ -17,6 +17,7 @@ from .consent import require_sharing_consent
 @transaction.atomic
 def referral_create(*, actor, case: Case, to_agency: Agency | None, kind: str, reason: str) -> Referral:
     """Refer a case to another agency; needs the person's current consent to share with it."""
+    access.grants_of(actor)  # read before the case's lock, which every other change of the case waits on
     case = locks.case(case.pk)
     from_agency = access.acting_agency(actor, case)
     if to_agency is None or not to_agency.active:
