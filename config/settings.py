@@ -200,8 +200,9 @@ FIELD_DECRYPTION_BATCHED = env.bool("FIELD_DECRYPTION_BATCHED", default=True)
 # The admin's case list and trail draw their rows with each column worked out once per page
 # (agencies/templatetags/lean_rows.py, the same HTML); off, Django's own rows.
 ADMIN_LEAN_ROWS = env.bool("ADMIN_LEAN_ROWS", default=True)
-# The admin's menu (every page's sidebar) is kept per process under the person's grants and language
-# (agencies.fastpath.admin_menu); off, every page asks each registered page's permissions again.
+# The admin's menu (every page's sidebar) is kept per process under the person's grants and language, and the
+# sidebar's HTML with it (agencies.fastpath.admin_menu); off, every page asks each registered page's permissions
+# again and draws the sidebar anew.
 ADMIN_MENU_MEMO = env.bool("ADMIN_MENU_MEMO", default=True)
 # API client tokens are remembered per process and forgotten when PostgreSQL notifies a change
 # (agencies.fastpath.token_cache); that needs a LISTEN that lasts, so it too is off behind such a pooler.
