@@ -204,6 +204,10 @@ ADMIN_LEAN_ROWS = env.bool("ADMIN_LEAN_ROWS", default=True)
 # sidebar's HTML with it (agencies.fastpath.admin_menu); off, every page asks each registered page's permissions
 # again and draws the sidebar anew.
 ADMIN_MENU_MEMO = env.bool("ADMIN_MENU_MEMO", default=True)
+# The long lists' filter panels (case list, trail) drawn with query strings joined from parts encoded once and their
+# choices joined in Python, the trail's action labels sorted once per language (agencies.fastpath.admin_filters);
+# off, Django's own.
+ADMIN_LEAN_FILTERS = env.bool("ADMIN_LEAN_FILTERS", default=True)
 # API client tokens are remembered per process and forgotten when PostgreSQL notifies a change
 # (agencies.fastpath.token_cache); that needs a LISTEN that lasts, so it too is off behind such a pooler.
 API_TOKEN_CACHE = env.bool("API_TOKEN_CACHE", default=DATABASE_PREPARED_STATEMENTS)

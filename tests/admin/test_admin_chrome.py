@@ -11,8 +11,8 @@ import pytest
 from agencies import audit
 from agencies.fastpath import admin_menu
 from agencies.models import Role
-from tests.agencies.factories import MembershipFactory
-from tests.cases.factories import CaseFactory, SiteFactory
+from tests.agencies.factories import AgencyFactory, RegionFactory
+from tests.cases.factories import CaseFactory, DistrictOfficeFactory, SiteFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -43,8 +43,12 @@ def _plain_and_kept(client, url: str, settings, switch: str) -> tuple[str, str, 
 @pytest.fixture
 def people(banyuwangi, member):
     """District staff, province staff and an auditor of Jawa Timur, each reading in `language`."""
-    province = MembershipFactory(role=Role.PROVINCE_STAFF, agency__province_office=True).agency
+    province = AgencyFactory(
+        name="Dinas Sosial Provinsi Jawa Timur", province_office=True, region=RegionFactory(code="35")
+    )
+    DistrictOfficeFactory(name="Dinas Sosial Kabupaten Jember & <Co>", region=RegionFactory(code="35.09"))
     CaseFactory(owner=banyuwangi, site=SiteFactory(name="Gempol <Porong> & Co"))
+    SiteFactory(name="Dolly", region=RegionFactory(code="35.78"))
     staff = member(Role.DISTRICT_STAFF, agency=banyuwangi)
     audit.record(staff, "cases.case.viewed", CaseFactory(owner=banyuwangi), agency=banyuwangi)
     return {
@@ -61,21 +65,28 @@ PAGES = [
     ("district staff", "/admin/cases/site/"),
     ("province staff", CASES),
     ("province staff", f"{CASES}?o=2"),
+    ("province staff", f"{CASES}?owner=__OWNER__&target_group__code__exact=10&caseworker=none&p=1"),
     ("auditor", TRAIL),
     ("auditor", f"{TRAIL}?action=cases.case.viewed"),
     ("auditor", f"{TRAIL}?created_at__gte=2026-01-01+00%3A00%3A00%2B07%3A00&action=cases.case.listed"),
 ]
 
 
+@pytest.mark.parametrize("switch", ["ADMIN_MENU_MEMO", "ADMIN_LEAN_FILTERS"])
 @pytest.mark.parametrize("language", ["id", "en"])
 @pytest.mark.parametrize(("who", "url"), PAGES)
-def test_the_kept_sidebar_is_the_drawn_sidebar(people, who, url, language, signed_in, settings):
+def test_the_kept_or_lean_page_is_the_plain_page(people, banyuwangi, who, url, language, switch, signed_in, settings):
     user = people[who]
     user.language = language
     user.save(update_fields=["language"])
-    plain, kept, again = _plain_and_kept(signed_in(user), url, settings, "ADMIN_MENU_MEMO")
+    url = url.replace("__OWNER__", str(banyuwangi.pk))
+    plain, kept, again = _plain_and_kept(signed_in(user), url, settings, switch)
 
     assert ('id="nav-sidebar"' in plain) is (url != "/admin/")  # the index shows the menu itself, not a sidebar
+    if url.startswith(CASES) and who == "province staff":
+        assert "Jember &amp; &lt;Co&gt;" in plain and ">Dolly<" in plain and 'class="selected"' in plain
+    if url.startswith(TRAIL):
+        assert "cases.case.viewed" in plain  # the actions' links
     assert kept == plain == again
 
 
