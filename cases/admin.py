@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import SEARCH_VAR, ChangeList, ChangeListSearchForm
 from django.core.exceptions import PermissionDenied
-from django.db import DEFAULT_DB_ALIAS
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import CharField, F, IntegerField, Prefetch, Q, Value, prefetch_related_objects
 from django.db.models.functions import Cast
 from django.http import HttpResponseRedirect
@@ -199,10 +199,36 @@ def _sites_of(user):
 def _filter_choices(request) -> dict[str, list]:
     """The case list's choices of owning office, site and target group, read in ONE statement (a UNION ALL) once
     per request, where each filter read its own (ADMIN_LEAN_FILTERS; off, a statement each): the same choices in
-    the same order, offices and sites as (id, name), target groups as Django's related filter has them."""
+    the same order, offices and sites as (id, name), target groups as Django's related filter has them. The
+    statement depends only on the reader's provinces; its SQL is compiled once per set of provinces (compiling the
+    union cost 2-3 ms, three times the three simple queries)."""
     kept = request.__dict__.get("_case_filter_choices")
     if kept is not None:
         return kept
+    provinces = tuple(sorted(_provinces_of(request.user)))
+    statement = _CHOICES_SQL.get(provinces)
+    if statement is None:
+        if len(_CHOICES_SQL) >= 256:
+            _CHOICES_SQL.clear()
+        statement = _CHOICES_SQL[provinces] = _choices_union(request.user).query.sql_with_params()
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        cursor.execute(*statement)
+        rows = cursor.fetchall()
+    kept = {"owner": [], "site": [], "target_group": []}
+    names = list(kept)
+    for kind, code, key, name in rows:
+        if names[kind] == "target_group":
+            kept["target_group"].append((code, str(TargetGroup(code=code, name=name))))
+        else:
+            kept[names[kind]].append((key, name))
+    request._case_filter_choices = kept
+    return kept
+
+
+_CHOICES_SQL: dict[tuple[str, ...], tuple[str, tuple]] = {}
+
+
+def _choices_union(user):
     none = Cast(Value(None), IntegerField())
     parts = [
         rows.order_by()
@@ -210,21 +236,13 @@ def _filter_choices(request) -> dict[str, list]:
         .values_list("list_kind", "list_code", "list_key", "list_name")
         for n, (rows, code) in enumerate(
             [
-                (_offices_of(request.user), none),
-                (_sites_of(request.user), none),
+                (_offices_of(user), none),
+                (_sites_of(user), none),
                 (TargetGroup.objects.all(), Cast("code", IntegerField())),
             ]
         )
     ]
-    kept = {"owner": [], "site": [], "target_group": []}
-    names = list(kept)
-    for kind, code, key, name in parts[0].union(*parts[1:], all=True).order_by("list_kind", "list_code", "list_name"):
-        if names[kind] == "target_group":
-            kept["target_group"].append((code, str(TargetGroup(code=code, name=name))))
-        else:
-            kept[names[kind]].append((key, name))
-    request._case_filter_choices = kept
-    return kept
+    return parts[0].union(*parts[1:], all=True).order_by("list_kind", "list_code", "list_name")
 
 
 class TargetGroupFilter(RelatedFilter):
