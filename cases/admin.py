@@ -122,18 +122,7 @@ def name_related(cases: list[Case]) -> None:
     named = [model for model, ids in wanted.items() if ids]
     found: dict = {}
     if named:
-        parts = [
-            model._base_manager.filter(pk__in=wanted[model])
-            .order_by()
-            .annotate(
-                list_kind=Value(n),
-                list_key=Cast("pk", CharField()),
-                list_name=F(_NAME_COLUMN[model]),
-            )
-            .values_list("list_kind", "list_key", "list_name")
-            for n, model in enumerate(named)
-        ]
-        for kind, key, name in parts[0].union(*parts[1:], all=True):
+        for kind, key, name in _names_of(named, wanted):
             model = named[kind]
             pk = model._meta.pk.to_python(key)
             columns = [model._meta.pk.attname, _NAME_COLUMN[model]]
@@ -142,6 +131,41 @@ def name_related(cases: list[Case]) -> None:
         for case in cases:
             key = getattr(case, field.attname)
             field.set_cached_value(case, None if key is None else found.get((field.related_model, key)))
+
+
+def _names_of(named: list, wanted: dict) -> list[tuple]:
+    """(index in `named`, key as text, name) of each wanted row of each named model, in one UNION ALL. On
+    PostgreSQL with ADMIN_LEAN_ROWS its SQL is made once per set of models, each model's keys one array parameter
+    (`= ANY(%s)`): the ORM's union compiled anew for each page cost ~1.5 ms of CPU, more than the statement."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    if settings.ADMIN_LEAN_ROWS and connection.vendor == "postgresql":
+        models = tuple(named)
+        sql = _NAMES_SQL.get(models)
+        if sql is None:
+            sql = _NAMES_SQL[models] = _names_sql(models, connection.ops.quote_name)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [sorted(wanted[model]) for model in models])
+            return cursor.fetchall()
+    parts = [
+        model._base_manager.filter(pk__in=wanted[model])
+        .order_by()
+        .annotate(list_kind=Value(n), list_key=Cast("pk", CharField()), list_name=F(_NAME_COLUMN[model]))
+        .values_list("list_kind", "list_key", "list_name")
+        for n, model in enumerate(named)
+    ]
+    return list(parts[0].union(*parts[1:], all=True))
+
+
+_NAMES_SQL: dict[tuple, str] = {}
+
+
+def _names_sql(models: tuple, qn) -> str:
+    parts = []
+    for n, model in enumerate(models):
+        key, name = qn(model._meta.pk.column), qn(model._meta.get_field(_NAME_COLUMN[model]).column)
+        table = qn(model._meta.db_table)
+        parts.append(f"(SELECT {n}, ({key})::varchar, {name} FROM {table} WHERE {key} = ANY(%s))")  # noqa: S608 (_meta)
+    return " UNION ALL ".join(parts)
 
 
 def searched_changelist(term: str) -> type[ChangeList]:
