@@ -1,4 +1,7 @@
+import functools
+
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import unquote
@@ -7,6 +10,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.db.models import Q
 from django.template.response import TemplateResponse
+from django.utils import translation
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
@@ -15,6 +19,7 @@ from django_celery_beat import admin as beat_admin
 from django_celery_beat import models as beat_models
 
 from . import access, audit_labels, notifications, regions, schedules, services
+from .fastpath.admin_filters import LeanQueryStrings
 from .forms import MembershipAddForm
 from .models import Agency, ApiClient, AuditEvent, Membership, Notification, Region, Role, User
 from .scoped_admin import ScopedModelAdmin, UncountedChangeList, UncountedListAdmin
@@ -301,10 +306,21 @@ class ActionFilter(admin.SimpleListFilter):
     parameter_name = "action"
 
     def lookups(self, request, model_admin):
-        return sorted(((code, str(label)) for code, label in audit_labels.ACTIONS.items()), key=lambda pair: pair[1])
+        if settings.ADMIN_LEAN_FILTERS:  # the same list for every page in a language: sorted once
+            return list(_actions_by_label(translation.get_language()))
+        return _sorted_actions()
 
     def queryset(self, request, queryset):
         return queryset.filter(action=self.value()) if self.value() else queryset
+
+
+def _sorted_actions() -> list[tuple[str, str]]:
+    return sorted(((code, str(label)) for code, label in audit_labels.ACTIONS.items()), key=lambda pair: pair[1])
+
+
+@functools.lru_cache(maxsize=16)
+def _actions_by_label(language: str | None) -> tuple[tuple[str, str], ...]:
+    return tuple(_sorted_actions())
 
 
 # What the trail's list shows of an event and the rows it names (AuditEventAdmin.list_display): not the event's data
@@ -321,7 +337,7 @@ TRAIL_COLUMNS = (
 )
 
 
-class AuditEventChangeList(UncountedChangeList):
+class AuditEventChangeList(LeanQueryStrings, UncountedChangeList):
     def get_queryset(self, request, exclude_parameters=None):
         return super().get_queryset(request, exclude_parameters).only(*TRAIL_COLUMNS)
 

@@ -10,8 +10,8 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import SEARCH_VAR, ChangeList, ChangeListSearchForm
 from django.core.exceptions import PermissionDenied
-from django.db import DEFAULT_DB_ALIAS
-from django.db.models import CharField, F, Prefetch, Q, Value, prefetch_related_objects
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import CharField, F, IntegerField, Prefetch, Q, Value, prefetch_related_objects
 from django.db.models.functions import Cast
 from django.forms.models import ModelChoiceIterator
 from django.http import HttpResponseRedirect
@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from agencies import access
+from agencies.fastpath.admin_filters import LeanQueryStrings
 from agencies.models import Agency, User
 from agencies.scoped_admin import (
     RelatedFilter,
@@ -149,18 +150,7 @@ def name_related(cases: list[Case]) -> None:
     named = [model for model, ids in wanted.items() if ids]
     found: dict = {}
     if named:
-        parts = [
-            model._base_manager.filter(pk__in=wanted[model])
-            .order_by()
-            .annotate(
-                list_kind=Value(n),
-                list_key=Cast("pk", CharField()),
-                list_name=F(_NAME_COLUMN[model]),
-            )
-            .values_list("list_kind", "list_key", "list_name")
-            for n, model in enumerate(named)
-        ]
-        for kind, key, name in parts[0].union(*parts[1:], all=True):
+        for kind, key, name in _names_of(named, wanted):
             model = named[kind]
             pk = model._meta.pk.to_python(key)
             columns = [model._meta.pk.attname, _NAME_COLUMN[model]]
@@ -171,6 +161,41 @@ def name_related(cases: list[Case]) -> None:
             field.set_cached_value(case, None if key is None else found.get((field.related_model, key)))
 
 
+def _names_of(named: list, wanted: dict) -> list[tuple]:
+    """(index in `named`, key as text, name) of each wanted row of each named model, in one UNION ALL. On
+    PostgreSQL with ADMIN_LEAN_ROWS its SQL is made once per set of models, each model's keys one array parameter
+    (`= ANY(%s)`): the ORM's union compiled anew for each page cost ~1.5 ms of CPU, more than the statement."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    if settings.ADMIN_LEAN_ROWS and connection.vendor == "postgresql":
+        models = tuple(named)
+        sql = _NAMES_SQL.get(models)
+        if sql is None:
+            sql = _NAMES_SQL[models] = _names_sql(models, connection.ops.quote_name)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [sorted(wanted[model]) for model in models])
+            return cursor.fetchall()
+    parts = [
+        model._base_manager.filter(pk__in=wanted[model])
+        .order_by()
+        .annotate(list_kind=Value(n), list_key=Cast("pk", CharField()), list_name=F(_NAME_COLUMN[model]))
+        .values_list("list_kind", "list_key", "list_name")
+        for n, model in enumerate(named)
+    ]
+    return list(parts[0].union(*parts[1:], all=True))
+
+
+_NAMES_SQL: dict[tuple, str] = {}
+
+
+def _names_sql(models: tuple, qn) -> str:
+    parts = []
+    for n, model in enumerate(models):
+        key, name = qn(model._meta.pk.column), qn(model._meta.get_field(_NAME_COLUMN[model]).column)
+        table = qn(model._meta.db_table)
+        parts.append(f"(SELECT {n}, ({key})::varchar, {name} FROM {table} WHERE {key} = ANY(%s))")  # noqa: S608 (_meta)
+    return " UNION ALL ".join(parts)
+
+
 def searched_changelist(term: str) -> type[ChangeList]:
     """The case list (uncounted), searching `term` (never read from the URL), and not taking its key for a filter."""
 
@@ -178,7 +203,7 @@ def searched_changelist(term: str) -> type[ChangeList]:
         def __init__(self, *args, **kwargs):
             super().__init__({SEARCH_VAR: term})
 
-    class KeptSearchChangeList(UncountedChangeList):
+    class KeptSearchChangeList(LeanQueryStrings, UncountedChangeList):
         search_form_class = KeptSearchForm
 
         def get_filters_params(self, params=None):
@@ -222,6 +247,76 @@ def _in_provinces(provinces: set[str]) -> Q:
     return Q(pk__in=[]) if not provinces else reduce(or_, (Q(region__code__startswith=f"{p}.") for p in provinces))
 
 
+def _offices_of(user):
+    """The regency/city offices of `user`'s provinces, by name: the owning-office filter's choices."""
+    return Agency.objects.filter(_in_provinces(_provinces_of(user)), kind=Agency.Kind.SOCIAL_SERVICE_DISTRICT).order_by(
+        "name"
+    )
+
+
+def _sites_of(user):
+    """The sites of `user`'s provinces, by name: the site filter's choices."""
+    return Site.objects.filter(_in_provinces(_provinces_of(user))).order_by("name")
+
+
+def _filter_choices(request) -> dict[str, list]:
+    """The case list's choices of owning office, site and target group, read in ONE statement (a UNION ALL) once
+    per request, where each filter read its own (ADMIN_LEAN_FILTERS; off, a statement each): the same choices in
+    the same order, offices and sites as (id, name), target groups as Django's related filter has them. The
+    statement depends only on the reader's provinces; its SQL is compiled once per set of provinces (compiling the
+    union cost 2-3 ms, three times the three simple queries)."""
+    kept = request.__dict__.get("_case_filter_choices")
+    if kept is not None:
+        return kept
+    provinces = tuple(sorted(_provinces_of(request.user)))
+    statement = _CHOICES_SQL.get(provinces)
+    if statement is None:
+        if len(_CHOICES_SQL) >= 256:
+            _CHOICES_SQL.clear()
+        statement = _CHOICES_SQL[provinces] = _choices_union(request.user).query.sql_with_params()
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        cursor.execute(*statement)
+        rows = cursor.fetchall()
+    kept = {"owner": [], "site": [], "target_group": []}
+    names = list(kept)
+    for kind, code, key, name in rows:
+        if names[kind] == "target_group":
+            kept["target_group"].append((code, str(TargetGroup(code=code, name=name))))
+        else:
+            kept[names[kind]].append((key, name))
+    request._case_filter_choices = kept
+    return kept
+
+
+_CHOICES_SQL: dict[tuple[str, ...], tuple[str, tuple]] = {}
+
+
+def _choices_union(user):
+    none = Cast(Value(None), IntegerField())
+    parts = [
+        rows.order_by()
+        .annotate(list_kind=Value(n), list_code=code, list_key=Cast("pk", CharField()), list_name=F("name"))
+        .values_list("list_kind", "list_code", "list_key", "list_name")
+        for n, (rows, code) in enumerate(
+            [
+                (_offices_of(user), none),
+                (_sites_of(user), none),
+                (TargetGroup.objects.all(), Cast("code", IntegerField())),
+            ]
+        )
+    ]
+    return parts[0].union(*parts[1:], all=True).order_by("list_kind", "list_code", "list_name")
+
+
+class TargetGroupFilter(RelatedFilter):
+    """The target groups (a fixed list of 26), read with the other filters' choices (`_filter_choices`)."""
+
+    def field_choices(self, field, request, model_admin):
+        if settings.ADMIN_LEAN_FILTERS:
+            return _filter_choices(request)["target_group"]
+        return super().field_choices(field, request, model_admin)
+
+
 class OwnerFilter(admin.SimpleListFilter):
     """The owning office, among the regency/city offices of the reader's province: a few dozen names read from the
     agency directory, where asking which offices own cases of the scope would read the whole scope."""
@@ -230,10 +325,9 @@ class OwnerFilter(admin.SimpleListFilter):
     parameter_name = "owner"
 
     def lookups(self, request, model_admin):
-        offices = Agency.objects.filter(
-            _in_provinces(_provinces_of(request.user)), kind=Agency.Kind.SOCIAL_SERVICE_DISTRICT
-        )
-        return [(str(pk), name) for pk, name in offices.order_by("name").values_list("pk", "name")]
+        if settings.ADMIN_LEAN_FILTERS:
+            return _filter_choices(request)["owner"]
+        return [(str(pk), name) for pk, name in _offices_of(request.user).values_list("pk", "name")]
 
     def has_output(self):
         return len(self.lookup_choices) > 1  # one office (district staff) is no choice
@@ -249,8 +343,9 @@ class SiteFilter(admin.SimpleListFilter):
     parameter_name = "site"
 
     def lookups(self, request, model_admin):
-        sites = Site.objects.filter(_in_provinces(_provinces_of(request.user)))
-        return [(str(pk), name) for pk, name in sites.order_by("name").values_list("pk", "name")]
+        if settings.ADMIN_LEAN_FILTERS:
+            return _filter_choices(request)["site"]
+        return [(str(pk), name) for pk, name in _sites_of(request.user).values_list("pk", "name")]
 
     def queryset(self, request, queryset):
         return queryset.filter(site_id=self.value()) if self.value() and self.value().isdigit() else queryset
@@ -395,7 +490,7 @@ class CaseAdmin(UncountedListAdmin, ScopedModelAdmin):
     list_display = ["number", "person_name", "stage", "owner", "registered_by", "target_group", "site", "caseworker"]
     # No filter reads the scope for its choices: stages and target groups are fixed lists, offices and sites come
     # from the reader's province, caseworkers are "mine" or "nobody yet".
-    list_filter = ["stage", OwnerFilter, SiteFilter, ("target_group", RelatedFilter), CaseworkerFilter]
+    list_filter = ["stage", OwnerFilter, SiteFilter, ("target_group", TargetGroupFilter), CaseworkerFilter]
     search_fields = ["number"]  # searched by get_search_results: a case number or its beginning, or a whole NIK
     search_help_text = _("Case number or its beginning, or a NIK (16 digits, exact).")
     list_select_related = ["person"]  # the rest of what the list names: LIST_NAMED, by name_related

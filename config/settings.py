@@ -200,12 +200,17 @@ FIELD_DECRYPTION_BATCHED = env.bool("FIELD_DECRYPTION_BATCHED", default=True)
 # The admin's case list and trail draw their rows with each column worked out once per page
 # (agencies/templatetags/lean_rows.py, the same HTML); off, Django's own rows.
 ADMIN_LEAN_ROWS = env.bool("ADMIN_LEAN_ROWS", default=True)
-# The admin's menu (every page's sidebar) is kept per process under the person's grants and language
-# (agencies.fastpath.admin_menu); off, every page asks each registered page's permissions again.
+# The admin's menu (every page's sidebar) is kept per process under the person's grants and language, and the
+# sidebar's HTML with it (agencies.fastpath.admin_menu); off, every page asks each registered page's permissions
+# again and draws the sidebar anew.
 ADMIN_MENU_MEMO = env.bool("ADMIN_MENU_MEMO", default=True)
 # The write services' one-row locks, inserts, updates and key lookups run as SQL compiled once per process
 # (agencies/fastpath/saves.py); off, the ORM builds each statement on every call.
 SERVICES_COMPILED = env.bool("SERVICES_COMPILED", default=True)
+# The long lists' filter panels (case list, trail) drawn with query strings joined from parts encoded once and their
+# choices joined in Python, the trail's action labels sorted once per language (agencies.fastpath.admin_filters);
+# off, Django's own.
+ADMIN_LEAN_FILTERS = env.bool("ADMIN_LEAN_FILTERS", default=True)
 # API client tokens are remembered per process and forgotten when PostgreSQL notifies a change
 # (agencies.fastpath.token_cache); that needs a LISTEN that lasts, so it too is off behind such a pooler.
 API_TOKEN_CACHE = env.bool("API_TOKEN_CACHE", default=DATABASE_PREPARED_STATEMENTS)
