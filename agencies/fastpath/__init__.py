@@ -14,6 +14,10 @@ and is proven equal to that fallback by tests:
   off, looked up on every request.
 - `saves`: the write services' one-row locks, inserts, updates and looks compiled once (SERVICES_COMPILED); off,
   the ORM builds each statement on every call.
+- `admin_menu`: the admin's menu and its sidebar HTML kept per grants, language and date (ADMIN_MENU_MEMO); off,
+  every page asks each registered page's permissions and draws the sidebar anew.
+- `admin_filters`: the long lists' filter panels drawn from parts encoded once per page (ADMIN_LEAN_FILTERS); off,
+  Django's own.
 - `rows`: set-based INSERT/COPY of many rows (intake) on PostgreSQL; elsewhere one INSERT per row.
 
 Nothing in agencies.access imports this package: the rule is read without it.
