@@ -36,7 +36,9 @@ BATCH_DAYS = 5
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--services-seconds", type=float, default=3.0, help="seconds of each concurrent enroll run")
+    parser.add_argument(
+        "--services-seconds", type=float, default=8.0, help="seconds of each concurrent enroll run (3 s swung ±50%%)"
+    )
     parser.add_argument("--services-repeat", type=int, default=100, help="calls of each service, ours and floor")
 
 
