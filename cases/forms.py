@@ -117,7 +117,7 @@ class DeclineForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    body = forms.CharField(label=_("note"), widget=forms.Textarea(attrs={"rows": 3}))
+    body = forms.CharField(label=_("note"), widget=forms.Textarea(attrs={"rows": 6}))
 
 
 class AssessmentForm(forms.Form):

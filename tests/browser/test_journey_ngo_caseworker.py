@@ -43,7 +43,7 @@ def add_note(page, text: str) -> None:
 def refer(page, *, to: str, kind: str, reason: str) -> None:
     object_tool(page, "Rujuk")
     expect(page.get_by_role("heading", name="Rujuk ke instansi lain")).to_be_visible()
-    page.get_by_label(re.compile(r"^ke\b")).select_option(label=to)
+    page.get_by_label(re.compile(r"^Ke\b")).select_option(label=to)
     page.get_by_label("jenis").select_option(label=kind)
     page.get_by_label("alasan rujukan").fill(reason)
     press(page, "Simpan")
