@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from lokal import format_rupiah
 
 from agencies.models import Agency, FieldKeyedConstraints
 from cases.models import Case
@@ -346,4 +347,6 @@ class LedgerEntry(models.Model):
         verbose_name_plural = _("ledger entries")
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.committed_delta or self.paid_delta}"
+        # As the ledger's pages show money: "Komitmen Rp1.800.000", a reversal "Komitmen -Rp1.800.000".
+        amount = self.committed_delta or self.paid_delta
+        return f"{self.get_kind_display()} {format_rupiah(amount)}"

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from funding import services
 from funding.models import Allocation, Benefit, Disbursement, Entitlement, LedgerEntry
@@ -228,3 +228,12 @@ def test_reversing_a_payment_of_a_cancelled_entitlement_leaves_the_books_reconci
     assert find_drift() == []
     allocation.refresh_from_db()
     assert allocation.committed == 17_880_000 - JADUP  # nothing stays committed to the cancelled allowance
+
+
+def test_a_ledger_entry_reads_its_kind_and_amount_in_rupiah():
+    commitment = LedgerEntry(kind=LedgerEntry.Kind.COMMIT, committed_delta=1_800_000, paid_delta=0)
+    release = LedgerEntry(kind=LedgerEntry.Kind.RELEASE, committed_delta=-1_800_000, paid_delta=0)
+
+    with translation.override("id"):
+        assert str(commitment) == "Komitmen Rp1.800.000"
+        assert str(release) == f"{LedgerEntry.Kind.RELEASE.label} -Rp1.800.000"
