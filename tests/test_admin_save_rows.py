@@ -4,12 +4,15 @@ page anyway is answered, never a server error. Walks every admin of our apps, so
 
 import pytest
 from django.contrib import admin
+from django.utils import timezone
 
 from agencies.models import Role
 from agencies.scoped_admin import ScopedModelAdmin
 from cases.models import Referral
 from funding import services as funding_services
-from tests.agencies.factories import MembershipFactory, UserFactory
+from programs import services as program_services
+from programs.models import Outcome
+from tests.agencies.factories import MembershipFactory, NotificationFactory, UserFactory
 from tests.cases.factories import (
     CaseFactory,
     ConsentFactory,
@@ -47,7 +50,11 @@ def one_of_each():
     ConsentFactory(person=case.person)
     ReferralFactory(case=case, status=Referral.Status.PENDING)
     PossibleDuplicateFactory(person=CaseFactory(owner=semarang).person)
-    FollowUpFactory(case=CaseFactory(owner=semarang))
+    follow_up = FollowUpFactory(case=CaseFactory(owner=semarang))
+    program_services.follow_up_record(
+        actor=staff, follow_up=follow_up, recorded_on=timezone.localdate(), site_status=Outcome.SiteStatus.LEFT_SITE
+    )
+    NotificationFactory(recipient=staff, agency=semarang)
     program = ProgramFactory(organizer=semarang)
     allocation = AllocationFactory(source=FundingSourceFactory(agency=semarang), program=program)
     benefit = BenefitFactory(program=program, allocation=allocation, living_allowance=True)
