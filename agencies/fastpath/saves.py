@@ -131,20 +131,31 @@ def instances(name: str, build: Callable[..., QuerySet], **given) -> list[Model]
     SQL built and compiled once per process under `name` from `build(**markers)` and run with `given`'s values.
     Everything else `build` reads must be the same at every call (today's date is a value to give). Off, or when
     it cannot be compiled, `list(build(**given))`."""
+
+    def compile_rows(markers):
+        queryset = build(**markers)
+        if queryset._iterable_class is not ModelIterable:
+            return None
+        compiled = CompiledRows(queryset, markers)
+        return compiled if compiled.complete else None
+
+    compiled = _compiled_once("instances", name, given, compile_rows)
+    return list(build(**given)) if compiled is None else compiled.rows(**given)
+
+
+def _compiled_once(kind: str, name: str, given: dict, compile_with: Callable[[dict], object | None]):
+    """What `compile_with(markers)` made for `name` and the types of `given`'s values, made once per process; None
+    when the switch is off or it cannot be compiled (the caller then asks the ORM)."""
     if not on():
-        return list(build(**given))
-    what = ("instances", name, tuple((key, type(value)) for key, value in given.items()))
+        return None
+    what = (kind, name, tuple((key, type(value)) for key, value in given.items()))
     compiled = _kept.get(what)
     if compiled is None:
         markers = _markers(given)
-        if markers is None:
-            return list(build(**given))
-        queryset = build(**markers)
-        compiled = CompiledRows(queryset, markers) if queryset._iterable_class is ModelIterable else None
-        if compiled is None or not compiled.complete:
-            return list(build(**given))
-        _kept[what] = compiled
-    return compiled.rows(**given)
+        compiled = None if markers is None else compile_with(markers)
+        if compiled is not None:
+            _kept[what] = compiled
+    return compiled
 
 
 def locked(model: type[M], key, *, related: tuple[str, ...] = ()) -> M:
@@ -329,18 +340,12 @@ def values(name: str, build: Callable[..., QuerySet], **given) -> list[dict]:
     when it cannot be compiled, built and run by the ORM with `given` itself."""
     from .statements import Slot, compile_values  # not at import: statements reads through agencies.audit
 
-    if not on():
-        return list(build(**given))
-    what = ("values", name, tuple((key, type(value)) for key, value in given.items()))
-    statement = _kept.get(what)
-    if statement is None:
-        markers = _markers(given)
-        if markers is None:
-            return list(build(**given))
-        statement = compile_values(
+    statement = _compiled_once(
+        "values",
+        name,
+        given,
+        lambda markers: compile_values(
             build(**markers), *(Slot(key, marker, repeats=True) for key, marker in markers.items())
-        )
-        if statement is None:
-            return list(build(**given))
-        _kept[what] = statement
-    return statement.rows(**given)
+        ),
+    )
+    return list(build(**given)) if statement is None else statement.rows(**given)
