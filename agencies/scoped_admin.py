@@ -5,10 +5,13 @@ Django's own model permissions are not used for our models, so there is one perm
 
 import functools
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.contrib.admin.views.main import PAGE_VAR, ChangeList
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
@@ -36,8 +39,52 @@ def errors_of(exc: ValidationError | PermissionDenied) -> dict:
     return {NON_FIELD_ERRORS: [str(exc)]}
 
 
+# Pickers that search by POST: what a person types into one (a name, a NIK) stays out of URLs and server logs.
+
+# After jquery.init.js, which names the admin's jQuery `django.jQuery` (the script needs it when it loads).
+POSTED_PICKER_MEDIA = forms.Media(js=["admin/js/jquery.init.js", "agencies/posted_autocomplete.js"])
+
+
+class PostedAutocompleteSelect(AutocompleteSelect):
+    @property
+    def media(self):
+        return super().media + POSTED_PICKER_MEDIA
+
+
+class PostedAutocompleteSelectMultiple(AutocompleteSelectMultiple):
+    @property
+    def media(self):
+        return super().media + POSTED_PICKER_MEDIA
+
+
+class PostedAutocompleteJsonView(AutocompleteJsonView):
+    """The admin's picker search, asked by POST only (agencies/static/agencies/posted_autocomplete.js); a model
+    admin may name its rows in the picker by `picker_label(obj)` (a case: its number and the person's name)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        request.GET = request.POST  # Django's view reads its parameters (term, page, field) from the query string
+        return self.get(request, *args, **kwargs)
+
+    def serialize_result(self, obj, to_field_name):
+        result = super().serialize_result(obj, to_field_name)
+        label = getattr(self.model_admin, "picker_label", None)
+        return {**result, "text": label(obj)} if label else result
+
+
 class ScopedModelAdmin(admin.ModelAdmin):
     """Scoped rows, access-rule permissions, no deletes, and saves that go through `save_with_service`."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = PostedAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = PostedAutocompleteSelectMultiple(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_queryset(self, request):
         rows = access.visible_to(request.user, self.model)

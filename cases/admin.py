@@ -8,7 +8,7 @@ from cryptography.fernet import InvalidToken
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.views.main import SEARCH_VAR, ChangeList, ChangeListSearchForm
+from django.contrib.admin.views.main import ORDER_VAR, SEARCH_VAR, ChangeList, ChangeListSearchForm
 from django.core.exceptions import PermissionDenied
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import CharField, F, IntegerField, Prefetch, Q, Value, prefetch_related_objects
@@ -35,7 +35,7 @@ from agencies.scoped_admin import (
     shown_as_text,
 )
 
-from . import selectors, services
+from . import names, selectors, services
 from .case_page import case_history
 from .encryption import cipher
 from .forms import (
@@ -222,6 +222,13 @@ def searched_changelist(term: str) -> type[ChangeList]:
         def get_results(self, request):
             super().get_results(request)
             name_related(self.result_list)
+
+        def get_ordering(self, request, queryset):
+            # A search by name lists the best matches first, unless the person sorted by a column.
+            ordering = super().get_ordering(request, queryset)
+            if "likeness" in queryset.query.annotations and ORDER_VAR not in self.params:
+                return ["-likeness", *ordering]
+            return ordering
 
     return KeptSearchChangeList
 
@@ -491,8 +498,10 @@ class CaseAdmin(UncountedListAdmin, ScopedModelAdmin):
     # No filter reads the scope for its choices: stages and target groups are fixed lists, offices and sites come
     # from the reader's province, caseworkers are "mine" or "nobody yet".
     list_filter = ["stage", OwnerFilter, SiteFilter, ("target_group", TargetGroupFilter), CaseworkerFilter]
-    search_fields = ["number"]  # searched by get_search_results: a case number or its beginning, or a whole NIK
-    search_help_text = _("Case number or its beginning, or a NIK (16 digits, exact).")
+    search_fields = ["number"]  # searched by get_search_results: a name, a case number or its beginning, or a NIK
+    search_help_text = _(
+        "Name or nickname (a misspelling is forgiven), case number or its beginning, or a NIK (16 digits, exact)."
+    )
     list_select_related = ["person"]  # the rest of what the list names: LIST_NAMED, by name_related
     readonly_fields = ["number", *PERSON_SUMMARY, *CASE_SUMMARY]
     # No inlines: the case's history is read-only tables (case_history); notes and assessments are added by buttons.
@@ -643,7 +652,14 @@ class CaseAdmin(UncountedListAdmin, ScopedModelAdmin):
         query = f"?{urlencode(filters)}" if filters else ""
         return HttpResponseRedirect(reverse("admin:cases_case_changelist") + query)
 
+    def picker_label(self, case):
+        """A case in a picker (enrolling, say): its number and the person's name, found by either."""
+        return f"{case.number} · {self.person_name(case)}"
+
     def get_search_results(self, request, queryset, search_term):
+        queryset = queryset.select_related("person")  # a picker names each case's person (picker_label)
+        if names.is_name(search_term):  # the list and the case pickers alike; spelling forgiven (cases/names.py)
+            return names.resembling(queryset, search_term, "person__name_key"), False
         term = search_term.strip().replace(" ", "")
         if not term:
             return queryset, False

@@ -7,4 +7,16 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self):
+        from django.db.backends.signals import connection_created
+
         from . import access_rules  # noqa: F401
+
+        connection_created.connect(_name_search_on_sqlite)
+
+
+def _name_search_on_sqlite(sender, connection, **kwargs):
+    """SQLite has no pg_trgm: a search by name there calls the same arithmetic in Python (cases/names.py)."""
+    if connection.vendor == "sqlite":
+        from .names import word_similarity
+
+        connection.connection.create_function("word_similarity", 2, word_similarity, deterministic=True)

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, FieldKeyedConstraints, Membership, Region, User
 
+from . import names
 from .encryption import EncryptedTextField
 
 
@@ -114,6 +115,11 @@ class Person(models.Model):
 
     full_name = models.CharField(_("full name"), max_length=150)
     known_as = models.CharField(_("known as"), max_length=80, blank=True)
+    # What a search by name compares (cases/names.py): kept by the database from the two names, so every way a person
+    # is written (forms, intake sheets, merges) keeps it true, and its trigram index finds a misspelt name.
+    name_key = models.GeneratedField(
+        expression=names.name_key_expression(), output_field=models.CharField(max_length=240), db_persist=True
+    )
     nik = EncryptedTextField(_("NIK"), blank=True, default="")
     # NULL, not "", for "no NIK": the unique constraint must ignore every person without one.
     nik_hash = models.CharField(max_length=64, null=True, blank=True, editable=False)  # noqa: DJ001

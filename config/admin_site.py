@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from agencies import access, notifications, services
 from agencies.fastpath import admin_menu
 from agencies.models import NotificationOptOut
+from agencies.scoped_admin import PostedAutocompleteJsonView
 
 
 class MemberAuthenticationForm(AdminAuthenticationForm):
@@ -43,6 +44,9 @@ class RehabAdminSite(admin.AdminSite):
         if app_label is not None:
             return super().get_app_list(request, app_label)
         return admin_menu.app_list(self, request, lambda: super(RehabAdminSite, self).get_app_list(request))
+
+    def autocomplete_view(self, request):
+        return PostedAutocompleteJsonView.as_view(admin_site=self)(request)
 
     def get_urls(self):
         own = [

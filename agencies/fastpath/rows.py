@@ -33,7 +33,7 @@ def _preparers(model: type[Model], now, read):
 
     preparers = []
     for field in model._meta.concrete_fields:
-        if field.primary_key:
+        if field.primary_key or field.generated:  # a generated column is the database's to write
             continue
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             preparers.append((field, stamped))
