@@ -22,11 +22,11 @@ from . import access, audit_labels, notifications, regions, schedules, services
 from .fastpath.admin_filters import LeanQueryStrings
 from .forms import MembershipAddForm
 from .models import Agency, ApiClient, AuditEvent, Membership, Notification, Region, Role, User
-from .scoped_admin import ScopedModelAdmin, UncountedChangeList, UncountedListAdmin
+from .scoped_admin import ListTitled, ScopedModelAdmin, UncountedChangeList, UncountedListAdmin
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(ListTitled, DjangoUserAdmin):
     """Accounts are set up by superusers; staff add people to their agencies through memberships. A colleague whose
     membership the reader may see can be looked up, by name only: pages name people by their account (a case's
     caseworker), and those names are links."""
@@ -101,7 +101,7 @@ class _SetUpOnly:
         return _is_superuser(request.user)
 
 
-class GroupAdmin(_SetUpOnly, DjangoGroupAdmin):
+class GroupAdmin(_SetUpOnly, ListTitled, DjangoGroupAdmin):
     """Django's permission groups: unused (the access rule is the one permission system)."""
 
 
@@ -531,7 +531,7 @@ class _ScheduleAccess:
         return _is_superuser(request.user)
 
 
-class _PlainForProvinceStaff(_ScheduleAccess):
+class _PlainForProvinceStaff(_ScheduleAccess, ListTitled):
     """The library's pages for superusers; for province staff `plain_*` in their place (labels, not cron codes)."""
 
     plain_list_display: tuple = ()
@@ -654,9 +654,18 @@ for _model, _admin_class in (
     (beat_models.PeriodicTask, PeriodicTaskAdmin),
     (beat_models.CrontabSchedule, CrontabScheduleAdmin),
     # Interval, clocked and solar schedules: the reminders use none a province changes, so only set-up sees them.
-    (beat_models.IntervalSchedule, type("IntervalScheduleAdmin", (_SetUpOnly, beat_admin.IntervalScheduleAdmin), {})),
-    (beat_models.ClockedSchedule, type("ClockedScheduleAdmin", (_SetUpOnly, beat_admin.ClockedScheduleAdmin), {})),
-    (beat_models.SolarSchedule, type("SolarScheduleAdmin", (_SetUpOnly, beat_admin.SolarScheduleAdmin), {})),
+    (
+        beat_models.IntervalSchedule,
+        type("IntervalScheduleAdmin", (_SetUpOnly, ListTitled, beat_admin.IntervalScheduleAdmin), {}),
+    ),
+    (
+        beat_models.ClockedSchedule,
+        type("ClockedScheduleAdmin", (_SetUpOnly, ListTitled, beat_admin.ClockedScheduleAdmin), {}),
+    ),
+    (
+        beat_models.SolarSchedule,
+        type("SolarScheduleAdmin", (_SetUpOnly, ListTitled, beat_admin.SolarScheduleAdmin), {}),
+    ),
 ):
     if admin.site.is_registered(_model):
         admin.site.unregister(_model)
