@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.utils import translation
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_celery_beat import admin as beat_admin
@@ -607,20 +608,21 @@ class _PlainForProvinceStaff(_ScheduleAccess, ListTitled):
 
 class PeriodicTaskAdmin(_PlainForProvinceStaff, beat_admin.PeriodicTaskAdmin):
     change_form_template = "admin/django_celery_beat/periodictask/change_form.html"
-    plain_list_display = ("name", "task_label", "schedule_label", "enabled", "last_run_at")
-    plain_fields = ("name", "task_label", "schedule_label", "enabled", "last_run_at")
-    plain_readonly_fields = ("name", "task_label", "schedule_label", "last_run_at")
+    # In words: what it does and when. The rows' own names carry zone codes ("Pengingat harian (WITA, Asia/Makassar)").
+    plain_list_display = ("task_label", "schedule_label", "enabled", "last_run_at")
+    plain_fields = ("task_label", "schedule_label", "enabled", "last_run_at")
+    plain_readonly_fields = ("task_label", "schedule_label", "last_run_at")
 
     def plain_name(self, task) -> str:
-        return task.name
+        return schedules.task_name(task)
 
     @admin.display(description=_("what it does"))
     def task_label(self, task):
-        return str(schedules.TASKS.get(task.task, task.task))
+        return schedules.task_label(task)
 
     @admin.display(description=_("when"))
     def schedule_label(self, task):
-        return schedules.schedule_label(task)
+        return capfirst(schedules.schedule_label(task))
 
     def get_actions(self, request):
         actions = super().get_actions(request)
@@ -639,7 +641,7 @@ class CrontabScheduleAdmin(_PlainForProvinceStaff, beat_admin.CrontabScheduleAdm
 
     @admin.display(description=_("when"))
     def schedule_label(self, crontab):
-        return schedules.crontab_label(crontab)
+        return capfirst(schedules.crontab_label(crontab))
 
     @admin.display(description=_("time zone"))
     def zone_label(self, crontab):
@@ -647,7 +649,7 @@ class CrontabScheduleAdmin(_PlainForProvinceStaff, beat_admin.CrontabScheduleAdm
 
     @admin.display(description=_("used by"))
     def used_by(self, crontab):
-        return ", ".join(crontab.periodictask_set.order_by("name").values_list("name", flat=True)) or "—"
+        return ", ".join(sorted({schedules.task_label(task) for task in crontab.periodictask_set.all()})) or "—"
 
 
 for _model, _admin_class in (
