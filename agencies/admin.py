@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.utils import translation
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_celery_beat import admin as beat_admin
@@ -22,11 +23,11 @@ from . import access, audit_labels, notifications, regions, schedules, services
 from .fastpath.admin_filters import LeanQueryStrings
 from .forms import MembershipAddForm
 from .models import Agency, ApiClient, AuditEvent, Membership, Notification, Region, Role, User
-from .scoped_admin import ScopedModelAdmin, UncountedChangeList, UncountedListAdmin
+from .scoped_admin import ListTitled, ScopedModelAdmin, UncountedChangeList, UncountedListAdmin
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(ListTitled, DjangoUserAdmin):
     """Accounts are set up by superusers; staff add people to their agencies through memberships. A colleague whose
     membership the reader may see can be looked up, by name only: pages name people by their account (a case's
     caseworker), and those names are links."""
@@ -101,7 +102,7 @@ class _SetUpOnly:
         return _is_superuser(request.user)
 
 
-class GroupAdmin(_SetUpOnly, DjangoGroupAdmin):
+class GroupAdmin(_SetUpOnly, ListTitled, DjangoGroupAdmin):
     """Django's permission groups: unused (the access rule is the one permission system)."""
 
 
@@ -531,7 +532,7 @@ class _ScheduleAccess:
         return _is_superuser(request.user)
 
 
-class _PlainForProvinceStaff(_ScheduleAccess):
+class _PlainForProvinceStaff(_ScheduleAccess, ListTitled):
     """The library's pages for superusers; for province staff `plain_*` in their place (labels, not cron codes)."""
 
     plain_list_display: tuple = ()
@@ -607,20 +608,21 @@ class _PlainForProvinceStaff(_ScheduleAccess):
 
 class PeriodicTaskAdmin(_PlainForProvinceStaff, beat_admin.PeriodicTaskAdmin):
     change_form_template = "admin/django_celery_beat/periodictask/change_form.html"
-    plain_list_display = ("name", "task_label", "schedule_label", "enabled", "last_run_at")
-    plain_fields = ("name", "task_label", "schedule_label", "enabled", "last_run_at")
-    plain_readonly_fields = ("name", "task_label", "schedule_label", "last_run_at")
+    # In words: what it does and when. The rows' own names carry zone codes ("Pengingat harian (WITA, Asia/Makassar)").
+    plain_list_display = ("task_label", "schedule_label", "enabled", "last_run_at")
+    plain_fields = ("task_label", "schedule_label", "enabled", "last_run_at")
+    plain_readonly_fields = ("task_label", "schedule_label", "last_run_at")
 
     def plain_name(self, task) -> str:
-        return task.name
+        return schedules.task_name(task)
 
     @admin.display(description=_("what it does"))
     def task_label(self, task):
-        return str(schedules.TASKS.get(task.task, task.task))
+        return schedules.task_label(task)
 
     @admin.display(description=_("when"))
     def schedule_label(self, task):
-        return schedules.schedule_label(task)
+        return capfirst(schedules.schedule_label(task))
 
     def get_actions(self, request):
         actions = super().get_actions(request)
@@ -639,7 +641,7 @@ class CrontabScheduleAdmin(_PlainForProvinceStaff, beat_admin.CrontabScheduleAdm
 
     @admin.display(description=_("when"))
     def schedule_label(self, crontab):
-        return schedules.crontab_label(crontab)
+        return capfirst(schedules.crontab_label(crontab))
 
     @admin.display(description=_("time zone"))
     def zone_label(self, crontab):
@@ -647,16 +649,25 @@ class CrontabScheduleAdmin(_PlainForProvinceStaff, beat_admin.CrontabScheduleAdm
 
     @admin.display(description=_("used by"))
     def used_by(self, crontab):
-        return ", ".join(crontab.periodictask_set.order_by("name").values_list("name", flat=True)) or "—"
+        return ", ".join(sorted({schedules.task_label(task) for task in crontab.periodictask_set.all()})) or "—"
 
 
 for _model, _admin_class in (
     (beat_models.PeriodicTask, PeriodicTaskAdmin),
     (beat_models.CrontabSchedule, CrontabScheduleAdmin),
     # Interval, clocked and solar schedules: the reminders use none a province changes, so only set-up sees them.
-    (beat_models.IntervalSchedule, type("IntervalScheduleAdmin", (_SetUpOnly, beat_admin.IntervalScheduleAdmin), {})),
-    (beat_models.ClockedSchedule, type("ClockedScheduleAdmin", (_SetUpOnly, beat_admin.ClockedScheduleAdmin), {})),
-    (beat_models.SolarSchedule, type("SolarScheduleAdmin", (_SetUpOnly, beat_admin.SolarScheduleAdmin), {})),
+    (
+        beat_models.IntervalSchedule,
+        type("IntervalScheduleAdmin", (_SetUpOnly, ListTitled, beat_admin.IntervalScheduleAdmin), {}),
+    ),
+    (
+        beat_models.ClockedSchedule,
+        type("ClockedScheduleAdmin", (_SetUpOnly, ListTitled, beat_admin.ClockedScheduleAdmin), {}),
+    ),
+    (
+        beat_models.SolarSchedule,
+        type("SolarScheduleAdmin", (_SetUpOnly, ListTitled, beat_admin.SolarScheduleAdmin), {}),
+    ),
 ):
     if admin.site.is_registered(_model):
         admin.site.unregister(_model)

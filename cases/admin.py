@@ -27,6 +27,8 @@ from agencies import access
 from agencies.fastpath.admin_filters import LeanQueryStrings
 from agencies.models import Agency, User
 from agencies.scoped_admin import (
+    CASE_WORK_ELSEWHERE,
+    PARTNERS,
     RelatedFilter,
     ScopedInline,
     ScopedModelAdmin,
@@ -400,6 +402,7 @@ class SiteCountInline(ScopedInline):
 
 @admin.register(Site)
 class SiteAdmin(ScopedModelAdmin):
+    not_in_menu_of = CASE_WORK_ELSEWHERE
     list_display = ["name", "kind", "region", "houses", "opened_on", "closed_on"]
     list_filter = ["kind", ("closed_on", admin.EmptyFieldListFilter)]
     search_fields = ["name", "region__name", "region__code"]
@@ -417,6 +420,7 @@ class SiteAdmin(ScopedModelAdmin):
 
 @admin.register(SiteCount)
 class SiteCountAdmin(ScopedModelAdmin):
+    not_in_menu_of = CASE_WORK_ELSEWHERE
     list_display = ["site", "counted_on", "people_present", "counted_by"]
     list_filter = ["counted_on"]
     search_fields = ["site__name"]
@@ -494,6 +498,7 @@ class PersonAdmin(ScopedModelAdmin):
 
 @admin.register(Case)
 class CaseAdmin(UncountedListAdmin, ScopedModelAdmin):
+    not_in_menu_of = PARTNERS  # a partner opens a case it accepted from the referral
     list_display = ["number", "person_name", "stage", "owner", "registered_by", "target_group", "site", "caseworker"]
     # No filter reads the scope for its choices: stages and target groups are fixed lists, offices and sites come
     # from the reader's province, caseworkers are "mine" or "nobody yet".
@@ -929,6 +934,7 @@ class ReferralAdmin(ScopedModelAdmin):
 
 @admin.register(Consent)
 class ConsentAdmin(ScopedModelAdmin):
+    not_in_menu_of = CASE_WORK_ELSEWHERE
     list_display = ["person", "purpose", "agency", "given_on", "withdrawn_on"]
     list_filter = ["purpose", ("withdrawn_on", admin.EmptyFieldListFilter)]
     list_select_related = ["person", "agency"]
@@ -951,6 +957,7 @@ class ConsentAdmin(ScopedModelAdmin):
 
 @admin.register(PossibleDuplicate)
 class PossibleDuplicateAdmin(ScopedModelAdmin):
+    not_in_menu_of = CASE_WORK_ELSEWHERE
     list_display = ["person", "similar_to", "score", "status", "created_at"]
     list_filter = ["status"]
     fields = ["person", "similar_to", "score", "status", shown_as_text(PossibleDuplicate, "reviewed_by"), "reviewed_at"]

@@ -1,18 +1,91 @@
 from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import capfirst
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from agencies import access, notifications, services
 from agencies.fastpath import admin_menu
-from agencies.models import NotificationOptOut
+from agencies.models import NotificationOptOut, Role
 from agencies.scoped_admin import PostedAutocompleteJsonView
+
+# The menu in the order of the work: the groups, and each group's pages ("app_label.model_name"). The set-up pages of
+# every app (API clients, regions, target groups, email history, schedules, accounts) are one group at the end.
+# A page in no group stays in its app's group, after the listed ones (tests/agencies/test_admin_menu.py asks that
+# every page has its place).
+MENU = {
+    "cases": (
+        "cases.case",
+        "cases.referral",
+        "cases.possibleduplicate",
+        "cases.consent",
+        "cases.site",
+        "cases.sitecount",
+    ),
+    "programs": ("programs.program", "programs.batch", "programs.enrollment", "programs.followup", "programs.outcome"),
+    "funding": (
+        "funding.disbursement",
+        "funding.entitlement",
+        "funding.installment",
+        "funding.allocation",
+        "funding.fundingsource",
+        "funding.benefit",
+        "funding.ledgerentry",
+    ),
+    "agencies": ("agencies.agency", "agencies.membership", "agencies.auditevent"),
+    "settings": (
+        "agencies.apiclient",
+        "agencies.notification",
+        "django_celery_beat.periodictask",
+        "django_celery_beat.crontabschedule",
+        "agencies.region",
+        "cases.targetgroup",
+        "agencies.user",
+        "auth.group",
+        "django_celery_beat.intervalschedule",
+        "django_celery_beat.clockedschedule",
+        "django_celery_beat.solarschedule",
+    ),
+}
+# Groups whose name says more than their app's: without regions (now under Settings) the agencies' is "Agencies".
+GROUP_NAMES = {"agencies": _("Agencies"), "settings": _("Settings")}
+SETTINGS = "settings"
+_PLACE = {key: (group, place) for group, keys in MENU.items() for place, key in enumerate(keys)}
+_GROUP_ORDER = {group: place for place, group in enumerate(MENU)}
+
+
+def _key(model) -> str:
+    return f"{model._meta.app_label}.{model._meta.model_name}"
+
+
+def arranged(app_dict: dict, settings_url: str) -> list[dict]:
+    """Django's app dictionary (`AdminSite._build_app_dict`) as the menu in the order of the work (`MENU`)."""
+    groups: dict[str, dict] = {}
+    for app_label, app in app_dict.items():
+        for model in app["models"]:
+            group, _place = _PLACE.get(_key(model["model"]), (app_label, None))
+            if group not in groups:
+                if group == SETTINGS:
+                    groups[group] = {"app_label": group, "app_url": settings_url, "has_module_perms": True}
+                else:
+                    groups[group] = dict(app)
+                groups[group]["models"] = []
+            groups[group]["models"].append(model)
+    menu = []
+    for group, app in groups.items():
+        if group in GROUP_NAMES:
+            app["name"] = capfirst(gettext(GROUP_NAMES[group]))
+        app["models"].sort(key=lambda m: (_PLACE.get(_key(m["model"]), ("", len(_PLACE)))[1], str(m["name"])))
+        menu.append(app)
+    # An app in no group of MENU goes just before Settings.
+    return sorted(menu, key=lambda app: (_GROUP_ORDER.get(app["app_label"], len(MENU) - 1.5), str(app["name"]).lower()))
 
 
 class MemberAuthenticationForm(AdminAuthenticationForm):
@@ -40,16 +113,56 @@ class RehabAdminSite(admin.AdminSite):
         return access.may_use_admin(request.user)
 
     def get_app_list(self, request, app_label=None):
-        # The whole menu (every page's sidebar) is kept per grants and language (ADMIN_MENU_MEMO); one app's is not.
+        """The menu in the order of the work (`MENU`), set-up pages under Settings; one app's page (`app_label`): its
+        pages in that order. The whole menu (every page's sidebar) is kept per grants and language (ADMIN_MENU_MEMO);
+        one app's is not."""
         if app_label is not None:
-            return super().get_app_list(request, app_label)
-        return admin_menu.app_list(self, request, lambda: super(RehabAdminSite, self).get_app_list(request))
+            return [
+                {**app, "models": sorted(app["models"], key=lambda m: _PLACE.get(_key(m["model"]), ("", 99))[1])}
+                for app in super().get_app_list(request, app_label)
+            ]
+        return admin_menu.app_list(self, request, lambda: self._menu(request))
+
+    def _menu(self, request) -> list[dict]:
+        return arranged(self._build_app_dict(request), reverse("admin:settings", current_app=self.name))
+
+    def each_context(self, request):
+        context = super().each_context(request)
+        context["user_offices"] = self.offices_of(request.user)
+        return context
+
+    @staticmethod
+    def offices_of(user) -> list[str]:
+        """Where and as what the person works, one line per membership, for the header ("Dinas Sosial Kabupaten
+        Banyuwangi · Staf kabupaten/kota"); from the person's grants, which every page reads anyway."""
+        if not getattr(user, "is_authenticated", False):
+            return []
+        offices = [f"{grant.agency.name} · {Role(grant.role).label}" for grant in access.grants_of(user)]
+        if not offices and access.is_setup_superuser(user):
+            offices = [gettext("Set-up administrator")]
+        return offices
+
+    def settings_view(self, request):
+        """The Settings group's own page, as an app's page lists that app's pages."""
+        group = next((app for app in self.get_app_list(request) if app["app_label"] == SETTINGS), None)
+        if group is None:
+            raise Http404(access.NOT_FOUND)
+        context = {
+            **self.each_context(request),
+            "title": gettext("Settings"),
+            "subtitle": None,
+            "app_list": [group],
+            "app_label": SETTINGS,
+        }
+        request.current_app = self.name
+        return TemplateResponse(request, "admin/app_index.html", context)
 
     def autocomplete_view(self, request):
         return PostedAutocompleteJsonView.as_view(admin_site=self)(request)
 
     def get_urls(self):
         own = [
+            path("settings/", self.admin_view(self.settings_view), name="settings"),
             path("reminders/", self.admin_view(self.my_reminders_view), name="my_reminders"),
             path("language/", self.admin_view(require_POST(self.account_language_view)), name="account_language"),
         ]

@@ -17,7 +17,7 @@ from openpyxl import Workbook
 
 from agencies import access, audit
 from agencies.models import Role
-from agencies.scoped_admin import ScopedInline, ScopedModelAdmin, errors_of, shown_as_text
+from agencies.scoped_admin import PARTNERS, ScopedInline, ScopedModelAdmin, errors_of, shown_as_text
 from agencies.templatetags.rupiah import rupiah
 
 from . import refusals, selectors, services
@@ -285,6 +285,7 @@ def _export(rows, by, export) -> HttpResponse:
 
 @admin.register(Benefit)
 class BenefitAdmin(LinksWhereVisible, ScopedModelAdmin):
+    not_in_menu_of = PARTNERS
     list_display = ["program", "kind", "description", "amount_rp", "installments", "quantity", "allocation"]
     list_filter = ["kind"]
     search_fields = ["program__name", "description"]

@@ -7,8 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agencies import access
-from agencies.models import Agency
-from agencies.scoped_admin import ScopedInline, ScopedModelAdmin
+from agencies.models import Agency, Role
+from agencies.scoped_admin import CASE_WORK_ELSEWHERE, ScopedInline, ScopedModelAdmin
 
 from . import selectors, services
 from .forms import OutcomeForm
@@ -228,6 +228,7 @@ def _ids(values: list[str]) -> set[int]:
 
 @admin.register(Enrollment)
 class EnrollmentAdmin(ScopedModelAdmin):
+    not_in_menu_of = frozenset({Role.FINANCE_APPROVER})  # partners keep it: the rosters of their sessions
     list_display = ["case", "batch", "status", "attendance_rate", "created_at"]
     list_filter = ["status"]
     search_fields = ["case__number"]
@@ -278,6 +279,7 @@ class DueFilter(admin.SimpleListFilter):
 
 @admin.register(FollowUp)
 class FollowUpAdmin(ScopedModelAdmin):
+    not_in_menu_of = CASE_WORK_ELSEWHERE
     list_display = ["case", "due_on", "offset_days", "caseworker", "done_on", "is_overdue"]
     list_filter = [DueFilter]
     search_fields = ["case__number"]
@@ -316,6 +318,7 @@ class FollowUpAdmin(ScopedModelAdmin):
 
 @admin.register(Outcome)
 class OutcomeAdmin(ScopedModelAdmin):
+    not_in_menu_of = CASE_WORK_ELSEWHERE
     list_display = ["case", "recorded_on", "site_status", "business_started", "income_band", "bpjs_enrolled"]
     list_filter = ["site_status", "business_started", "bpjs_enrolled"]
     search_fields = ["case__number"]

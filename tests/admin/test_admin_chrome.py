@@ -55,6 +55,8 @@ def people(banyuwangi, member):
         "district staff": staff,
         "province staff": member(Role.PROVINCE_STAFF, agency=province),
         "auditor": member(Role.AUDITOR, agency=banyuwangi),
+        "finance approver": member(Role.FINANCE_APPROVER, agency=banyuwangi),
+        "partner trainer": member(Role.PARTNER_TRAINER),
     }
 
 
@@ -69,6 +71,13 @@ PAGES = [
     ("auditor", TRAIL),
     ("auditor", f"{TRAIL}?action=cases.case.viewed"),
     ("auditor", f"{TRAIL}?created_at__gte=2026-01-01+00%3A00%3A00%2B07%3A00&action=cases.case.listed"),
+    # Menus narrowed per role, and the set-up pages grouped under Settings (issue 16 §6).
+    ("finance approver", "/admin/funding/disbursement/"),
+    ("finance approver", "/admin/"),
+    ("partner trainer", "/admin/programs/batch/"),
+    ("partner trainer", "/admin/agencies/region/"),
+    ("province staff", "/admin/settings/"),
+    ("province staff", "/admin/django_celery_beat/periodictask/"),
 ]
 
 
@@ -82,7 +91,8 @@ def test_the_kept_or_lean_page_is_the_plain_page(people, banyuwangi, who, url, l
     url = url.replace("__OWNER__", str(banyuwangi.pk))
     plain, kept, again = _plain_and_kept(signed_in(user), url, settings, switch)
 
-    assert ('id="nav-sidebar"' in plain) is (url != "/admin/")  # the index shows the menu itself, not a sidebar
+    # The index (and the settings' index) shows the menu itself, not a sidebar.
+    assert ('id="nav-sidebar"' in plain) is (url not in ("/admin/", "/admin/settings/"))
     if url.startswith(CASES) and who == "province staff":
         assert "Jember &amp; &lt;Co&gt;" in plain and ">Dolly<" in plain and 'class="selected"' in plain
     if url.startswith(TRAIL):

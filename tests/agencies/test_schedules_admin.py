@@ -4,13 +4,24 @@ pages (task codes, cron lines, JSON arguments) are for set-up superusers."""
 import re
 
 import pytest
-from django_celery_beat.models import CrontabSchedule, PeriodicTask
+from django.utils import translation
+from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
+from agencies import schedules
 from tests.agencies.factories import RegionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-CRON_WORDS = ("agencies.tasks.", "(m/h/dM/MY/d)", "0 7 * * *", "At 07:00 AM", "crontab")
+CRON_WORDS = (
+    "agencies.tasks.",
+    "(m/h/dM/MY/d)",
+    "0 7 * * *",
+    "At 07:00 AM",
+    "crontab",
+    "Asia/",
+    "Idempotency",
+    "outbox",
+)
 
 
 def _visible(page: str) -> str:
@@ -26,8 +37,8 @@ def test_province_staff_read_what_runs_and_when_in_words(signed_in, province_sta
     page = _visible(signed_in(province_staff).get("/admin/django_celery_beat/periodictask/").content.decode())
 
     assert "Menyusun email pengingat hari ini" in page
-    assert "setiap hari pukul 07.00 WITA" in page
-    assert "setiap menit" in page
+    assert "Setiap hari pukul 07.00 WITA" in page
+    assert "Setiap menit" in page
     assert not [word for word in CRON_WORDS if word in page]
 
 
@@ -94,4 +105,33 @@ def test_no_cron_line_hides_in_the_lists_labels_for_screen_readers(signed_in, pr
     html = signed_in(province_staff).get("/admin/django_celery_beat/periodictask/").content.decode()
 
     assert "(m/h/dM/MY/d)" not in html
-    assert "Pilih objek ini untuk suatu aksi - Pengingat harian (WITA, Asia/Makassar)" in html
+    assert "Pilih objek ini untuk suatu aksi - Menyusun email pengingat hari ini, setiap hari pukul 07.00 WITA" in html
+
+
+@pytest.mark.parametrize(
+    ("minute", "hour", "day_of_week", "words"),
+    [
+        ("0", "7", "*", "setiap hari pukul 07.00 WITA"),
+        ("30", "7,13", "*", "setiap hari pukul 07.30 dan 13.30 WITA"),
+        ("0", "7", "1", "setiap Senin pukul 07.00 WITA"),
+        ("0", "7", "0", "setiap Minggu pukul 07.00 WITA"),
+        ("15", "*", "*", "setiap jam pada menit ke-15"),
+        ("*/5", "8-17", "1-5", "pada waktu yang diatur penyiap sistem (WITA)"),
+    ],
+)
+def test_any_schedule_reads_in_words_never_as_its_cron_line(minute, hour, day_of_week, words):
+    crontab = CrontabSchedule(minute=minute, hour=hour, day_of_week=day_of_week, timezone="Asia/Makassar")
+    with translation.override("id"):
+        assert schedules.crontab_label(crontab) == words
+
+
+def test_a_task_of_no_known_kind_is_named_as_it_was_named_never_by_its_code(signed_in, province_staff):
+    PeriodicTask.objects.create(name="Rekap bulanan", task="funding.tasks.monthly_task", interval=_every_hour())
+
+    page = _visible(signed_in(province_staff).get("/admin/django_celery_beat/periodictask/").content.decode())
+
+    assert "Rekap bulanan" in page and "funding.tasks" not in page
+
+
+def _every_hour():
+    return IntervalSchedule.objects.get_or_create(every=1, period=IntervalSchedule.HOURS)[0]
