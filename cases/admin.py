@@ -9,7 +9,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ORDER_VAR, SEARCH_VAR, ChangeList, ChangeListSearchForm
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import CharField, F, IntegerField, Prefetch, Q, Value, prefetch_related_objects
 from django.db.models.functions import Cast
@@ -34,11 +34,12 @@ from agencies.scoped_admin import (
     ScopedModelAdmin,
     UncountedChangeList,
     UncountedListAdmin,
+    errors_of,
     shown_as_text,
 )
 
 from . import names, selectors, services
-from .case_page import case_history
+from .case_page import case_file, next_stage
 from .encryption import cipher
 from .forms import (
     INTAKE_FIELDS,
@@ -95,7 +96,7 @@ def kept_search(request) -> str:
 # What the case page reads in its one query: the case and its person, and the names of the rows the page shows;
 # only the columns it shows (each column more is parsed, and each table more is a join for PostgreSQL to plan: the
 # caseworker, shown by id in its choice box, and the person's current site, not shown, are not joined).
-CASE_PAGE_JOINED = ("person__home_region", "owner", "registered_by", "target_group", "site")
+CASE_PAGE_JOINED = ("person__home_region", "owner", "registered_by", "target_group", "site", "caseworker")
 CASE_PAGE_COLUMNS = (
     "number",
     "person_id",
@@ -117,9 +118,13 @@ CASE_PAGE_COLUMNS = (
     "person__home_region__name",
     "person__address",
     "owner__name",
+    "owner__region_id",
     "registered_by__name",
     "target_group__name",
     "site__name",
+    "caseworker__first_name",
+    "caseworker__last_name",
+    "caseworker__username",
 )
 # What the case list reads: CaseAdmin.list_display's columns, the person's name joined, the other rows' names by id.
 LIST_COLUMNS = (
@@ -480,6 +485,7 @@ class PersonAdmin(ScopedModelAdmin):
         return False  # a person is registered with their case (intake)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {"title": _("Case file"), **(extra_context or {})}
         response = super().change_view(request, object_id, form_url, extra_context)
         person = getattr(response, "context_data", {}).get("original")
         if request.method == "GET" and person is not None:
@@ -509,7 +515,7 @@ class CaseAdmin(UncountedListAdmin, ScopedModelAdmin):
     )
     list_select_related = ["person"]  # the rest of what the list names: LIST_NAMED, by name_related
     readonly_fields = ["number", *PERSON_SUMMARY, *CASE_SUMMARY]
-    # No inlines: the case's history is read-only tables (case_history); notes and assessments are added by buttons.
+    # No inlines: the case's history is one read-only timeline (case_file); notes and assessments are added by buttons.
     change_form_template = "admin/cases/case/change_form.html"
     change_list_template = "admin/cases/case/change_list.html"
 
@@ -565,7 +571,7 @@ class CaseAdmin(UncountedListAdmin, ScopedModelAdmin):
         response = super().render_change_form(request, context, add, change, form_url, obj)
         if obj is not None:
             page = response.context_data
-            page["history"] = case_history(obj, may_add=page["has_change_permission"])
+            page["file"] = case_file(request.user, obj, may_change=page["has_change_permission"])
         return response
 
     @admin.display(description=_("name"))
@@ -624,6 +630,7 @@ class CaseAdmin(UncountedListAdmin, ScopedModelAdmin):
     # Logging reads of personal data
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {"title": _("Case file"), **(extra_context or {})}
         response = super().change_view(request, object_id, form_url, extra_context)
         case = getattr(response, "context_data", {}).get("original")
         if request.method == "GET" and case is not None:
@@ -699,6 +706,7 @@ class CaseAdmin(UncountedListAdmin, ScopedModelAdmin):
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
+            path("<path:object_id>/advance/", view(self.advance_view), name="cases_case_advance"),
             path("<path:object_id>/move/", view(self.move_view), name="cases_case_move"),
             path("<path:object_id>/refer/", view(self.refer_view), name="cases_case_refer"),
             path("<path:object_id>/consent/", view(self.consent_view), name="cases_case_consent"),
@@ -737,6 +745,29 @@ class CaseAdmin(UncountedListAdmin, ScopedModelAdmin):
 
     def _case(self, request, object_id) -> Case:
         return self.visible_object(request, object_id)
+
+    def advance_view(self, request, object_id):
+        """The case header's one-click button: the case moves one stage on (closing asks for its reason instead)."""
+        case = self._case(request, object_id)
+        if request.method != "POST":
+            return HttpResponseRedirect(self.change_url(case))
+        following = next_stage(case)
+        if following is None or request.POST.get("to") != following:  # a stale page: its case has moved since
+            self.message_user(request, _("The case has moved meanwhile: look at its stage again."), messages.WARNING)
+            return HttpResponseRedirect(self.change_url(case))
+        try:
+            services.case_transition(actor=request.user, case=case, to=following)
+        except (ValidationError, PermissionDenied) as exc:
+            for field_errors in errors_of(exc).values():
+                for error in field_errors:
+                    self.message_user(request, error, messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                _("The case moved to the stage %(stage)s.") % {"stage": Case.Stage(following).label},
+                messages.SUCCESS,
+            )
+        return HttpResponseRedirect(self.change_url(case))
 
     def move_view(self, request, object_id):
         case = self._case(request, object_id)

@@ -7,5 +7,6 @@ class FundingConfig(AppConfig):
     verbose_name = _("Funding")
 
     def ready(self):
-        # access_rules registers with agencies.access; services plugs entitlements into programs.completion.
-        from . import access_rules, services  # noqa: F401
+        # access_rules registers with agencies.access; services plugs entitlements into programs.completion;
+        # timeline adds entitlements and payments to a case's file (cases/timeline.py).
+        from . import access_rules, services, timeline  # noqa: F401

@@ -7,4 +7,5 @@ class ProgramsConfig(AppConfig):
     verbose_name = _("Programs")
 
     def ready(self):
-        from . import access_rules  # noqa: F401
+        # timeline adds enrollments and follow-up visits to a case's file (cases/timeline.py).
+        from . import access_rules, timeline  # noqa: F401

@@ -32,9 +32,8 @@ def intake(page) -> str:
 
 
 def add_note(page, text: str) -> None:
-    """The "Tambah catatan" link under the case's notes, the note typed on its small form, back to the case."""
-    page.locator("#notes-group").get_by_role("link", name="Tambah catatan").click()
-    page.wait_for_load_state()
+    """The case's "Tambah catatan" button, the note typed on its small form, back to the case."""
+    object_tool(page, "Tambah catatan")
     page.get_by_label("catatan").fill(text)
     press(page, "Simpan")
     expect_message(page, "Catatan telah ditambahkan.")
@@ -65,7 +64,7 @@ def test_ngo_caseworker_registers_a_person_writes_a_note_and_refers_the_case_hom
     expect_field(page, "Tahap:", "Terdaftar")
 
     add_note(page, "Ingin pulang ke Semarang; keluarga sudah dihubungi lewat telepon.")
-    expect(page.locator("#notes-group")).to_contain_text("Ingin pulang ke Semarang")
+    expect(page.locator("#timeline")).to_contain_text("Ingin pulang ke Semarang")
 
     reason = "Ingin pulang ke kampung halaman di Semarang dan membuka usaha jahit."
     # Without the person's consent to share with Semarang the referral is refused, with the reason on the form.
@@ -77,7 +76,7 @@ def test_ngo_caseworker_registers_a_person_writes_a_note_and_refers_the_case_hom
     record_sharing_consent(page, SEMARANG)
     refer(page, to=SEMARANG, kind="Pemulangan ke daerah asal", reason=reason)
     expect_message(page, "Rujukan telah dikirim.")
-    referrals = page.locator("#referrals-group")
+    referrals = page.locator("#timeline li").filter(has_text="Pemulangan ke daerah asal")
     expect(referrals).to_contain_text(SEMARANG)
     expect(referrals).to_contain_text("Pemulangan ke daerah asal")
     expect(referrals).to_contain_text("Menunggu tanggapan")

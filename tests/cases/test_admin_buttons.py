@@ -62,7 +62,7 @@ def test_every_button_on_the_case_page_opens_its_page(signed_in, staff, case):
 
     buttons = object_tools(_page(client, page_url))
 
-    assert len(buttons) == 6  # person, move, refer, consent, show NIK, history
+    assert len(buttons) == 8  # note, assessment, move, refer, consent, person, show NIK, history
     for method, target in buttons:
         assert method == "get"
         assert client.get(urljoin(page_url, target)).status_code == 200, target

@@ -1,9 +1,11 @@
-"""The case page shows the case's whole history as tables to read (assessments, notes, referrals, transfers, stage
-changes), in Indonesian and in local time, and the same page whether it is drawn the lean way (ADMIN_LEAN_CASE_PAGE:
-read-only fields drawn in Python, history read through compiled statements) or Django's way."""
+"""The case page shows the case's whole history in one timeline (assessments, notes, referrals, transfers, stage
+changes, consents), in Indonesian and in the owning office's time, and the same page whether it is drawn the lean
+way (ADMIN_LEAN_CASE_PAGE: read-only fields drawn in Python, history read through compiled statements) or Django's
+way. tests/funding/test_case_file.py: the rest of the file (programs, visits, money) and its header."""
 
 import datetime
 import re
+import zoneinfo
 
 import pytest
 from django.db import connection
@@ -13,6 +15,7 @@ from django.utils import formats, timezone, translation
 from agencies.models import Role
 from cases import services
 from cases.models import Case, Consent, Referral
+from tests.cases.case_file import timeline_of
 from tests.cases.factories import IntakeFactory
 
 pytestmark = pytest.mark.django_db
@@ -44,39 +47,34 @@ def _content(page: str) -> str:
     return re.sub(r">\s+<", "><", re.sub(r"\s+", " ", main))
 
 
-def _group(page: str, name: str) -> list[list[str]]:
-    """The rows of history table `name`, as the text of their cells (a line break as a new line)."""
-    table = re.search(rf'id="{name}-group".*?<tbody>(.*?)</tbody>', page, re.S).group(1)
-    rows = re.findall(r'<tr class="form-row">(.*?)</tr>', table, re.S)
-    cells = [re.findall(r"<td>(.*?)</td>", row, re.S) for row in rows]
-    return [[re.sub(r"<[^>]+>", "", cell.replace("<br>", "\n")).strip() for cell in row] for row in cells]
-
-
-def test_the_history_shows_each_kind_of_row_in_indonesian_and_local_time(
+def test_the_timeline_shows_each_kind_of_row_in_indonesian_and_the_offices_time(
     signed_in, staff, banyuwangi_staff, moved_home
 ):
     page = signed_in(banyuwangi_staff).get(f"/admin/cases/case/{moved_home.pk}/change/").content.decode()
 
+    entries = timeline_of(page)
     by = staff.get_full_name() or staff.username
-    assert _group(page, "assessments") == [["2 Nov 2026", "Ingin pulang", "-", "-", "Ya", by]]
-    [note] = _group(page, "notes")
     with translation.override("id"):
-        written = formats.date_format(timezone.localtime(moved_home.notes.get().created_at), "DATETIME_FORMAT")
-    assert note == [written, "Keluarga siap menerima.\nDihubungi lewat telepon.", by, "Dinas Sosial Kota Semarang"]
-    [referral] = _group(page, "referrals")
-    assert referral[1:8] == [
-        "Pemulangan ke daerah asal",
-        "Dinas Sosial Kota Semarang",
-        "Dinas Sosial Kabupaten Banyuwangi",
-        "Selesai",
-        "Pulang kampung",
-        "-",
-        "Lihat",
-    ]
-    [transfer] = _group(page, "transfers")
-    assert transfer[1:3] == ["Dinas Sosial Kota Semarang", "Dinas Sosial Kabupaten Banyuwangi"]
-    moves = [row[1:3] for row in _group(page, "stage_changes")]
-    assert ["Terdaftar → Diasesmen", "-"] in moves and moves[-1] == ["Diasesmen → Direncanakan", "Rencana pulang"]
+        written = formats.date_format(
+            timezone.localtime(moved_home.notes.get().created_at, zoneinfo.ZoneInfo("Asia/Jakarta")), "DATETIME_FORMAT"
+        )
+    assert f"{written} Catatan Keluarga siap menerima. Dihubungi lewat telepon. {by} (Dinas Sosial Kota Semarang)" in (
+        entries
+    )
+    assert f"2 Nov 2026 Asesmen Kebutuhan: Ingin pulang Ingin pulang ke kampung halaman: Ya {by}" in entries
+    [referral] = [entry for entry in entries if "Pemulangan ke daerah asal" in entry]
+    assert (
+        "Pemulangan ke daerah asal: Dinas Sosial Kota Semarang → Dinas Sosial Kabupaten Banyuwangi · Buka rujukan"
+        " Pulang kampung Status: Selesai"
+    ) in referral
+    assert any("Dipindahkan dari Dinas Sosial Kota Semarang ke Dinas Sosial Kabupaten Banyuwangi" in e for e in entries)
+    assert any(
+        "Persetujuan diberikan: Berbagi data dengan instansi tertentu (Dinas Sosial Kabupaten Banyuwangi)" in e
+        for e in entries
+    )
+    moves = [entry for entry in entries if "Tahap:" in entry]
+    assert "Tahap: Diasesmen → Direncanakan Rencana pulang" in moves[0]
+    assert any("Tahap: Terdaftar → Diasesmen" in entry for entry in moves)
 
 
 def test_the_lean_case_page_is_djangos_page(signed_in, banyuwangi_staff, moved_home, settings):
@@ -110,8 +108,9 @@ def test_a_long_history_costs_the_same_statements_as_a_short_one(signed_in, staf
 
     assert counts[0] == counts[1]
     # Session, user, grants; the case with its person and names, target groups, consents; may they change it;
-    # five history tables; the access-log row; the caseworker choices.
-    assert counts[1] <= 14
+    # five history tables; the access-log row; the caseworker choices; enrollments, follow-ups and their outcomes,
+    # entitlements and payments (programs' and funding's part of the file).
+    assert counts[1] <= 19
 
 
 @pytest.mark.parametrize("posted", [False, True], ids=["empty", "with-errors"])
