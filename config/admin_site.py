@@ -9,7 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from agencies import access, notifications, services
+from agencies import access, notifications, services, work
 from agencies.fastpath import admin_menu
 from agencies.models import NotificationOptOut
 
@@ -33,6 +33,8 @@ class RehabAdminSite(admin.AdminSite):
     index_title = _("Administration")
     login_form = MemberAuthenticationForm
     site_url = None  # the site is the admin: a "view site" link would only lead back here
+    # The home: the person's work first ("My work", agencies.work), then the menu; no "Recent actions".
+    index_template = "admin/home.html"
 
     def has_permission(self, request):
         # A person enters through an active membership of an active agency; superusers only to set up.
@@ -43,6 +45,10 @@ class RehabAdminSite(admin.AdminSite):
         if app_label is not None:
             return super().get_app_list(request, app_label)
         return admin_menu.app_list(self, request, lambda: super(RehabAdminSite, self).get_app_list(request))
+
+    def index(self, request, extra_context=None):
+        """The home: what waits for the person (each count as their reminder emails count it), then the menu."""
+        return super().index(request, {"my_work": work.my_work(request.user), **(extra_context or {})})
 
     def get_urls(self):
         own = [

@@ -118,7 +118,7 @@ class StartingFilter(admin.SimpleListFilter):
     parameter_name = "starting"
 
     def lookups(self, request, model_admin):
-        return [("soon", _("Starting within %(days)d days, mine") % {"days": due.batch_notice_days()})]
+        return [("soon", _("Mine, starting within %(days)d days") % {"days": due.batch_notice_days()})]
 
     def queryset(self, request, queryset):
         if self.value() != "soon":

@@ -83,7 +83,7 @@ def sessions_and_batches(actor, context: WorkContext):
 
 
 def _sessions(agencies, context: WorkContext):
-    """Today's sessions and the rest of this week's (Monday to Sunday), each with the link to its attendance."""
+    """Today's sessions and the other days' of this week (Monday to Sunday), each with the link to its attendance."""
     today = context.today
     monday = today - datetime.timedelta(days=today.weekday())
     sessions = list(
@@ -108,21 +108,21 @@ def _sessions(agencies, context: WorkContext):
         )
 
     todays = [row(s) for s in shown if s.date == today]
-    week = [row(s) for s in shown]
+    others = [row(s) for s in shown if s.date != today]
     yield Line(
         section=SESSIONS,
         label=_("My agency's sessions today"),
         url="",
         listed=todays,
         count=len(todays),
+        more=more and len(todays) == LISTED,
         always=partner,
     )
     yield Line(
         section=SESSIONS,
-        label=_("My agency's sessions this week"),
+        label=_("My agency's other sessions this week"),
         url="",
-        listed=week,
-        count=len(week),
+        listed=others,
+        count=len(others),
         more=more,
-        always=partner,
     )
