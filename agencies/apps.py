@@ -14,6 +14,9 @@ class AgenciesConfig(AppConfig):
 
         # Each app's reminders.py registers its kinds of email and its composers (agencies.notifications).
         autodiscover_modules("reminders")
+        # Each app's work.py registers the lines of the admin home's "My work" (agencies.work), counted as its
+        # reminders count.
+        autodiscover_modules("work")
 
         # The seams of agencies.access get the fast path's memo (which keys by the rules' generation, so the rules
         # other apps register after this still count) and, with it, the compiled one-row checks.

@@ -38,7 +38,7 @@ from agencies.scoped_admin import (
     shown_as_text,
 )
 
-from . import names, selectors, services
+from . import due, names, selectors, services
 from .case_page import case_file, next_stage
 from .encryption import cipher
 from .forms import (
@@ -864,10 +864,28 @@ class CaseAdmin(UncountedListAdmin, ScopedModelAdmin):
         return response
 
 
+class InboxFilter(admin.SimpleListFilter):
+    """The referrals waiting for an answer, as the home counts them (cases.due): addressed to the reader's office
+    and theirs to answer, or for province staff, to any office of their province."""
+
+    title = _("waiting for an answer")
+    parameter_name = "inbox"
+
+    def lookups(self, request, model_admin):
+        return [("mine", _("By my office")), ("area", _("By an office of my province"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "mine":
+            return queryset.filter(pk__in=due.referrals_waiting(request.user).values("pk"))
+        if self.value() == "area":
+            return queryset.filter(pk__in=due.referrals_waiting_in_area(request.user).values("pk"))
+        return queryset
+
+
 @admin.register(Referral)
 class ReferralAdmin(ScopedModelAdmin):
     list_display = ["case", "kind", "from_agency", "to_agency", "status", "created_at"]
-    list_filter = ["status", "kind"]
+    list_filter = ["status", "kind", InboxFilter]
     search_fields = ["case__number"]
     list_select_related = ["case", "from_agency", "to_agency"]
     fields = ["case_number", "kind", "from_agency", "to_agency", "reason", "status", "decline_reason", "decided_at"]

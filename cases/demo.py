@@ -79,6 +79,8 @@ def load(demo: Demo) -> None:
             _one_case(demo, rng, fake, registering, supervisor, site, group_code, home, stage)
             count += 1
     _a_repatriation(demo)
+    _a_health_check_referral(demo)
+    _a_nik_checked(demo)
     demo.lines.append(f"Demo cases: {count} persons at {len(SITES)} sites.")
 
 
@@ -182,3 +184,28 @@ def _a_repatriation(demo: Demo) -> None:
         kind=Referral.Kind.REPATRIATION,
         reason="Ingin pulang ke kampung halaman setelah penutupan Karang Dempel.",
     )
+
+
+def _a_health_check_referral(demo: Demo) -> None:
+    """One Purbalingga case referred to the regency's health office, not answered yet: the province staff see it
+    waiting among their offices' referrals (log in as `provinsi`)."""
+    case = Case.objects.filter(owner=demo.agencies["purbalingga"]).order_by("pk").first()
+    health = demo.agencies["dinkes_purbalingga"]
+    staff = demo.users["purbalingga"]
+    services.consent_give(
+        actor=staff,
+        person=case.person,
+        purpose=Consent.Purpose.SHARING,
+        agency=health,
+        given_on=datetime.date(2026, 11, 9),
+    )
+    services.referral_create(
+        actor=staff, case=case, to_agency=health, kind=Referral.Kind.HEALTH_CHECK, reason="Pemeriksaan kesehatan rutin."
+    )
+
+
+def _a_nik_checked(demo: Demo) -> None:
+    """Semarang's staff showed one NIK in full (to check a BPJS enrollment): the auditor finds it in the trail."""
+    case = Case.objects.filter(owner=demo.agencies["semarang"], person__nik_hash__isnull=False).order_by("pk").first()
+    if case is not None:
+        services.person_nik_reveal(actor=demo.users["semarang"], person=case.person)

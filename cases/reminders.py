@@ -3,9 +3,9 @@
 from django.utils.translation import gettext_lazy as _
 
 from agencies import access
-from agencies.models import Role
 from agencies.notifications import Draft, admin_link, notify, register_kind
 
+from .due import RECEIVING_ROLES
 from .models import Referral
 
 REFERRAL_RECEIVED = register_kind(
@@ -18,13 +18,10 @@ REFERRAL_ANSWERED = register_kind(
     "referral_answered", _("An answer to a referral you made"), "cases/notifications/referral_answered"
 )
 
-# Who acts on a referral that arrives: the people who work cases, not leadership, auditors or finance, and of those
-# only whom the access rule lets answer it (a province office's staff may not).
-RECEIVING_ROLES = (Role.DISTRICT_STAFF, Role.NGO_CASEWORKER, Role.PARTNER_TRAINER, Role.PROVINCE_STAFF)
-
 
 def referral_received_notify(referral: Referral) -> None:
-    """Tell the receiving agency's case workers, from inside the referring transaction (the outbox)."""
+    """Tell the receiving agency's case workers, from inside the referring transaction (the outbox). Whoever is told
+    finds the referral on their home until it is answered (cases.due.referrals_waiting)."""
     link = admin_link("admin:cases_referral_change", referral.pk)
     notify(
         Draft(

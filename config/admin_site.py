@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from agencies import access, notifications, services
+from agencies import access, notifications, services, work
 from agencies.fastpath import admin_menu
 from agencies.models import NotificationOptOut, Role
 from agencies.scoped_admin import PostedAutocompleteJsonView
@@ -107,6 +107,8 @@ class RehabAdminSite(admin.AdminSite):
     index_title = _("Administration")
     login_form = MemberAuthenticationForm
     site_url = None  # the site is the admin: a "view site" link would only lead back here
+    # The home: the person's work first ("My work", agencies.work), then the menu; no "Recent actions".
+    index_template = "admin/home.html"
 
     def has_permission(self, request):
         # A person enters through an active membership of an active agency; superusers only to set up.
@@ -159,6 +161,10 @@ class RehabAdminSite(admin.AdminSite):
 
     def autocomplete_view(self, request):
         return PostedAutocompleteJsonView.as_view(admin_site=self)(request)
+
+    def index(self, request, extra_context=None):
+        """The home: what waits for the person (each count as their reminder emails count it), then the menu."""
+        return super().index(request, {"my_work": work.my_work(request.user), **(extra_context or {})})
 
     def get_urls(self):
         own = [

@@ -20,7 +20,7 @@ from agencies.models import Role
 from agencies.scoped_admin import PARTNERS, ScopedInline, ScopedModelAdmin, errors_of, shown_as_text
 from agencies.templatetags.rupiah import rupiah
 
-from . import refusals, selectors, services
+from . import due, refusals, selectors, services
 from .forms import PayForm, RejectForm, ReverseForm
 from .models import Allocation, Benefit, Disbursement, Entitlement, FundingSource, Installment, LedgerEntry
 
@@ -447,6 +447,22 @@ STEPS_BY_STATUS = {
 }
 
 
+class WaitingFilter(admin.SimpleListFilter):
+    """The requests waiting for the reader's decision, as the home and the approvals digest count them
+    (funding.due): requested by someone else, still undecided."""
+
+    title = _("waiting for")
+    parameter_name = "waiting"
+
+    def lookups(self, request, model_admin):
+        return [("me", _("My approval"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "me":
+            return due.waiting_for(queryset, request.user)
+        return queryset
+
+
 @admin.register(Disbursement)
 class DisbursementAdmin(ScopedModelAdmin):
     list_display = [
@@ -458,7 +474,7 @@ class DisbursementAdmin(ScopedModelAdmin):
         "requested_at",
         shown_as_text(Disbursement, "decided_by"),
     ]
-    list_filter = ["status", "method"]
+    list_filter = ["status", WaitingFilter, "method"]
     search_fields = ["installment__entitlement__case__number", "reference"]
     list_select_related = ["installment__entitlement__case", "requested_by", "decided_by"]
     fields = [

@@ -6,7 +6,6 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from agencies import access
 from agencies.models import Membership, Role
 from agencies.notifications import (
     Draft,
@@ -20,6 +19,7 @@ from agencies.notifications import (
     register_kind,
 )
 
+from . import due
 from .models import Disbursement
 
 APPROVALS_WAITING = register_kind(
@@ -38,7 +38,7 @@ DIGEST_LINES = 100
 @composer
 def approvals_waiting_digests(now: datetime.datetime):
     """One digest a day per finance approver: requests in their scope, by someone else, waiting over a day."""
-    cutoff = now - datetime.timedelta(hours=settings.REMINDER_APPROVAL_WAITING_HOURS)
+    cutoff = due.waiting_long(now)
     if not Disbursement.objects.filter(status=Disbursement.Status.REQUESTED, requested_at__lt=cutoff).exists():
         return
     approvers = Membership.objects.filter(role=Role.FINANCE_APPROVER, active=True).values_list("user_id", flat=True)
@@ -48,9 +48,8 @@ def approvals_waiting_digests(now: datetime.datetime):
     for membership in offices_of(approvers, roles=[Role.FINANCE_APPROVER]).values():
         local = local_now(membership.agency, now)
         waiting = list(
-            access.visible_to(membership.user, Disbursement)
-            .filter(status=Disbursement.Status.REQUESTED, requested_at__lt=cutoff)
-            .exclude(requested_by=membership.user)
+            due.approvals_waiting(membership.user)
+            .filter(requested_at__lt=cutoff)
             .order_by("requested_at", "pk")
             .values_list("pk", "amount", "requested_at", "installment__entitlement__case__number")
         )

@@ -6,11 +6,11 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from agencies import access
+from agencies import access, work
 from agencies.models import Agency, Role
 from agencies.scoped_admin import CASE_WORK_ELSEWHERE, ScopedInline, ScopedModelAdmin
 
-from . import selectors, services
+from . import due, selectors, services
 from .forms import OutcomeForm
 from .models import Batch, Enrollment, FollowUp, Outcome, Program, Session
 
@@ -111,10 +111,38 @@ class SessionInline(ScopedInline):
         return formset
 
 
+class StartingFilter(admin.SimpleListFilter):
+    """The batches starting soon that the reader hears of (programs.due, as the "batch starting" email)."""
+
+    title = _("starting")
+    parameter_name = "starting"
+
+    def lookups(self, request, model_admin):
+        return [("soon", _("Mine, starting within %(days)d days") % {"days": due.batch_notice_days()})]
+
+    def queryset(self, request, queryset):
+        if self.value() != "soon":
+            return queryset
+        audience = batch_audience_of(request.user)
+        if audience is None:
+            return queryset.none()
+        today = work.office_today(request.user)
+        return due.live_only(queryset).filter(due.starting_soon(today)).filter(audience)
+
+
+def batch_audience_of(user):
+    """`due.batch_audience` of the agencies `user` works for in an organizer's or a partner's role."""
+    grants = access.grants_of(user)
+    return due.batch_audience(
+        [g.agency for g in grants if g.role in due.BATCH_ORGANIZER_ROLES],
+        [g.agency for g in grants if g.role in due.PARTNER_ROLES],
+    )
+
+
 @admin.register(Batch)
 class BatchAdmin(ScopedModelAdmin):
     list_display = ["program", "number", "starts_on", "ends_on", "capacity", "enrolled_count", "status"]
-    list_filter = ["status", "program__fiscal_year"]
+    list_filter = ["status", StartingFilter, "program__fiscal_year"]
     search_fields = ["program__name", "venue"]
     list_select_related = ["program"]
     autocomplete_fields = ["program"]
@@ -260,28 +288,62 @@ class EnrollmentAdmin(ScopedModelAdmin):
 
 
 class DueFilter(admin.SimpleListFilter):
+    """Follow-ups by what is due, as the reminders and the home count them (programs.due), in the reader's office
+    date: the home's counts link here and the list shows the same rows."""
+
     title = _("due")
     parameter_name = "due"
 
     def lookups(self, request, model_admin):
-        return [("overdue", _("Overdue")), ("week", _("Due within 7 days")), ("done", _("Visited"))]
+        return [
+            ("overdue", _("Overdue")),
+            ("week", _("Due within %(days)d days") % {"days": due.due_within()}),
+            ("escalated", _("Escalated to me")),
+            ("done", _("Visited")),
+        ]
 
     def queryset(self, request, queryset):
-        today = timezone.localdate()
-        if self.value() == "overdue":
-            return queryset.filter(done_on__isnull=True, due_on__lt=today)
-        if self.value() == "week":
-            return queryset.filter(done_on__isnull=True, due_on__gte=today, due_on__lte=today + timezone.timedelta(7))
         if self.value() == "done":
             return queryset.filter(done_on__isnull=False)
-        return queryset
+        if self.value() not in ("overdue", "week", "escalated"):
+            return queryset
+        today = work.office_today(request.user)
+        open_ones = due.open_only(queryset)
+        if self.value() == "overdue":
+            return open_ones.filter(due.in_state(due.OVERDUE, today))
+        if self.value() == "week":
+            return open_ones.filter(due.in_state(due.DUE, today))
+        escalations = _escalations_to(request.user, today)
+        return open_ones.filter(escalations) if escalations is not None else queryset.none()
+
+
+def _escalations_to(user, today):
+    grants = access.grants_of(user)
+    return due.escalated_to(
+        [g.agency for g in grants if g.role in due.SUPERVISOR_ROLES],
+        [g.agency for g in grants if g.role in due.PROVINCE_ROLES],
+        today,
+    )
+
+
+class WorkerFilter(admin.SimpleListFilter):
+    """Whose visit: the reader's own (theirs, or of a case of theirs with no caseworker of its own)."""
+
+    title = _("whose visit")
+    parameter_name = "worker"
+
+    def lookups(self, request, model_admin):
+        return [("me", _("My visits"))]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(due.worked_by(request.user)) if self.value() == "me" else queryset
 
 
 @admin.register(FollowUp)
 class FollowUpAdmin(ScopedModelAdmin):
     not_in_menu_of = CASE_WORK_ELSEWHERE
     list_display = ["case", "due_on", "offset_days", "caseworker", "done_on", "is_overdue"]
-    list_filter = [DueFilter]
+    list_filter = [DueFilter, WorkerFilter]
     search_fields = ["case__number"]
     list_select_related = ["case", "caseworker"]
     fields = ["case", "enrollment", "offset_days", "due_on", "caseworker", "done_on"]

@@ -8,12 +8,10 @@ import datetime
 from collections import defaultdict
 
 from django.conf import settings
-from django.db.models import F
-from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from agencies.models import Agency, Role
+from agencies.models import Agency
 from agencies.notifications import (
     Draft,
     admin_link_maker,
@@ -23,9 +21,10 @@ from agencies.notifications import (
     offices_of,
     register_kind,
 )
-from cases.models import Case
 
-from .models import Batch, FollowUp, Session
+from . import due
+from .due import BATCH_ORGANIZER_ROLES, PARTNER_ROLES, PROVINCE_ROLES, SUPERVISOR_ROLES
+from .models import Session
 
 FOLLOW_UPS_DUE = register_kind(
     "follow_ups_due", _("Follow-ups due (daily digest)"), "programs/notifications/follow_ups_due"
@@ -40,28 +39,18 @@ BATCH_STARTING = register_kind("batch_starting", _("Batch starting soon"), "prog
 
 # A digest lists at most this many follow-ups and links to the rest.
 DIGEST_LINES = 100
-# Overdue by more than N days is level 1 (the office's district staff); by more than 2N, level 2 (the province too).
-ESCALATION_LEVELS = (1, 2)
-# Who supervises a case: staff of its owning office, and at level 2 of the province office above it.
-SUPERVISOR_ROLES = (Role.DISTRICT_STAFF,)
-PROVINCE_ROLES = (Role.PROVINCE_STAFF,)
-BATCH_ORGANIZER_ROLES = (Role.DISTRICT_STAFF, Role.PROVINCE_STAFF)
-PARTNER_ROLES = (Role.PARTNER_TRAINER, Role.NGO_CASEWORKER, Role.DISTRICT_STAFF, Role.PROVINCE_STAFF)
-
-
-def _open_follow_ups(latest_due: datetime.date):
-    return FollowUp.objects.filter(done_on__isnull=True, due_on__lte=latest_due).exclude(case__stage=Case.Stage.CLOSED)
 
 
 @composer
 def follow_ups_due_digests(now: datetime.datetime):
     """One digest a day per caseworker: their follow-ups overdue or due within REMINDER_DUE_WITHIN_DAYS."""
-    within = settings.REMINDER_DUE_WITHIN_DAYS
+    within = due.due_within()
     # Tomorrow in UTC is today or later everywhere in Indonesia; each recipient's own date is applied below.
     latest_due = now.date() + datetime.timedelta(days=1 + within)
     rows = (
-        _open_follow_ups(latest_due)
-        .annotate(worker=Coalesce(F("caseworker_id"), F("case__caseworker_id")))
+        due.open_follow_ups()
+        .filter(due_on__lte=latest_due)
+        .annotate(worker=due.WORKER)
         .filter(worker__isnull=False)
         .values_list("worker", "pk", "due_on", "case_id", "case__number")
         .order_by("worker", "due_on", "pk")
@@ -77,7 +66,7 @@ def follow_ups_due_digests(now: datetime.datetime):
         if membership is None:
             continue  # no longer working anywhere: the supervisor's escalation covers these
         today = local_now(membership.agency, now).date()
-        overdue, due = [], []
+        overdue, soon = [], []
         for pk, due_on, case_id, number in follow_ups:
             line = {
                 "case_number": number,
@@ -87,14 +76,15 @@ def follow_ups_due_digests(now: datetime.datetime):
                 "case_url": case_link(case_id),
                 "url": follow_up_link(pk),
             }
-            if due_on < today:
+            state = due.follow_up_state(due_on, today)
+            if state == due.OVERDUE:
                 overdue.append(line)
-            elif due_on <= today + datetime.timedelta(days=within):
-                due.append(line)
-        if not overdue and not due:
+            elif state == due.DUE:
+                soon.append(line)
+        if not overdue and not soon:
             continue
         shown_overdue = overdue[:DIGEST_LINES]
-        shown_due = due[: max(DIGEST_LINES - len(shown_overdue), 0)]
+        shown_due = soon[: max(DIGEST_LINES - len(shown_overdue), 0)]
         yield Draft(
             recipient=membership.user,
             agency=membership.agency,
@@ -106,8 +96,8 @@ def follow_ups_due_digests(now: datetime.datetime):
                 "overdue": shown_overdue,
                 "due": shown_due,
                 "overdue_count": len(overdue),
-                "due_count": len(due),
-                "not_shown": len(overdue) + len(due) - len(shown_overdue) - len(shown_due),
+                "due_count": len(soon),
+                "not_shown": len(overdue) + len(soon) - len(shown_overdue) - len(shown_due),
                 "list_url": settings.SITE_URL + reverse("admin:programs_followup_changelist"),
             },
         )
@@ -116,10 +106,10 @@ def follow_ups_due_digests(now: datetime.datetime):
 @composer
 def follow_up_escalations(now: datetime.datetime):
     """Follow-ups overdue by more than N days go to the case's supervisors, once per follow-up and level."""
-    after = settings.REMINDER_ESCALATE_AFTER_DAYS
-    latest_due = now.date() + datetime.timedelta(days=1) - datetime.timedelta(days=after)
+    latest_due = now.date() + datetime.timedelta(days=1) - datetime.timedelta(days=due.escalation_after())
     rows = list(
-        _open_follow_ups(latest_due)
+        due.open_follow_ups()
+        .filter(due_on__lte=latest_due)
         .select_related("case__owner__region")
         .only(
             "pk",
@@ -141,10 +131,9 @@ def follow_up_escalations(now: datetime.datetime):
     follow_up_link = admin_link_maker("admin:programs_followup_change")
     for follow_up in rows:
         owner = follow_up.case.owner
-        days = (local_now(owner, now).date() - follow_up.due_on).days
-        for level in ESCALATION_LEVELS:
-            if days <= after * level:
-                continue
+        today = local_now(owner, now).date()
+        days = (today - follow_up.due_on).days
+        for level in due.escalation_levels(follow_up.due_on, today):
             recipients = [(user, owner) for user in supervisors.get(owner.pk, [])]
             if level >= 2 and owner.parent_id in province_offices:
                 recipients += [
@@ -171,12 +160,10 @@ def follow_up_escalations(now: datetime.datetime):
 @composer
 def batches_starting(now: datetime.datetime):
     """Organizers and the agencies delivering its sessions hear of a batch REMINDER_BATCH_NOTICE_DAYS ahead."""
-    notice = settings.REMINDER_BATCH_NOTICE_DAYS
-    start, end = now.date() - datetime.timedelta(days=1), now.date() + datetime.timedelta(days=notice + 1)
+    start = now.date() - datetime.timedelta(days=1)
+    end = now.date() + datetime.timedelta(days=due.batch_notice_days() + 1)
     batches = list(
-        Batch.objects.filter(starts_on__gt=start, starts_on__lte=end)
-        .exclude(status__in=(Batch.Status.CANCELLED, Batch.Status.FINISHED))
-        .select_related("program__organizer")
+        due.live_batches().filter(starts_on__gt=start, starts_on__lte=end).select_related("program__organizer")
     )
     if not batches:
         return
@@ -202,9 +189,10 @@ def batches_starting(now: datetime.datetime):
                 audience.setdefault(user.pk, (user, agency_id))
         for user, agency_id in audience.values():
             agency = agencies[agency_id]
-            days = (batch.starts_on - local_now(agency, now).date()).days
-            if not 0 < days <= notice:
+            today = local_now(agency, now).date()
+            if not due.starts_soon(batch.starts_on, today):
                 continue
+            days = (batch.starts_on - today).days
             yield Draft(
                 recipient=user,
                 agency=agency,

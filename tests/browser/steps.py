@@ -167,3 +167,25 @@ def as_read(day) -> str:
 def expect_no_iso_dates(page: Page) -> None:
     """Nothing the person reads on the page (headings, breadcrumbs, fields) is an ISO date like 2026-12-08."""
     expect(page.locator("#container")).not_to_contain_text(ISO_DATE)
+
+
+def work_line(page: Page, label: str) -> Locator:
+    """A line of the home's "Pekerjaan saya" by its Indonesian label, e.g. "Rujukan untuk kantor saya"."""
+    label_cell = page.locator(".label").filter(has_text=re.compile(rf"^{re.escape(label)}$"))
+    return page.locator("#my-work ul.work-lines > li").filter(has=label_cell).first
+
+
+def work_count(page: Page, label: str) -> int:
+    """The number a line of "Pekerjaan saya" reads (a capped one, "100+", reads as 100)."""
+    return int(work_line(page, label).locator(".number").first.inner_text().strip().rstrip("+"))
+
+
+def open_work(page: Page, label: str) -> None:
+    """Follow a count of "Pekerjaan saya" to the list of its rows."""
+    work_line(page, label).locator("a.work-count").click()
+    page.wait_for_load_state()
+
+
+def listed_rows(page: Page) -> Locator:
+    """The rows of a list page."""
+    return page.locator("#result_list tbody tr")

@@ -1,0 +1,74 @@
+"""The case work on the admin home (agencies.work): referrals waiting for an answer, possible duplicates to review
+and the person's own cases by stage, each counted by its one definition in cases.due, through agencies.access."""
+
+from urllib.parse import urlencode
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from agencies.models import Role
+from agencies.work import Line, WorkContext, work_source
+
+from . import due
+from .models import Case, PossibleDuplicate, Referral
+
+WAITING = _("Waiting for an answer")
+MY_CASES = _("My cases by stage")
+
+
+def changelist(model, **params) -> str:
+    url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+    return f"{url}?{urlencode(params)}" if params else url
+
+
+@work_source(order=20)
+def waiting_for_an_answer(actor, context: WorkContext):
+    if context.holds(*(role for role in due.RECEIVING_ROLES if role != Role.PROVINCE_STAFF)):
+        waiting = due.referrals_waiting(actor)
+        answering = context.holds(Role.DISTRICT_STAFF, Role.NGO_CASEWORKER)
+        yield Line(
+            section=WAITING,
+            label=_("Referrals waiting for my office"),
+            url=changelist(Referral, inbox="mine"),
+            rows=waiting,
+            always=answering,
+        )
+        if context.holds(Role.DISTRICT_STAFF):
+            yield Line(
+                section=WAITING,
+                label=_("Repatriations to accept"),
+                url=changelist(Referral, inbox="mine", kind__exact=Referral.Kind.REPATRIATION),
+                rows=waiting.filter(kind=Referral.Kind.REPATRIATION),
+                always=True,
+            )
+    if context.holds(Role.PROVINCE_STAFF):
+        yield Line(
+            section=WAITING,
+            label=_("Referrals waiting in my province's offices"),
+            url=changelist(Referral, inbox="area"),
+            rows=due.referrals_waiting_in_area(actor),
+            always=True,
+        )
+    if context.holds(*due.CASE_WORKING_ROLES):
+        yield Line(
+            section=WAITING,
+            label=_("Possible duplicates to review"),
+            url=changelist(PossibleDuplicate, status__exact=PossibleDuplicate.Status.OPEN),
+            rows=due.duplicates_to_review(actor),
+        )
+
+
+@work_source(order=50)
+def my_cases(actor, context: WorkContext):
+    if not context.holds(*due.CASE_WORKING_ROLES):
+        return
+    mine = due.my_open_cases(actor)
+    for stage, label in Case.Stage.choices:
+        if stage == Case.Stage.CLOSED:
+            continue
+        yield Line(
+            section=MY_CASES,
+            label=label,
+            url=changelist(Case, caseworker="me", stage__exact=stage),
+            rows=mine.filter(stage=stage),
+        )
