@@ -31,6 +31,7 @@ from urllib.parse import urlencode
 
 from django.urls import path
 
+from agencies.regions import time_zone_of
 from bench import seeding
 from bench.common import Result, paired_medians, statements
 from cases.names import name_key
@@ -298,14 +299,36 @@ _CASE_PAGE_PARTS = (
     " ORDER BY x.changed_at, x.id",
     "SELECT u.id, u.username FROM agencies_user u WHERE u.id IN (SELECT m.user_id FROM agencies_membership m"
     " WHERE m.active AND m.agency_id IN (%(owner)s, %(registered_by)s)) ORDER BY u.username",
+    # The rest of the file: enrollments with their attendance, follow-up visits and what was found, entitlements,
+    # payments (what programs/timeline.py and funding/timeline.py add).
+    "SELECT e.created_at, e.status, p.name, b.number, u.first_name, u.last_name, u.username,"
+    " (SELECT count(*) FROM programs_attendance a WHERE a.enrollment_id = e.id AND a.present),"
+    " (SELECT count(*) FROM programs_attendance a WHERE a.enrollment_id = e.id)"
+    " FROM programs_enrollment e JOIN programs_batch b ON b.id = e.batch_id"
+    " JOIN programs_program p ON p.id = b.program_id"
+    " LEFT JOIN agencies_user u ON u.id = e.enrolled_by_id WHERE e.case_id = %(case)s ORDER BY e.id",
+    "SELECT f.offset_days, f.due_on, f.done_on, o.site_status, o.business_started, o.business_type, o.income_band,"
+    " o.bpjs_enrolled FROM programs_followup f LEFT JOIN programs_outcome o ON o.follow_up_id = f.id"
+    " WHERE f.case_id = %(case)s ORDER BY f.due_on, f.id",
+    "SELECT x.created_at, x.total, x.status, b.kind, b.description FROM funding_entitlement x"
+    " JOIN funding_benefit b ON b.id = x.benefit_id WHERE x.case_id = %(case)s ORDER BY x.id",
+    "SELECT d.requested_at, d.amount, d.status, d.decided_at, d.reject_reason, d.paid_on, d.method,"
+    " d.reversed_reason, d.updated_at, i.number, b.kind, b.description,"
+    " r.first_name, r.last_name, r.username, k.first_name, k.last_name, k.username,"
+    " y.first_name, y.last_name, y.username"
+    " FROM funding_disbursement d JOIN funding_installment i ON i.id = d.installment_id"
+    " JOIN funding_entitlement x ON x.id = i.entitlement_id JOIN funding_benefit b ON b.id = x.benefit_id"
+    " LEFT JOIN agencies_user r ON r.id = d.requested_by_id LEFT JOIN agencies_user k ON k.id = d.decided_by_id"
+    " LEFT JOIN agencies_user y ON y.id = d.paid_by_id WHERE x.case_id = %(case)s ORDER BY d.id",
 )
 
 
 def floor_case_page(request, pk):
-    """The case page as a district officer reads it: the case number, the buttons, each detail of the person and
-    the case (NIK masked and phone decrypted by the app's decryption, dates in Indonesian in the office's time
-    zone, labels translated), the caseworker's choice box, and the five history tables; raw SQL, HTML by hand, no
-    access rule, no access log, no admin."""
+    """The case page as a district officer reads it: the case number, the buttons, the header (stage, caseworker,
+    office, next visit due, consents in force, the one-click move), each detail of the person and the case (NIK
+    masked and phone decrypted by the app's decryption, dates in Indonesian, labels translated), the caseworker's
+    choice box, and the timeline of the case's whole file in the owning office's time zone (its own history,
+    enrollments, visits, money); raw SQL, HTML by hand, no access rule, no access log, no admin."""
     from django.db import connection
     from django.http import HttpResponse
 
@@ -323,7 +346,8 @@ def floor_case_page(request, pk):
         for sql in _CASE_PAGE_PARTS:
             cursor.execute(sql, keys)
             parts.append(cursor.fetchall())
-    groups, consents, assessments, notes, referrals, transfers, stage_changes, candidates = parts
+    (groups, consents, assessments, notes, referrals, transfers, stage_changes, candidates, enrollments, visits,
+     entitlements, payments) = parts  # fmt: skip
     nik, phone = decrypt_many([nik or "", phone or ""]) if nik or phone else ("", "")
     day, moment = _case_page_day, _case_page_moment
 
@@ -366,6 +390,7 @@ def floor_case_page(request, pk):
             ("stage_changed_at", moment(stage_changed_at) if stage_changed_at else "-"),
         ]
     ]
+    caseworker_name = next((username for user, username in candidates if user == caseworker), None)
     options = "".join(
         f'<option value="{user}"{" selected" if user == caseworker else ""}>{esc(username)}</option>'
         for user, username in candidates
@@ -376,78 +401,161 @@ def floor_case_page(request, pk):
         f'<select name="caseworker" id="id_caseworker"><option value=""{empty}>---------</option>{options}</select>'
         "</div>"
     )
-    stages, kinds, statuses = w["stages"], w["kinds"], w["statuses"]
-    tables = [
-        (
-            "assessments",
-            [
-                [day(on), dash(needs), dash(skills), dash(idea), w["yes_no"][home], esc(by(*user))]
-                for on, needs, skills, idea, home, *user in assessments
-            ],
-            f'<a class="addlink" href="/admin/cases/case/{pk}/assess/">{w["add_assessment"]}</a>',
-        ),
-        (
-            "notes",
-            [[moment(at), lines(body), esc(by(*user)), esc(agency)] for at, body, agency, *user in notes],
-            f'<a class="addlink" href="/admin/cases/case/{pk}/note/">{w["add_note"]}</a>',
-        ),
-        (
-            "referrals",
-            [
-                [
-                    moment(at),
-                    esc(kinds[kind]),
-                    esc(sender),
-                    esc(receiver),
-                    esc(statuses[status]),
-                    lines(reason),
-                    lines(declined),
-                    f'<a href="/admin/cases/referral/{referral}/change/">{w["view"]}</a>',
-                ]
-                for referral, at, kind, sender, receiver, status, reason, declined in referrals
-            ],  # fmt: skip
-            "",
-        ),
-        (
-            "transfers",
-            [[moment(at), esc(sender), esc(receiver), esc(by(*user))] for at, sender, receiver, *user in transfers],
-            "",
-        ),
-        (
-            "stage_changes",
-            [
-                [moment(at), esc(f"{stages.get(old, '-')} → {stages[new]}"), lines(reason), esc(by(*user))]
-                for at, old, new, reason, *user in stage_changes
-            ],
-            "",
-        ),
-    ]
-    history = "".join(
-        f'<div class="inline-group" id="{name}-group"><h2>{w["titles"][name]}</h2><table><thead><tr>'
-        + "".join(f"<th>{title}</th>" for title in w["columns"][name])
-        + "</tr></thead><tbody>"
-        + "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in table_rows)
-        + ("" if table_rows else f'<tr><td colspan="{len(w["columns"][name])}">{w["nothing"]}</td></tr>')
-        + (f'<tr><td colspan="{len(w["columns"][name])}">{add}</td></tr>' if add else "")
-        + "</tbody></table></div>"
-        for name, table_rows, add in tables
-    )
+    zone = zoneinfo.ZoneInfo(time_zone_of(region_of_owner(owner_id)))
+    today = datetime.datetime.now(zone).date()
+    entries = _file_entries(w, pk, zone, today, locals())
+    due = next(((days, on) for days, on, done, *_ in visits if done is None), None)
     tools = "".join(
         f'<li><a href="{href}">{label}</a></li>'
         for href, label in [
-            (f"/admin/cases/person/{person}/change/", w["tools"][0]),
-            (f"/admin/cases/case/{pk}/move/", w["tools"][1]),
-            (f"/admin/cases/case/{pk}/refer/", w["tools"][2]),
-            (f"/admin/cases/case/{pk}/consent/", w["tools"][3]),
-            *([(f"/admin/cases/case/{pk}/reveal-nik/", w["tools"][4])] if nik else []),
-            (f"/admin/cases/case/{pk}/history/", w["tools"][5]),
+            (f"/admin/cases/case/{pk}/note/", w["tools"]["note"]),
+            (f"/admin/cases/case/{pk}/assess/", w["tools"]["assess"]),
+            (f"/admin/cases/case/{pk}/move/", w["tools"]["move"]),
+            (f"/admin/cases/case/{pk}/refer/", w["tools"]["refer"]),
+            (f"/admin/cases/case/{pk}/consent/", w["tools"]["consent"]),
+            (f"/admin/cases/person/{person}/change/", w["tools"]["person"]),
+            *([(f"/admin/cases/case/{pk}/reveal-nik/", w["tools"]["nik"])] if nik else []),
+            (f"/admin/cases/case/{pk}/history/", w["tools"]["history"]),
         ]
+    )
+    in_force = [
+        f"{w['purposes'][purpose]} ({agency})" if agency else w["purposes"][purpose]
+        for purpose, agency, given, withdrawn in consents
+        if given <= today and (withdrawn is None or withdrawn > today)
+    ]
+    following = _next_stage(stage)
+    next_due = "-"
+    if due:
+        late = f" ({w['late']})" if due[1] < today else ""
+        next_due = f"{esc(w['visit'] % {'days': due[0]})}, {_case_page_day(due[1])}{late}"
+    header = (
+        f'<section class="case-header"><dl><dt>{w["header"][0]}</dt><dd>{esc(w["stages"][stage])}</dd>'
+        f"<dt>{w['header'][1]}</dt><dd>{esc(caseworker_name) if caseworker_name else w['nobody']}</dd>"
+        f"<dt>{w['header'][2]}</dt><dd>{esc(owner)}</dd><dt>{w['header'][3]}</dt><dd>{next_due}</dd>"
+        f"<dt>{w['header'][4]}</dt><dd>{'<br>'.join(map(esc, in_force)) or w['none']}</dd></dl>"
+        + (f"<button>{esc(w['advance'] % {'stage': w['stages'][following]})}</button>" if following else "")
+        + "</section>"
+    )
+    timeline = "".join(
+        f"<li><time>{when}</time><span>{esc(title)}{f' · <a>{esc(label)}</a>' if label else ''}</span>"
+        f"<span>{esc(detail).replace(chr(10), '<br>')}</span><span>{esc(who)}</span></li>"
+        for when, title, detail, who, label in entries
     )
     return HttpResponse(
         f'<!doctype html><html><body><div id="content" class="colM"><h1>{w["title"]}</h1><h2>{esc(number)}</h2>'
-        f'<ul class="object-tools">{tools}</ul><form method="post"><fieldset class="module aligned">{"".join(rows)}'
-        f'</fieldset>{history}{w["buttons"]}</form><br class="clear"></div></body></html>'
+        f'<ul class="object-tools">{tools}</ul>{header}<form method="post"><fieldset class="module aligned">'
+        f"{''.join(rows)}</fieldset><div><h2>{w['what_happened']}</h2><ol>{timeline}</ol></div>{w['buttons']}</form>"
+        '<br class="clear"></div></body></html>'
     )
+
+
+def region_of_owner(owner_id: int) -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT region_id FROM agencies_agency WHERE id = %s", [owner_id])
+        return cursor.fetchone()[0]
+
+
+def _next_stage(stage: str) -> str | None:
+    from cases.models import Case
+
+    order = Case.STAGE_ORDER
+    if stage == Case.Stage.CLOSED:
+        return None
+    following = order[order.index(stage) + 1]
+    return None if following == Case.Stage.CLOSED else following
+
+
+def _file_entries(w, pk, zone, today, read) -> list[tuple]:
+    """The timeline's entries newest first as (date shown, title, detail, by, link label), in the order the app
+    puts them: its own history, then enrollments, visits, entitlements, payments; a day's entry after its day's
+    timed ones; equal moments in that order."""
+    from lokal import format_rupiah
+
+    def by(first, last, username):
+        return "" if username is None else f"{first} {last}".strip() or username
+
+    stages, kinds, statuses, t = w["stages"], w["kinds"], w["statuses"], w["t"]
+    yes_no = {True: t["yes"], False: t["no"]}
+    items = []  # (moment or day, title, detail, by, link label)
+    for at, old, new, reason, *user in read["stage_changes"]:
+        title = t["stage"] % {"from": stages[old], "to": stages[new]} if old else t["registered"] % {"to": stages[new]}
+        items.append((at, title, reason, by(*user), ""))
+    for at, body, agency, *user in read["notes"]:
+        author = by(*user)
+        items.append((at, t["note"], body, f"{author} ({agency})" if author else agency, ""))
+    for on, needs, skills, idea, home, *user in read["assessments"]:
+        parts = zip(t["assessment_parts"], (needs, skills, idea), strict=True)
+        lines = [f"{label}: {value}" for label, value in parts if value]
+        if home is not None:
+            lines.append(f"{t['home']}: {yes_no[home]}")
+        items.append((on, t["assessment"], "\n".join(lines), by(*user), ""))
+    for _id, at, kind, sender, receiver, status, reason, declined in read["referrals"]:
+        lines = [reason, f"{t['status']}: {statuses[status]}"] + ([f"{t['declined']}: {declined}"] if declined else [])
+        title = t["referral"] % {"kind": kinds[kind], "from": sender, "to": receiver}
+        items.append((at, title, "\n".join(lines), "", t["open_referral"]))
+    for at, sender, receiver, *user in read["transfers"]:
+        items.append((at, t["transfer"] % {"from": sender, "to": receiver}, "", by(*user), ""))
+    for purpose, agency, given, withdrawn in read["consents"]:
+        what = {"purpose": w["purposes"][purpose] + (f" ({agency})" if agency else "")}
+        items.append((given, t["consent_given"] % what, "", "", ""))
+        if withdrawn:
+            items.append((withdrawn, t["consent_withdrawn"] % what, "", "", ""))
+    for at, status, program, batch, *rest in read["enrollments"]:
+        *user, present, recorded = rest
+        lines = [f"{t['status']}: {w['enrollment_statuses'][status]}"]
+        if recorded:
+            lines.append(t["present"] % {"present": present, "recorded": recorded})
+        title = t["enrolled"] % {"batch": t["batch"] % {"program": program, "number": batch}}
+        items.append((at, title, "\n".join(lines), by(*user), ""))
+    for days, due_on, done, site, started, business, income, bpjs in read["visits"]:
+        if done:
+            detail = ""
+            if site is not None:
+                lines = [f"{t['lives']}: {w['site_statuses'][site]}"]
+                lines.append(f"{t['started']}: {yes_no[started]}{f' ({business})' if business else ''}")
+                if income:
+                    lines.append(f"{t['income']}: {w['income_bands'][income]}")
+                lines.append(f"{t['bpjs']}: {yes_no[bpjs]}")
+                detail = "\n".join(lines)
+            items.append((done, w["visit"] % {"days": days}, detail, "", ""))
+        elif due_on < today:
+            items.append((due_on, t["not_made"] % {"days": days}, "", "", ""))
+    benefit = w["benefit_kinds"]
+    for at, total, status, kind, description in read["entitlements"]:
+        title = t["entitled"] % {"benefit": description or benefit[kind], "total": format_rupiah(total)}
+        items.append((at, title, "" if status == "active" else w["entitlement_statuses"][status], "", ""))
+    for row in read["payments"]:
+        (at, amount, status, decided_at, rejected, paid_on, method, reversed_, updated_at, number, kind,
+         description, *users) = row  # fmt: skip
+        what = {"amount": format_rupiah(amount), "benefit": description or benefit[kind], "number": number}
+        requester, decider, payer = by(*users[0:3]), by(*users[3:6]), by(*users[6:9])
+        items.append((at, t["requested"] % what, "", requester, ""))
+        if decided_at and status == "rejected":
+            items.append((decided_at, t["rejected"] % what, rejected, decider, ""))
+        elif decided_at:
+            items.append((decided_at, t["approved"] % what, "", decider, ""))
+        if paid_on:
+            items.append((paid_on, t["paid"] % what, w["methods"].get(method, ""), payer, ""))
+        if status == "reversed":
+            items.append((updated_at, t["reversed"] % what, reversed_, "", ""))
+
+    def key(item):
+        at = item[0]
+        return at if isinstance(at, datetime.datetime) else datetime.datetime.combine(at, datetime.time.max, zone)
+
+    items.sort(key=key, reverse=True)
+    return [
+        (
+            _case_page_moment(at, zone) if isinstance(at, datetime.datetime) else _case_page_day(at),
+            title,
+            detail,
+            who,
+            label,
+        )
+        for at, title, detail, who, label in items
+    ]
 
 
 def _case_page_row(words, name, value_html) -> str:
@@ -462,8 +570,8 @@ def _case_page_day(value) -> str:
     return f"{value.day} {months[value.month]} {value.year}"
 
 
-def _case_page_moment(value) -> str:
-    local = value.astimezone(_case_page_words()["zone"])
+def _case_page_moment(value, zone=None) -> str:
+    local = value.astimezone(zone or _case_page_words()["zone"])
     return f"{_case_page_day(local)} {local.hour:02d}.{local.minute:02d}"
 
 
@@ -478,8 +586,12 @@ def _case_page_words() -> dict:
     from django.utils.text import capfirst
 
     from cases.admin import CaseAdmin
-    from cases.case_page import ADDED_BY, TABLES
     from cases.models import Case, Consent, Person, Referral
+    from funding.models import Benefit, Disbursement, Entitlement
+    from programs.models import Enrollment, Outcome
+
+    def choices(model_choices) -> dict:
+        return {value: str(label) for value, label in model_choices}
 
     with translation.override(settings.LANGUAGE_CODE):
         admin = CaseAdmin(Case, None)
@@ -491,32 +603,82 @@ def _case_page_words() -> dict:
         for name in ["person_name", "person_nik", "person_sex", "person_birth", "person_phone", "person_home_region",
                      "person_address", "person_target_groups", "person_consents"]:  # fmt: skip
             labels[name] = escape(capfirst(getattr(admin, name).short_description))
+        gettext = translation.gettext
         return {
             "zone": zoneinfo.ZoneInfo(settings.TIME_ZONE),
             "months": ["", *(str(MONTHS_3[month]).title() for month in range(1, 13))],
             "labels": labels,
-            "title": escape(translation.gettext("Change %s") % Case._meta.verbose_name),
-            "tools": [
-                escape(translation.gettext(text))
-                for text in ["Edit person", "Move stage", "Refer", "Record consent", "Show NIK", "History"]
+            "title": escape(gettext("Case file")),
+            "tools": {
+                key: escape(gettext(text))
+                for key, text in [
+                    ("note", "Add a note"),
+                    ("assess", "Record an assessment"),
+                    ("move", "Move stage"),
+                    ("refer", "Refer"),
+                    ("consent", "Record consent"),
+                    ("person", "Edit person"),
+                    ("nik", "Show NIK"),
+                    ("history", "History"),
+                ]
+            },
+            "header": [
+                escape(gettext(text))
+                for text in ["Stage", "Caseworker", "Owning office", "Next due", "Consents in force"]
             ],
+            "nobody": escape(gettext("nobody yet")),
+            "none": escape(gettext("none")),
+            "late": escape(gettext("late")),
+            "advance": gettext("Move on to: %(stage)s"),
+            "what_happened": escape(gettext("What happened")),
+            "visit": gettext("Follow-up visit, %(days)d days after completion"),
             "buttons": "".join(
-                f'<input type="submit" value="{escape(translation.gettext(text))}">'
+                f'<input type="submit" value="{escape(gettext(text))}">'
                 for text in ["Save", "Save and add another", "Save and continue editing"]
             ),
-            "sexes": {value: str(label) for value, label in Person.Sex.choices},
-            "stages": {value: str(label) for value, label in Case.Stage.choices},
-            "close_reasons": {value: str(label) for value, label in Case.CloseReason.choices},
-            "purposes": {value: str(label) for value, label in Consent.Purpose.choices},
-            "kinds": {value: str(label) for value, label in Referral.Kind.choices},
-            "statuses": {value: str(label) for value, label in Referral.Status.choices},
-            "yes_no": {None: "-", True: escape(translation.gettext("Yes")), False: escape(translation.gettext("No"))},
-            "view": escape(translation.gettext("View")),
-            "nothing": escape(translation.gettext("Nothing recorded yet.")),
-            "titles": {name: escape(capfirst(model._meta.verbose_name_plural)) for name, (model, *_) in TABLES.items()},
-            "columns": {name: [escape(str(title)) for title in columns] for name, (_, columns, *_) in TABLES.items()},
-            "add_assessment": escape(str(ADDED_BY["assessments"][1])),
-            "add_note": escape(str(ADDED_BY["notes"][1])),
+            "sexes": choices(Person.Sex.choices),
+            "stages": choices(Case.Stage.choices),
+            "close_reasons": choices(Case.CloseReason.choices),
+            "purposes": choices(Consent.Purpose.choices),
+            "kinds": choices(Referral.Kind.choices),
+            "statuses": choices(Referral.Status.choices),
+            "enrollment_statuses": choices(Enrollment.Status.choices),
+            "site_statuses": choices(Outcome.SiteStatus.choices),
+            "income_bands": choices(Outcome.IncomeBand.choices),
+            "benefit_kinds": choices(Benefit.Kind.choices),
+            "entitlement_statuses": choices(Entitlement.Status.choices),
+            "methods": choices(Disbursement.Method.choices),
+            "t": {
+                "yes": gettext("Yes"),
+                "no": gettext("No"),
+                "stage": gettext("Stage: %(from)s → %(to)s"),
+                "registered": gettext("Registered (stage: %(to)s)"),
+                "note": gettext("Note"),
+                "assessment": gettext("Assessment"),
+                "assessment_parts": [gettext("Needs"), gettext("Skills wanted"), gettext("Business idea")],
+                "home": gettext("Wants to go home"),
+                "status": gettext("Status"),
+                "declined": gettext("Reason for declining"),
+                "referral": gettext("%(kind)s: %(from)s → %(to)s"),
+                "open_referral": gettext("Open the referral"),
+                "transfer": gettext("Transferred from %(from)s to %(to)s"),
+                "consent_given": gettext("Consent given: %(purpose)s"),
+                "consent_withdrawn": gettext("Consent withdrawn: %(purpose)s"),
+                "present": gettext("Present at %(present)d of %(recorded)d sessions recorded"),
+                "enrolled": gettext("Enrolled in %(batch)s"),
+                "batch": gettext("%(program)s, batch %(number)s"),
+                "lives": gettext("Where the person lives"),
+                "started": gettext("Business started"),
+                "income": gettext("Income"),
+                "bpjs": gettext("Enrolled in BPJS"),
+                "not_made": gettext("Follow-up visit not made (due %(days)d days after completion)"),
+                "entitled": gettext("Entitled to %(benefit)s: %(total)s"),
+                "requested": gettext("Payment of %(amount)s requested (%(benefit)s, installment %(number)d)"),
+                "rejected": gettext("Payment of %(amount)s rejected"),
+                "approved": gettext("Payment of %(amount)s approved"),
+                "paid": gettext("Paid: %(amount)s"),
+                "reversed": gettext("Payment of %(amount)s reversed"),
+            },
         }
 
 

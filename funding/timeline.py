@@ -17,7 +17,9 @@ def _name(user) -> str:
 
 @timeline.source
 def entitlements(actor, case):
-    for entitlement in access.visible_to(actor, Entitlement).filter(case_id=case.pk).select_related("benefit"):
+    for entitlement in (
+        access.visible_to(actor, Entitlement).filter(case_id=case.pk).select_related("benefit").order_by("pk")
+    ):
         title = gettext("Entitled to %(benefit)s: %(total)s") % {
             "benefit": entitlement.benefit,
             "total": format_rupiah(entitlement.total),
@@ -32,6 +34,7 @@ def payments(actor, case):
         access.visible_to(actor, Disbursement)
         .filter(installment__entitlement__case_id=case.pk)
         .select_related("installment__entitlement__benefit", "requested_by", "decided_by", "paid_by")
+        .order_by("pk")
     )
     for payment in rows:
         installment = payment.installment

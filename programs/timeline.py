@@ -24,7 +24,7 @@ def enrollments(actor, case):
         .filter(case_id=case.pk)
         .select_related("batch__program", "enrolled_by")
         .annotate(present=Count("attendance", filter=Q(attendance__present=True)), recorded=Count("attendance"))
-        .order_by()
+        .order_by("pk")
     )
     for enrollment in rows:
         lines = [f"{gettext('Status')}: {statuses.get(enrollment.status, enrollment.status)}"]
