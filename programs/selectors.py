@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
-from django.utils import timezone
+from django.db.models.sql.datastructures import BaseTable
 
 from agencies import access
 
@@ -78,7 +78,7 @@ def attendance_grid(actor, batch: Batch) -> AttendanceGrid:
         (a.enrollment_id, a.session_id): a.present
         for a in access.visible_to(actor, Attendance).filter(enrollment__in=roster_rows)
     }
-    today = timezone.localdate()
+    today = batch.today()
     begun = [s for s in sessions if s.date <= today]
     enrolled = [e for e in roster_rows if e.status == Enrollment.Status.ENROLLED]
     open_cells = [(e.pk, s.pk) for e in enrolled for s in begun]
@@ -90,27 +90,55 @@ def attendance_grid(actor, batch: Batch) -> AttendanceGrid:
 
 
 def attendance_recordable(actor, cells: list[tuple[int, int]]) -> set[tuple[int, int]]:
-    """Of the (enrollment id, session id) `cells`, those whose attendance `actor` may record.
+    """Of the (enrollment id, session id) `cells`, those whose attendance `actor` may record; one statement, which
+    writes nothing.
 
     Who may record mixes the session (its delivering partner), the batch (its organizers) and the case (those
     working it), and the access rule judges Attendance rows, which a cell not yet recorded does not have. So the
-    missing rows are written in a savepoint, judged with the stored ones, and rolled back: the grid offers
-    exactly the cells attendance_record would accept, without a second copy of the rule.
+    rule's own query for Attendance (access.changeable_by, unchanged) is asked of the candidate cells instead of
+    the table: its FROM names a derived table of (enrollment, session) pairs under the table's name. The page
+    offers exactly the cells attendance_record would accept, without a second copy of the rule, and a read stays
+    a read (it used to write the missing rows in a savepoint and roll them back).
     """
     if not cells:
         return set()
-    enrollments, sessions = {e for e, _s in cells}, {s for _e, s in cells}
-    with transaction.atomic():
-        Attendance.objects.bulk_create(
-            [Attendance(enrollment_id=e, session_id=s, present=False) for e, s in cells], ignore_conflicts=True
+    allowed = access.changeable_by(actor, Attendance).values_list("enrollment_id", "session_id")
+    if allowed.query.is_empty():
+        return set()
+    enrollments, sessions = sorted({e for e, _s in cells}), sorted({s for _e, s in cells})
+    query = allowed.query
+    base = query.get_initial_alias()
+    query.alias_map[base] = _CandidateCells(query.alias_map[base], enrollments, sessions)
+    return set(allowed) & set(cells)
+
+
+class _CandidateCells(BaseTable):
+    """In place of the Attendance table in a query's FROM: every pair of the given enrollments and sessions, as
+    the rows attendance_record would write, under the table's own name so the rule's conditions read them as such.
+
+    Only the columns an access rule may name are given (a rule is about scope, never about `present`): a rule
+    that named another would fail loudly here rather than answer wrongly.
+    """
+
+    def __init__(self, table: BaseTable, enrollments: list[int], sessions: list[int]):
+        if table.table_name != Attendance._meta.db_table or table.table_alias != table.table_name:
+            raise ValueError("Candidate cells stand in for the Attendance table of a top-level query only.")
+        super().__init__(table.table_name, table.table_alias)
+        self.enrollments, self.sessions = enrollments, sessions
+
+    def as_sql(self, compiler, connection):
+        quote = connection.ops.quote_name
+        enrollment, session = quote(Enrollment._meta.db_table), quote(Session._meta.db_table)
+        sql = (
+            f"(SELECT 0 AS {quote('id')}, e.{quote('id')} AS {quote('enrollment_id')}, "  # noqa: S608
+            f"s.{quote('id')} AS {quote('session_id')} FROM {enrollment} e CROSS JOIN {session} s "
+            f"WHERE e.{quote('id')} IN ({', '.join(['%s'] * len(self.enrollments))}) "
+            f"AND s.{quote('id')} IN ({', '.join(['%s'] * len(self.sessions))})) {quote(self.table_alias)}"
         )
-        allowed = set(
-            access.changeable_by(actor, Attendance)
-            .filter(enrollment__in=enrollments, session__in=sessions)
-            .values_list("enrollment_id", "session_id")
-        )
-        transaction.set_rollback(True)
-    return allowed & set(cells)
+        return sql, [*self.enrollments, *self.sessions]
+
+    def relabeled_clone(self, change_map):
+        raise NotImplementedError("Candidate cells are not to be reused inside another query.")
 
 
 # The report's figures: five counts, and two rates worked out from two of them each.
