@@ -225,7 +225,11 @@ class BatchAdmin(ScopedModelAdmin):
     # One session at a time, for a trainer at the venue with a phone
 
     def attendance_view(self, request, object_id):
-        batch = selectors.batch_for_attendance(request.user, self.visible_object(request, object_id).pk)
+        try:
+            pk = Batch._meta.pk.to_python(object_id)
+        except ValidationError:
+            raise Http404(access.NOT_FOUND) from None
+        batch = selectors.batch_for_attendance(request.user, pk)
         asked = request.POST.get("session") if request.method == "POST" else request.GET.get("session")
         if asked is not None and not asked.isdigit():
             raise Http404(access.NOT_FOUND)

@@ -190,6 +190,11 @@ class SessionSheet:
         return any(row.editable for row in self.rows)
 
     @property
+    def fillable(self) -> bool:
+        """Some row may be recorded and is not yet: what "Mark everyone present" fills."""
+        return any(row.editable and row.present is None for row in self.rows)
+
+    @property
     def unsaved(self) -> bool:
         """Some row shows a choice that is not what is stored (a refused save sent it back)."""
         return any(row.changed for row in self.rows)
