@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -214,6 +214,7 @@ class BatchAdmin(ScopedModelAdmin):
         view = self.admin_site.admin_view
         return [
             path("<path:object_id>/roster/", view(self.roster_view), name="programs_batch_roster"),
+            path("<path:object_id>/attendance/", view(self.attendance_view), name="programs_batch_attendance"),
             *super().get_urls(),
         ]
 
@@ -248,6 +249,61 @@ class BatchAdmin(ScopedModelAdmin):
             return self._render_roster(request, batch, grid.with_ticks(ticks), errors=exc.message_dict)
         messages.success(request, _("Attendance saved."))
         return HttpResponseRedirect(reverse("admin:programs_batch_roster", args=[batch.pk]))
+
+    # One session at a time, for a trainer at the venue with a phone
+
+    def attendance_view(self, request, object_id):
+        try:
+            pk = Batch._meta.pk.to_python(object_id)
+        except ValidationError:
+            raise Http404(access.NOT_FOUND) from None
+        batch = selectors.batch_for_attendance(request.user, pk)
+        asked = request.POST.get("session") if request.method == "POST" else request.GET.get("session")
+        if asked is not None and not asked.isdigit():
+            raise Http404(access.NOT_FOUND)
+        sheet = selectors.session_sheet(request.user, batch, int(asked) if asked else None)
+        if request.method == "POST" and sheet.session is not None:
+            return self._save_sheet(request, sheet)
+        return self._render_sheet(request, sheet)
+
+    def _render_sheet(self, request, sheet, errors=()):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": sheet.batch,
+            "title": _("Take attendance"),
+            "sheet": sheet,
+            "errors": errors,
+        }
+        return TemplateResponse(request, "admin/programs/batch/attendance.html", context)
+
+    def _save_sheet(self, request, sheet):
+        choices = {
+            int(name.removeprefix("mark-")): value == "present"
+            for name, value in request.POST.items()
+            if name.removeprefix("mark-").isdigit() and name.startswith("mark-") and value in ("present", "absent")
+        }
+        here = f"{reverse('admin:programs_batch_attendance', args=[sheet.batch.pk])}?session={sheet.session.pk}"
+        attendance = sheet.attendance_to_save(choices)
+        if not attendance:
+            messages.info(request, _("Nothing changed: no attendance was saved."))
+            return HttpResponseRedirect(here)
+        try:
+            services.attendance_record(actor=request.user, session=sheet.session, present=attendance)
+        except (ValidationError, PermissionDenied) as exc:
+            # Nothing was saved: the same sheet again, chosen as it was sent, with the reason above it.
+            errors = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+            return self._render_sheet(request, sheet.with_choices(choices), errors=errors)
+        saved = sheet.as_saved(attendance).counts
+        messages.success(
+            request,
+            _(
+                "Attendance of %(session)s saved: %(present)d present, %(absent)d absent, "
+                "%(unrecorded)d not yet recorded."
+            )
+            % {"session": sheet.session, **saved},
+        )
+        return HttpResponseRedirect(here)
 
 
 def _ids(values: list[str]) -> set[int]:

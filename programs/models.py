@@ -1,8 +1,12 @@
+import datetime
+import zoneinfo
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -134,6 +138,12 @@ class Batch(FieldKeyedConstraints):
     @property
     def places_left(self) -> int:
         return self.capacity - self.enrolled_count
+
+    def today(self) -> datetime.date:
+        """Today where the batch is held (its program's region's time zone: WIB, WITA or WIT): the day a session
+        there has begun, whatever the server's zone."""
+        zone = self.program.region.time_zone
+        return timezone.localdate(timezone=zoneinfo.ZoneInfo(zone)) if zone else timezone.localdate()
 
 
 class Session(models.Model):

@@ -1,12 +1,15 @@
 """Reads of programs: rosters through the access rule, and the program report computed in the database."""
 
+import datetime
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
-from django.utils import timezone
+from django.db.models.sql.datastructures import BaseTable
+from django.http import Http404
 
 from agencies import access
+from cases.models import Case
 
 from .models import Attendance, Batch, Enrollment, Outcome, Program, Session
 
@@ -24,6 +27,14 @@ def roster(actor, batch) -> QuerySet[Enrollment]:
         .select_related("case__person")
         .order_by("status", "case__person__full_name", "id")
     )
+
+
+def batch_for_attendance(actor, pk) -> Batch:
+    """The batch `pk` if `actor` may see it, with what `Batch.today` reads; Http404 otherwise."""
+    batch = access.visible_to(actor, Batch).select_related("program__region").filter(pk=pk).first()
+    if batch is None:
+        raise Http404(access.NOT_FOUND)
+    return batch
 
 
 @dataclass
@@ -78,7 +89,7 @@ def attendance_grid(actor, batch: Batch) -> AttendanceGrid:
         (a.enrollment_id, a.session_id): a.present
         for a in access.visible_to(actor, Attendance).filter(enrollment__in=roster_rows)
     }
-    today = timezone.localdate()
+    today = batch.today()
     begun = [s for s in sessions if s.date <= today]
     enrolled = [e for e in roster_rows if e.status == Enrollment.Status.ENROLLED]
     open_cells = [(e.pk, s.pk) for e in enrolled for s in begun]
@@ -90,27 +101,198 @@ def attendance_grid(actor, batch: Batch) -> AttendanceGrid:
 
 
 def attendance_recordable(actor, cells: list[tuple[int, int]]) -> set[tuple[int, int]]:
-    """Of the (enrollment id, session id) `cells`, those whose attendance `actor` may record.
+    """Of the (enrollment id, session id) `cells`, those whose attendance `actor` may record; one statement, which
+    writes nothing.
 
     Who may record mixes the session (its delivering partner), the batch (its organizers) and the case (those
     working it), and the access rule judges Attendance rows, which a cell not yet recorded does not have. So the
-    missing rows are written in a savepoint, judged with the stored ones, and rolled back: the grid offers
-    exactly the cells attendance_record would accept, without a second copy of the rule.
+    rule's own query for Attendance (access.changeable_by, unchanged) is asked of the candidate cells instead of
+    the table: its FROM names a derived table of (enrollment, session) pairs under the table's name. The page
+    offers exactly the cells attendance_record would accept, without a second copy of the rule, and a read stays
+    a read (it used to write the missing rows in a savepoint and roll them back).
     """
     if not cells:
         return set()
-    enrollments, sessions = {e for e, _s in cells}, {s for _e, s in cells}
-    with transaction.atomic():
-        Attendance.objects.bulk_create(
-            [Attendance(enrollment_id=e, session_id=s, present=False) for e, s in cells], ignore_conflicts=True
+    allowed = access.changeable_by(actor, Attendance).values_list("enrollment_id", "session_id")
+    if allowed.query.is_empty():
+        return set()
+    enrollments, sessions = sorted({e for e, _s in cells}), sorted({s for _e, s in cells})
+    query = allowed.query
+    base = query.get_initial_alias()
+    query.alias_map[base] = _CandidateCells(query.alias_map[base], enrollments, sessions)
+    return set(allowed) & set(cells)
+
+
+class _CandidateCells(BaseTable):
+    """In place of the Attendance table in a query's FROM: every pair of the given enrollments and sessions, as
+    the rows attendance_record would write, under the table's own name so the rule's conditions read them as such.
+
+    Only the columns an access rule may name are given (a rule is about scope, never about `present`): a rule
+    that named another would fail loudly here rather than answer wrongly.
+    """
+
+    def __init__(self, table: BaseTable, enrollments: list[int], sessions: list[int]):
+        if table.table_name != Attendance._meta.db_table or table.table_alias != table.table_name:
+            raise ValueError("Candidate cells stand in for the Attendance table of a top-level query only.")
+        super().__init__(table.table_name, table.table_alias)
+        self.enrollments, self.sessions = enrollments, sessions
+
+    def as_sql(self, compiler, connection):
+        quote = connection.ops.quote_name
+        enrollment, session = quote(Enrollment._meta.db_table), quote(Session._meta.db_table)
+        sql = (
+            f"(SELECT 0 AS {quote('id')}, e.{quote('id')} AS {quote('enrollment_id')}, "  # noqa: S608
+            f"s.{quote('id')} AS {quote('session_id')} FROM {enrollment} e CROSS JOIN {session} s "
+            f"WHERE e.{quote('id')} IN ({', '.join(['%s'] * len(self.enrollments))}) "
+            f"AND s.{quote('id')} IN ({', '.join(['%s'] * len(self.sessions))})) {quote(self.table_alias)}"
         )
-        allowed = set(
-            access.changeable_by(actor, Attendance)
-            .filter(enrollment__in=enrollments, session__in=sessions)
-            .values_list("enrollment_id", "session_id")
-        )
-        transaction.set_rollback(True)
-    return allowed & set(cells)
+        return sql, [*self.enrollments, *self.sessions]
+
+    def relabeled_clone(self, change_map):
+        raise NotImplementedError("Candidate cells are not to be reused inside another query.")
+
+
+# One session at a time, for a trainer's phone
+
+
+@dataclass
+class SheetRow:
+    """One person on a session's sheet: the mark stored (None: not yet recorded), or as a refused save sent it."""
+
+    enrollment: Enrollment
+    present: bool | None
+    editable: bool
+    stored: bool | None = None
+
+    @property
+    def changed(self) -> bool:
+        return self.present != self.stored
+
+
+@dataclass
+class SessionSheet:
+    """A batch's attendance as a trainer takes it: one session, its people, what is recorded and what may be."""
+
+    batch: Batch
+    sessions: list[Session]  # the batch's sessions `actor` may record, by date
+    session: Session | None
+    today: datetime.date
+    rows: list[SheetRow]
+    # The cases whose number `actor` may read (partners: names only, DESIGN §5).
+    numbered: frozenset[int] = frozenset()
+
+    @property
+    def begun(self) -> bool:
+        return self.session is not None and self.session.date <= self.today
+
+    @property
+    def editable(self) -> bool:
+        return any(row.editable for row in self.rows)
+
+    @property
+    def fillable(self) -> bool:
+        """Some row may be recorded and is not yet: what "Mark everyone present" fills."""
+        return any(row.editable and row.present is None for row in self.rows)
+
+    @property
+    def unsaved(self) -> bool:
+        """Some row shows a choice that is not what is stored (a refused save sent it back)."""
+        return any(row.changed for row in self.rows)
+
+    def _step(self, by: int) -> Session | None:
+        at = self.sessions.index(self.session) + by if self.session in self.sessions else -1
+        return self.sessions[at] if 0 <= at < len(self.sessions) else None
+
+    @property
+    def previous(self) -> Session | None:
+        return self._step(-1)
+
+    @property
+    def next(self) -> Session | None:
+        return self._step(1)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        marks = [row.stored for row in self.rows]
+        return {"present": marks.count(True), "absent": marks.count(False), "unrecorded": marks.count(None)}
+
+    def with_choices(self, choices: dict[int, bool]) -> "SessionSheet":
+        """The sheet as a refused save left it: each choosable row as chosen, what is stored beside it."""
+        rows = [
+            SheetRow(row.enrollment, choices.get(row.enrollment.pk, row.stored), True, row.stored)
+            if row.editable
+            else row
+            for row in self.rows
+        ]
+        return SessionSheet(self.batch, self.sessions, self.session, self.today, rows, self.numbered)
+
+    def as_saved(self, attendance: dict[int, bool]) -> "SessionSheet":
+        """The sheet once `attendance` ({enrollment id: present}) is recorded."""
+        rows = [
+            SheetRow(
+                r.enrollment,
+                attendance.get(r.enrollment.pk, r.stored),
+                r.editable,
+                attendance.get(r.enrollment.pk, r.stored),
+            )
+            for r in self.rows
+        ]
+        return SessionSheet(self.batch, self.sessions, self.session, self.today, rows, self.numbered)
+
+    def attendance_to_save(self, choices: dict[int, bool]) -> dict[int, bool]:
+        """What a save of the sheet records ({enrollment id: present}): the choices that differ from what is stored.
+
+        A row left without a choice stays not recorded (it is never taken for absent). A choice for a row that
+        offered none (withdrawn meanwhile, or not the actor's to record) goes to the service, which refuses it and
+        says why.
+        """
+        stored = {row.enrollment.pk: row for row in self.rows}
+        return {
+            pk: present
+            for pk, present in choices.items()
+            if pk not in stored or not stored[pk].editable or stored[pk].stored != present
+        }
+
+
+SHEET_STATUSES = (Enrollment.Status.ENROLLED, Enrollment.Status.COMPLETED, Enrollment.Status.NOT_COMPLETED)
+
+
+def session_sheet(actor, batch: Batch, session_id: int | None = None) -> SessionSheet:
+    """The attendance sheet of one session of `batch` for `actor`: `session_id`, else today's (where the batch
+    meets), else the latest begun, else the first. Only sessions with a cell `actor` may record are offered (the
+    access rule decides: a partner gets the sessions its agency delivers). Raises Http404 for a `session_id` not
+    among them. Five statements, whatever the size of the roster.
+    """
+    today = batch.today()
+    sessions = list(batch.sessions.select_related("delivering_agency").order_by("date", "id"))
+    # By name: a trainer finds a person on the list by the name they answer to.
+    people = list(roster(actor, batch).filter(status__in=SHEET_STATUSES).order_by("case__person__full_name", "id"))
+    enrolled = [e.pk for e in people if e.status == Enrollment.Status.ENROLLED]
+    recordable = attendance_recordable(actor, [(e, s.pk) for e in enrolled for s in sessions])
+    offered = [s for s in sessions if any((e, s.pk) in recordable for e in enrolled)]
+    if session_id is not None:
+        session = next((s for s in offered if s.pk == session_id), None)
+        if session is None:
+            raise Http404(access.NOT_FOUND)
+    else:
+        session = _default_session(offered, today)
+    if session is None:
+        return SessionSheet(batch, offered, None, today, [])
+    marks = dict(
+        access.visible_to(actor, Attendance)
+        .filter(session=session, enrollment__in=[e.pk for e in people])
+        .values_list("enrollment_id", "present")
+    )
+    begun = session.date <= today
+    rows = [SheetRow(e, marks.get(e.pk), begun and (e.pk, session.pk) in recordable, marks.get(e.pk)) for e in people]
+    numbered = access.visible_to(actor, Case).filter(pk__in=[e.case_id for e in people]).values_list("pk", flat=True)
+    return SessionSheet(batch, offered, session, today, rows, frozenset(numbered))
+
+
+def _default_session(sessions: list[Session], today: datetime.date) -> Session | None:
+    todays = [s for s in sessions if s.date == today]
+    begun = [s for s in sessions if s.date < today]
+    return (todays or begun[-1:] or sessions[:1] or [None])[0]
 
 
 # The report's figures: five counts, and two rates worked out from two of them each.

@@ -362,9 +362,9 @@ def _promote_from_waiting_list(actor, batch: Batch) -> bool:
 @transaction.atomic
 def attendance_record(*, actor, session: Session, present: dict[int, bool]) -> list[Attendance]:
     """Record who was present at a session ({enrollment id: present}); recording again corrects it."""
-    session = Session.objects.select_related("batch").get(pk=session.pk)
+    session = Session.objects.select_related("batch__program__region").get(pk=session.pk)
     access.get_visible(actor, Session, pk=session.pk)
-    if session.date > timezone.localdate():
+    if session.date > session.batch.today():  # the day where the class meets (WIT is two hours ahead of WIB)
         raise ValidationError({"session": refusals.ATTENDANCE_BEFORE_SESSION})
     enrollments = {
         e.pk: e
