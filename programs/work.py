@@ -102,7 +102,8 @@ def _sessions(agencies, context: WorkContext):
                 "program": session.batch.program.name,
                 "number": session.batch.number,
             },
-            url=reverse("admin:programs_batch_roster", args=[session.batch_id]),
+            # Straight to ticking that session on a phone (its own page names the session: not "today's" guess).
+            url=f"{reverse('admin:programs_batch_attendance', args=[session.batch_id])}?session={session.pk}",
             action=_("Record attendance"),
             when=session.date,
         )

@@ -21,7 +21,14 @@ from programs.models import Enrollment
 from tests.agencies.factories import AgencyFactory, RegionFactory
 from tests.cases.factories import CaseFactory, ConsentFactory, NgoFactory, PossibleDuplicateFactory
 from tests.funding.factories import AllocationFactory, BenefitFactory, EntitlementFactory, FundingSourceFactory
-from tests.programs.factories import BatchFactory, FollowUpFactory, ProgramFactory, SessionFactory, days_from_today
+from tests.programs.factories import (
+    BatchFactory,
+    EnrollmentFactory,
+    FollowUpFactory,
+    ProgramFactory,
+    SessionFactory,
+    days_from_today,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -295,11 +302,16 @@ def test_a_partner_trainer_sees_todays_and_this_weeks_sessions_with_the_way_to_t
     other_day = monday if today != monday else monday + datetime.timedelta(days=1)
     SessionFactory(batch=batch, delivering_agency=police, date=other_day)
     SessionFactory(batch=batch, delivering_agency=AgencyFactory(kind="health"), date=today)  # another agency's
+    EnrollmentFactory(actor=member(Role.DISTRICT_STAFF, agency=semarang), batch=batch)  # someone to tick
 
     lines = [line for section in work.my_work(trainer) for line in section["lines"] if line.listed]
 
     assert [len(line.listed) for line in lines] == [1, 1]
-    assert all(row.url == f"/admin/programs/batch/{batch.pk}/roster/" for line in lines for row in line.listed)
+    assert all(
+        row.url.startswith(f"/admin/programs/batch/{batch.pk}/attendance/?session=")
+        for line in lines
+        for row in line.listed
+    )
     client.force_login(trainer)
     assert client.get(lines[0].listed[0].url).status_code == 200
 

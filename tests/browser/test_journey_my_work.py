@@ -68,7 +68,8 @@ def test_a_partner_trainer_goes_from_todays_session_straight_to_ticking_it(page,
     today.get_by_role("link", name="Isi kehadiran").click()
     page.wait_for_load_state()
     expect(page.get_by_role("heading", name=re.compile("Pelatihan Membuat Kue"))).to_be_visible()
-    expect(page.get_by_role("checkbox", name=re.compile("Kamtibmas")).first).to_be_enabled()
+    expect(page.get_by_role("heading", name=re.compile("hari ini · Kamtibmas"))).to_be_visible()
+    expect(page.get_by_role("button", name="Tandai semua hadir")).to_be_enabled()
 
 
 def test_province_staff_see_a_referral_waiting_in_one_of_their_offices(page, sign_in):
