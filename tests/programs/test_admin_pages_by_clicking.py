@@ -13,42 +13,12 @@ from django.utils.formats import date_format
 from agencies.models import AuditEvent, Role
 from cases.models import Case
 from programs import services
-from programs.models import Attendance, Batch, Session
+from programs.models import Attendance, Batch
 from tests.agencies.factories import MembershipFactory
 from tests.cases.factories import CaseFactory
-from tests.programs.factories import BatchFactory, FollowUpFactory, ProgramFactory, SessionFactory, days_from_today
+from tests.programs.factories import FollowUpFactory, SessionFactory, days_from_today
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def program(semarang):
-    return ProgramFactory(organizer=semarang, name="Pelatihan tata boga", fiscal_year=2026)
-
-
-@pytest.fixture
-def batch(program):
-    return BatchFactory(program=program, number=1, starts_on=days_from_today(-1), ends_on=days_from_today(3))
-
-
-@pytest.fixture
-def sewing(batch):
-    """Yesterday's session, taught by the organizer."""
-    return SessionFactory(batch=batch, date=days_from_today(-1), topic=Session.Topic.SEWING)
-
-
-@pytest.fixture
-def public_order(batch, polres):
-    """Today's session, taught by Polres."""
-    return SessionFactory(
-        batch=batch, date=days_from_today(0), topic=Session.Topic.PUBLIC_ORDER, delivering_agency=polres
-    )
-
-
-@pytest.fixture
-def tomorrow(batch, polres):
-    """Tomorrow's session by Polres: nobody can have attended it yet."""
-    return SessionFactory(batch=batch, date=days_from_today(1), topic=Session.Topic.HEALTH, delivering_agency=polres)
 
 
 @pytest.fixture

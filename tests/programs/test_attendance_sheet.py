@@ -28,29 +28,6 @@ from tests.programs.factories import BatchFactory, ProgramFactory, SessionFactor
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def batch(semarang):
-    program = ProgramFactory(organizer=semarang, name="Pelatihan tata boga", fiscal_year=2026)
-    return BatchFactory(program=program, number=1, starts_on=days_from_today(-1), ends_on=days_from_today(3))
-
-
-@pytest.fixture
-def sewing(batch):
-    return SessionFactory(batch=batch, date=days_from_today(-1), topic=Session.Topic.SEWING)
-
-
-@pytest.fixture
-def public_order(batch, polres):
-    return SessionFactory(
-        batch=batch, date=days_from_today(0), topic=Session.Topic.PUBLIC_ORDER, delivering_agency=polres
-    )
-
-
-@pytest.fixture
-def tomorrow(batch, polres):
-    return SessionFactory(batch=batch, date=days_from_today(1), topic=Session.Topic.HEALTH, delivering_agency=polres)
-
-
 def enroll(staff, batch, count: int):
     Batch.objects.filter(pk=batch.pk).update(status=Batch.Status.OPEN, capacity=max(30, count + batch.enrolled_count))
     batch.refresh_from_db()
