@@ -1,4 +1,5 @@
 import functools
+import operator
 
 from django import forms
 from django.conf import settings
@@ -135,8 +136,16 @@ class RegionAdmin(ScopedModelAdmin):
         """Regions by name or code as staff write them ("Banyuwangi", "Kab. Banyuwangi", "kupang", "35.10"): each
         word in the name or the beginning of the code. A picker lists the wider regions first (provinces, then
         regencies and cities, then districts), each by code; the list page keeps its own order."""
-        for word in regions.search_words(search_term):
-            queryset = queryset.filter(Q(name__icontains=word) | Q(code__startswith=word))
+        words = regions.search_words(search_term)
+        own = [Q(name__icontains=word) | Q(code__startswith=word) for word in words]
+        for word, in_own_name in zip(words, own, strict=True):
+            # A word may name the region or a region it lies in ("Pesanggaran Banyuwangi", "Kupang NTT" does not:
+            # NTT is no name), but one word at least names the region itself: "Kupang" is not each of its districts.
+            queryset = queryset.filter(
+                in_own_name | Q(parent__name__icontains=word) | Q(parent__parent__name__icontains=word)
+            )
+        if own:
+            queryset = queryset.filter(functools.reduce(operator.or_, own))
         return queryset.select_related("parent__parent").order_by(Length("code"), "code"), False
 
     def picker_label(self, region):
