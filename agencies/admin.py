@@ -149,7 +149,8 @@ class RegionAdmin(ScopedModelAdmin):
         return queryset.select_related("parent__parent").order_by(Length("code"), "code"), False
 
     def picker_label(self, region):
-        """"35.10 Kabupaten Banyuwangi, Jawa Timur": a name alone is not enough (Kupang is a regency and a city)."""
+        """A region named with the regions it lies in ("35.10 Kabupaten Banyuwangi, Jawa Timur"): Kupang is a regency
+        and a city."""
         return regions.region_label(region)
 
     @admin.display(description=_("time zone"), ordering="time_zone")
@@ -181,7 +182,7 @@ class AgencyAdmin(ScopedModelAdmin):
             return queryset, distinct
         # A picker offers the agencies that may be chosen in it: active ones; a case's owner is a district office.
         queryset = queryset.filter(active=True)
-        if picking == "cases.case.owner":
+        if picking == ("cases", "case", "owner"):
             queryset = queryset.filter(kind=Agency.Kind.SOCIAL_SERVICE_DISTRICT)
         return queryset, distinct
 

@@ -51,7 +51,9 @@ def errors_of(exc: ValidationError | PermissionDenied) -> dict:
 # Pickers that search by POST: what a person types into one (a name, a NIK) stays out of URLs and server logs.
 
 # After jquery.init.js, which names the admin's jQuery `django.jQuery` (the script needs it when it loads).
-POSTED_PICKER_MEDIA = forms.Media(js=["admin/js/jquery.init.js", "agencies/posted_autocomplete.js"])
+POSTED_PICKER_MEDIA = forms.Media(
+    js=["admin/js/jquery.init.js", "agencies/posted_autocomplete.js"], css={"screen": ["agencies/pickers.css"]}
+)
 
 
 class PostedAutocompleteSelect(AutocompleteSelect):
@@ -72,12 +74,12 @@ def posted_picker(model, field_name: str) -> PostedAutocompleteSelect:
     return PostedAutocompleteSelect(model._meta.get_field(field_name), admin.site)
 
 
-def picking_for(request) -> str | None:
-    """In the admin's picker search (PostedAutocompleteJsonView), the box being filled as "app.model.field" (e.g.
-    "programs.enrollment.batch"), so that a model admin may narrow what that box offers; None elsewhere."""
+def picking_for(request) -> tuple[str, str, str] | None:
+    """In the admin's picker search (PostedAutocompleteJsonView), the box being filled as (app, model, field), e.g.
+    ("programs", "enrollment", "batch"), so that a model admin may narrow what that box offers; None elsewhere."""
     if not getattr(request, "_picker_search", False):
         return None
-    return ".".join(request.GET.get(key, "") for key in ("app_label", "model_name", "field_name"))
+    return tuple(request.GET.get(key, "") for key in ("app_label", "model_name", "field_name"))
 
 
 class PostedAutocompleteJsonView(AutocompleteJsonView):

@@ -171,7 +171,7 @@ class BatchAdmin(ScopedModelAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         queryset, distinct = super().get_search_results(request, queryset, search_term)
-        if picking_for(request) == "programs.enrollment.batch":  # enrolling: only batches that take enrollments
+        if picking_for(request) == ("programs", "enrollment", "batch"):  # enrolling: only batches that take enrollments
             queryset = queryset.filter(status__in=Batch.ENROLLING)
         return queryset, distinct
 

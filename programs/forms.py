@@ -12,7 +12,9 @@ from .models import Batch, Enrollment, Outcome
 
 class OutcomeForm(forms.Form):
     recorded_on = date_field(_("visited on"), initial=timezone.localdate)
-    site_status = forms.ChoiceField(label=_("where the person lives"), choices=with_empty_choice(Outcome.SiteStatus.choices))
+    site_status = forms.ChoiceField(
+        label=_("where the person lives"), choices=with_empty_choice(Outcome.SiteStatus.choices)
+    )
     left_site_on = date_field(_("left the site on"), required=False)
     business_started = forms.BooleanField(label=_("business started"), required=False)
     business_type = forms.CharField(label=_("type of business"), required=False, max_length=120)

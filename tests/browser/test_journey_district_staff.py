@@ -19,8 +19,8 @@ from tests.browser.steps import (
     filter_list,
     object_tool,
     open_list,
-    pick_date_in_calendar,
     open_row,
+    pick_date_in_calendar,
     press,
     shot,
 )

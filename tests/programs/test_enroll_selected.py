@@ -30,9 +30,7 @@ def batch(banyuwangi):
 @pytest.fixture
 def cases(banyuwangi):
     """Three planned cases of Banyuwangi, numbered in the order the results are reported."""
-    return [
-        CaseFactory(owner=banyuwangi, stage=Case.Stage.PLANNED, number=f"35.10-2026-0000{n}") for n in (1, 2, 3)
-    ]
+    return [CaseFactory(owner=banyuwangi, stage=Case.Stage.PLANNED, number=f"35.10-2026-0000{n}") for n in (1, 2, 3)]
 
 
 def _choose(client, cases, **extra):
