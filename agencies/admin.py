@@ -1,4 +1,5 @@
 import functools
+import operator
 
 from django import forms
 from django.conf import settings
@@ -9,6 +10,7 @@ from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.db.models import Q
+from django.db.models.functions import Length
 from django.template.response import TemplateResponse
 from django.utils import translation
 from django.utils.html import format_html, format_html_join
@@ -23,7 +25,7 @@ from . import access, audit_labels, notifications, regions, schedules, services
 from .fastpath.admin_filters import LeanQueryStrings
 from .forms import MembershipAddForm
 from .models import Agency, ApiClient, AuditEvent, Membership, Notification, Region, Role, User
-from .scoped_admin import ListTitled, ScopedModelAdmin, UncountedChangeList, UncountedListAdmin
+from .scoped_admin import ListTitled, ScopedModelAdmin, UncountedChangeList, UncountedListAdmin, picking_for
 
 
 @admin.register(User)
@@ -126,9 +128,30 @@ class TimeZoneFilter(admin.SimpleListFilter):
 class RegionAdmin(ScopedModelAdmin):
     list_display = ["code", "name", "level", "time_zone_label"]
     list_filter = ["level", TimeZoneFilter]
-    search_fields = ["code", "name"]
+    search_fields = ["code", "name"]  # searched by get_search_results: by name as staff write it, or by code
     fields = ["code", "name", "level", "parent", "time_zone_label"]
     readonly_fields = fields
+
+    def get_search_results(self, request, queryset, search_term):
+        """Regions by name or code as staff write them ("Banyuwangi", "Kab. Banyuwangi", "kupang", "35.10"): each
+        word in the name or the beginning of the code. A picker lists the wider regions first (provinces, then
+        regencies and cities, then districts), each by code; the list page keeps its own order."""
+        words = regions.search_words(search_term)
+        own = [Q(name__icontains=word) | Q(code__startswith=word) for word in words]
+        for word, in_own_name in zip(words, own, strict=True):
+            # A word may name the region or a region it lies in ("Pesanggaran Banyuwangi", "Kupang NTT" does not:
+            # NTT is no name), but one word at least names the region itself: "Kupang" is not each of its districts.
+            queryset = queryset.filter(
+                in_own_name | Q(parent__name__icontains=word) | Q(parent__parent__name__icontains=word)
+            )
+        if own:
+            queryset = queryset.filter(functools.reduce(operator.or_, own))
+        return queryset.select_related("parent__parent").order_by(Length("code"), "code"), False
+
+    def picker_label(self, region):
+        """A region named with the regions it lies in ("35.10 Kabupaten Banyuwangi, Jawa Timur"): Kupang is a regency
+        and a city."""
+        return regions.region_label(region)
 
     @admin.display(description=_("time zone"), ordering="time_zone")
     def time_zone_label(self, region):
@@ -151,6 +174,17 @@ class AgencyAdmin(ScopedModelAdmin):
     fields = ["name", "kind", "region", "parent", "contact_email", "active"]
     list_select_related = ["region", "parent"]
     actions = ["deactivate", "activate"]
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, distinct = super().get_search_results(request, queryset, search_term)
+        picking = picking_for(request)
+        if picking is None:
+            return queryset, distinct
+        # A picker offers the agencies that may be chosen in it: active ones; a case's owner is a district office.
+        queryset = queryset.filter(active=True)
+        if picking == ("cases", "case", "owner"):
+            queryset = queryset.filter(kind=Agency.Kind.SOCIAL_SERVICE_DISTRICT)
+        return queryset, distinct
 
     def save_with_service(self, request, obj, form, change):
         data = {field: form.cleaned_data[field] for field in form.changed_data if field in self.fields}

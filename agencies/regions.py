@@ -52,3 +52,25 @@ def is_within(inner: str, code: str) -> bool:
 def within_q(field: str, code: str) -> Q:
     """Rows whose region `field` (a Region code) is `code` itself or lies inside it."""
     return Q(**{field: code}) | Q(**{f"{field}__startswith": f"{code}."})
+
+
+def region_label(region) -> str:
+    """A region as a picker names it, with the regions it lies in: `35.10 Kabupaten Banyuwangi, Jawa Timur`, and
+    `35.10.01 Pesanggaran, Kabupaten Banyuwangi, Jawa Timur` (read with `parent__parent` to cost no query)."""
+    names = [f"{region.code} {region.name}"]
+    parent = region.parent if region.parent_id else None
+    while parent is not None:
+        names.append(parent.name)
+        parent = parent.parent if parent.parent_id else None
+    return ", ".join(names)
+
+
+# How staff shorten the kinds of region in its name ("Kab. Banyuwangi"); a word of its kind alone names no region.
+_NAME_WORDS = {"kab": "kabupaten", "kab.": "kabupaten", "kabupaten": "kabupaten", "kota": "kota", "kot.": "kota"}
+_KIND_ONLY = {"prov", "prov.", "provinsi", "kec", "kec.", "kecamatan"}
+
+
+def search_words(term: str) -> list[str]:
+    """The words a region search looks for in names (or codes): "Kab. Banyuwangi" → ["kabupaten", "banyuwangi"]."""
+    words = re.split(r"[\s,]+|(?<=\.)(?=[^\d\s])", term.lower())
+    return [_NAME_WORDS.get(word, word) for word in words if word and word not in _KIND_ONLY]

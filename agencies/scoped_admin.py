@@ -22,7 +22,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from . import access
-from .models import Role
+from .forms import RegionChoiceField
+from .models import Region, Role
 
 # Roles whose rows of case work come with one other row, and are opened from that row's page rather than the menu:
 # a partner agency's with a referral it accepted, a finance approver's with a payment waiting for their decision.
@@ -50,7 +51,9 @@ def errors_of(exc: ValidationError | PermissionDenied) -> dict:
 # Pickers that search by POST: what a person types into one (a name, a NIK) stays out of URLs and server logs.
 
 # After jquery.init.js, which names the admin's jQuery `django.jQuery` (the script needs it when it loads).
-POSTED_PICKER_MEDIA = forms.Media(js=["admin/js/jquery.init.js", "agencies/posted_autocomplete.js"])
+POSTED_PICKER_MEDIA = forms.Media(
+    js=["admin/js/jquery.init.js", "agencies/posted_autocomplete.js"], css={"screen": ["agencies/pickers.css"]}
+)
 
 
 class PostedAutocompleteSelect(AutocompleteSelect):
@@ -65,6 +68,20 @@ class PostedAutocompleteSelectMultiple(AutocompleteSelectMultiple):
         return super().media + POSTED_PICKER_MEDIA
 
 
+def posted_picker(model, field_name: str) -> PostedAutocompleteSelect:
+    """The admin's picker for a field of a plain form (a case page's button, an action's confirmation page): it
+    searches the related model's admin as `autocomplete_fields` do, as the picker of `model.field_name` would."""
+    return PostedAutocompleteSelect(model._meta.get_field(field_name), admin.site)
+
+
+def picking_for(request) -> tuple[str, str, str] | None:
+    """In the admin's picker search (PostedAutocompleteJsonView), the box being filled as (app, model, field), e.g.
+    ("programs", "enrollment", "batch"), so that a model admin may narrow what that box offers; None elsewhere."""
+    if not getattr(request, "_picker_search", False):
+        return None
+    return tuple(request.GET.get(key, "") for key in ("app_label", "model_name", "field_name"))
+
+
 class PostedAutocompleteJsonView(AutocompleteJsonView):
     """The admin's picker search, asked by POST only (agencies/static/agencies/posted_autocomplete.js); a model
     admin may name its rows in the picker by `picker_label(obj)` (a case: its number and the person's name)."""
@@ -73,6 +90,7 @@ class PostedAutocompleteJsonView(AutocompleteJsonView):
 
     def post(self, request, *args, **kwargs):
         request.GET = request.POST  # Django's view reads its parameters (term, page, field) from the query string
+        request._picker_search = True
         return self.get(request, *args, **kwargs)
 
     def serialize_result(self, obj, to_field_name):
@@ -106,6 +124,8 @@ class ScopedModelAdmin(ListTitled, admin.ModelAdmin):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
             kwargs["widget"] = PostedAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        if db_field.related_model is Region:
+            kwargs.setdefault("form_class", RegionChoiceField)  # named as its picker names it, parents included
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):

@@ -14,7 +14,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import CharField, F, IntegerField, Prefetch, Q, Value, prefetch_related_objects
 from django.db.models.functions import Cast
 from django.forms.models import ModelChoiceIterator
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import translation
@@ -502,9 +502,23 @@ class PersonAdmin(ScopedModelAdmin):
         return person
 
 
+# Actions of the case list that another app offers: cases may not import the apps to its right (DESIGN §3), so
+# programs plugs its "enroll the selected cases in a batch" in here (programs/admin.py) with `case_list_action`.
+CASE_LIST_ACTIONS: list = []
+
+
+def case_list_action(action):
+    """Offer `action` (a function decorated with `admin.action`) in the case list's "Action" menu."""
+    CASE_LIST_ACTIONS.append(action)
+    return action
+
+
 @admin.register(Case)
 class CaseAdmin(UncountedListAdmin, ScopedModelAdmin):
     not_in_menu_of = PARTNERS  # a partner opens a case it accepted from the referral
+    actions = CASE_LIST_ACTIONS  # the list itself, so that actions added by other apps are offered (case_list_action)
+    # Every site and district office of the country may be chosen at intake: pickers searching by name.
+    autocomplete_fields = ["site", "owner"]
     list_display = ["number", "person_name", "stage", "owner", "registered_by", "target_group", "site", "caseworker"]
     # No filter reads the scope for its choices: stages and target groups are fixed lists, offices and sites come
     # from the reader's province, caseworkers are "mine" or "nobody yet".
@@ -701,6 +715,10 @@ class CaseAdmin(UncountedListAdmin, ScopedModelAdmin):
             )
         return intake.case
 
+    def response_post_save_add(self, request, obj):
+        """After intake, the new case's file (the success message stays): the next step is there, not in the list."""
+        return HttpResponseRedirect(self.change_url(obj))
+
     # Buttons on the case page
 
     def get_urls(self):
@@ -714,6 +732,7 @@ class CaseAdmin(UncountedListAdmin, ScopedModelAdmin):
             path("<path:object_id>/assess/", view(self.assess_view), name="cases_case_assess"),
             path("<path:object_id>/reveal-nik/", view(self.reveal_nik_view), name="cases_case_reveal_nik"),
             path("import/", view(self.import_view), name="cases_case_import"),
+            path("import/template/", view(self.import_template_view), name="cases_case_import_template"),
             path("search/", view(self.search_view), name="cases_case_search"),
             *super().get_urls(),
         ]
@@ -742,6 +761,14 @@ class CaseAdmin(UncountedListAdmin, ScopedModelAdmin):
             context["shown_results"] = intake_sheet.shown_results(results)
             context["error_csv"] = intake_sheet.error_rows_csv(rows, results) if context["errors"] else ""
         return TemplateResponse(request, "admin/cases/case/import.html", context)
+
+    def import_template_view(self, request):
+        """The intake sheet to fill in: the import page's columns with their Indonesian headers, as an XLSX file."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        response = HttpResponse(intake_sheet.template_xlsx(), content_type=intake_sheet.XLSX_TYPE)
+        response["Content-Disposition"] = f'attachment; filename="{intake_sheet.template_name()}"'
+        return response
 
     def _case(self, request, object_id) -> Case:
         return self.visible_object(request, object_id)

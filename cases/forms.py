@@ -7,7 +7,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from agencies.models import Agency, Region
+from agencies.forms import RegionChoiceField, date_field, with_empty_choice
+from agencies.models import Agency
+from agencies.scoped_admin import posted_picker
 
 from .models import Case, Consent, Person, Referral
 
@@ -29,36 +31,24 @@ CASE_FIELDS = ("target_group", "site", "owner")
 INTAKE_FIELDS = (*PERSON_FIELDS, *CASE_FIELDS, "processing_consent_on")
 
 
-class RegionCodeField(forms.CharField):
-    """A Kemendagri code typed by staff (`35.10`); an unknown code is an error on this field."""
-
-    def clean(self, value):
-        code = super().clean(value)
-        if not code:
-            return None
-        region = Region.objects.filter(code=code.strip()).first()
-        if region is None:
-            raise forms.ValidationError(_("Unknown region code %(code)s.") % {"code": code})
-        return region
-
-
 class IntakeForm(forms.ModelForm):
     """Intake (pendataan): the person and their case in one form, saved by `case_register`."""
 
     full_name = forms.CharField(label=_("full name"), max_length=150)
     known_as = forms.CharField(label=_("known as"), max_length=80, required=False)
     nik = forms.CharField(label=_("NIK"), max_length=20, required=False, help_text=_("16 digits, from the KTP."))
-    birth_date = forms.DateField(label=_("birth date"), required=False)
+    birth_date = date_field(_("birth date"), required=False, help_text=_("Day-month-year, e.g. 15-03-1990."))
     birth_year = forms.IntegerField(label=_("birth year"), required=False, help_text=_("When the date is unknown."))
-    sex = forms.ChoiceField(label=_("sex"), choices=Person.Sex.choices)
+    sex = forms.ChoiceField(label=_("sex"), choices=with_empty_choice(Person.Sex.choices))
     phone = forms.CharField(label=_("phone"), max_length=20, required=False)
-    home_region = RegionCodeField(
-        label=_("home region (kampung halaman)"), required=False, help_text=_("Kemendagri code, e.g. 35.10.")
+    home_region = RegionChoiceField(
+        label=_("home region (kampung halaman)"),
+        required=False,
+        widget=posted_picker(Person, "home_region"),
+        help_text=_("Type the name or the Kemendagri code, e.g. Banyuwangi or 35.10."),
     )
     address = forms.CharField(label=_("address"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    processing_consent_on = forms.DateField(
-        label=_("consent to processing given on"), required=False, initial=timezone.localdate
-    )
+    processing_consent_on = date_field(_("consent to processing given on"), required=False, initial=timezone.localdate)
 
     class Meta:
         model = Case
@@ -78,9 +68,9 @@ class PersonForm(forms.ModelForm):
 
 
 class MoveForm(forms.Form):
-    to = forms.ChoiceField(label=_("to stage"), choices=Case.Stage.choices)
+    to = forms.ChoiceField(label=_("to stage"), choices=with_empty_choice(Case.Stage.choices))
     close_reason = forms.ChoiceField(
-        label=_("close reason"), choices=[("", "---------"), *Case.CloseReason.choices], required=False
+        label=_("close reason"), choices=with_empty_choice(Case.CloseReason.choices), required=False
     )
     reason = forms.CharField(
         label=_("reason"),
@@ -91,8 +81,11 @@ class MoveForm(forms.Form):
 
 
 class ReferForm(forms.Form):
-    to_agency = forms.ModelChoiceField(label=_("to"), queryset=Agency.objects.none())
-    kind = forms.ChoiceField(label=_("kind"), choices=Referral.Kind.choices)
+    # Any office in the country (a repatriation goes to the person's home district): searched by name or region.
+    to_agency = forms.ModelChoiceField(
+        label=_("to"), queryset=Agency.objects.none(), widget=posted_picker(Referral, "to_agency")
+    )
+    kind = forms.ChoiceField(label=_("kind"), choices=with_empty_choice(Referral.Kind.choices))
     reason = forms.CharField(label=_("reason for referral"), widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, agencies=None, **kwargs):
@@ -101,11 +94,15 @@ class ReferForm(forms.Form):
 
 
 class ConsentForm(forms.Form):
-    purpose = forms.ChoiceField(label=_("purpose"), choices=Consent.Purpose.choices)
+    purpose = forms.ChoiceField(label=_("purpose"), choices=with_empty_choice(Consent.Purpose.choices))
     agency = forms.ModelChoiceField(
-        label=_("shared with"), queryset=Agency.objects.none(), required=False, help_text=_("For sharing only.")
+        label=_("shared with"),
+        queryset=Agency.objects.none(),
+        required=False,
+        widget=posted_picker(Consent, "agency"),
+        help_text=_("For sharing only."),
     )
-    given_on = forms.DateField(label=_("given on"), initial=timezone.localdate)
+    given_on = date_field(_("given on"), initial=timezone.localdate)
 
     def __init__(self, *args, agencies=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -121,7 +118,7 @@ class NoteForm(forms.Form):
 
 
 class AssessmentForm(forms.Form):
-    assessed_on = forms.DateField(label=_("assessed on"), initial=timezone.localdate)
+    assessed_on = date_field(_("assessed on"), initial=timezone.localdate)
     needs = forms.CharField(label=_("needs"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     skills_wanted = forms.CharField(label=_("skills wanted"), max_length=200, required=False)
     business_idea = forms.CharField(label=_("business idea"), max_length=200, required=False)

@@ -4,6 +4,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from agencies.forms import date_field, with_empty_choice
+
 from .models import Disbursement
 
 
@@ -16,6 +18,6 @@ class ReverseForm(forms.Form):
 
 
 class PayForm(forms.Form):
-    method = forms.ChoiceField(label=_("payment method"), choices=Disbursement.Method.choices)
+    method = forms.ChoiceField(label=_("payment method"), choices=with_empty_choice(Disbursement.Method.choices))
     reference = forms.CharField(label=_("reference"), required=False, help_text=_("Bank reference or receipt number."))
-    paid_on = forms.DateField(label=_("paid on"), initial=timezone.localdate)
+    paid_on = date_field(_("paid on"), initial=timezone.localdate)

@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -8,10 +9,18 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies import access, work
 from agencies.models import Agency, Role
-from agencies.scoped_admin import CASE_WORK_ELSEWHERE, ScopedInline, ScopedModelAdmin
+from agencies.scoped_admin import (
+    CASE_WORK_ELSEWHERE,
+    PostedAutocompleteSelect,
+    ScopedInline,
+    ScopedModelAdmin,
+    errors_of,
+    picking_for,
+)
+from cases.admin import case_list_action
 
 from . import due, selectors, services
-from .forms import OutcomeForm
+from .forms import EnrollSelectedForm, OutcomeForm
 from .models import Batch, Enrollment, FollowUp, Outcome, Program, Session
 
 PROGRAM_FIELDS = [
@@ -103,6 +112,11 @@ class SessionInline(ScopedInline):
     fields = ["date", "topic", "delivering_agency", "trainer_name"]
     select_related = ("batch", "delivering_agency")
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "delivering_agency":  # any agency of the country: a picker searching by name
+            kwargs["widget"] = PostedAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
         formset.form.base_fields["delivering_agency"].queryset = access.visible_to(request.user, Agency).filter(
@@ -154,6 +168,12 @@ class BatchAdmin(ScopedModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "program"] if obj is not None else self.readonly_fields
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, distinct = super().get_search_results(request, queryset, search_term)
+        if picking_for(request) == ("programs", "enrollment", "batch"):  # enrolling: only batches that take enrollments
+            queryset = queryset.filter(status__in=Batch.ENROLLING)
+        return queryset, distinct
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []
@@ -304,6 +324,63 @@ class BatchAdmin(ScopedModelAdmin):
             % {"session": sheet.session, **saved},
         )
         return HttpResponseRedirect(here)
+
+
+# Enrolling several cases at once, from the case list. The action lives here, beside the enrollment service it calls,
+# and is offered on the case list through cases' seam (`case_list_action`): cases may not import programs.
+
+MAX_ENROLLED_AT_ONCE = 100
+
+
+@case_list_action
+@admin.action(description=_("Enroll in a batch…"), permissions=["change"])
+def enroll_in_batch(modeladmin, request, queryset):
+    """A confirmation page picks the batch; then each selected case is enrolled by `enrollment_create` (its own
+    transaction, as the service runs it), and each gets its result: enrolled, waiting list, or refused and why."""
+    cases = list(queryset.order_by("number")[: MAX_ENROLLED_AT_ONCE + 1])
+    if len(cases) > MAX_ENROLLED_AT_ONCE:
+        modeladmin.message_user(
+            request, _("Select at most %(count)d cases at a time.") % {"count": MAX_ENROLLED_AT_ONCE}, messages.ERROR
+        )
+        return None
+    batches = selectors.batches_enrolling(request.user)
+    form = EnrollSelectedForm(request.POST if "post" in request.POST else None, batches=batches)
+    if form.is_valid():
+        batch = form.cleaned_data["batch"]
+        for case in cases:
+            _enroll_one(modeladmin, request, batch, case)
+        return None  # back to the list, which shows a line per case
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "opts": modeladmin.opts,
+        "title": _("Enroll the selected cases in a batch"),
+        "form": form,
+        "cases": [(case.pk, modeladmin.picker_label(case)) for case in cases],
+        "action_checkbox_name": ACTION_CHECKBOX_NAME,
+        "action": "enroll_in_batch",
+        "media": modeladmin.media + form.media,
+    }
+    return TemplateResponse(request, "admin/programs/enroll_selected.html", context)
+
+
+def _enroll_one(modeladmin, request, batch, case) -> None:
+    # Named by case number only: messages travel in a cookie, where a person's name must not go.
+    try:
+        enrollment = services.enrollment_create(actor=request.user, batch=batch, case=case)
+    except Http404:
+        refused = str(access.NOT_FOUND)
+    except (ValidationError, PermissionDenied) as exc:
+        refused = " ".join(str(message) for listed in errors_of(exc).values() for message in listed)
+    else:
+        if enrollment.status == Enrollment.Status.WAITLISTED:
+            text, level = _("%(case)s: the batch is full, so it is on the waiting list of %(batch)s."), messages.WARNING
+        else:
+            text, level = _("%(case)s: enrolled in %(batch)s."), messages.SUCCESS
+        modeladmin.message_user(request, text % {"case": case.number, "batch": batch}, level)
+        return
+    modeladmin.message_user(
+        request, _("%(case)s: not enrolled. %(reason)s") % {"case": case.number, "reason": refused}, messages.ERROR
+    )
 
 
 def _ids(values: list[str]) -> set[int]:

@@ -19,6 +19,16 @@ TRAINED = (Enrollment.Status.COMPLETED,)
 STILL_THERE = (Outcome.SiteStatus.STILL_AT_SITE, Outcome.SiteStatus.RETURNED_TO_SITE)
 
 
+def batches_enrolling(actor) -> QuerySet[Batch]:
+    """The batches `actor` may see that take enrollments now (planned or open), by program and number."""
+    return (
+        access.visible_to(actor, Batch)
+        .filter(status__in=Batch.ENROLLING)
+        .select_related("program")
+        .order_by("program__name", "number")
+    )
+
+
 def roster(actor, batch) -> QuerySet[Enrollment]:
     """The batch's enrollments `actor` may see, with the names a roster shows."""
     return (

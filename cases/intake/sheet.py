@@ -8,8 +8,11 @@ import io
 import re
 
 from django.utils.dateparse import parse_date
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from rest_framework import ISO_8601, serializers
 from rest_framework.fields import SkipField
 from rest_framework.settings import api_settings
@@ -341,6 +344,44 @@ def documented_columns() -> list[dict]:
     """The columns as the import page lists them: the Indonesian header and what it holds. (The API's names, read
     as well, are English: the page names where they are documented instead of showing them.)"""
     return [{"header": INDONESIAN_HEADERS[c], "help": COLUMN_HELP[c]} for c in COLUMNS]
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Columns a spreadsheet would turn into numbers and spoil: a NIK loses its last digits, a phone its leading 0, a
+# region code 35.10 becomes 35.1. The template writes them as text.
+TEXT_COLUMNS = ("external_id", "nik", "phone", "home_region")
+TEMPLATE_ROWS = MAX_BULK_ROWS
+
+
+def template_name() -> str:
+    """The template's file name, in the reader's language ("templat-lembar-pendataan.xlsx")."""
+    return f"{gettext('intake-sheet-template')}.xlsx"
+
+
+def template_xlsx() -> bytes:
+    """The intake sheet to fill in: one row of the Indonesian headers the importer reads (`read`), the columns that
+    must stay text formatted as text, and a second sheet saying what each column holds."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = gettext("intake")
+    sheet.append([INDONESIAN_HEADERS[column] for column in COLUMNS])
+    sheet.freeze_panes = "A2"
+    for place, column in enumerate(COLUMNS, start=1):
+        letter = get_column_letter(place)
+        sheet.column_dimensions[letter].width = max(14, len(INDONESIAN_HEADERS[column]) + 4)
+        sheet[f"{letter}1"].font = Font(bold=True)
+        if column in TEXT_COLUMNS:
+            for (cell,) in sheet.iter_rows(min_row=2, max_row=TEMPLATE_ROWS + 1, min_col=place, max_col=place):
+                cell.number_format = "@"
+    notes = book.create_sheet(gettext("instructions"))
+    notes.append([gettext("column"), gettext("holds")])
+    for column in COLUMNS:
+        notes.append([INDONESIAN_HEADERS[column], str(COLUMN_HELP[column])])
+    notes.column_dimensions["A"].width, notes.column_dimensions["B"].width = 20, 90
+    book.active = 0  # the importer reads the first sheet
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 def header_of(column: str) -> str:

@@ -75,12 +75,22 @@ def expect_field(page: Page, label: str, value: str | re.Pattern) -> None:
     expect(row.first).to_contain_text(value)
 
 
-def choose_autocomplete(page: Page, label: str, typed: str, option: str | re.Pattern) -> None:
+def choose_autocomplete(page: Page, label: str | re.Pattern, typed: str, option: str | re.Pattern) -> None:
     """Pick in an autocomplete box (the admin's select2): open it, type, and click the option that shows."""
     row = page.locator(".form-row").filter(has=page.locator("label", has_text=label)).first
     row.locator(".select2-selection").click()
     page.locator(".select2-search__field").fill(typed)
     page.locator(".select2-results__option").filter(has_text=option).first.click()
+
+
+def pick_date_in_calendar(page: Page, label: str, day: int) -> None:
+    """Fill a date box from its calendar (the admin's date picker): open the calendar beside the box labelled
+    `label` and click `day` of the month it shows (the box's month, or this month when the box is empty)."""
+    row = page.locator(".form-row").filter(has=page.locator("label", has_text=label)).first
+    row.locator("input.vDateField").fill("")
+    row.locator(".datetimeshortcuts a").filter(has=page.locator(".date-icon")).click()
+    calendar = page.locator(".calendarbox:visible")
+    calendar.locator("td:not(.nonday) a").filter(has_text=re.compile(rf"^{day}$")).click()
 
 
 def shot(page: Page, role: str, step: str, *, phone: bool = False) -> Path:

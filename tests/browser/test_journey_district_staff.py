@@ -20,6 +20,7 @@ from tests.browser.steps import (
     object_tool,
     open_list,
     open_row,
+    pick_date_in_calendar,
     press,
     shot,
 )
@@ -37,21 +38,28 @@ def go_home(page):
 
 
 def intake(page) -> str:
-    """Kasus → Tambah, the intake form filled as from the person's KTP; returns the new case's number."""
+    """Kasus → Tambah, the intake form filled as from the person's KTP: the home region and the site picked by name,
+    the birth date typed as written on the KTP, the consent's date picked in the calendar. Saving opens the new
+    case's file; returns its number."""
     add_from_home(page, "Kasus")
     expect(page.get_by_role("heading", name="Tambahkan kasus")).to_be_visible()
     page.get_by_label("nama lengkap").fill("Sri Wahyuningsih")
     page.get_by_label("NIK", exact=False).first.fill(NIK)
+    expect(page.get_by_label("jenis kelamin")).to_have_value("")  # nobody's sex is chosen for them
     page.get_by_label("jenis kelamin").select_option(label="Perempuan")
     page.get_by_label("tanggal lahir").fill("15-03-1990")
-    page.get_by_label("daerah asal").fill("35.10")
+    choose_autocomplete(page, "daerah asal", "Kab. Banyuwangi", "35.10 Kabupaten Banyuwangi, Jawa Timur")
     page.get_by_label("Kelompok sasaran").select_option(label="10. Tuna Susila")
-    page.get_by_label("Lokasi").select_option(label="Gempol Porong")
+    choose_autocomplete(page, "Lokasi", "Gempol", "Gempol Porong")
+    today = timezone.localdate()
+    pick_date_in_calendar(page, "persetujuan pemrosesan", 1)
+    expect(page.get_by_label("persetujuan pemrosesan")).to_have_value(f"01/{today:%m/%Y}")
+    shot(page, ROLE, "intake")
+    shot(page, ROLE, "intake-phone", phone=True)
     press(page, "Simpan")
-    added = expect_message(page, "berhasil ditambahkan")
+    added = expect_message(page, "berhasil ditambahkan")  # on the new case's own page, not the list
     number = CASE_NUMBER.search(added.inner_text()).group()
-    added.get_by_role("link", name=number).click()  # the message links to the new case
-    page.wait_for_load_state()
+    expect(page.get_by_role("heading", name=number)).to_be_visible()
     return number
 
 

@@ -5,7 +5,15 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.steps import add_from_home, expect_field, expect_message, object_tool, press, shot
+from tests.browser.steps import (
+    add_from_home,
+    choose_autocomplete,
+    expect_field,
+    expect_message,
+    object_tool,
+    press,
+    shot,
+)
 
 ROLE = "lks"
 CASE_NUMBER = re.compile(r"35\.10-\d{4}-\d{5}")
@@ -20,15 +28,12 @@ def intake(page) -> str:
     page.get_by_label("NIK", exact=False).first.fill(NIK)
     page.get_by_label("jenis kelamin").select_option(label="Perempuan")
     page.get_by_label("tanggal lahir").fill("22-07-1995")
-    page.get_by_label("daerah asal").fill("33.74")
+    choose_autocomplete(page, "daerah asal", "kota semarang", "33.74 Kota Semarang, Jawa Tengah")
     page.get_by_label("Kelompok sasaran").select_option(label="10. Tuna Susila")
-    page.get_by_label("Lokasi").select_option(label="Padang Pasir")
+    choose_autocomplete(page, "Lokasi", "Padang", "Padang Pasir")
     press(page, "Simpan")
-    added = expect_message(page, "berhasil ditambahkan")
-    number = CASE_NUMBER.search(added.inner_text()).group()
-    added.get_by_role("link", name=number).click()
-    page.wait_for_load_state()
-    return number
+    added = expect_message(page, "berhasil ditambahkan")  # on the new case's page
+    return CASE_NUMBER.search(added.inner_text()).group()
 
 
 def add_note(page, text: str) -> None:
@@ -42,7 +47,7 @@ def add_note(page, text: str) -> None:
 def refer(page, *, to: str, kind: str, reason: str) -> None:
     object_tool(page, "Rujuk")
     expect(page.get_by_role("heading", name="Rujuk ke instansi lain")).to_be_visible()
-    page.get_by_label(re.compile(r"^Ke\b")).select_option(label=to)
+    choose_autocomplete(page, re.compile(r"^Ke\b"), to.removeprefix("Dinas Sosial "), to)
     page.get_by_label("jenis").select_option(label=kind)
     page.get_by_label("alasan rujukan").fill(reason)
     press(page, "Simpan")
@@ -51,7 +56,7 @@ def refer(page, *, to: str, kind: str, reason: str) -> None:
 def record_sharing_consent(page, agency: str) -> None:
     object_tool(page, "Catat persetujuan")
     page.get_by_label("tujuan").select_option(label="Berbagi data dengan instansi tertentu")
-    page.get_by_label("dibagikan kepada").select_option(label=agency)
+    choose_autocomplete(page, "dibagikan kepada", agency.removeprefix("Dinas Sosial "), agency)
     press(page, "Simpan")
     expect_message(page, "Persetujuan telah dicatat.")
 

@@ -39,7 +39,8 @@ def test_district_staff_find_a_person_by_a_misspelt_name_from_the_header(page, s
 
     header, rows = steps.table_texts(page.locator("#result_list"))
     assert "NAMA" in [cell.upper() for cell in header]
-    assert rows and rows[0][0] == number and full_name in rows[0][1], rows[:3]
+    # After the row's tick box (the list's actions, e.g. enrolling the selected cases): the number, then the name.
+    assert rows and rows[0][1] == number and full_name in rows[0][2], rows[:3]
     assert typed.split()[-1] not in page.url and full_name.split()[-1] not in page.url
     steps.shot(page, "district-staff", "search-by-name", phone=True)
 
