@@ -241,8 +241,9 @@ _CASE_SHOWN = (
 
 
 def floor_case_list(request):
-    """The case list's rows as our page shows them: number (a link to the case), the person's name and nickname,
-    the stage's label, owning and registering offices, target group, site and caseworker ("-" for none)."""
+    """The case list's rows as our page shows them: a tick box (to act on several), number (a link to the case),
+    the person's name and nickname, the stage's label, owning and registering offices, target group, site and
+    caseworker ("-" for none)."""
     from django.db import connection
     from django.http import HttpResponse
 
@@ -253,7 +254,8 @@ def floor_case_list(request):
         rows = cursor.fetchall()[:100]
     stages, esc = _words()["stages"], html.escape
     body = "".join(
-        f'<tr><th><a href="/admin/cases/case/{pk}/change/">{esc(number)}</a></th>'
+        f'<tr><td><input type="checkbox" name="_selected_action" value="{pk}" class="action-select"></td>'
+        f'<th><a href="/admin/cases/case/{pk}/change/">{esc(number)}</a></th>'
         f"<td>{esc(f'{full_name} ({known_as})' if known_as else full_name)}</td><td>{esc(stages.get(stage, '-'))}</td>"
         f"<td>{esc(owner)}</td><td>{esc(registered_by)}</td><td>{esc(f'{tg_code}. {tg_name}')}</td>"
         f"<td>{esc(site) if site is not None else '-'}</td>"

@@ -5,6 +5,7 @@ Forms check shape only; the services they feed decide the rules.
 
 from django import forms
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from agencies.forms import RegionChoiceField, date_field, with_empty_choice
@@ -54,10 +55,15 @@ class IntakeForm(forms.ModelForm):
         model = Case
         fields = list(CASE_FIELDS)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():  # "Nama lengkap", as the model's own fields are labelled on the page
+            field.label = capfirst(field.label)
+
 
 class PersonForm(forms.ModelForm):
     new_nik = forms.CharField(
-        label=_("new NIK"), max_length=20, required=False, help_text=_("Leave empty to keep the current NIK.")
+        label=capfirst(_("new NIK")), max_length=20, required=False, help_text=_("Leave empty to keep the current NIK.")
     )
 
     class Meta:
