@@ -1100,6 +1100,12 @@ class PossibleDuplicateAdmin(ScopedModelAdmin):
                 request.user, obj, may_change=self.has_change_permission(request, obj)
             )
             context["title"] = _("Possible duplicate")
+            # Named as the list names it: the model's own name ("Person #12 ~ Person #34") tells a reviewer nothing.
+            context["subtitle"] = gettext("%(pair)s · similarity %(score)s%%") % {
+                "pair": self.pair(obj),
+                "score": obj.score,
+            }
+            context["pair_name"] = self.pair(obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_urls(self):
@@ -1122,16 +1128,22 @@ class PossibleDuplicateAdmin(ScopedModelAdmin):
         errors = []
         if request.method == "POST":
             try:
-                services.possible_duplicate_merge(actor=request.user, duplicate=duplicate)
+                kept = services.possible_duplicate_merge(actor=request.user, duplicate=duplicate)
             except (ValidationError, PermissionDenied) as exc:
                 errors = [message for messages_ in errors_of(exc).values() for message in messages_]
             else:
                 self.message_user(request, gettext("The two records were merged into one."), messages.SUCCESS)
-                return HttpResponseRedirect(self.change_url(duplicate))
+                # The pair followed the merged person out of sight: on to the kept one's open case (a merge leaves at
+                # most one), else their newest.
+                cases = access.visible_to(request.user, Case).filter(person=kept)
+                newest = cases.order_by("-created_at", "-pk")
+                case = newest.exclude(stage=Case.Stage.CLOSED).first() or newest.first()
+                return HttpResponseRedirect(reverse("admin:cases_case_change", args=[case.pk]))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "original": duplicate,
+            "pair_name": self.pair(duplicate),
             "title": _("Same person: merge"),
             "review": review,
             "errors": errors,

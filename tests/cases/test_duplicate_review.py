@@ -202,6 +202,8 @@ def test_confirming_the_merge_merges_into_the_earlier_record(signed_in, staff, p
     response = signed_in(staff).post(f"{LIST}{pair.pk}/merge/", follow=True)
 
     assert "Kedua data telah digabungkan menjadi satu." in messages_of(response)
+    newest = Case.objects.get(number="33.74-2026-00101")
+    assert response.redirect_chain == [(f"/admin/cases/case/{newest.pk}/change/", 302)]
     assert PossibleDuplicate.objects.get(pk=pair.pk).status == PossibleDuplicate.Status.MERGED
     assert Person.objects.get(pk=new.pk).merged_into_id == earlier.pk
     assert set(Case.objects.filter(person=earlier).values_list("number", flat=True)) == {

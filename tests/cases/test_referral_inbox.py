@@ -89,9 +89,7 @@ def test_the_referrers_home_counts_the_answers_of_the_past_week(signed_in, staff
     assert "1 Tanggapan atas rujukan kantor saya, 7 hari terakhir" in page  # the count, then its label
 
 
-def test_an_answer_older_than_a_week_is_off_the_home_but_in_the_list_of_all(
-    signed_in, staff, ngo_caseworker, referral
-):
+def test_an_answer_older_than_a_week_is_off_the_home_but_in_the_list_of_all(signed_in, staff, ngo_caseworker, referral):
     services.referral_decline(actor=staff, referral=referral, reason=REASON)
     Referral.objects.filter(pk=referral.pk).update(decided_at=timezone.now() - datetime.timedelta(days=8))
     client = signed_in(ngo_caseworker)
