@@ -52,6 +52,7 @@ ACTIONS = {
     "cases.person.nik_revealed": gettext_lazy("NIK shown in full"),
     "cases.person.merged": gettext_lazy("Duplicate persons merged"),
     "cases.possible_duplicate.dismissed": gettext_lazy("Possible duplicate dismissed"),
+    "cases.possible_duplicate.listed": gettext_lazy("Possible duplicates listed"),
     "cases.consent.given": gettext_lazy("Consent recorded"),
     "cases.consent.withdrawn": gettext_lazy("Consent withdrawn"),
     "cases.referral.created": gettext_lazy("Referral made"),

@@ -11,15 +11,27 @@ from django.contrib import admin, messages
 from django.contrib.admin.views.main import ORDER_VAR, SEARCH_VAR, ChangeList, ChangeListSearchForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import CharField, F, IntegerField, Prefetch, Q, Value, prefetch_related_objects
+from django.db.models import (
+    CharField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Value,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Cast
 from django.forms.models import ModelChoiceIterator
 from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.html import format_html_join
+from django.utils.text import Truncator
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
@@ -38,7 +50,7 @@ from agencies.scoped_admin import (
     shown_as_text,
 )
 
-from . import due, names, selectors, services
+from . import due, duplicate_review, names, selectors, services
 from .case_page import case_file, next_stage
 from .encryption import cipher
 from .forms import (
@@ -64,6 +76,7 @@ from .models import (
     SiteCount,
     TargetGroup,
 )
+from .work import ANSWERS_SHOWN_FOR
 
 NIK_DIGITS = re.compile(r"^\d{16}$")
 
@@ -909,16 +922,39 @@ class InboxFilter(admin.SimpleListFilter):
         return queryset
 
 
+class SentFilter(admin.SimpleListFilter):
+    """The referrals the reader's office made, where its caseworkers read the answers (cases.due)."""
+
+    title = _("made by my office")
+    parameter_name = "sent"
+
+    def lookups(self, request, model_admin):
+        return [("mine", _("All")), ("answered", _("Answered in the past 7 days"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "mine":
+            return queryset.filter(pk__in=due.referrals_sent(request.user).values("pk"))
+        if self.value() == "answered":
+            since = timezone.now() - ANSWERS_SHOWN_FOR
+            return queryset.filter(pk__in=due.referrals_answered(request.user, since).values("pk"))
+        return queryset
+
+
 @admin.register(Referral)
 class ReferralAdmin(ScopedModelAdmin):
-    list_display = ["case", "kind", "from_agency", "to_agency", "status", "created_at"]
-    list_filter = ["status", "kind", InboxFilter]
+    list_display = ["case", "kind", "from_agency", "to_agency", "status", "answer", "created_at"]
+    list_filter = ["status", "kind", InboxFilter, SentFilter]
     search_fields = ["case__number"]
     list_select_related = ["case", "from_agency", "to_agency"]
     fields = ["case_number", "kind", "from_agency", "to_agency", "reason", "status", "decline_reason", "decided_at"]
     readonly_fields = fields
     actions = ["accept", "complete"]
     change_form_template = "admin/cases/referral/change_form.html"
+
+    @admin.display(description=_("reason for declining"))
+    def answer(self, referral):
+        # What the referrer reads of a decline in the list, at a glance; the whole reason is on the referral's page.
+        return Truncator(referral.decline_reason).chars(80) if referral.decline_reason else "-"
 
     @admin.display(description=_("case"))
     def case_number(self, referral):
@@ -1033,30 +1069,125 @@ class ConsentAdmin(ScopedModelAdmin):
 
 @admin.register(PossibleDuplicate)
 class PossibleDuplicateAdmin(ScopedModelAdmin):
+    """The review queue of persons who look alike: the list names both (as far as the reader sees them) and each
+    pair's page shows them side by side (cases.duplicate_review) with "same person: merge" and "not the same"."""
+
     not_in_menu_of = CASE_WORK_ELSEWHERE
-    list_display = ["person", "similar_to", "score", "status", "created_at"]
+    list_display = ["pair", "new_person", "earlier_person", "score", "status", "created_at"]
+    list_display_links = ["pair"]
     list_filter = ["status"]
-    fields = ["person", "similar_to", "score", "status", shown_as_text(PossibleDuplicate, "reviewed_by"), "reviewed_at"]
+    fields = ["score", "status", shown_as_text(PossibleDuplicate, "reviewed_by"), "reviewed_at", "created_at"]
     readonly_fields = fields
-    actions = ["merge", "dismiss"]
+    actions = None  # each pair is judged on its own page, with both persons in view
+    change_form_template = "admin/cases/possibleduplicate/change_form.html"
 
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description=_("Same person: merge into the earlier record"), permissions=["change"])
-    def merge(self, request, queryset):
-        self.run_service_action(
-            request,
-            queryset,
-            lambda actor, duplicate: services.possible_duplicate_merge(actor=actor, duplicate=duplicate),
-            _("%(count)d pairs merged."),
+    def get_queryset(self, request):
+        # What the list names of each pair, in two more statements whatever the page's length: both persons, whether
+        # the reader sees the earlier one (the pair is theirs by the new one), and the cases of each they see.
+        seen = access.visible_to(request.user, Person).filter(pk=OuterRef("similar_to_id"))
+        cases = access.visible_to(request.user, Case).only("number", "person_id").order_by("created_at", "pk")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("person", "similar_to")
+            .annotate(_earlier_seen=Exists(seen))
+            .prefetch_related(
+                Prefetch("person__cases", queryset=cases, to_attr="seen_cases"),
+                Prefetch("similar_to__cases", queryset=cases, to_attr="seen_cases"),
+            )
         )
 
-    @admin.action(description=_("Not the same person"), permissions=["change"])
-    def dismiss(self, request, queryset):
-        self.run_service_action(
-            request,
-            queryset,
-            lambda actor, duplicate: services.possible_duplicate_dismiss(actor=actor, duplicate=duplicate),
-            _("%(count)d pairs dismissed."),
+    @admin.display(description=_("pair"))
+    def pair(self, duplicate):
+        return gettext("Review #%(pk)s") % {"pk": duplicate.pk}
+
+    @admin.display(description=_("new person"))
+    def new_person(self, duplicate):
+        return duplicate_review.named(duplicate.person, duplicate.person.seen_cases)
+
+    @admin.display(description=_("similar to"))
+    def earlier_person(self, duplicate):
+        if not duplicate._earlier_seen:
+            return duplicate_review.named(None, [])
+        return duplicate_review.named(duplicate.similar_to, duplicate.similar_to.seen_cases)
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:  # the list names persons: its read is logged like the case list's
+            selectors.possible_duplicates_listed(request.user, len(changelist.result_list))
+        return response
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["review"] = duplicate_review.review(
+                request.user, obj, may_change=self.has_change_permission(request, obj)
+            )
+            context["title"] = _("Possible duplicate")
+            # Named as the list names it: the model's own name ("Person #12 ~ Person #34") tells a reviewer nothing.
+            context["subtitle"] = gettext("%(pair)s · similarity %(score)s%%") % {
+                "pair": self.pair(obj),
+                "score": obj.score,
+            }
+            context["pair_name"] = self.pair(obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/merge/", view(self.merge_view), name="cases_possibleduplicate_merge"),
+            path("<path:object_id>/dismiss/", view(self.dismiss_view), name="cases_possibleduplicate_dismiss"),
+            *super().get_urls(),
+        ]
+
+    def merge_view(self, request, object_id):
+        """Asks first, naming the record that is kept; merging is pressed on that page."""
+        duplicate = self.visible_object(request, object_id)
+        review = duplicate_review.review(
+            request.user, duplicate, may_change=self.has_change_permission(request, duplicate)
         )
+        if not review.may_merge:
+            self.message_user(request, gettext("You cannot merge this pair."), messages.WARNING)
+            return HttpResponseRedirect(self.change_url(duplicate))
+        errors = []
+        if request.method == "POST":
+            try:
+                kept = services.possible_duplicate_merge(actor=request.user, duplicate=duplicate)
+            except (ValidationError, PermissionDenied) as exc:
+                errors = [message for messages_ in errors_of(exc).values() for message in messages_]
+            else:
+                self.message_user(request, gettext("The two records were merged into one."), messages.SUCCESS)
+                # The pair followed the merged person out of sight: on to the kept one's open case (a merge leaves at
+                # most one), else their newest.
+                cases = access.visible_to(request.user, Case).filter(person=kept)
+                newest = cases.order_by("-created_at", "-pk")
+                case = newest.exclude(stage=Case.Stage.CLOSED).first() or newest.first()
+                return HttpResponseRedirect(reverse("admin:cases_case_change", args=[case.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": duplicate,
+            "pair_name": self.pair(duplicate),
+            "title": _("Same person: merge"),
+            "review": review,
+            "errors": errors,
+            "change_url": self.change_url(duplicate),
+        }
+        return TemplateResponse(request, "admin/cases/possibleduplicate/merge.html", context)
+
+    def dismiss_view(self, request, object_id):
+        duplicate = self.visible_object(request, object_id)
+        if request.method != "POST":
+            return HttpResponseRedirect(self.change_url(duplicate))
+        try:
+            services.possible_duplicate_dismiss(actor=request.user, duplicate=duplicate)
+        except (ValidationError, PermissionDenied) as exc:
+            for messages_ in errors_of(exc).values():
+                for message in messages_:
+                    self.message_user(request, message, messages.ERROR)
+        else:
+            self.message_user(request, gettext("Recorded: these are two different people."), messages.SUCCESS)
+        return HttpResponseRedirect(self.change_url(duplicate))

@@ -80,8 +80,11 @@ def load(demo: Demo) -> None:
             count += 1
     _a_repatriation(demo)
     _a_health_check_referral(demo)
+    _a_referral_to_the_office(demo)
+    pairs = _look_alikes(demo, sites)
     _a_nik_checked(demo)
-    demo.lines.append(f"Demo cases: {count} persons at {len(SITES)} sites.")
+    demo.lines.append(f"Demo cases: {count + 4} persons at {len(SITES)} sites.")
+    demo.lines.append(f"Possible duplicates to review: {pairs} (log in as kabupaten or lks).")
 
 
 def _sites(demo: Demo) -> dict[str, Site]:
@@ -202,6 +205,66 @@ def _a_health_check_referral(demo: Demo) -> None:
     services.referral_create(
         actor=staff, case=case, to_agency=health, kind=Referral.Kind.HEALTH_CHECK, reason="Pemeriksaan kesehatan rutin."
     )
+
+
+def _a_referral_to_the_office(demo: Demo) -> None:
+    """Bina Sehat asks Banyuwangi's office for business capital for one of its assessed cases, not answered yet: the
+    office accepts or declines it (log in as `kabupaten`), and Bina Sehat reads the answer (log in as `lks`)."""
+    case = Case.objects.filter(owner=demo.agencies["banyuwangi"], stage=S.ASSESSED).order_by("pk").first()
+    banyuwangi = demo.agencies["banyuwangi"]
+    worker = demo.users["lks"]
+    services.consent_give(
+        actor=worker,
+        person=case.person,
+        purpose=Consent.Purpose.SHARING,
+        agency=banyuwangi,
+        given_on=datetime.date(2026, 11, 16),
+    )
+    services.referral_create(
+        actor=worker,
+        case=case,
+        to_agency=banyuwangi,
+        kind=Referral.Kind.OTHER,
+        reason="Permohonan bantuan modal usaha (UEP) untuk membuka warung makan.",
+    )
+
+
+def _look_alikes(demo: Demo, sites: dict[str, Site]) -> int:
+    """Two pairs Bina Sehat's intake flagged as looking alike (no NIK to tell), for Banyuwangi to review:
+    a woman who came back years after her case was closed (the same person: merge), and two women of similar names
+    and ages from the same regency (two people: not the same)."""
+    lks, staff = demo.users["lks"], demo.users["kabupaten"]
+    banyuwangi = Region.objects.get(code="35.10")
+    group = TargetGroup.objects.get(code=10)
+
+    def register(full_name, site, **person):
+        return case_register(
+            actor=lks,
+            full_name=full_name,
+            sex="F",
+            home_region=banyuwangi,
+            site=sites[site],
+            target_group=group,
+            caseworker=lks,
+            processing_consent_on=datetime.date(2026, 11, 20),
+            **person,
+        )
+
+    earlier = register(
+        "Sulastri Wulandari", "gempol_porong", birth_year=1986, address="Dusun Krajan RT 02, Pesanggaran"
+    )
+    services.case_transition(actor=staff, case=earlier.case, to=S.CLOSED, close_reason=Case.CloseReason.LOST_CONTACT)
+    came_back = register(
+        "Sulastri Wulandary",
+        "wonosobo",
+        known_as="Tari",
+        birth_date=datetime.date(1986, 4, 12),
+        phone="081233470915",
+        address="Dusun Krajan RT 02 RW 01, Pesanggaran",
+    )
+    register("Dewi Lestari", "turian", birth_year=1990, address="Jl. Kalibaru 12, Glenmore")
+    other = register("Dewi Lestiani", "klopoan", birth_year=1991, address="Dusun Sumberjo, Tegaldlimo")
+    return came_back.possible_duplicates + other.possible_duplicates
 
 
 def _a_nik_checked(demo: Demo) -> None:

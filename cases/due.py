@@ -35,6 +35,19 @@ def referrals_waiting_in_area(actor) -> QuerySet[Referral]:
     return access.visible_to(actor, Referral).filter(area, status=Referral.Status.PENDING)
 
 
+def referrals_sent(actor) -> QuerySet[Referral]:
+    """Referrals made by one of `actor`'s agencies where they work cases, that `actor` sees: where the referrer reads
+    the answer (its status and the reason for declining)."""
+    agencies = [g.agency for g in access.grants_of(actor) if g.role in CASE_WORKING_ROLES]
+    return access.visible_to(actor, Referral).filter(from_agency__in=agencies)
+
+
+def referrals_answered(actor, since) -> QuerySet[Referral]:
+    """Referrals of `actor`'s agencies answered (accepted or declined) since `since`: what the referrers' emails
+    (cases.reminders.referral_answered_notify) told them of."""
+    return referrals_sent(actor).filter(decided_at__gte=since)
+
+
 def duplicates_to_review(actor) -> QuerySet[PossibleDuplicate]:
     """Possible duplicates flagged and not reviewed yet, of persons `actor` sees."""
     return access.visible_to(actor, PossibleDuplicate).filter(status=PossibleDuplicate.Status.OPEN)

@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 from agencies import access, audit
 
 from .encryption import keyed_hash
-from .models import Case, Person
+from .models import Case, Person, PossibleDuplicate
 from .services import check_nik
 
 
@@ -38,3 +38,8 @@ def cases_with_nik(actor, nik: str) -> QuerySet[Case]:
 def person_viewed(actor, person: Person) -> None:
     owner = person.cases.order_by("-created_at", "-pk").values_list("owner", flat=True).first()
     audit.record(actor, "cases.person.viewed", person, agency_id=owner)
+
+
+def possible_duplicates_listed(actor, count: int) -> None:
+    """Log that `actor` was shown a list of `count` possible duplicates, which names both persons of each."""
+    audit.record(actor, "cases.possible_duplicate.listed", PossibleDuplicate, {"count": count})

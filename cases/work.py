@@ -1,6 +1,7 @@
 """The case work on the admin home (agencies.work): referrals waiting for an answer, possible duplicates to review
 and the person's own cases by stage, each counted by its one definition in cases.due, through agencies.access."""
 
+import datetime
 from urllib.parse import urlencode
 
 from django.urls import reverse
@@ -13,6 +14,8 @@ from . import due
 from .models import Case, PossibleDuplicate, Referral
 
 WAITING = _("Waiting for an answer")
+# How far back the referrer's home shows the answers to their office's referrals (the list's "answered" choice).
+ANSWERS_SHOWN_FOR = datetime.timedelta(days=7)
 MY_CASES = _("My cases by stage")
 
 
@@ -50,6 +53,12 @@ def waiting_for_an_answer(actor, context: WorkContext):
             always=True,
         )
     if context.holds(*due.CASE_WORKING_ROLES):
+        yield Line(
+            section=WAITING,
+            label=_("Answers to my office's referrals, past 7 days"),
+            url=changelist(Referral, sent="answered"),
+            rows=due.referrals_answered(actor, context.now - ANSWERS_SHOWN_FOR),
+        )
         yield Line(
             section=WAITING,
             label=_("Possible duplicates to review"),
