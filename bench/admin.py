@@ -253,8 +253,10 @@ def floor_case_list(request):
         cursor.execute(f"{_CASE_SHOWN} WHERE {where} {order} LIMIT 101", params + ordered_by)
         rows = cursor.fetchall()[:100]
     stages, esc = _words()["stages"], html.escape
+    # The district office works its cases (enrolls several at once): its rows have a tick box; the province's not.
+    tick = '<td><input type="checkbox" name="_selected_action" value="{pk}"></td>' if "owner" in request.GET else ""
     body = "".join(
-        f'<tr><td><input type="checkbox" name="_selected_action" value="{pk}" class="action-select"></td>'
+        f"<tr>{tick.format(pk=pk)}"
         f'<th><a href="/admin/cases/case/{pk}/change/">{esc(number)}</a></th>'
         f"<td>{esc(f'{full_name} ({known_as})' if known_as else full_name)}</td><td>{esc(stages.get(stage, '-'))}</td>"
         f"<td>{esc(owner)}</td><td>{esc(registered_by)}</td><td>{esc(f'{tg_code}. {tg_name}')}</td>"

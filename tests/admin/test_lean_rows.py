@@ -27,6 +27,7 @@ def test_the_case_list_rows_are_djangos_rows(signed_in, banyuwangi, banyuwangi_s
     lean = _rows(client, "/admin/cases/case/?stage=registered", settings, True)
 
     assert "Gempol &lt;Porong&gt; &amp; Co" in lean and "?_changelist_filters=stage%3Dregistered" in lean
+    assert 'class="action-checkbox"' in lean  # the tick box of the actions (enrolling several), drawn once
     assert lean == _rows(client, "/admin/cases/case/?stage=registered", settings, False)
 
 
