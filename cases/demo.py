@@ -171,21 +171,13 @@ def _a_repatriation(demo: Demo) -> None:
         .order_by("pk")
         .first()
     ) or Case.objects.filter(owner=demo.agencies["kupang"]).order_by("pk").first()
-    banyuwangi = demo.agencies["banyuwangi"]
-    worker = demo.users["lkskupang"]
-    services.consent_give(
-        actor=worker,
-        person=case.person,
-        purpose=Consent.Purpose.SHARING,
-        agency=banyuwangi,
-        given_on=datetime.date(2026, 11, 2),
-    )
-    services.referral_create(
-        actor=worker,
-        case=case,
-        to_agency=banyuwangi,
-        kind=Referral.Kind.REPATRIATION,
-        reason="Ingin pulang ke kampung halaman setelah penutupan Karang Dempel.",
+    _refer_with_consent(
+        demo.users["lkskupang"],
+        case,
+        demo.agencies["banyuwangi"],
+        Referral.Kind.REPATRIATION,
+        "Ingin pulang ke kampung halaman setelah penutupan Karang Dempel.",
+        consented_on=datetime.date(2026, 11, 2),
     )
 
 
@@ -193,17 +185,13 @@ def _a_health_check_referral(demo: Demo) -> None:
     """One Purbalingga case referred to the regency's health office, not answered yet: the province staff see it
     waiting among their offices' referrals (log in as `provinsi`)."""
     case = Case.objects.filter(owner=demo.agencies["purbalingga"]).order_by("pk").first()
-    health = demo.agencies["dinkes_purbalingga"]
-    staff = demo.users["purbalingga"]
-    services.consent_give(
-        actor=staff,
-        person=case.person,
-        purpose=Consent.Purpose.SHARING,
-        agency=health,
-        given_on=datetime.date(2026, 11, 9),
-    )
-    services.referral_create(
-        actor=staff, case=case, to_agency=health, kind=Referral.Kind.HEALTH_CHECK, reason="Pemeriksaan kesehatan rutin."
+    _refer_with_consent(
+        demo.users["purbalingga"],
+        case,
+        demo.agencies["dinkes_purbalingga"],
+        Referral.Kind.HEALTH_CHECK,
+        "Pemeriksaan kesehatan rutin.",
+        consented_on=datetime.date(2026, 11, 9),
     )
 
 
@@ -211,22 +199,22 @@ def _a_referral_to_the_office(demo: Demo) -> None:
     """Bina Sehat asks Banyuwangi's office for business capital for one of its assessed cases, not answered yet: the
     office accepts or declines it (log in as `kabupaten`), and Bina Sehat reads the answer (log in as `lks`)."""
     case = Case.objects.filter(owner=demo.agencies["banyuwangi"], stage=S.ASSESSED).order_by("pk").first()
-    banyuwangi = demo.agencies["banyuwangi"]
-    worker = demo.users["lks"]
+    _refer_with_consent(
+        demo.users["lks"],
+        case,
+        demo.agencies["banyuwangi"],
+        Referral.Kind.OTHER,
+        "Permohonan bantuan modal usaha (UEP) untuk membuka warung makan.",
+        consented_on=datetime.date(2026, 11, 16),
+    )
+
+
+def _refer_with_consent(actor, case, to_agency, kind, reason, *, consented_on) -> None:
+    """The person agrees to her data going to `to_agency` (a referral needs it), then `actor` refers her case there."""
     services.consent_give(
-        actor=worker,
-        person=case.person,
-        purpose=Consent.Purpose.SHARING,
-        agency=banyuwangi,
-        given_on=datetime.date(2026, 11, 16),
+        actor=actor, person=case.person, purpose=Consent.Purpose.SHARING, agency=to_agency, given_on=consented_on
     )
-    services.referral_create(
-        actor=worker,
-        case=case,
-        to_agency=banyuwangi,
-        kind=Referral.Kind.OTHER,
-        reason="Permohonan bantuan modal usaha (UEP) untuk membuka warung makan.",
-    )
+    services.referral_create(actor=actor, case=case, to_agency=to_agency, kind=kind, reason=reason)
 
 
 def _look_alikes(demo: Demo, sites: dict[str, Site]) -> int:

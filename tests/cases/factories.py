@@ -1,6 +1,10 @@
+import datetime
+
 import factory
+from django.utils import timezone
 
 from agencies.models import Agency
+from cases import services
 from cases.intake import Intake, case_register
 from cases.models import Case, Consent, Person, PossibleDuplicate, Referral, Site, TargetGroup
 from tests.agencies.factories import AgencyFactory, RegionFactory
@@ -105,3 +109,13 @@ class IntakeFactory(factory.Factory):
     @classmethod
     def _create(cls, model_class, **kwargs):
         return case_register(**kwargs)
+
+
+def referred(actor, case: Case, to_agency, *, kind=Referral.Kind.OTHER, reason="Bantuan modal usaha") -> Referral:
+    """A pending referral of `case` to `to_agency` by `actor`, made by the services as staff make it: the person's
+    consent to share with that agency (given yesterday) first, then the referral."""
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    services.consent_give(
+        actor=actor, person=case.person, purpose=Consent.Purpose.SHARING, agency=to_agency, given_on=yesterday
+    )
+    return services.referral_create(actor=actor, case=case, to_agency=to_agency, kind=kind, reason=reason)

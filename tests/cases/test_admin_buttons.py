@@ -1,6 +1,5 @@
 """The buttons on a case's and a referral's page lead where they say, followed as a browser follows them."""
 
-import datetime
 import re
 from urllib.parse import urljoin
 
@@ -9,7 +8,7 @@ from django.utils import timezone
 
 from cases import services
 from cases.models import Case, Consent, Referral
-from tests.cases.factories import IntakeFactory
+from tests.cases.factories import IntakeFactory, referred
 
 pytestmark = pytest.mark.django_db
 
@@ -24,13 +23,7 @@ def case(staff):
 @pytest.fixture
 def referral(staff, case, lentera):
     """A pending referral of `case` to the NGO, with the person's consent to share with it."""
-    yesterday = timezone.localdate() - datetime.timedelta(days=1)
-    services.consent_give(
-        actor=staff, person=case.person, purpose=Consent.Purpose.SHARING, agency=lentera, given_on=yesterday
-    )
-    return services.referral_create(
-        actor=staff, case=case, to_agency=lentera, kind=Referral.Kind.NGO_MENTORING, reason="Pendampingan usaha"
-    )
+    return referred(staff, case, lentera, kind=Referral.Kind.NGO_MENTORING, reason="Pendampingan usaha")
 
 
 def object_tools(page: str) -> list[tuple[str, str]]:

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from agencies.models import Notification
 from cases import services
-from cases.models import Consent, Referral
-from tests.cases.factories import IntakeFactory
+from cases.models import Referral
+from tests.cases.factories import IntakeFactory, referred
 from tests.funding.pages import messages_of, visible_text
 
 pytestmark = pytest.mark.django_db
@@ -28,13 +28,7 @@ def case(ngo_caseworker):
 @pytest.fixture
 def referral(ngo_caseworker, case, semarang):
     """Lentera's caseworker asks Semarang's office for a service."""
-    yesterday = timezone.localdate() - datetime.timedelta(days=1)
-    services.consent_give(
-        actor=ngo_caseworker, person=case.person, purpose=Consent.Purpose.SHARING, agency=semarang, given_on=yesterday
-    )
-    return services.referral_create(
-        actor=ngo_caseworker, case=case, to_agency=semarang, kind=Referral.Kind.OTHER, reason="Bantuan modal usaha"
-    )
+    return referred(ngo_caseworker, case, semarang)
 
 
 def decline_url(referral) -> str:
