@@ -138,10 +138,13 @@ def batch_audience(organizers: list, partners: list) -> Q | None:
 # Sessions to deliver
 
 
-def sessions_delivered(agencies: list, first: datetime.date, last: datetime.date) -> QuerySet[Session]:
-    """Sessions `agencies` deliver from `first` to `last`, of batches not cancelled, in the order they happen."""
+def sessions_delivered(
+    sessions: QuerySet[Session], agencies: list, first: datetime.date, last: datetime.date
+) -> QuerySet[Session]:
+    """Of `sessions` (those a person sees, by agencies.access), the ones `agencies` deliver from `first` to `last`,
+    of batches not cancelled, in the order they happen."""
     return (
-        Session.objects.filter(delivering_agency__in=agencies, date__gte=first, date__lte=last)
+        sessions.filter(delivering_agency__in=agencies, date__gte=first, date__lte=last)
         .exclude(batch__status=Batch.Status.CANCELLED)
         .order_by("date", "pk")
     )

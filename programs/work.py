@@ -12,7 +12,7 @@ from agencies.models import Role
 from agencies.work import Line, Row, WorkContext, work_source
 
 from . import due
-from .models import Batch, Enrollment, FollowUp
+from .models import Batch, Enrollment, FollowUp, Session
 
 VISITS = _("Follow-up visits")
 SESSIONS = _("Sessions and batches")
@@ -64,7 +64,7 @@ def follow_up_visits(actor, context: WorkContext):
 def sessions_and_batches(actor, context: WorkContext):
     delivering = context.agencies(DELIVERING_ROLES)
     if delivering:
-        yield from _sessions(delivering, context)
+        yield from _sessions(actor, delivering, context)
     audience = due.batch_audience(context.agencies(due.BATCH_ORGANIZER_ROLES), context.agencies(due.PARTNER_ROLES))
     if audience is not None:
         yield Line(
@@ -82,14 +82,14 @@ def sessions_and_batches(actor, context: WorkContext):
         )
 
 
-def _sessions(agencies, context: WorkContext):
+def _sessions(actor, agencies, context: WorkContext):
     """Today's sessions and the other days' of this week (Monday to Sunday), each with the link to its attendance."""
     today = context.today
     monday = today - datetime.timedelta(days=today.weekday())
     sessions = list(
-        due.sessions_delivered(agencies, monday, monday + datetime.timedelta(days=6)).select_related("batch__program")[
-            : LISTED + 1
-        ]
+        due.sessions_delivered(
+            access.visible_to(actor, Session), agencies, monday, monday + datetime.timedelta(days=6)
+        ).select_related("batch__program")[: LISTED + 1]
     )
     shown, more = sessions[:LISTED], len(sessions) > LISTED
     partner = context.holds(Role.PARTNER_TRAINER)
