@@ -337,6 +337,7 @@ def floor_case_page(request, pk):
     from django.http import HttpResponse
 
     from agencies.encryption import decrypt_many
+    from cases.case_page import next_stage
 
     w, esc = _case_page_words(), html.escape
     with connection.cursor() as cursor:
@@ -427,7 +428,7 @@ def floor_case_page(request, pk):
         for purpose, agency, given, withdrawn in consents
         if given <= today and (withdrawn is None or withdrawn > today)
     ]
-    following = _next_stage(stage)
+    following = next_stage(stage)  # the app's rule of which move is one click
     next_due = "-"
     if due:
         late = f" ({w['late']})" if due[1] < today else ""
@@ -459,16 +460,6 @@ def region_of_owner(owner_id: int) -> str:
     with connection.cursor() as cursor:
         cursor.execute("SELECT region_id FROM agencies_agency WHERE id = %s", [owner_id])
         return cursor.fetchone()[0]
-
-
-def _next_stage(stage: str) -> str | None:
-    from cases.models import Case
-
-    order = Case.STAGE_ORDER
-    if stage == Case.Stage.CLOSED:
-        return None
-    following = order[order.index(stage) + 1]
-    return None if following == Case.Stage.CLOSED else following
 
 
 def _file_entries(w, pk, zone, today, read) -> list[tuple]:

@@ -791,7 +791,7 @@ class CaseAdmin(UncountedListAdmin, ScopedModelAdmin):
         case = self._case(request, object_id)
         if request.method != "POST":
             return HttpResponseRedirect(self.change_url(case))
-        following = next_stage(case)
+        following = next_stage(case.stage)
         if following is None or request.POST.get("to") != following:  # a stale page: its case has moved since
             self.message_user(request, _("The case has moved meanwhile: look at its stage again."), messages.WARNING)
             return HttpResponseRedirect(self.change_url(case))

@@ -94,19 +94,19 @@ class CaseFile:
     entries: list[timeline.Shown]
 
 
-def next_stage(case: Case) -> str | None:
-    """The stage one step on from the case's, when one click may move it there (closing asks for a reason)."""
+def next_stage(stage: str) -> str | None:
+    """The stage one step on from `stage`, when one click may move a case there (closing asks for a reason)."""
     order = Case.STAGE_ORDER
-    if case.stage == Case.Stage.CLOSED:
+    if stage == Case.Stage.CLOSED:
         return None
-    following = order[order.index(case.stage) + 1]
+    following = order[order.index(stage) + 1]
     return None if following == Case.Stage.CLOSED else following
 
 
 def case_file(actor, case: Case, *, may_change: bool) -> CaseFile:
     """The file of `case`, a case `actor` sees (its history is visible with it): the header and the timeline."""
     stages = dict(Case.Stage.choices)
-    following = next_stage(case) if may_change else None
+    following = next_stage(case.stage) if may_change else None
     user = case.caseworker
     today = timezone.localtime(timezone.now(), timeline.zone_of(case)).date()
     purposes = dict(Consent.Purpose.choices)
