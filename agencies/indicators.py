@@ -1,0 +1,99 @@
+"""The indicator catalogue: every figure leadership and province staff decide with, defined once (issue 17).
+
+Apps to the right plug their indicators in through this seam, as they plug in their reminders and their home
+lines: `register(Indicator(...))` from the app's own `indicators.py`, imported in its `AppConfig.ready`. An
+indicator says what it counts in words (shown beside every chart and table), its unit, the roles that may read
+it, the dimensions every one of its facts carries, and `compute`: the raw GROUP BY that produces its facts. The
+aggregate tables are filled from `compute` by the refresh; pages never run it.
+
+A fact is one cell of the finest grain: its dimension values, a `value` (a count of people, a sum of Rupiah or of
+days) and, for rates and averages, the `base` it is divided by (the people counted in the denominator). Keeping
+numerator and denominator apart lets suppression hide a rate whose people are few, and lets any grouping (by
+province, by year) be summed exactly from the finest grain instead of averaging averages.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.db import models
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+class Unit(models.TextChoices):
+    COUNT = "count", _("people")
+    PERCENT = "percent", _("percent")
+    RUPIAH = "rupiah", _("Rupiah")
+    DAYS = "days", _("days")
+
+
+class Dimension(models.TextChoices):
+    """What a fact can be grouped by. `district` is the owning regency/city's region code ("33.03"); a fact with
+    no district (a ministry allocation not yet divided) is read only at national level."""
+
+    MONTH = "month", _("Month")
+    DISTRICT = "district", _("Regency/city")
+    PROGRAM = "program", _("Program")
+    TARGET_GROUP = "target_group", _("Target group")
+    SITE = "site", _("Site of origin")
+    STAGE = "stage", _("Stage")
+    SOURCE = "source", _("Funding source")
+    ALLOCATION = "allocation", _("Allocation")
+    MONTHS_AFTER = "months_after", _("Months after completion")
+    OUTCOME = "outcome", _("Outcome")
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One finest-grain cell: `dims` maps each of the indicator's dimensions to a value (a date for `month`, the
+    first of that month; a region code for `district`; an id or a code otherwise; None where unknown)."""
+
+    dims: dict[str, object]
+    value: int
+    base: int | None = None
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str  # "programs.completion_rate": app, then what it measures
+    label: Promise | str
+    definition: Promise | str  # one sentence: who or what is counted, and when
+    unit: Unit
+    dimensions: tuple[str, ...]  # every fact carries exactly these keys; `district` always among them
+    roles: frozenset[str]  # agencies.models.Role values that may read it
+    compute: Callable[[], Iterable[Fact]] = field(compare=False, repr=False)
+    section: Promise | str = ""  # the catalogue's heading ("Cases", "Training", "Funding")
+    # Counts of people are suppressed when small; sums of budget (a ceiling, an allocation) are not about persons.
+    about_people: bool = True
+    # A target to read the figure against, as a percent (a program's "20% leave the site").
+    target_percent: int | None = None
+
+
+_catalogue: dict[str, Indicator] = {}
+
+
+def register(indicator: Indicator) -> Indicator:
+    """Add `indicator` to the catalogue; registering the same code twice is a mistake, unless it is the same one."""
+    if "district" not in indicator.dimensions:
+        raise ValueError(f"{indicator.code}: every indicator is scoped by district")
+    known = _catalogue.get(indicator.code)
+    if known is not None and known != indicator:
+        raise ValueError(f"{indicator.code} is registered twice")
+    _catalogue[indicator.code] = indicator
+    return indicator
+
+
+def indicator(code: str) -> Indicator:
+    return _catalogue[code]
+
+
+def all_indicators() -> list[Indicator]:
+    """Every indicator, in the order they were registered (the apps' order: cases, programs, funding)."""
+    return list(_catalogue.values())
+
+
+def first_of_month(day: datetime.date | datetime.datetime) -> datetime.date:
+    return datetime.date(day.year, day.month, 1)
