@@ -9,7 +9,7 @@ it to the person and through agencies.access; the reminders narrow it to each re
 import datetime
 
 from django.conf import settings
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Lookup, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from agencies.models import Role
@@ -44,9 +44,32 @@ def open_follow_ups() -> QuerySet[FollowUp]:
     return open_only(FollowUp.objects.all())
 
 
+class _AmongCases(Lookup):
+    """`case_id` among a subquery's ids, as a condition an index answers inside an OR.
+
+    `case__caseworker=user` joins the case, and `case__in=<subquery>` under an OR becomes a filter run on every
+    row: either way "visits not done and due before today" read every open visit in the country (a second at
+    1,000,000 cases, on every home page). `= ANY(ARRAY(subquery))` is computed once and looked up in the
+    follow-ups' case index, beside the caseworker index (a BitmapOr). Other databases get the plain IN.
+    """
+
+    lookup_name = "among"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} IN {rhs}", (*lhs_params, *rhs_params)
+
+    def as_postgresql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY(ARRAY{rhs})", (*lhs_params, *rhs_params)
+
+
 def worked_by(user) -> Q:
     """The follow-ups whose WORKER is `user`, as a condition the caseworker indexes answer."""
-    return Q(caseworker=user) | Q(caseworker__isnull=True, case__caseworker=user)
+    caseload = Subquery(Case.objects.filter(caseworker=user).values("pk"))
+    return Q(caseworker=user) | (Q(caseworker__isnull=True) & _AmongCases(F("case_id"), caseload))
 
 
 def due_within() -> int:
