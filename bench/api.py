@@ -41,6 +41,7 @@ SECTIONS = {
     "serve": "bench.serve",
     "reports": "bench.reports",
     "admin": "bench.admin",
+    "home": "bench.home",
     "services": "bench.services",
 }
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("floor/cases/<int:pk>/", floors.case_detail),
     *reports.floor_urls(),
     path("floor/admin/", include("bench.admin")),
+    path("floor/admin/", include("bench.home")),
     *app_urlpatterns,
 ]
 
