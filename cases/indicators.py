@@ -52,11 +52,14 @@ def month_of(field: str):
     return TruncMonth(field, output_field=DateField())
 
 
-def facts(rows, dimensions: tuple[str, ...], *, base: str | None = None, **fixed) -> list[Fact]:
-    """One Fact per grouped row: the row's `dimensions` (those in `fixed` given here), its `value`, its `base`."""
+def facts(rows, dimensions: tuple[str, ...], *, base: str | None = None, prefix: str = "", **fixed) -> list[Fact]:
+    """One Fact per grouped row: the row's `dimensions` (those in `fixed` given here), its `value`, its `base`.
+
+    `prefix`: the row names each dimension `prefix + name`, where the plain name is one of the model's fields
+    (an Allocation's `district`), which a grouping may not be called."""
     return [
         Fact(
-            dims={name: fixed[name] if name in fixed else row[name] for name in dimensions},
+            dims={name: fixed[name] if name in fixed else row[prefix + name] for name in dimensions},
             value=row["value"] or 0,
             base=None if base is None else row[base] or 0,
         )
