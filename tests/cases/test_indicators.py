@@ -7,6 +7,7 @@ import zoneinfo
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from agencies import indicators as catalogue
 from agencies.indicators import Dimension, Unit
@@ -226,6 +227,15 @@ def test_every_indicator_is_defined_in_full(indicator):
     assert not indicator.roles & {Role.PARTNER_TRAINER, Role.NGO_CASEWORKER}
     assert indicator.code.split(".")[0] in {"cases", "programs", "funding"}
     assert indicator.section
+
+
+@pytest.mark.parametrize("indicator", catalogue.all_indicators(), ids=lambda i: i.code)
+def test_every_indicator_reads_in_indonesian(indicator):
+    for text in (indicator.label, indicator.definition, indicator.section):
+        with translation.override("en"):
+            english = str(text)
+        with translation.override("id"):
+            assert str(text) != english, english
 
 
 def test_the_catalogue_holds_the_cases_figures():
