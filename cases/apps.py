@@ -9,7 +9,7 @@ class CasesConfig(AppConfig):
     def ready(self):
         from django.db.backends.signals import connection_created
 
-        from . import access_rules  # noqa: F401
+        from . import access_rules, indicators  # noqa: F401
 
         connection_created.connect(_name_search_on_sqlite)
 

@@ -9,4 +9,4 @@ class FundingConfig(AppConfig):
     def ready(self):
         # access_rules registers with agencies.access; services plugs entitlements into programs.completion;
         # timeline adds entitlements and payments to a case's file (cases/timeline.py).
-        from . import access_rules, services, timeline  # noqa: F401
+        from . import access_rules, indicators, services, timeline  # noqa: F401

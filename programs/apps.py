@@ -8,4 +8,4 @@ class ProgramsConfig(AppConfig):
 
     def ready(self):
         # timeline adds enrollments and follow-up visits to a case's file (cases/timeline.py).
-        from . import access_rules, timeline  # noqa: F401
+        from . import access_rules, indicators, timeline  # noqa: F401
