@@ -397,7 +397,7 @@ def shown_as_text(model, name: str):
     Cached, so that the one callable stands in both `fields` and `readonly_fields`.
     """
     field = model._meta.get_field(name)
-    show = _person_name if field.related_model is get_user_model() else str
+    show = account_name if field.related_model is get_user_model() else str
 
     @admin.display(description=field.verbose_name, ordering=name)
     def text(row):
@@ -408,5 +408,5 @@ def shown_as_text(model, name: str):
     return text
 
 
-def _person_name(user) -> str:
+def account_name(user) -> str:
     return user.get_full_name() or user.get_username()

@@ -301,7 +301,8 @@ _CASE_PAGE_PARTS = (
     "SELECT x.changed_at, x.from_stage, x.to_stage, x.reason, u.first_name, u.last_name, u.username"
     " FROM cases_stagechange x LEFT JOIN agencies_user u ON u.id = x.changed_by_id WHERE x.case_id = %(case)s"
     " ORDER BY x.changed_at, x.id",
-    "SELECT u.id, u.username FROM agencies_user u WHERE u.id IN (SELECT m.user_id FROM agencies_membership m"
+    "SELECT u.id, coalesce(nullif(trim(u.first_name || ' ' || u.last_name), ''), u.username) FROM agencies_user u"
+    " WHERE u.id IN (SELECT m.user_id FROM agencies_membership m"
     " WHERE m.active AND m.agency_id IN (%(owner)s, %(registered_by)s)) ORDER BY u.username",
     # The rest of the file: enrollments with their attendance, follow-up visits and what was found, entitlements,
     # payments (what programs/timeline.py and funding/timeline.py add).

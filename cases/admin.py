@@ -46,6 +46,7 @@ from agencies.scoped_admin import (
     ScopedModelAdmin,
     UncountedChangeList,
     UncountedListAdmin,
+    account_name,
     errors_of,
     shown_as_text,
 )
@@ -582,7 +583,9 @@ class CaseAdmin(UncountedListAdmin, ScopedModelAdmin):
             # are named on the case page, never linked (shown_as_text).
             field = form.base_fields["caseworker"]
             field.widget, field.iterator = forms.Select(), ChoicesInOneQuery
-            field.queryset = obj.caseworker_candidates().only("username")  # a user's name in a choice: username
+            field.queryset = obj.caseworker_candidates().only("username", "first_name", "last_name")
+            # A person's name, as the header and the timeline name them: an account's username is a login, not a name.
+            field.label_from_instance = account_name
         return form
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):

@@ -129,3 +129,15 @@ def test_the_lean_intake_page_is_djangos_page(signed_in, staff, settings, posted
 
     assert 'name="full_name"' in lean and "_helptext" in lean
     assert lean == plain
+
+
+def test_the_caseworker_is_chosen_by_a_persons_name_not_an_account_name(signed_in, staff, colleague):
+    colleague.first_name, colleague.last_name = "Sri", "Wahyuni"
+    colleague.save(update_fields=["first_name", "last_name"])
+    case = IntakeFactory(actor=staff).case
+
+    page = signed_in(staff).get(f"/admin/cases/case/{case.pk}/change/").content.decode()
+
+    choices = re.search(r'<select name="caseworker"[^>]*>(.*?)</select>', page, re.S).group(1)
+    assert f'<option value="{colleague.pk}">Sri Wahyuni</option>' in choices
+    assert f">{colleague.username}<" not in choices
