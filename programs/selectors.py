@@ -60,6 +60,8 @@ class GridCell:
 class AttendanceGrid:
     sessions: list[Session]
     rows: list[tuple[Enrollment, list[GridCell]]]
+    # The cases whose number `actor` may read (partners: names only, DESIGN §5).
+    numbered: frozenset[int] = frozenset()
 
     @property
     def editable(self) -> bool:
@@ -71,7 +73,7 @@ class AttendanceGrid:
             (e, [GridCell(c.session, e.pk in ticks.get(c.session.pk, ()), True) if c.editable else c for c in cells])
             for e, cells in self.rows
         ]
-        return AttendanceGrid(self.sessions, rows)
+        return AttendanceGrid(self.sessions, rows, self.numbered)
 
     def attendance_to_save(self, ticks: dict[int, set[int]], shown: set[int]) -> dict[Session, dict[int, bool]]:
         """What a save of the grid records, per session: {enrollment id: ticked} for its tickable cells on the form.
@@ -107,7 +109,13 @@ def attendance_grid(actor, batch: Batch) -> AttendanceGrid:
     rows = [
         (e, [GridCell(s, marks.get((e.pk, s.pk)), (e.pk, s.pk) in recordable) for s in sessions]) for e in roster_rows
     ]
-    return AttendanceGrid(sessions, rows)
+    return AttendanceGrid(sessions, rows, _numbered(actor, roster_rows))
+
+
+def _numbered(actor, enrollments: list[Enrollment]) -> frozenset[int]:
+    """Of the enrollments' cases, those `actor` sees: whose number a roster may show (a partner reads names only)."""
+    cases = access.visible_to(actor, Case).filter(pk__in=[e.case_id for e in enrollments])
+    return frozenset(cases.values_list("pk", flat=True))
 
 
 def attendance_recordable(actor, cells: list[tuple[int, int]]) -> set[tuple[int, int]]:
@@ -295,8 +303,7 @@ def session_sheet(actor, batch: Batch, session_id: int | None = None) -> Session
     )
     begun = session.date <= today
     rows = [SheetRow(e, marks.get(e.pk), begun and (e.pk, session.pk) in recordable, marks.get(e.pk)) for e in people]
-    numbered = access.visible_to(actor, Case).filter(pk__in=[e.case_id for e in people]).values_list("pk", flat=True)
-    return SessionSheet(batch, offered, session, today, rows, frozenset(numbered))
+    return SessionSheet(batch, offered, session, today, rows, _numbered(actor, people))
 
 
 def _default_session(sessions: list[Session], today: datetime.date) -> Session | None:

@@ -218,6 +218,47 @@ def test_a_partner_ticks_attendance_for_their_own_session_on_the_roster(client, 
     assert marks == {enrollments[0].pk: True, enrollments[1].pk: False, enrollments[2].pk: False}
 
 
+def _running_roster(program, banyuwangi, size):
+    """A batch running today with `size` people enrolled and a session the police deliver today."""
+    batch = _trained_cohort(program, banyuwangi, size)
+    Batch.objects.filter(pk=batch.pk).update(status="running", starts_on=TODAY, ends_on=TODAY)
+    Enrollment.objects.filter(batch=batch).update(status="enrolled")
+    police = AgencyFactory(kind=Agency.Kind.POLICE, region=banyuwangi.region)
+    session = Session.objects.create(batch=batch, date=TODAY, topic="public_order", delivering_agency=police)
+    return batch, session, police
+
+
+def test_a_partner_reads_the_roster_by_names_without_case_numbers(client, program, banyuwangi, banyuwangi_staff):
+    batch, _session, police = _running_roster(program, banyuwangi, 2)
+
+    client.force_login(MembershipFactory(role=Role.PARTNER_TRAINER, agency=police).user)
+    partners = client.get(f"/admin/programs/batch/{batch.pk}/roster/").content.decode()
+    client.force_login(banyuwangi_staff)
+    organizers = client.get(f"/admin/programs/batch/{batch.pk}/roster/").content.decode()
+
+    assert "P0" in partners and "P1" in partners
+    assert "b1-0" not in partners and "b1-1" not in partners
+    assert "b1-0" in organizers and "b1-1" in organizers
+
+
+def test_the_roster_tells_absent_from_not_yet_recorded(client, program, banyuwangi):
+    batch, session, police = _running_roster(program, banyuwangi, 3)
+    first, second, third = batch.enrollments.order_by("pk")
+    Attendance.objects.create(session=session, enrollment=first, present=True)
+    Attendance.objects.create(session=session, enrollment=second, present=False)
+    client.force_login(MembershipFactory(role=Role.PARTNER_TRAINER, agency=police).user)
+
+    page = client.get(f"/admin/programs/batch/{batch.pk}/roster/").content.decode()
+
+    cells = {
+        name: re.search(rf"<td>{name}<.*?</tr>", page, re.S).group(0).split("</td>")[2]
+        for name in (first.case.person.full_name, second.case.person.full_name, third.case.person.full_name)
+    }
+    assert "checked" in cells["P0"] and 'class="unrecorded"' not in cells["P0"]
+    assert "checked" not in cells["P1"] and 'class="unrecorded"' not in cells["P1"]
+    assert "checked" not in cells["P2"] and 'class="unrecorded"' in cells["P2"] and "belum dicatat" in cells["P2"]
+
+
 def test_a_partner_cannot_tick_a_session_delivered_by_someone_else(client, program, banyuwangi):
     batch = _trained_cohort(program, banyuwangi, 2)
     Batch.objects.filter(pk=batch.pk).update(status="running", starts_on=TODAY, ends_on=TODAY)
