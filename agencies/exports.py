@@ -355,13 +355,15 @@ def _write_xlsx(
     out: EncryptingWriter, sheets: Iterable[tuple[str, list[str], Iterable[list[list]]]], scratch: str
 ) -> int:
     from openpyxl import Workbook
-    from openpyxl.worksheet._writer import WorksheetWriter
+    from openpyxl.worksheet._writer import ALL_TEMP_FILES, WorksheetWriter
 
     workbook = Workbook(write_only=True)
     count = 0
     for number, (title, header, chunks) in enumerate(sheets, 1):
         sheet = workbook.create_sheet(title=slugify(title)[:31] or f"sheet{number}")
-        sheet._writer = WorksheetWriter(sheet, out=str(_scratch_dir() / f"{scratch}-{number}.xml"))
+        spool = str(_scratch_dir() / f"{scratch}-{number}.xml")
+        ALL_TEMP_FILES.append(spool)  # where openpyxl's cleanup looks for what it deletes after zipping
+        sheet._writer = WorksheetWriter(sheet, out=spool)
         sheet._writer.write_top()
         sheet.append([_xlsx_cell(h) for h in header])
         for chunk in chunks:
