@@ -47,7 +47,10 @@ def _files(directory):
 
 
 def test_an_export_whose_worker_is_killed_mid_file_is_started_over_and_finished_whole(
-    slow_exports, target_groups, start_worker, smtp_server
+    slow_exports,
+    target_groups,
+    start_worker,  # noqa: F811
+    smtp_server,  # noqa: F811 — the fixtures imported above
 ):
     first = start_worker()
     # given forty cases of an office, and its district staff
