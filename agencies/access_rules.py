@@ -4,6 +4,7 @@ from .models import (
     Agency,
     ApiClient,
     AuditEvent,
+    Export,
     IdempotencyRecord,
     Membership,
     Notification,
@@ -60,3 +61,8 @@ register(
 
 # A person's own choices, changed only through the signed link in their emails: nobody reads others'.
 register(NotificationOptOut, see={})
+
+# An export is its requester's own, whatever office they work in: their pages read it by who asked
+# (agencies.exports.exports_of), nobody else through the rule; its rows were scoped when it was written, and the
+# request and each download are in the trail.
+register(Export, see={})

@@ -706,3 +706,6 @@ for _model, _admin_class in (
     if admin.site.is_registered(_model):
         admin.site.unregister(_model)
     admin.site.register(_model, _admin_class)
+
+# "My exports" (agencies.exports): registered from its own module.
+from . import exports_admin  # noqa: E402,F401

@@ -17,6 +17,8 @@ class AgenciesConfig(AppConfig):
         # Each app's work.py registers the lines of the admin home's "My work" (agencies.work), counted as its
         # reminders count.
         autodiscover_modules("work")
+        # Each app's exports.py registers the kinds of file its people may ask for (agencies.exports).
+        autodiscover_modules("exports")
 
         # The seams of agencies.access get the fast path's memo (which keys by the rules' generation, so the rules
         # other apps register after this still count) and, with it, the compiled one-row checks.

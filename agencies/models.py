@@ -499,3 +499,58 @@ class NotificationOptOut(models.Model):
 
     def __str__(self):
         return self.kind
+
+
+class Export(models.Model):
+    """A file someone asked for (a case list, a report), written in the background by a worker (agencies.exports).
+
+    `filters` holds ids and codes only, never a search term or a name: the row outlives the file. `attempts` counts
+    the runs: a worker that died mid-file leaves the row running, and the redelivered task starts it over as a new
+    attempt; only the latest attempt may mark it done. The file is encrypted at rest and deleted at `expires_at`.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting for its turn")
+        RUNNING = "running", _("Being written")
+        DONE = "done", _("Ready to download")
+        FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired (the file was deleted)")
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "XLSX (Excel)"
+        PDF = "pdf", "PDF"
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="exports"
+    )
+    # The office the person asked for: whose trail the export is in, and the time zone of its dates.
+    agency = models.ForeignKey(Agency, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=40)
+    format = models.CharField(_("format"), max_length=4, choices=Format)
+    filters = models.JSONField(_("filters"), default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=8, choices=Status, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    row_count = models.PositiveIntegerField(_("rows"), null=True, blank=True)
+    # The file's name inside EXPORT_DIR (never a path from elsewhere); empty until done and after expiry.
+    file_name = models.CharField(_("file"), max_length=100, blank=True)
+    file_size = models.PositiveBigIntegerField(_("file size"), null=True, blank=True)
+    # The class of the error only: an exception's text may quote a row.
+    error = models.CharField(_("error"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("asked at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("available until"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("export")
+        verbose_name_plural = _("my exports")
+        indexes = [
+            models.Index(fields=["requested_by", "-created_at"], name="export_of_person"),
+            models.Index(fields=["status", "expires_at"], name="export_status_expiry"),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk}"

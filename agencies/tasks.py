@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from . import notifications
+from . import exports, notifications
 
 # A database restart or a dropped connection is worth waiting for; anything else is a bug to see at once.
 TRANSIENT = (OperationalError, InterfaceError)
@@ -40,3 +40,17 @@ def idempotency_records_purge_task():
     from .api import idempotency
 
     return idempotency.purge_expired()
+
+
+@shared_task(acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True, retry_backoff_max=600, max_retries=20)
+def export_run_task(export_id: int):
+    """Write one export's file. Acknowledged only when done: a worker killed mid-file leaves the message to be
+    delivered again, and the next run starts the file over (agencies.exports.export_run)."""
+    export = exports.export_run(export_id)
+    return None if export is None else export.status
+
+
+@shared_task(acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True, retry_backoff_max=600, max_retries=20)
+def exports_purge_task():
+    """Hourly: delete export files past their days, and queue again exports the broker missed."""
+    return {"purged": exports.exports_purge(), "queued_again": exports.exports_requeue()}

@@ -35,7 +35,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
-from agencies import access
+from agencies import access, exports
 from agencies.fastpath.admin_filters import LeanQueryStrings
 from agencies.models import Agency, User
 from agencies.scoped_admin import (
@@ -672,6 +672,8 @@ class CaseAdmin(UncountedListAdmin, ScopedModelAdmin):
             # A typed or old `?q=` link: searched once, then out of the URL, so the list's links never carry it.
             filters = {k: v for k, v in request.GET.items() if k not in (SEARCH_VAR, SEARCH_KEY)}
             return self._list_searching(request, request.GET[SEARCH_VAR], filters)
+        # "Export this list" (agencies.exports), for the roles that may take people's data away.
+        extra_context = {"case_export": exports.may_ask(request.user, "cases.case_list"), **(extra_context or {})}
         response = super().changelist_view(request, extra_context)
         changelist = getattr(response, "context_data", {}).get("cl")
         if changelist is not None:
@@ -1118,6 +1120,8 @@ class PossibleDuplicateAdmin(ScopedModelAdmin):
         return duplicate_review.named(duplicate.similar_to, duplicate.similar_to.seen_cases)
 
     def changelist_view(self, request, extra_context=None):
+        # "Export this list" (agencies.exports), for the roles that may take people's data away.
+        extra_context = {"case_export": exports.may_ask(request.user, "cases.case_list"), **(extra_context or {})}
         response = super().changelist_view(request, extra_context)
         changelist = getattr(response, "context_data", {}).get("cl")
         if changelist is not None:  # the list names persons: its read is logged like the case list's

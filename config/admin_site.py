@@ -39,6 +39,8 @@ MENU = {
         "funding.benefit",
         "funding.ledgerentry",
     ),
+    # What a person asked to take away: their exports (agencies.exports); the dashboards will join them.
+    "reports": ("agencies.export",),
     "agencies": ("agencies.agency", "agencies.membership", "agencies.auditevent"),
     "settings": (
         "agencies.apiclient",
@@ -55,7 +57,7 @@ MENU = {
     ),
 }
 # Groups whose name says more than their app's: without regions (now under Settings) the agencies' is "Agencies".
-GROUP_NAMES = {"agencies": _("Agencies"), "settings": _("Settings")}
+GROUP_NAMES = {"agencies": _("Agencies"), "reports": _("Reports"), "settings": _("Settings")}
 SETTINGS = "settings"
 _PLACE = {key: (group, place) for group, keys in MENU.items() for place, key in enumerate(keys)}
 _GROUP_ORDER = {group: place for place, group in enumerate(MENU)}
@@ -74,6 +76,9 @@ def arranged(app_dict: dict, settings_url: str) -> list[dict]:
             if group not in groups:
                 if group == SETTINGS:
                     groups[group] = {"app_label": group, "app_url": settings_url, "has_module_perms": True}
+                elif group not in app_dict:
+                    # A group of pages from several apps has no app page of its own: its name leads to its first page.
+                    groups[group] = {"app_label": group, "app_url": model["admin_url"], "has_module_perms": True}
                 else:
                     groups[group] = dict(app)
                 groups[group]["models"] = []

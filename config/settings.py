@@ -168,6 +168,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "interval_start": 0,
     "interval_step": 0.2,
     "interval_max": 0.5,
+    # With acks_late, a task whose worker died is handed to another worker after this many seconds (Redis keeps it
+    # as unacknowledged until then). Longer than the longest task: an export still running when it passes is
+    # started a second time, and only the newer attempt may finish it (agencies.exports).
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
 }
 # Schedules live in the database (django-celery-beat) so province staff can change times in the admin.
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
@@ -221,6 +225,17 @@ ADMIN_LEAN_CASE_PAGE = env.bool("ADMIN_LEAN_CASE_PAGE", default=True)
 # The budget realization per allocation, source, program or district is compiled once per scope and run as a
 # prepared statement (funding.selectors); off, through the ORM on every call.
 REALIZATION_COMPILED = env.bool("REALIZATION_COMPILED", default=True)
+
+# Exports (agencies.exports): files written by a worker, encrypted, under EXPORT_DIR; a download link works for
+# EXPORT_LINK_MAX_AGE seconds and only for the person who asked; files are deleted after EXPORT_KEEP_DAYS.
+EXPORT_DIR = env.path("EXPORT_DIR", default=str(BASE_DIR / "var" / "exports"))
+EXPORT_KEEP_DAYS = env.int("EXPORT_KEEP_DAYS", default=7)
+EXPORT_LINK_MAX_AGE = env.int("EXPORT_LINK_MAX_AGE", default=24 * 3600)
+# Rows read per keyset query (WHERE pk > last ORDER BY pk LIMIT n): no server-side cursor, so PgBouncer in
+# transaction mode works, and memory stays flat however long the list.
+EXPORT_CHUNK_SIZE = env.int("EXPORT_CHUNK_SIZE", default=2000)
+# Seconds to wait between chunks: 0 in production; the worker-restart test slows an export down with it.
+EXPORT_CHUNK_DELAY = env.float("EXPORT_CHUNK_DELAY", default=0.0)
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 

@@ -7,7 +7,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from agencies import access, work
+from agencies import access, exports, work
 from agencies.models import Agency, Role
 from agencies.scoped_admin import (
     CASE_WORK_ELSEWHERE,
@@ -103,6 +103,7 @@ class ProgramAdmin(ScopedModelAdmin):
             "original": report.program,
             "title": _("Program report"),
             "report": report,
+            "may_export": exports.may_ask(request.user, "programs.program_report"),
         }
         return TemplateResponse(request, "admin/programs/program/report.html", context)
 

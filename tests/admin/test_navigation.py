@@ -20,6 +20,8 @@ PROGRAMS = ["Program", "Angkatan", "Pendaftaran peserta", "Pemantauan", "Hasil p
 MONEY = ["Pencairan", "Hak bantuan", "Tahap pembayaran"]
 BUDGETS = ["Alokasi anggaran", "Sumber dana", "Bantuan", "Catatan buku besar"]
 REFERENCE = ["Wilayah", "Kelompok sasaran (PPKS)"]
+# Everyone who may ask for some export (every role: the program report) finds their own under Laporan.
+REPORTS = ["Ekspor saya"]
 
 # What each role's menu holds, group by group, in order.
 MENUS = {
@@ -27,6 +29,7 @@ MENUS = {
         "Kasus": CASES,
         "Program": PROGRAMS,
         "Pendanaan": MONEY + BUDGETS,
+        "Laporan": REPORTS,
         "Instansi": ["Instansi", "Keanggotaan"],
         "Pengaturan": ["Klien API", "Notifikasi", *REFERENCE],
     },
@@ -34,6 +37,7 @@ MENUS = {
         "Kasus": CASES,
         "Program": PROGRAMS,
         "Pendanaan": MONEY + BUDGETS,
+        "Laporan": REPORTS,
         "Instansi": ["Instansi", "Keanggotaan"],
         "Pengaturan": ["Klien API", "Notifikasi", "Tugas terjadwal", "Jadwal harian", *REFERENCE],
     },
@@ -41,6 +45,7 @@ MENUS = {
         "Kasus": CASES,
         "Program": PROGRAMS,
         "Pendanaan": [*MONEY, "Bantuan"],
+        "Laporan": REPORTS,
         "Instansi": ["Instansi", "Keanggotaan"],
         "Pengaturan": ["Klien API", "Notifikasi", *REFERENCE],
     },
@@ -49,6 +54,7 @@ MENUS = {
         "Kasus": ["Kasus"],
         "Program": ["Program", "Angkatan"],
         "Pendanaan": MONEY + BUDGETS,
+        "Laporan": REPORTS,
         "Instansi": ["Instansi", "Keanggotaan"],
         "Pengaturan": ["Notifikasi", *REFERENCE],
     },
@@ -56,6 +62,7 @@ MENUS = {
     Role.PARTNER_TRAINER: {
         "Kasus": ["Rujukan"],
         "Program": ["Program", "Angkatan", "Pendaftaran peserta"],
+        "Laporan": REPORTS,
         "Instansi": ["Instansi", "Keanggotaan"],
         "Pengaturan": ["Notifikasi", *REFERENCE],
     },
@@ -63,6 +70,7 @@ MENUS = {
         "Kasus": ["Lokasi", "Penghitungan lokasi"],
         "Program": ["Program", "Angkatan"],
         "Pendanaan": BUDGETS,
+        "Laporan": REPORTS,
         "Instansi": ["Instansi"],
         "Pengaturan": REFERENCE,
     },
@@ -70,6 +78,7 @@ MENUS = {
         "Kasus": CASES,
         "Program": PROGRAMS,
         "Pendanaan": MONEY + BUDGETS,
+        "Laporan": REPORTS,
         "Instansi": ["Instansi", "Keanggotaan", "Catatan audit"],
         "Pengaturan": ["Klien API", "Notifikasi", *REFERENCE],
     },
@@ -101,7 +110,7 @@ def test_each_role_s_menu_holds_its_work_in_the_order_of_the_work(role, memo, se
 
     assert menu == MENUS[role]
     assert list(menu) == [
-        group for group in ["Kasus", "Program", "Pendanaan", "Instansi", "Pengaturan"] if group in menu
+        group for group in ["Kasus", "Program", "Pendanaan", "Laporan", "Instansi", "Pengaturan"] if group in menu
     ]
 
 
@@ -129,7 +138,7 @@ def test_every_registered_page_has_its_place_in_the_menu():
 def test_the_menu_reads_in_english_for_an_english_account():
     menu = _menu(MembershipFactory(role=Role.PARTNER_TRAINER).user, "en")
 
-    assert list(menu) == ["Cases", "Programs", "Agencies", "Settings"]
+    assert list(menu) == ["Cases", "Programs", "Reports", "Agencies", "Settings"]
     assert menu["Cases"] == ["Referrals"]
 
 
@@ -193,7 +202,7 @@ def _changelists():
     return [
         (model, f"/admin/{model._meta.app_label}/{model._meta.model_name}/")
         for model, model_admin in admin.site._registry.items()
-        if model._meta.model_name != "person"
+        if model._meta.model_name not in ("person", "export")  # exports: "Ekspor saya", a person's own
     ]
 
 

@@ -1,0 +1,167 @@
+"""The case list as a file (issue 17 §5): the cases the person sees in the list, with the list's filters, under
+Indonesian headers; only for the roles that may see people's data."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from agencies.models import AuditEvent, Export, Role
+from cases.models import Case
+from tests.agencies.export_files import csv_rows, queued, xlsx_rows
+from tests.cases.factories import CaseFactory, PersonFactory, SiteFactory
+
+pytestmark = pytest.mark.django_db
+
+HEADER = [
+    "Nomor kasus",
+    "Nama",
+    "Nama panggilan",
+    "Tahap",
+    "Kelompok sasaran",
+    "Lokasi asal",
+    "Kantor pemilik",
+    "Pendamping",
+    "Terdaftar",
+]
+
+
+@pytest.fixture(autouse=True)
+def _export_dir(settings, tmp_path):
+    settings.EXPORT_DIR = str(tmp_path / "exports")
+
+
+def case_list(capture, actor, fmt="csv", **filters) -> Export:
+    return queued(capture, actor=actor, kind="cases.case_list", format=fmt, filters=filters)
+
+
+def test_the_file_holds_the_cases_the_person_sees_with_indonesian_headers_and_dates(
+    staff, semarang, outsider, banyuwangi, django_capture_on_commit_callbacks
+):
+    # given a case of Semarang's registered on 4 December 2026, and one of Banyuwangi's
+    site = SiteFactory(name="Argorejo")
+    case = CaseFactory(
+        owner=semarang,
+        site=site,
+        stage=Case.Stage.PLANNED,
+        caseworker=staff,
+        person=PersonFactory(full_name="Sri Wahyuni", known_as="Yuni"),
+    )
+    Case.objects.filter(pk=case.pk).update(created_at=datetime.datetime(2026, 12, 4, 3, 0, tzinfo=datetime.UTC))
+    staff.first_name, staff.last_name = "Ani", "Lestari"
+    staff.save(update_fields=["first_name", "last_name"])
+    CaseFactory(owner=banyuwangi)
+
+    # when Semarang's district staff exports the list
+    rows = csv_rows(case_list(django_capture_on_commit_callbacks, staff))
+
+    # then the file holds Semarang's case only, in Indonesian
+    assert rows == [
+        HEADER,
+        [
+            case.number,
+            "Sri Wahyuni",
+            "Yuni",
+            "Direncanakan",
+            str(case.target_group.name),
+            "Argorejo",
+            "Dinas Sosial Kota Semarang",
+            "Ani Lestari",
+            "4 Des 2026",
+        ],
+    ]
+
+
+def test_the_same_filters_give_each_person_only_the_rows_they_see(
+    staff, semarang, outsider, banyuwangi, province_staff, django_capture_on_commit_callbacks
+):
+    planned = CaseFactory(owner=semarang, stage=Case.Stage.PLANNED)
+    CaseFactory(owner=semarang, stage=Case.Stage.REGISTERED)
+    theirs = CaseFactory(owner=banyuwangi, stage=Case.Stage.PLANNED)
+
+    mine = csv_rows(case_list(django_capture_on_commit_callbacks, staff, stage__exact="planned"))
+    other = csv_rows(case_list(django_capture_on_commit_callbacks, outsider, stage__exact="planned"))
+
+    assert [row[0] for row in mine[1:]] == [planned.number]
+    assert [row[0] for row in other[1:]] == [theirs.number]
+    # the province office of Jawa Tengah sees Semarang's (a Jawa Tengah city), not Banyuwangi's (Jawa Timur)
+    province = csv_rows(case_list(django_capture_on_commit_callbacks, province_staff, stage__exact="planned"))
+    assert [row[0] for row in province[1:]] == [planned.number]
+
+
+def test_the_list_s_filters_narrow_the_file(staff, semarang, django_capture_on_commit_callbacks):
+    site = SiteFactory()
+    at_site = CaseFactory(owner=semarang, site=site, caseworker=staff)
+    CaseFactory(owner=semarang)  # another site, nobody's
+
+    by_site = csv_rows(case_list(django_capture_on_commit_callbacks, staff, site=str(site.pk)))
+    by_owner_elsewhere = csv_rows(case_list(django_capture_on_commit_callbacks, staff, owner="999999"))
+    mine = csv_rows(case_list(django_capture_on_commit_callbacks, staff, caseworker="me"))
+    group = csv_rows(
+        case_list(django_capture_on_commit_callbacks, staff, target_group__code__exact=str(at_site.target_group_id))
+    )
+
+    assert [row[0] for row in by_site[1:]] == [at_site.number]
+    assert by_owner_elsewhere == [HEADER]
+    assert [row[0] for row in mine[1:]] == [at_site.number]
+    assert len(group) == 3
+
+
+def test_the_xlsx_file_has_the_same_rows(staff, semarang, django_capture_on_commit_callbacks):
+    cases = [CaseFactory(owner=semarang) for _ in range(3)]
+
+    rows = xlsx_rows(case_list(django_capture_on_commit_callbacks, staff, fmt="xlsx"))
+
+    assert rows[0] == HEADER
+    assert [row[0] for row in rows[1:]] == [case.number for case in cases]
+
+
+@pytest.mark.parametrize(
+    "role", [Role.PARTNER_TRAINER, Role.LEADERSHIP_VIEWER, Role.FINANCE_APPROVER, Role.NGO_CASEWORKER]
+)
+def test_roles_that_may_not_take_people_s_data_away_cannot_ask(role, member):
+    from agencies import exports
+
+    with pytest.raises(PermissionDenied):
+        exports.export_request(actor=member(role), kind="cases.case_list", format="csv", filters={})
+    assert not Export.objects.exists()
+
+
+@pytest.mark.parametrize("role", [Role.DISTRICT_STAFF, Role.PROVINCE_STAFF, Role.AUDITOR])
+def test_roles_that_see_people_s_data_may_ask(role, member):
+    from agencies import exports
+
+    assert exports.may_ask(member(role), "cases.case_list")
+
+
+@pytest.mark.parametrize(
+    "filters", [{"q": "Sri Wahyuni"}, {"s": "abc"}, {"stage__exact": "nonsense"}, {"site": "Argorejo"}]
+)
+def test_a_search_term_or_anything_but_an_id_or_a_code_is_refused_and_never_kept(staff, filters):
+    from agencies import exports
+
+    with pytest.raises(ValidationError) as refused:
+        exports.export_request(actor=staff, kind="cases.case_list", format="csv", filters=filters)
+    assert "filters" in refused.value.message_dict
+    assert not Export.objects.exists()
+    assert not AuditEvent.objects.filter(action="agencies.export.requested").exists()
+
+
+def test_the_request_and_the_finished_file_are_in_the_trail_with_filters_and_count(
+    staff, semarang, django_capture_on_commit_callbacks
+):
+    CaseFactory(owner=semarang, stage=Case.Stage.PLANNED)
+
+    export = case_list(django_capture_on_commit_callbacks, staff, stage__exact="planned")
+
+    events = {e.action: e for e in AuditEvent.objects.filter(target_id=str(export.pk))}
+    assert events["agencies.export.requested"].data == {
+        "kind": "cases.case_list",
+        "format": "csv",
+        "filters": {"stage__exact": "planned"},
+    }
+    assert events["agencies.export.finished"].data["rows"] == 1
+    assert events["agencies.export.finished"].data["filters"] == {"stage__exact": "planned"}
+    assert {e.agency_id for e in events.values()} == {semarang.pk}
+    assert export.expires_at > timezone.now()
