@@ -31,6 +31,10 @@ ACTIONS = {
     "agencies.api_client.revoked": gettext_lazy("API client revoked"),
     "agencies.notification.requeued": gettext_lazy("Email queued to be sent again"),
     "agencies.user.language_changed": gettext_lazy("Account language changed"),
+    "agencies.export.requested": gettext_lazy("Export requested"),
+    "agencies.export.finished": gettext_lazy("Export ready"),
+    "agencies.export.failed": gettext_lazy("Export failed"),
+    "agencies.export.downloaded": gettext_lazy("Export downloaded"),
     "agencies.reply.replayed": gettext_lazy("Stored API reply sent again"),
     # cases
     "cases.site.created": gettext_lazy("Site added"),

@@ -56,7 +56,7 @@ logger = logging.getLogger(__name__)
 RECORD_SIZE = 64 * 1024
 # An export still queued this long after it was asked for missed the broker: the hourly sweep queues it again.
 REQUEUE_AFTER = datetime.timedelta(minutes=30)
-LINK_SALT = "agencies.exports.download"
+LINK_SALT = "agencies.exports:download-link"
 # A database restart or a dropped connection: the run is given back to the broker and starts over.
 TRANSIENT = (OperationalError, InterfaceError)
 
