@@ -328,12 +328,23 @@ _CASE_PAGE_PARTS = (
 )
 
 
+# The access-log row of a case read: by the reader, for the agency they act for (their first grant), filed under the
+# owning office.
+_CASE_VIEWED = (
+    "INSERT INTO agencies_auditevent (created_at, actor_user_id, actor_api_client_id, actor_agency_id, action,"
+    " agency_id, target_type_id, target_id, data) VALUES (now(), %s, NULL, (SELECT m.agency_id"
+    " FROM agencies_membership m WHERE m.user_id = %s AND m.active ORDER BY m.id LIMIT 1), 'cases.case.viewed', %s,"
+    " %s, %s::text, '{}')"
+)
+
+
 def floor_case_page(request, pk):
     """The case page as a district officer reads it: the case number, the buttons, the header (stage, caseworker,
     office, next visit due, consents in force, the one-click move), each detail of the person and the case (NIK
     masked and phone decrypted by the app's decryption, dates in Indonesian, labels translated), the caseworker's
     choice box, and the timeline of the case's whole file in the owning office's time zone (its own history,
-    enrollments, visits, money); raw SQL, HTML by hand, no access rule, no access log, no admin."""
+    enrollments, visits, money); raw SQL, HTML by hand, no access rule, no admin. With `?viewer=<user id>` it
+    writes the access-log row our page writes (the casefile section); without, none (the admin section's)."""
     from django.db import connection
     from django.http import HttpResponse
 
@@ -352,6 +363,8 @@ def floor_case_page(request, pk):
         for sql in _CASE_PAGE_PARTS:
             cursor.execute(sql, keys)
             parts.append(cursor.fetchall())
+        if "viewer" in request.GET:  # the read logged, as our page logs it (cases.selectors.case_viewed)
+            cursor.execute(_CASE_VIEWED, [int(request.GET["viewer"])] * 2 + [owner_id, _words()["numbered"][0], pk])
     (groups, consents, assessments, notes, referrals, transfers, stage_changes, candidates, enrollments, visits,
      entitlements, payments) = parts  # fmt: skip
     nik, phone = decrypt_many([nik or "", phone or ""]) if nik or phone else ("", "")

@@ -42,6 +42,7 @@ SECTIONS = {
     "reports": "bench.reports",
     "admin": "bench.admin",
     "home": "bench.home",
+    "casefile": "bench.casefile",
     "services": "bench.services",
 }
 

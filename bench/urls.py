@@ -13,6 +13,7 @@ urlpatterns = [
     *reports.floor_urls(),
     path("floor/admin/", include("bench.admin")),
     path("floor/admin/", include("bench.home")),
+    path("floor/admin/", include("bench.casefile")),
     *app_urlpatterns,
 ]
 

@@ -1090,20 +1090,24 @@ class PossibleDuplicateAdmin(ScopedModelAdmin):
         return False
 
     def get_queryset(self, request):
+        # Both persons joined: the admin names the pair (its str) on every page of it.
+        rows = super().get_queryset(request).select_related("person", "similar_to")
+        if getattr(request, "_pair_page", False):
+            # One pair's page reads the persons' cases itself (cases.duplicate_review): the list's prefetches would
+            # read them a second time, in two more statements.
+            return rows
         # What the list names of each pair, in two more statements whatever the page's length: both persons, whether
         # the reader sees the earlier one (the pair is theirs by the new one), and the cases of each they see.
         seen = access.visible_to(request.user, Person).filter(pk=OuterRef("similar_to_id"))
         cases = access.visible_to(request.user, Case).only("number", "person_id").order_by("created_at", "pk")
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("person", "similar_to")
-            .annotate(_earlier_seen=Exists(seen))
-            .prefetch_related(
-                Prefetch("person__cases", queryset=cases, to_attr="seen_cases"),
-                Prefetch("similar_to__cases", queryset=cases, to_attr="seen_cases"),
-            )
+        return rows.annotate(_earlier_seen=Exists(seen)).prefetch_related(
+            Prefetch("person__cases", queryset=cases, to_attr="seen_cases"),
+            Prefetch("similar_to__cases", queryset=cases, to_attr="seen_cases"),
         )
+
+    def get_object(self, request, object_id, from_field=None):
+        request._pair_page = True
+        return super().get_object(request, object_id, from_field)
 
     @admin.display(description=_("pair"))
     def pair(self, duplicate):
