@@ -154,6 +154,19 @@ def test_my_exports_lists_mine_only_with_state_in_words(
     assert re.search(r"\d{1,2} (Jan|Feb|Mar|Apr|Mei|Jun|Jul|Agu|Sep|Okt|Nov|Des) \d{4}", page)
 
 
+def test_an_export_page_is_for_the_person_who_asked_and_offers_no_save(
+    staff, semarang, member, signed_in, django_capture_on_commit_callbacks
+):
+    export = case_list(django_capture_on_commit_callbacks, staff)
+    page = f"/admin/agencies/export/{export.pk}/change/"
+
+    mine = signed_in(staff).get(page)
+    colleagues = signed_in(member(Role.DISTRICT_STAFF, agency=semarang)).get(page)
+
+    assert mine.status_code == 200 and 'name="_save"' not in mine.content.decode()
+    assert colleagues.status_code == 302  # the admin's answer for a row it does not show
+
+
 def test_the_case_list_button_queues_the_list_with_its_filters_and_lands_on_my_exports(
     staff, semarang, signed_in, django_capture_on_commit_callbacks
 ):
