@@ -66,7 +66,9 @@ def look_alikes(persons: list[Person], pool: dict[tuple, list]) -> list[Possible
         region = person.home_region_id
         if not (region and birth):
             continue
-        others = [c for delta in (-1, 0, 1) for c in pool.get((region, birth + delta), ())]
+        # Their own birth year first: when a neighbouring year alone fills the comparisons (a large district), the
+        # likeliest matches must not be the ones cut off.
+        others = [c for delta in (0, -1, 1) for c in pool.get((region, birth + delta), ())]
         if person.nik_hash:
             others = [c for c in others if not c[3]]  # only those without a NIK can be the same person
         name, known_as = _normalized(person.full_name), _normalized(person.known_as)

@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 from agencies import access
 from agencies.models import AuditEvent, Role
 from cases import intake, refusals, services
+from cases.intake import look_alikes
 from cases.models import Case, CaseNumberSequence, Consent, Person, PossibleDuplicate, StageChange, TargetGroup
 from tests.agencies.factories import RegionFactory
 from tests.cases.factories import (
@@ -506,6 +507,19 @@ def test_two_people_with_different_niks_are_never_flagged(staff, colleague, bany
     intake = _register(staff, full_name="Siti Aminah", home_region=banyumas, nik="3302014501900002")
 
     assert intake.possible_duplicates == 0
+
+
+def test_a_look_alike_born_the_same_year_is_compared_first_when_the_year_before_fills_the_comparisons(
+    staff, colleague, banyumas, monkeypatch
+):
+    monkeypatch.setattr(look_alikes, "DUPLICATE_CANDIDATES_LIMIT", 3)
+    IntakeFactory(actor=colleague, full_name="Siti Aminah", home_region=banyumas, birth_year=1990)
+    for name in ("Dewi Lestari", "Ratna Sari", "Wulan Dari"):
+        IntakeFactory(actor=colleague, full_name=name, home_region=banyumas, birth_year=1989)
+
+    intake = _register(staff, full_name="Sity Aminah", home_region=banyumas, birth_year=1990)
+
+    assert intake.possible_duplicates == 1
 
 
 def test_a_person_with_a_nik_is_flagged_against_a_look_alike_without_one(staff, colleague, banyumas):
