@@ -99,7 +99,8 @@ def attendance_grid(actor, batch: Batch) -> AttendanceGrid:
     roster_rows = list(roster(actor, batch))
     marks = {
         (a.enrollment_id, a.session_id): a.present
-        for a in access.visible_to(actor, Attendance).filter(enrollment__in=roster_rows)
+        # order_by(): a dict needs no order, and Attendance's ordering joins the session and its batch to sort.
+        for a in access.visible_to(actor, Attendance).filter(enrollment__in=roster_rows).order_by()
     }
     today = batch.today()
     begun = [s for s in sessions if s.date <= today]
@@ -131,7 +132,7 @@ def attendance_recordable(actor, cells: list[tuple[int, int]]) -> set[tuple[int,
     """
     if not cells:
         return set()
-    allowed = access.changeable_by(actor, Attendance).values_list("enrollment_id", "session_id")
+    allowed = access.changeable_by(actor, Attendance).order_by().values_list("enrollment_id", "session_id")
     if allowed.query.is_empty():
         return set()
     enrollments, sessions = sorted({e for e, _s in cells}), sorted({s for _e, s in cells})
@@ -299,6 +300,7 @@ def session_sheet(actor, batch: Batch, session_id: int | None = None) -> Session
     marks = dict(
         access.visible_to(actor, Attendance)
         .filter(session=session, enrollment__in=[e.pk for e in people])
+        .order_by()
         .values_list("enrollment_id", "present")
     )
     begun = session.date <= today
