@@ -4,6 +4,8 @@ from .models import (
     Agency,
     ApiClient,
     AuditEvent,
+    Figure,
+    FigureRefresh,
     IdempotencyRecord,
     Membership,
     Notification,
@@ -11,7 +13,7 @@ from .models import (
     Region,
     Role,
 )
-from .rulebook import every_role, everything, jurisdiction, own_agency, register
+from .rulebook import every_role, everything, jurisdiction, own_agency, register, within_own_region
 
 # Reference data. Only the loader command (and set-up superusers) write regions.
 register(Region, see=every_role(everything))
@@ -60,3 +62,14 @@ register(
 
 # A person's own choices, changed only through the signed link in their emails: nobody reads others'.
 register(NotificationOptOut, see={})
+
+# The aggregate figures (issue 17) by the district they count: national for the ministry, a province office's
+# province, a regency/city office its own. Every role is scoped the same way here; which roles read an indicator
+# at all is the indicator's own `roles` (agencies.access.figures_visible_to reads only through the grants in them),
+# so partner trainers and NGO caseworkers read none unless an indicator names them. A figure with no district (a
+# ministry allocation not yet divided) is the ministry's alone. Whether the figures read are exact or suppressed
+# is agencies.access.figures_exact.
+register(Figure, see=every_role(within_own_region("district")))
+
+# When the figures were last recomputed, and whether it failed: no personal data, and every figure page says it.
+register(FigureRefresh, see=every_role(everything))

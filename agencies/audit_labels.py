@@ -32,6 +32,7 @@ ACTIONS = {
     "agencies.notification.requeued": gettext_lazy("Email queued to be sent again"),
     "agencies.user.language_changed": gettext_lazy("Account language changed"),
     "agencies.reply.replayed": gettext_lazy("Stored API reply sent again"),
+    "agencies.figures.refresh_requested": gettext_lazy("Figures recomputed on request"),
     # cases
     "cases.site.created": gettext_lazy("Site added"),
     "cases.site.updated": gettext_lazy("Site changed"),
