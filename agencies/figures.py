@@ -213,7 +213,7 @@ def _cell_key(row, column):
 
 def _relations(row_keys: list, column_keys: list, row_group, column_group) -> tuple[list, set]:
     """The additive relations between the table's cells and totals; with a grouping of the rows or the columns
-    (districts by province), the group totals (fixed: published elsewhere, e.g. on the province's own page) and
+    (districts by province), the group totals (published elsewhere, e.g. on the province's own page) and
     theirs. A table without columns has one column, None, whose total is the grand total."""
     R = suppression.Relation
     crossed = column_keys != [None]
@@ -222,16 +222,18 @@ def _relations(row_keys: list, column_keys: list, row_group, column_group) -> tu
         relations += [R(("row", r), tuple(_cell_key(r, c) for c in column_keys)) for r in row_keys]
         relations += [R(("all",), tuple(("row", r) for r in row_keys))]
         relations += [R(("all",), tuple(("col", c) for c in column_keys))]
-    fixed = set()
+    elsewhere = set()
     if row_group is not None:
-        relations += _grouped(row_keys, column_keys, row_group, fixed, crossed, _cell_key, "col", "row")
+        relations += _grouped(row_keys, column_keys, row_group, elsewhere, crossed, _cell_key, "col", "row")
     if column_group is not None:
         transposed = lambda c, r: _cell_key(r, c)  # noqa: E731
-        relations += _grouped(column_keys, row_keys, column_group, fixed, True, transposed, "row", "col")
-    return relations, fixed
+        relations += _grouped(column_keys, row_keys, column_group, elsewhere, True, transposed, "row", "col")
+    return relations, elsewhere
 
 
-def _grouped(keys: list, across: list, group_of, fixed: set, crossed: bool, cell_of, across_total, key_total) -> list:
+def _grouped(
+    keys: list, across: list, group_of, elsewhere: set, crossed: bool, cell_of, across_total, key_total
+) -> list:
     """Relations of one side's groups: each group's total per key across (a province's total in each month) is
     the sum of its members', and the across-total is the sum of the groups' (and of members in no group)."""
     R = suppression.Relation
@@ -243,11 +245,11 @@ def _grouped(keys: list, across: list, group_of, fixed: set, crossed: bool, cell
     for group, members in groups.items():
         for a in across:
             relations.append(R((key_total, "group", group, a), tuple(cell_of(m, a) for m in members)))
-            fixed.add((key_total, "group", group, a))
+            elsewhere.add((key_total, "group", group, a))
         if crossed:
             relations.append(R((key_total, "grouptotal", group), tuple((key_total, m) for m in members)))
             relations.append(R((key_total, "grouptotal", group), tuple((key_total, "group", group, a) for a in across)))
-            fixed.add((key_total, "grouptotal", group))
+            elsewhere.add((key_total, "grouptotal", group))
     for a in across:
         groups_and_rest = (*((key_total, "group", g, a) for g in groups), *(cell_of(m, a) for m in ungrouped))
         relations.append(R((across_total, a), groups_and_rest))
@@ -299,7 +301,7 @@ def figure_table(actor, code: str, *, rows: str, columns: str | None = None, fil
     column_keys, column_labels = _axis(columns, {c for _r, c in sums}) if columns else ([None], {})
 
     values = _values(found, sums, row_keys, column_keys)
-    relations, fixed = _relations(row_keys, column_keys, _grouping(rows, row_keys), _grouping(columns, column_keys))
+    relations, elsewhere = _relations(row_keys, column_keys, _grouping(rows, row_keys), _grouping(columns, column_keys))
     _add_group_totals(values, relations)
 
     hidden = {}
@@ -309,7 +311,7 @@ def figure_table(actor, code: str, *, rows: str, columns: str | None = None, fil
             key for key, (v, b) in values.items() if any(suppression.is_small(n, k) for n in _people(found.unit, v, b))
         ]
         chooser = {key: (v if found.unit == Unit.COUNT else (b or 0)) for key, (v, b) in values.items()}
-        hidden = suppression.suppress(chooser, relations, primary=primary, fixed=fixed)
+        hidden = suppression.suppress(chooser, relations, primary=primary, elsewhere=elsewhere)
     rounding = settings.SUPPRESSION_ROUNDING if not exact and found.about_people else 0
 
     def cell(key) -> Cell:

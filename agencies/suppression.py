@@ -9,8 +9,8 @@ value open.
 
 1. Primary: counts 1..k-1 are hidden (0 stays shown: "nobody" is not a person to protect).
 2. Secondary: a relation with exactly one hidden member gives it away (the total minus the others), so another
-   member is hidden with it: the smallest non-zero cell that is not itself a total, else the smallest total, never
-   a cell the table must publish (`fixed`: a province total published on another page).
+   member is hidden with it: the smallest non-zero cell that is not itself a total, else the smallest total; a
+   total published elsewhere (`elsewhere`: a province's total beside its districts) only when nothing else can.
 3. That rule is not enough on its own: hidden cells can still be pinned by several relations together (a hidden
    cell joining two otherwise separate groups of hidden cells, or three relations over three cells). So the
    published system is then solved exactly (rational Gaussian elimination, per connected group of hidden cells),
@@ -56,16 +56,17 @@ def suppress(
     relations: Sequence[Relation],
     *,
     primary: Iterable[Hashable],
-    fixed: Iterable[Hashable] = (),
+    elsewhere: Iterable[Hashable] = (),
 ) -> dict[Hashable, str]:
     """The cells to hide, each with why (PRIMARY or SECONDARY): every `primary` cell, and enough others that no
     hidden cell is determined by the published cells (`values` minus the hidden) and `relations`.
 
-    `values` are used to choose which cell to hide beside another (the smallest that moves); `fixed` cells are
-    never chosen (they are published elsewhere), though a primary one among them counts as hidden.
+    `values` are used to choose which cell to hide beside another (the smallest that moves). `elsewhere`: cells not
+    in the table but published beside it (a province's totals on the province's page), counted as published and
+    chosen to hide (not to publish there either) only when no other member of their relation can be.
     """
     hidden = dict.fromkeys(primary, PRIMARY)
-    fixed = frozenset(fixed)
+    elsewhere = frozenset(elsewhere)
     totals = {}
     for relation in relations:
         totals[relation.total] = totals.get(relation.total, 0) + 1
@@ -75,34 +76,48 @@ def suppress(
             of_cell.setdefault(member, []).append(relation)
 
     def best_partner(relation: Relation) -> Hashable | None:
-        candidates = [m for m in relation.members if m not in hidden and m not in fixed]
+        candidates = [m for m in relation.members if m not in hidden]
         if not candidates:
             return None
-        # Non-zero before zero (a hidden 0 beside a small count tells how small it is), cells before totals,
-        # then the smallest: the least lost to readers. Ties by position, so the same table hides the same cells.
+        # The table's own cells before those published elsewhere, non-zero before zero (a hidden 0 beside a small
+        # count tells how small it is), cells before totals, then the smallest: the least lost to readers. Ties
+        # by position, so the same table always hides the same cells.
         order = {m: n for n, m in enumerate(relation.members)}
-        return min(candidates, key=lambda m: (values.get(m, 0) == 0, totals.get(m, 0), values.get(m, 0), order[m]))
+        return min(
+            candidates,
+            key=lambda m: (m in elsewhere, values.get(m, 0) == 0, totals.get(m, 0), values.get(m, 0), order[m]),
+        )
 
     while True:
         _close_lone_hidden(relations, hidden, best_partner)
         pinned = determined(hidden, relations)
         if not pinned:
             return hidden
-        progressed = False
-        for cell in sorted(pinned, key=repr):
-            # A pinned cell is freed by hiding another member of one of its relations; the relation with the
-            # fewest hidden members is where a hidden partner counts most.
-            for relation in sorted(of_cell.get(cell, ()), key=lambda r: sum(m in hidden for m in r.members)):
-                partner = best_partner(relation)
-                if partner is not None:
-                    hidden[partner] = SECONDARY
-                    progressed = True
-                    break
-            if progressed:
-                break
-        if not progressed:
-            # Every relation of every pinned cell is hidden or published elsewhere: nothing more to hide here.
+        partner = _nearest_partner(min(pinned, key=repr), of_cell, hidden, best_partner)
+        if partner is None:  # every cell linked to the pinned one is hidden: nothing is published to free it
             return hidden
+        hidden[partner] = SECONDARY
+
+
+def _nearest_partner(cell, of_cell: dict, hidden: dict, best_partner):
+    """A published cell to hide so that `cell`, pinned, may move: in the relation nearest to it (its own first,
+    those with the fewest hidden members first, then those of the hidden cells it is linked to) that has one."""
+    seen_cells, seen_relations, frontier = {cell}, set(), [cell]
+    while frontier:
+        relations = [r for c in frontier for r in of_cell.get(c, ()) if id(r) not in seen_relations]
+        relations.sort(key=lambda r: sum(m in hidden for m in r.members))
+        next_frontier = []
+        for relation in relations:
+            seen_relations.add(id(relation))
+            partner = best_partner(relation)
+            if partner is not None:
+                return partner
+            for member in relation.members:
+                if member not in seen_cells:
+                    seen_cells.add(member)
+                    next_frontier.append(member)
+        frontier = next_frontier
+    return None
 
 
 def _close_lone_hidden(relations: Sequence[Relation], hidden: dict, best_partner) -> None:
