@@ -138,7 +138,7 @@ def tables(draw):
     n_rows, n_columns = draw(st.integers(1, 5)), draw(st.integers(1, 3))
     grid = {(r, c): draw(counts) for r in range(n_rows) for c in range(n_columns)}
     groups = draw(st.one_of(st.none(), st.lists(st.integers(0, 2), min_size=n_rows, max_size=n_rows)))
-    values = dict({("cell", r, c): v for (r, c), v in grid.items()})
+    values = {("cell", r, c): v for (r, c), v in grid.items()}
     relations, fixed = [], set()
     for r in range(n_rows):
         values[("row", r)] = sum(grid[r, c] for c in range(n_columns))
