@@ -71,6 +71,7 @@ MIGRATION_DATA = {
     "cases.migrations.0002_target_groups": "load",
     "agencies.migrations.0006_reminder_schedules": "create_schedules",
     "agencies.migrations.0007_idempotency_purge_schedule": "create_schedule",
+    "agencies.migrations.0014_figures_refresh_schedule": "create_schedule",
 }
 
 
