@@ -71,5 +71,6 @@ register(NotificationOptOut, see={})
 # is agencies.access.figures_exact.
 register(Figure, see=every_role(within_own_region("district")))
 
-# When the figures were last recomputed, and whether it failed: no personal data, and every figure page says it.
-register(FigureRefresh, see=every_role(everything))
+# When the figures were recomputed, and whether it failed (no personal data; every figure page says "as of" from it
+# for everyone): the list of runs is for those who may ask for one (agencies.figures_refresh.REFRESH_ROLES).
+register(FigureRefresh, see={Role.LEADERSHIP_VIEWER: everything, Role.PROVINCE_STAFF: everything})

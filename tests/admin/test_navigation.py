@@ -35,7 +35,7 @@ MENUS = {
         "Program": PROGRAMS,
         "Pendanaan": MONEY + BUDGETS,
         "Instansi": ["Instansi", "Keanggotaan"],
-        "Pengaturan": ["Klien API", "Notifikasi", "Tugas terjadwal", "Jadwal harian", *REFERENCE],
+        "Pengaturan": ["Klien API", "Notifikasi", "Pembaruan angka", "Tugas terjadwal", "Jadwal harian", *REFERENCE],
     },
     Role.NGO_CASEWORKER: {
         "Kasus": CASES,
@@ -64,7 +64,7 @@ MENUS = {
         "Program": ["Program", "Angkatan"],
         "Pendanaan": BUDGETS,
         "Instansi": ["Instansi"],
-        "Pengaturan": REFERENCE,
+        "Pengaturan": ["Pembaruan angka", *REFERENCE],
     },
     Role.AUDITOR: {
         "Kasus": CASES,
