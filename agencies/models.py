@@ -519,6 +519,7 @@ class Figure(models.Model):
         verbose_name=_("regency/city"),
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,  # the dashboard's index (indicator, district, month) serves every read by district
         null=True,
         blank=True,
         related_name="+",
