@@ -26,7 +26,7 @@ from django.db.models import Exists, Model, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from .models import Agency, ApiClient, Membership, User
+from .models import Agency, ApiClient, Figure, Membership, Role, User
 from .rulebook import EVERYTHING, Grant, rule_of
 
 M = TypeVar("M", bound=Model)
@@ -187,6 +187,32 @@ def visible_to(actor, model: type[M]) -> QuerySet[M]:
 
     # Handed out as a clone: what is remembered is an unevaluated query, never rows.
     return remember((model, "rows"), grants, scoped).all()
+
+
+def figures_visible_to(actor, roles: Iterable[str]) -> QuerySet[Figure]:
+    """The stored figures `actor` may read acting in one of `roles` (an indicator's readers): the union of what
+    each such grant sees, so a grant in another role never widens an indicator's reach."""
+    if is_setup_superuser(actor):
+        return Figure.objects.all()
+    grants = tuple(grant for grant in grants_of(actor) if grant.role in roles)
+    found = condition(Figure, "see", grants)
+    return Figure.objects.none() if found is None else Figure.objects.filter(found)
+
+
+# The capacities in which an office's own staff read its figures exact: they read its cases anyway.
+EXACT_FIGURES_ROLES = frozenset({Role.DISTRICT_STAFF, Role.FINANCE_APPROVER, Role.AUDITOR})
+
+
+def figures_exact(actor, roles: Iterable[str]) -> bool:
+    """Whether the figures `actor` reads acting in `roles` are all their own office's, to be shown exact: staff of
+    a regency/city Dinsos read their own district's figures unsuppressed (as the program report shows its figures
+    to the office that runs it). Anyone whose reach goes beyond their own district (a province, the ministry, a
+    second office) reads every figure suppressed; so does someone reading in no role at all."""
+    grants = [grant for grant in grants_of(actor) if grant.role in roles]
+    return bool(grants) and all(
+        grant.role in EXACT_FIGURES_ROLES and grant.agency.kind == Agency.Kind.SOCIAL_SERVICE_DISTRICT
+        for grant in grants
+    )
 
 
 def changeable_by(actor, model: type[M]) -> QuerySet[M]:

@@ -5,6 +5,8 @@ from .models import (
     ApiClient,
     AuditEvent,
     Export,
+    Figure,
+    FigureRefresh,
     IdempotencyRecord,
     Membership,
     Notification,
@@ -12,7 +14,7 @@ from .models import (
     Region,
     Role,
 )
-from .rulebook import every_role, everything, jurisdiction, own_agency, register
+from .rulebook import every_role, everything, jurisdiction, own_agency, register, within_own_region
 
 # Reference data. Only the loader command (and set-up superusers) write regions.
 register(Region, see=every_role(everything))
@@ -66,3 +68,14 @@ register(NotificationOptOut, see={})
 # (agencies.exports.exports_of), nobody else through the rule; its rows were scoped when it was written, and the
 # request and each download are in the trail.
 register(Export, see={})
+# The aggregate figures (issue 17) by the district they count: national for the ministry, a province office's
+# province, a regency/city office its own. Every role is scoped the same way here; which roles read an indicator
+# at all is the indicator's own `roles` (agencies.access.figures_visible_to reads only through the grants in them),
+# so partner trainers and NGO caseworkers read none unless an indicator names them. A figure with no district (a
+# ministry allocation not yet divided) is the ministry's alone. Whether the figures read are exact or suppressed
+# is agencies.access.figures_exact.
+register(Figure, see=every_role(within_own_region("district")))
+
+# When the figures were recomputed, and whether it failed (no personal data; every figure page says "as of" from it
+# for everyone): the list of runs is for those who may ask for one (agencies.figures_refresh.REFRESH_ROLES).
+register(FigureRefresh, see={Role.LEADERSHIP_VIEWER: everything, Role.PROVINCE_STAFF: everything})

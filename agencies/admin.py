@@ -3,28 +3,33 @@ import operator
 
 from django import forms
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.db.models.functions import Length
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import translation
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 from django_celery_beat import admin as beat_admin
 from django_celery_beat import models as beat_models
 
-from . import access, audit_labels, notifications, regions, schedules, services
+from . import access, audit_labels, figures_refresh, notifications, regions, schedules, services
 from .fastpath.admin_filters import LeanQueryStrings
 from .forms import MembershipAddForm
-from .models import Agency, ApiClient, AuditEvent, Membership, Notification, Region, Role, User
+from .models import Agency, ApiClient, AuditEvent, FigureRefresh, Membership, Notification, Region, Role, User
 from .scoped_admin import ListTitled, ScopedModelAdmin, UncountedChangeList, UncountedListAdmin, picking_for
 
 
@@ -472,6 +477,48 @@ class KindFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         return queryset.filter(kind=self.value()) if self.value() else queryset
+
+
+@admin.register(FigureRefresh)
+class FigureRefreshAdmin(ScopedModelAdmin):
+    """The runs that recomputed the indicators' figures, and "Perbarui angka" to run one now (issue 17)."""
+
+    change_list_template = "admin/agencies/figurerefresh/change_list.html"
+    list_display = ["started_at", "finished_at", "status", "started_by_name", "rows", "error_label"]
+    list_filter = ["status"]
+    list_select_related = ["started_by"]
+    fields = list_display
+    readonly_fields = list_display
+
+    @admin.display(description=_("started by"))
+    def started_by_name(self, refresh):
+        user = refresh.started_by
+        return (user.get_full_name() or user.username) if user else gettext("Nightly schedule")
+
+    @admin.display(description=_("error"))
+    def error_label(self, refresh):
+        # The class of the error only; the words for a person are that it failed and the figures stayed as they were.
+        return gettext("Failed; the figures stay as they were") if refresh.error else "—"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [path("refresh/", view(self.refresh_view), name="agencies_figurerefresh_refresh"), *super().get_urls()]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "may_refresh": figures_refresh.may_request_refresh(request.user)}
+        return super().changelist_view(request, extra_context)
+
+    @method_decorator(require_POST)
+    def refresh_view(self, request):
+        if not self.has_view_permission(request):
+            raise Http404(access.NOT_FOUND)
+        try:
+            figures_refresh.figures_refresh_request(actor=request.user)  # PermissionDenied: 403, they see the list
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.WARNING)
+        else:
+            self.message_user(request, gettext("The figures are being recomputed; this takes a few minutes."))
+        return HttpResponseRedirect(reverse("admin:agencies_figurerefresh_changelist"))
 
 
 @admin.register(Notification)

@@ -97,3 +97,29 @@ def all_indicators() -> list[Indicator]:
 
 def first_of_month(day: datetime.date | datetime.datetime) -> datetime.date:
     return datetime.date(day.year, day.month, 1)
+
+
+# How a dimension's keys read to a person: `register_labels(dimension, resolve)` where `resolve(keys)` answers
+# {key: label} for the keys it knows, in one query whatever their number (a page asks once per table). Keys come
+# as the aggregate table stores them: a date for `month`, a region code for `district`, an int for `program`,
+# `site`, `allocation`, `target_group` and `months_after`, a str for `stage`, `source` and `outcome`. Each app
+# registers the dimensions it owns (agencies: month and district; cases, programs, funding the rest).
+LabelResolver = Callable[[list], dict]
+
+_labels: dict[str, LabelResolver] = {}
+
+
+def register_labels(dimension: str, resolve: LabelResolver) -> LabelResolver:
+    """Name the keys of `dimension` with `resolve`; one resolver per dimension (registering it again replaces it)."""
+    if dimension not in Dimension.values:
+        raise ValueError(f"{dimension} is not a dimension")
+    _labels[dimension] = resolve
+    return resolve
+
+
+def labels_of(dimension: str, keys: Iterable) -> dict:
+    """{key: label} for `keys` of `dimension` (None keys left out); a key nobody names reads as itself."""
+    keys = [key for key in keys if key is not None]
+    resolve = _labels.get(dimension)
+    found = resolve(keys) if (resolve is not None and keys) else {}
+    return {key: str(found.get(key, key)) for key in keys}

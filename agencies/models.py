@@ -554,3 +554,103 @@ class Export(models.Model):
 
     def __str__(self):
         return f"#{self.pk}"
+
+
+class Figure(models.Model):
+    """One finest-grain fact of an indicator (agencies.indicators.Fact), as the last refresh computed it.
+
+    The aggregate tables of issue 17: pages, charts and exports read figures from here through agencies.figures,
+    never from the cases themselves. Each dimension has its own typed column, empty when the indicator does not
+    carry it (or does not know it). The whole set is replaced by each refresh (agencies.services.figures_refresh).
+    """
+
+    indicator = models.CharField(_("indicator"), max_length=64)
+    # The first day of the month; empty for a figure of the present (the cases by stage today).
+    month = models.DateField(_("month"), null=True, blank=True)
+    # The regency/city, by its code. Not a database-checked key: the facts are rewritten wholesale from rows that
+    # already refer to regions, and checking each of a million keys again would double the refresh's write.
+    district = models.ForeignKey(
+        Region,
+        verbose_name=_("regency/city"),
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,  # the dashboard's index (indicator, district, month) serves every read by district
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Plain ids, not keys: agencies cannot import the apps to its right (DESIGN §3).
+    program = models.IntegerField(_("program"), null=True, blank=True)
+    target_group = models.PositiveSmallIntegerField(_("target group"), null=True, blank=True)
+    site = models.IntegerField(_("site of origin"), null=True, blank=True)
+    # Empty (NULL) means "not this indicator's dimension, or not known", apart from any code, as in the other columns.
+    stage = models.CharField(_("stage"), max_length=32, null=True, blank=True)  # noqa: DJ001
+    source = models.CharField(_("funding source"), max_length=32, null=True, blank=True)  # noqa: DJ001
+    allocation = models.IntegerField(_("allocation"), null=True, blank=True)
+    months_after = models.PositiveSmallIntegerField(_("months after completion"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=32, null=True, blank=True)  # noqa: DJ001
+    value = models.BigIntegerField(_("value"))
+    base = models.BigIntegerField(_("base"), null=True, blank=True)
+
+    # The dimensions' columns, in agencies.indicators.Dimension's names (the column of `district` is district_id).
+    DIMENSIONS = (
+        "month",
+        "district",
+        "program",
+        "target_group",
+        "site",
+        "stage",
+        "source",
+        "allocation",
+        "months_after",
+        "outcome",
+    )
+
+    class Meta:
+        ordering = ["indicator", "id"]
+        verbose_name = _("figure")
+        verbose_name_plural = _("figures")
+        indexes = [
+            # The dashboards' reads: one indicator, within a region (a prefix of the district code), over months.
+            models.Index(fields=["indicator", "district", "month"], name="figure_dashboard_read"),
+        ]
+
+    def __str__(self):
+        return self.indicator
+
+
+class FigureRefresh(models.Model):
+    """One run of the refresh that recomputes every indicator's figures: when, by whom, and how it ended.
+
+    Pages show "data as of" the last one that finished and call every figure incomplete when the last one failed
+    or is too old. The error is the exception's class only: a database error's text can quote a row.
+    """
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.RUNNING)
+    # Empty for the nightly run of beat.
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    rows = models.PositiveIntegerField(_("figures stored"), default=0)
+    error = models.CharField(_("error"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("figures refresh")
+        verbose_name_plural = _("figures refreshes")
+        indexes = [models.Index(fields=["status", "-finished_at"], name="figurerefresh_last_done")]
+
+    def __str__(self):
+        return str(self.started_at)

@@ -54,3 +54,14 @@ def export_run_task(export_id: int):
 def exports_purge_task():
     """Hourly: delete export files past their days, and queue again exports the broker missed."""
     return {"purged": exports.exports_purge(), "queued_again": exports.exports_requeue()}
+
+
+@shared_task(acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True, retry_backoff_max=600, max_retries=5)
+def figures_refresh_task(actor_id: int | None = None):
+    """Nightly (beat) and on demand: recompute every indicator's figures. Acknowledged once done, so a worker lost
+    midway leaves it to run again; a second run only replaces the figures with equally new ones."""
+    from .figures_refresh import figures_refresh
+    from .models import User
+
+    actor = User.objects.filter(pk=actor_id).first() if actor_id is not None else None
+    return figures_refresh(actor=actor).pk

@@ -45,6 +45,7 @@ MENU = {
     "settings": (
         "agencies.apiclient",
         "agencies.notification",
+        "agencies.figurerefresh",
         "django_celery_beat.periodictask",
         "django_celery_beat.crontabschedule",
         "agencies.region",

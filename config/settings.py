@@ -189,6 +189,15 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 NOTIFICATION_RETRY_SECONDS = env.int("NOTIFICATION_RETRY_SECONDS", default=60)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 
+# Figures (issue 17, agencies.figures): counts of 1..SUPPRESSION_K-1 people are hidden from everyone but the
+# office that owns them; SUPPRESSION_ROUNDING, when not 0, rounds the published counts to that base. Figures older
+# than FIGURES_STALE_AFTER_HOURS (the nightly refresh plus a margin) read as incomplete, never as 0.
+SUPPRESSION_K = env.int("SUPPRESSION_K", default=5)
+SUPPRESSION_ROUNDING = env.int("SUPPRESSION_ROUNDING", default=0)
+FIGURES_STALE_AFTER_HOURS = env.int("FIGURES_STALE_AFTER_HOURS", default=26)
+if SUPPRESSION_K < 1 or SUPPRESSION_ROUNDING < 0 or FIGURES_STALE_AFTER_HOURS < 1:
+    raise ImproperlyConfigured("SUPPRESSION_K, FIGURES_STALE_AFTER_HOURS: at least 1; SUPPRESSION_ROUNDING: 0 or more.")
+
 # The fast path (agencies.fastpath): each part has its switch here and a plain fallback.
 # Access rules built once per process and kept per scope (agencies.fastpath.memo); off, built on every use.
 ACCESS_MEMO = env.bool("ACCESS_MEMO", default=True)

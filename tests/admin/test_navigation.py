@@ -39,7 +39,7 @@ MENUS = {
         "Pendanaan": MONEY + BUDGETS,
         "Laporan": REPORTS,
         "Instansi": ["Instansi", "Keanggotaan"],
-        "Pengaturan": ["Klien API", "Notifikasi", "Tugas terjadwal", "Jadwal harian", *REFERENCE],
+        "Pengaturan": ["Klien API", "Notifikasi", "Pembaruan angka", "Tugas terjadwal", "Jadwal harian", *REFERENCE],
     },
     Role.NGO_CASEWORKER: {
         "Kasus": CASES,
@@ -72,7 +72,7 @@ MENUS = {
         "Pendanaan": BUDGETS,
         "Laporan": REPORTS,
         "Instansi": ["Instansi"],
-        "Pengaturan": REFERENCE,
+        "Pengaturan": ["Pembaruan angka", *REFERENCE],
     },
     Role.AUDITOR: {
         "Kasus": CASES,
