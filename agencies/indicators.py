@@ -122,4 +122,6 @@ def labels_of(dimension: str, keys: Iterable) -> dict:
     keys = [key for key in keys if key is not None]
     resolve = _labels.get(dimension)
     found = resolve(keys) if (resolve is not None and keys) else {}
-    return {key: str(found.get(key, key)) for key in keys}
+    # A resolver may answer by the model's own key type (a source's int pk) for a key stored as text: match by text.
+    by_text = {str(key): label for key, label in found.items()}
+    return {key: str(found.get(key, by_text.get(str(key), key))) for key in keys}

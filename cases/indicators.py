@@ -13,7 +13,7 @@ from django.db.models import CharField, Count, DateField, F, Max, Sum, Value, Wh
 from django.db.models.functions import ExtractDay, TruncDate, TruncMonth
 from django.utils.translation import gettext_lazy as _
 
-from agencies.indicators import Dimension, Fact, Indicator, Unit, register
+from agencies.indicators import Dimension, Fact, Indicator, Unit, register, register_labels
 from agencies.models import Region, Role
 
 from .models import Case, Referral, Site, SiteCount, TargetGroup, Transfer
@@ -297,8 +297,8 @@ site_headcounts = register(
 )
 
 
-# Labels of this app's dimension values, for the figures layer (agencies.indicators' label registry, once it has
-# one): each takes the keys a table shows and answers {key: label} in one query at most.
+# Labels of this app's dimension values, for the figures layer (agencies.indicators.register_labels, at the end):
+# each takes the keys a table shows and answers {key: label} in one query at most.
 
 
 def stage_labels(keys) -> dict:
@@ -318,5 +318,11 @@ def decision_labels(keys) -> dict:
 
 
 def region_labels(keys) -> dict:
-    """Region names for `district` keys (the figures layer may well have its own)."""
+    """Region names for `district` keys (the figures layer names districts itself; kept for the tests' checks)."""
     return dict(Region.objects.filter(code__in=[k for k in keys if k is not None]).values_list("code", "name"))
+
+
+register_labels(Dimension.STAGE, stage_labels)
+register_labels(Dimension.TARGET_GROUP, target_group_labels)
+register_labels(Dimension.SITE, site_labels)
+register_labels(Dimension.OUTCOME, decision_labels)

@@ -15,7 +15,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from agencies.indicators import Dimension, Indicator, Unit, register
+from agencies.indicators import Dimension, Indicator, Unit, register, register_labels
 from cases.indicators import facts, month_of, regency_code
 
 from .access_rules import BUDGET_READERS
@@ -176,7 +176,7 @@ people_paid = _money(
 )
 
 
-# Labels of this app's dimension values, for the figures layer to hook up.
+# Labels of this app's dimension values, for the figures layer (registered at the end).
 
 
 def source_labels(keys) -> dict:
@@ -187,3 +187,7 @@ def source_labels(keys) -> dict:
 def allocation_labels(keys) -> dict:
     allocations = Allocation.objects.filter(pk__in=[k for k in keys if k is not None])
     return {pk: f"{name} ({source})" for pk, name, source in allocations.values_list("pk", "name", "source__name")}
+
+
+register_labels(Dimension.SOURCE, source_labels)
+register_labels(Dimension.ALLOCATION, allocation_labels)

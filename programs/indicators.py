@@ -13,8 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from agencies.indicators import Dimension, Indicator, Unit, register
+from agencies.indicators import Dimension, Indicator, Unit, register, register_labels
 from agencies.models import Role
+from cases import indicators as case_indicators
 from cases.indicators import facts, month_of
 
 from . import due
@@ -305,7 +306,7 @@ income = _outcome_indicator(
 )
 
 
-# Labels and targets of this app's dimension values, for the figures layer to hook up.
+# Labels and targets of this app's dimension values, for the figures layer (registered at the end).
 
 
 def program_labels(keys) -> dict:
@@ -333,3 +334,15 @@ def program_targets(keys) -> dict:
     program, which the Indicator's single `target_percent` cannot hold."""
     programs = Program.objects.filter(pk__in=[k for k in keys if k is not None], left_site_target__isnull=False)
     return dict(programs.values_list("pk", "left_site_target"))
+
+
+register_labels(Dimension.PROGRAM, program_labels)
+register_labels(Dimension.MONTHS_AFTER, months_after_labels)
+
+
+def _outcome_labels(keys) -> dict:
+    # One dimension, two vocabularies that never share a key: a referral's decision (cases) and an income band.
+    return {**case_indicators.decision_labels(keys), **income_band_labels(keys)}
+
+
+register_labels(Dimension.OUTCOME, _outcome_labels)

@@ -30,8 +30,10 @@ def facts():
 
 
 @pytest.fixture
-def intake(db, facts):
-    """A test-only indicator registered for the test: people taken in, by month and district."""
+def intake(db, facts, monkeypatch):
+    """A test-only indicator registered for the test, alone in the catalogue (the apps' own indicators are tested in
+    their suites): people taken in, by month and district."""
+    monkeypatch.setattr(indicators, "_catalogue", {})
     registered = indicators.register(
         Indicator(
             code="test.intake",
@@ -43,8 +45,7 @@ def intake(db, facts):
             compute=lambda: list(facts),
         )
     )
-    yield registered
-    indicators._catalogue.pop(registered.code)
+    return registered
 
 
 def fact(month, district, value, base=None):

@@ -250,3 +250,17 @@ def test_each_compute_is_one_query_and_its_facts_carry_exactly_its_dimensions(in
         assert (one.base is not None) == (indicator.unit in (Unit.PERCENT, Unit.DAYS))
         if one.base is not None:
             assert 0 <= one.value <= one.base
+
+
+def test_a_figure_table_names_programs_and_target_groups_not_their_ids(program, training, member, semarang):
+    from agencies.figures import figure_table
+    from agencies.figures_refresh import figures_refresh
+    from agencies.models import Role
+
+    figures_refresh()
+    staff = member(Role.DISTRICT_STAFF, agency=semarang)
+
+    by_program = figure_table(staff, "programs.enrollment", rows="program", columns="target_group")
+
+    assert [label for _key, label in by_program.rows] == ["Pelatihan tata boga (2026)"]
+    assert {label for _key, label in by_program.columns} >= {str(TargetGroup.objects.get(code=TUNA_SUSILA).name)}
