@@ -60,8 +60,6 @@ class GridCell:
 class AttendanceGrid:
     sessions: list[Session]
     rows: list[tuple[Enrollment, list[GridCell]]]
-    # The cases whose number `actor` may read (partners: names only, DESIGN §5).
-    numbered: frozenset[int] = frozenset()
 
     @property
     def editable(self) -> bool:
@@ -73,7 +71,7 @@ class AttendanceGrid:
             (e, [GridCell(c.session, e.pk in ticks.get(c.session.pk, ()), True) if c.editable else c for c in cells])
             for e, cells in self.rows
         ]
-        return AttendanceGrid(self.sessions, rows, self.numbered)
+        return AttendanceGrid(self.sessions, rows)
 
     def attendance_to_save(self, ticks: dict[int, set[int]], shown: set[int]) -> dict[Session, dict[int, bool]]:
         """What a save of the grid records, per session: {enrollment id: ticked} for its tickable cells on the form.
@@ -110,7 +108,7 @@ def attendance_grid(actor, batch: Batch) -> AttendanceGrid:
     rows = [
         (e, [GridCell(s, marks.get((e.pk, s.pk)), (e.pk, s.pk) in recordable) for s in sessions]) for e in roster_rows
     ]
-    return AttendanceGrid(sessions, rows, _numbered(actor, roster_rows))
+    return AttendanceGrid(sessions, rows)
 
 
 def _numbered(actor, enrollments: list[Enrollment]) -> frozenset[int]:

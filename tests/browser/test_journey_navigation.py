@@ -1,6 +1,6 @@
 """Each role signs in from the home page and finds its way by the menu (issue 16 §6): the header names the office
-and the role, the menu holds the role's work in the order of the work (Kasus, Program, Pendanaan, Instansi, then
-Pengaturan), lists are titled "Daftar …", and province staff read the reminder schedules in words, all in
+and the role, the menu holds the role's work in the order of the work (Kasus, Program, Pendanaan, Laporan, Instansi,
+then Pengaturan), lists are titled "Daftar …", and province staff read the reminder schedules in words, all in
 Indonesian."""
 
 import re
@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser import steps
 
-ORDER = ["Kasus", "Program", "Pendanaan", "Instansi", "Pengaturan"]
+ORDER = ["Kasus", "Program", "Pendanaan", "Laporan", "Instansi", "Pengaturan"]
 
 # login: (the header's office and role, the list opened from the home page, groups of the menu, pages not in it)
 ROLES = {
@@ -29,7 +29,7 @@ ROLES = {
     "mitra": (
         "Polres Kotawaringin Timur · Pelatih mitra",
         "Angkatan",
-        ["Kasus", "Program", "Instansi", "Pengaturan"],
+        ["Kasus", "Program", "Laporan", "Instansi", "Pengaturan"],
         ["Kasus", "Persetujuan", "Kemungkinan data ganda", "Pemantauan", "Pencairan", "Hak bantuan", "Bantuan"],
     ),
     "lks": ("LKS Kelompok Kerja Bina Sehat · Pendamping kasus LSM", "Pemantauan", ORDER, ["Alokasi anggaran"]),

@@ -13,6 +13,7 @@ from urllib.parse import quote
 import pytest
 from aiosmtpd.controller import Controller
 from django.db import connection
+from kombu import pools as kombu_pools
 
 from config.celery import app as celery_app
 
@@ -54,11 +55,14 @@ def redis_server(tmp_path, monkeypatch):
 
 def _forget_broker_connections() -> None:
     # The app keeps a pool of broker connections made for the first URL it saw; drop it so the next publish
-    # connects to the current one (what Celery itself does after a fork).
+    # connects to the current one (what Celery itself does after a fork). The pools live in kombu's registry too,
+    # keyed by URL: closed but still registered, the suite's own broker's pool would answer "Acquire on closed
+    # pool" to whatever publishes after this test (the browser suite's pages), so the registry is emptied as well.
     if celery_app._pool is not None:
         celery_app._pool.force_close_all()
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
+    kombu_pools.reset()
 
 
 def _database_url() -> str:
