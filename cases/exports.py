@@ -82,9 +82,10 @@ class CaseListExport(ExportKind):
         # language and office zone): formatting a date per row was the slowest part of a large export.
         stages = {code: str(label) for code, label in Case.Stage.choices}
         days: dict[datetime.date, str] = {}
+        zone = timezone.get_current_timezone()
 
         def registered(moment: datetime.datetime) -> str:
-            day = timezone.localtime(moment).date()
+            day = moment.astimezone(zone).date()
             words = days.get(day)
             if words is None:
                 words = days[day] = formats.date_format(day, "DATE_FORMAT")
