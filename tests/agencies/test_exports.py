@@ -96,7 +96,7 @@ def test_a_tiny_chunk_gives_the_same_file_one_keyset_query_per_chunk(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_each_keyset_page_is_read_without_parallel_workers_for_that_page_alone(semarang):
+def test_each_keyset_page_is_read_without_parallel_workers_for_that_page_alone(target_groups, semarang):
     for _ in range(3):
         CaseFactory(owner=semarang)
     with connection.cursor() as cursor:
