@@ -44,6 +44,7 @@ SECTIONS = {
     "home": "bench.home",
     "casefile": "bench.casefile",
     "services": "bench.services",
+    "exports": "bench.exports",
 }
 
 

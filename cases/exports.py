@@ -4,6 +4,8 @@ Only roles that may see people's data ask for it (district and province staff, a
 approvers or leadership. The rows come through the access rule as the person who asked, read in keyset chunks.
 """
 
+import datetime
+
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -76,19 +78,32 @@ class CaseListExport(ExportKind):
         return rows
 
     def chunks(self, actor, filters: dict, *, size: int):
-        stages = dict(Case.Stage.choices)
+        # The words of a stage and of a day are made once per export, not once per row (run in the requester's
+        # language and office zone): formatting a date per row was the slowest part of a large export.
+        stages = {code: str(label) for code, label in Case.Stage.choices}
+        days: dict[datetime.date, str] = {}
+        zone = timezone.get_current_timezone()
+
+        def registered(moment: datetime.datetime) -> str:
+            day = moment.astimezone(zone).date()
+            words = days.get(day)
+            if words is None:
+                words = days[day] = formats.date_format(day, "DATE_FORMAT")
+            return words
+
         for chunk in keyset_chunks(self.cases(actor, filters), COLUMNS, size=size):
             yield [
                 [
                     number,
                     name,
                     known_as,
-                    str(stages.get(stage, stage)),
+                    stages.get(stage, stage),
                     target_group or "",
                     site or "",
                     owner or "",
-                    f"{first} {last}".strip() or username or "",
-                    formats.date_format(timezone.localtime(created_at), "DATE_FORMAT"),
+                    # A case nobody works on has no caseworker: an empty cell (None's are not names).
+                    " ".join(filter(None, (first, last))) or username or "",
+                    registered(created_at),
                 ]
                 for number, name, known_as, stage, target_group, site, owner, first, last, username, created_at in chunk
             ]

@@ -95,6 +95,27 @@ def test_a_tiny_chunk_gives_the_same_file_one_keyset_query_per_chunk(
     assert not any("DECLARE" in q["sql"] for q in queries)
 
 
+@pytest.mark.django_db(transaction=True)
+def test_each_keyset_page_is_read_without_parallel_workers_for_that_page_alone(target_groups, semarang):
+    for _ in range(3):
+        CaseFactory(owner=semarang)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        (before,) = cursor.fetchone()
+        with CaptureQueriesContext(connection) as queries:
+            pages = list(exports.keyset_chunks(Case.objects.all(), ["number"], size=2))
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        (after,) = cursor.fetchone()
+
+    assert [len(page) for page in pages] == [2, 1]
+    sql = [q["sql"] for q in queries]
+    # each page: the setting, then its read, in one transaction that ends with it
+    assert sql.count("SET LOCAL max_parallel_workers_per_gather = 0") == 2
+    reads = [i for i, q in enumerate(sql) if 'FROM "cases_case"' in q]
+    assert all(sql[i - 1] == "SET LOCAL max_parallel_workers_per_gather = 0" for i in reads)
+    assert after == before != "0"
+
+
 def _other_user_client(client, member):
     client.force_login(member(Role.DISTRICT_STAFF))
     return client

@@ -73,6 +73,33 @@ def test_the_file_holds_the_cases_the_person_sees_with_indonesian_headers_and_da
     ]
 
 
+def test_a_case_nobody_works_on_has_an_empty_caseworker_cell(staff, semarang, django_capture_on_commit_callbacks):
+    CaseFactory(owner=semarang, caseworker=None)
+
+    rows = csv_rows(case_list(django_capture_on_commit_callbacks, staff))
+
+    assert rows[1][HEADER.index("Pendamping")] == ""
+
+
+def test_each_case_s_date_is_its_day_in_the_office_s_zone(staff, semarang, django_capture_on_commit_callbacks):
+    # Semarang is on WIB (UTC+7): 16:59 UTC is still the 4th there, 17:00 UTC already the 5th. The words of a day
+    # are made once per export, so cases of one UTC day but two local days must still read two dates.
+    moments = [
+        datetime.datetime(2026, 12, 4, 16, 59, tzinfo=datetime.UTC),
+        datetime.datetime(2026, 12, 4, 17, 0, tzinfo=datetime.UTC),
+        datetime.datetime(2026, 12, 4, 18, 0, tzinfo=datetime.UTC),
+        datetime.datetime(2026, 1, 31, 23, 0, tzinfo=datetime.UTC),
+    ]
+    for moment in moments:
+        case = CaseFactory(owner=semarang)
+        Case.objects.filter(pk=case.pk).update(created_at=moment)
+
+    rows = csv_rows(case_list(django_capture_on_commit_callbacks, staff))
+
+    dates = [row[HEADER.index("Terdaftar")] for row in rows[1:]]
+    assert dates == ["4 Des 2026", "5 Des 2026", "5 Des 2026", "1 Feb 2026"]
+
+
 def test_the_same_filters_give_each_person_only_the_rows_they_see(
     staff, semarang, outsider, banyuwangi, province_staff, django_capture_on_commit_callbacks
 ):
