@@ -306,8 +306,8 @@ def test_a_tampered_stored_row_no_longer_verifies(stored, semarang_staff, region
         # Someone with the database owner's rights: the trigger is no obstacle to them, the hash is.
         cursor.execute("SET LOCAL session_replication_role = replica")  # triggers off for this transaction
         cursor.execute(
-            "UPDATE agencies_monthlysnapshot SET content = replace(content, '\"value\":9', '\"value\":19') WHERE id = %s",
-            [snapshot.pk],
+            "UPDATE agencies_monthlysnapshot SET content = replace(content, %s, %s) WHERE id = %s",
+            ['"value":9', '"value":19', snapshot.pk],
         )
         cursor.execute("SET LOCAL session_replication_role = DEFAULT")
 
