@@ -204,7 +204,7 @@ def test_stale_figures_are_refused_naming_the_month(stored, semarang_staff, regi
     with pytest.raises(ValidationError) as refused:
         approve(semarang_staff, regions["33.74"])
 
-    assert "not up to date" in refused.value.message_dict["month"][0]
+    assert "Angka belum mutakhir" in refused.value.message_dict["month"][0]
     assert not MonthlySnapshot.objects.exists()
 
 
@@ -213,7 +213,7 @@ def test_a_failed_last_refresh_is_refused(stored, facts, semarang_staff, regions
     with pytest.raises(Exception):  # noqa: B017 — the refresh re-raises whatever broke it
         refresh.figures_refresh()
 
-    with pytest.raises(ValidationError, match="not up to date"):
+    with pytest.raises(ValidationError, match="Angka belum mutakhir"):
         approve(semarang_staff, regions["33.74"])
 
 
@@ -223,7 +223,7 @@ def test_figures_computed_before_the_month_ended_are_refused(stored, semarang_st
         started_at=timezone.make_aware(datetime.datetime.combine(LAST_MONTH, datetime.time(12)))
     )
 
-    with pytest.raises(ValidationError, match="before this month ended"):
+    with pytest.raises(ValidationError, match="sebelum bulan ini berakhir"):
         approve(semarang_staff, regions["33.74"])
 
 
@@ -424,3 +424,45 @@ def test_a_table_built_from_given_facts_equals_the_stored_figures_table(stored, 
     built = table_from_facts(live.indicator, given, rows=D, exact=False, as_of=live.as_of)
 
     assert built == live
+
+
+# The file and the pages
+
+
+def test_the_file_carries_the_hash_and_the_readers_suppression(stored, semarang_staff, jateng_staff, regions):
+    snapshot = approve(semarang_staff, regions["33.74"])
+    kind = snapshots.MonthlySnapshotExport()
+
+    approval, intake_file, _cases = kind.tables(
+        jateng_staff, kind.clean_filters(jateng_staff, {"snapshot": snapshot.pk})
+    )
+
+    assert ["SHA-256", snapshot.sha256] in approval.rows
+    assert [row[1] for row in intake_file.rows[:2]] == ["*", "*"]  # 3, and the 9 that would give it away
+    own = kind.tables(semarang_staff, {"snapshot": snapshot.pk})[1]
+    assert sorted(row[1] for row in own.rows[:2]) == [3, 9] and own.rows[-1][1] == 12
+
+
+def test_another_district_cannot_ask_for_the_file(stored, semarang_staff, banyuwangi_staff, regions):
+    snapshot = approve(semarang_staff, regions["33.74"])
+
+    with pytest.raises(ValidationError):
+        snapshots.MonthlySnapshotExport().clean_filters(banyuwangi_staff, {"snapshot": snapshot.pk})
+
+
+def test_pages_are_scoped(stored, client, semarang_staff, banyuwangi_staff, jateng_staff, regions):
+    snapshot = approve(semarang_staff, regions["33.74"])
+    month = f"{EARLIER:%Y-%m}"
+
+    client.force_login(banyuwangi_staff)
+    assert client.get(f"/admin/agencies/monthlysnapshot/{snapshot.pk}/").status_code == 404
+    assert client.post(f"/admin/agencies/monthlysnapshot/{snapshot.pk}/verify/").status_code == 404
+    client.force_login(jateng_staff)
+    assert client.get(f"/admin/agencies/monthlysnapshot/{snapshot.pk}/").status_code == 200
+    # the province approves nothing: no approval page for it
+    assert client.get(f"/admin/agencies/monthlysnapshot/approve/{month}/").status_code == 404
+    client.force_login(semarang_staff)
+    page = client.get(f"/admin/agencies/monthlysnapshot/approve/{month}/?confirm=1")
+    assert "Setujui dan bekukan angka ini?" in page.content.decode()
+    client.post(f"/admin/agencies/monthlysnapshot/approve/{month}/", {"district": "33.74"})
+    assert MonthlySnapshot.objects.filter(month=EARLIER, district_id="33.74").count() == 1
