@@ -9,6 +9,7 @@ from .models import (
     FigureRefresh,
     IdempotencyRecord,
     Membership,
+    MonthlySnapshot,
     Notification,
     NotificationOptOut,
     Region,
@@ -79,3 +80,20 @@ register(Figure, see=every_role(within_own_region("district")))
 # When the figures were recomputed, and whether it failed (no personal data; every figure page says "as of" from it
 # for everyone): the list of runs is for those who may ask for one (agencies.figures_refresh.REFRESH_ROLES).
 register(FigureRefresh, see={Role.LEADERSHIP_VIEWER: everything, Role.PROVINCE_STAFF: everything})
+
+# A month's approved figures (issue 17): read, like the figures, by the district they count (the ministry all, a
+# province office its districts, a regency/city office its own), by whoever reads figures at all; which of the
+# frozen indicators a reader sees is still each indicator's `roles`, and whether exact is figures_exact. "Change"
+# here is "may approve a month of": only the regency/city office's own staff, and only as a new row, since an
+# approved row is never changed (agencies.snapshots; the database refuses it as well).
+register(
+    MonthlySnapshot,
+    see={
+        Role.LEADERSHIP_VIEWER: within_own_region("district"),
+        Role.PROVINCE_STAFF: within_own_region("district"),
+        Role.DISTRICT_STAFF: within_own_region("district"),
+        Role.FINANCE_APPROVER: within_own_region("district"),
+        Role.AUDITOR: within_own_region("district"),
+    },
+    change={Role.DISTRICT_STAFF: within_own_region("district")},
+)

@@ -755,4 +755,5 @@ for _model, _admin_class in (
     admin.site.register(_model, _admin_class)
 
 # "My exports" (agencies.exports): registered from its own module.
-from . import exports_admin  # noqa: E402,F401
+# "Monthly figures" (agencies.snapshots) likewise.
+from . import exports_admin, snapshots_admin  # noqa: E402,F401

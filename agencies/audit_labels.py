@@ -37,6 +37,7 @@ ACTIONS = {
     "agencies.export.downloaded": gettext_lazy("Export downloaded"),
     "agencies.reply.replayed": gettext_lazy("Stored API reply sent again"),
     "agencies.figures.refresh_requested": gettext_lazy("Figures recomputed on request"),
+    "agencies.monthly_snapshot.approved": gettext_lazy("Monthly figures approved"),
     # cases
     "cases.site.created": gettext_lazy("Site added"),
     "cases.site.updated": gettext_lazy("Site changed"),

@@ -154,3 +154,21 @@ def _logins(tokens) -> list[str]:
     lines += ["", "Demo API tokens (shown once per run; each run rotates them):"]
     lines += [f"  {client.agency.name}: {token}" for client, token in tokens]
     return lines
+
+
+def approve_a_month(demo: Demo) -> None:
+    """Kota Semarang approves last month's figures, so province staff (Jawa Tengah) and leadership find an approved
+    month under Laporan → Angka bulanan; Purbalingga's is left for its staff to approve. Runs after every app's demo
+    (the figures count their cases), recomputing the figures first. Skipped when already approved (a rerun)."""
+    from agencies import figures_refresh, snapshots
+    from agencies.models import MonthlySnapshot
+
+    semarang = demo.agencies["semarang"].region
+    month = snapshots.recent_months(semarang.time_zone)[0]
+    if MonthlySnapshot.objects.filter(district=semarang, month=month).exists():
+        return
+    figures_refresh.figures_refresh()
+    snapshot = snapshots.monthly_snapshot_approve(actor=demo.users["semarang"], district=semarang, month=month)
+    demo.lines.append(
+        f"\nMonthly figures of {snapshots.month_label(month)} approved for {semarang.name} (SHA-256 {snapshot.sha256})."
+    )

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -32,6 +33,7 @@ from lokal import format_rupiah
 from . import access, suppression
 from .indicators import (
     Dimension,
+    Fact,
     Indicator,
     Unit,
     all_indicators,
@@ -280,10 +282,7 @@ def figure_table(actor, code: str, *, rows: str, columns: str | None = None, fil
         raise Http404(access.NOT_FOUND) from None
     if found not in catalogue(actor):
         raise Http404(access.NOT_FOUND)
-    asked = [rows] if columns is None else [rows, columns]
-    if any(dimension not in found.dimensions for dimension in asked) or rows == columns:
-        raise ValueError(f"{code} cannot be read by {asked}")
-
+    asked = _check_asked(found, rows, columns)
     as_of, complete = figures_state()
     exact = access.figures_exact(actor, found.roles)
     grouped = (
@@ -292,11 +291,50 @@ def figure_table(actor, code: str, *, rows: str, columns: str | None = None, fil
         .annotate(total_value=Sum("value"), total_base=Sum("base"))
         .order_by()
     )
-    sums: dict[tuple, tuple[int, int | None]] = {}
-    for row in grouped:
-        key = (row[_column(rows)], row[_column(columns)] if columns else None)
-        sums[key] = (row["total_value"], row["total_base"])
+    # The database sums to the grain asked; the table is then built as from any facts.
+    summed = [
+        Fact({dimension: row[_column(dimension)] for dimension in asked}, row["total_value"], row["total_base"])
+        for row in grouped
+    ]
+    return table_from_facts(found, summed, rows=rows, columns=columns, exact=exact, as_of=as_of, complete=complete)
 
+
+def _check_asked(found: Indicator, rows: str, columns: str | None) -> list[str]:
+    asked = [rows] if columns is None else [rows, columns]
+    if any(dimension not in found.dimensions for dimension in asked) or rows == columns:
+        raise ValueError(f"{found.code} cannot be read by {asked}")
+    return asked
+
+
+def table_from_facts(
+    found: Indicator,
+    facts: Iterable[Fact],
+    *,
+    rows: str,
+    columns: str | None = None,
+    exact: bool,
+    as_of: datetime.datetime | None,
+    complete: bool = True,
+) -> Table:
+    """The table of `found` by `rows` (and `columns`) summed from the given finest-grain `facts` (e.g. a month's
+    figures frozen by an approval, agencies.snapshots) rather than from the stored figures: grouped, named and
+    suppressed exactly as `figure_table` does (unless `exact`). The caller has already decided who may read them.
+
+    ValueError when a dimension asked is not the indicator's.
+    """
+    _check_asked(found, rows, columns)
+    sums: dict[tuple, tuple[int, int | None]] = {}
+    for fact in facts:
+        key = (fact.dims.get(rows), fact.dims.get(columns) if columns else None)
+        value, base = sums.get(key, (0, None))
+        # As SQL's SUM: the base stays empty only when every fact's base is.
+        sums[key] = (value + fact.value, base if fact.base is None else (base or 0) + fact.base)
+    return _table(found, sums, rows=rows, columns=columns, exact=exact, as_of=as_of, complete=complete)
+
+
+def _table(found: Indicator, sums: dict, *, rows: str, columns: str | None, exact: bool, as_of, complete) -> Table:
+    """The table of `found` from its sums by (row key, column key): axes named, totals added, cells suppressed
+    (unless `exact`) or incomplete (unless `complete`)."""
     row_keys, row_labels = _axis(rows, {r for r, _c in sums})
     column_keys, column_labels = _axis(columns, {c for _r, c in sums}) if columns else ([None], {})
 

@@ -8,6 +8,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from . import audit_labels
@@ -654,3 +655,60 @@ class FigureRefresh(models.Model):
 
     def __str__(self):
         return str(self.started_at)
+
+
+class MonthlySnapshot(models.Model):
+    """A regency/city office's figures of one month, approved and frozen: what a letter to the ministry quotes.
+
+    `content` is the exact text whose SHA-256 is `sha256`: canonical JSON (sorted keys, no spaces, ints and
+    strings only) of the district's finest-grain facts of the month as the last complete refresh stored them,
+    every indicator's, with the facts of the present (no month: cases by stage, a budget's ceiling) frozen as they
+    stood at approval. Tables are rebuilt from `content` alone (agencies.snapshots), so later data, a new refresh
+    or a changed definition never change an approved month. Nothing updates or deletes a row (no service does;
+    the admin cannot; PostgreSQL refuses it too); a correction is a new revision with its reason.
+    """
+
+    district = models.ForeignKey(
+        Region, verbose_name=_("regency/city"), on_delete=models.PROTECT, related_name="monthly_snapshots"
+    )
+    month = models.DateField(_("month"))  # the first day of the month
+    revision = models.PositiveSmallIntegerField(_("revision"))
+    # The regency/city office whose staff approved it.
+    agency = models.ForeignKey(Agency, verbose_name=_("office"), on_delete=models.PROTECT, related_name="+")
+    content = models.TextField(_("frozen figures"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    facts = models.PositiveIntegerField(_("figures frozen"))
+    # When the frozen figures were computed (the refresh they were read from).
+    figures_as_of = models.DateTimeField(_("figures as of"))
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("approved by"), on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(_("approved at"))
+    reason = models.TextField(_("reason for the revision"), blank=True)
+
+    class Meta:
+        ordering = ["-month", "district", "-revision"]
+        verbose_name = _("monthly figures")
+        verbose_name_plural = _("monthly figures")
+        constraints = [
+            models.UniqueConstraint(fields=["district", "month", "revision"], name="monthlysnapshot_one_per_revision"),
+            models.CheckConstraint(condition=Q(month__day=1), name="monthlysnapshot_month_is_its_first_day"),
+            models.CheckConstraint(condition=Q(revision__gte=1), name="monthlysnapshot_revision_from_one"),
+            # A month approved again says why: the letter that quoted the first approval must be explainable.
+            models.CheckConstraint(
+                condition=Q(revision=1) | ~Q(reason=""), name="monthlysnapshot_revision_has_a_reason"
+            ),
+        ]
+
+    def __str__(self):
+        month = formats.date_format(self.month, "F Y")
+        return _("%(district)s, %(month)s (revision %(revision)s)") % {
+            "district": self.district.name,
+            "month": month,
+            "revision": self.revision,
+        }
+
+    @property
+    def short_hash(self) -> str:
+        """The first 12 hex digits: enough to tell snapshots apart on a page; the full hash is on the detail."""
+        return self.sha256[:12]

@@ -39,8 +39,9 @@ MENU = {
         "funding.benefit",
         "funding.ledgerentry",
     ),
-    # What a person asked to take away: their exports (agencies.exports); the dashboards will join them.
-    "reports": ("agencies.export",),
+    # What a person asked to take away: their exports (agencies.exports); the months' approved figures; the
+    # dashboards will join them.
+    "reports": ("agencies.monthlysnapshot", "agencies.export"),
     "agencies": ("agencies.agency", "agencies.membership", "agencies.auditevent"),
     "settings": (
         "agencies.apiclient",

@@ -22,6 +22,8 @@ BUDGETS = ["Alokasi anggaran", "Sumber dana", "Bantuan", "Catatan buku besar"]
 REFERENCE = ["Wilayah", "Kelompok sasaran (PPKS)"]
 # Everyone who may ask for some export (every role: the program report) finds their own under Laporan.
 REPORTS = ["Ekspor saya"]
+# Whoever reads figures also reads the months' approved figures (agencies.snapshots): not NGOs nor partners.
+FIGURE_REPORTS = ["Angka bulanan", "Ekspor saya"]
 
 # What each role's menu holds, group by group, in order.
 MENUS = {
@@ -29,7 +31,7 @@ MENUS = {
         "Kasus": CASES,
         "Program": PROGRAMS,
         "Pendanaan": MONEY + BUDGETS,
-        "Laporan": REPORTS,
+        "Laporan": FIGURE_REPORTS,
         "Instansi": ["Instansi", "Keanggotaan"],
         "Pengaturan": ["Klien API", "Notifikasi", *REFERENCE],
     },
@@ -37,7 +39,7 @@ MENUS = {
         "Kasus": CASES,
         "Program": PROGRAMS,
         "Pendanaan": MONEY + BUDGETS,
-        "Laporan": REPORTS,
+        "Laporan": FIGURE_REPORTS,
         "Instansi": ["Instansi", "Keanggotaan"],
         "Pengaturan": ["Klien API", "Notifikasi", "Pembaruan angka", "Tugas terjadwal", "Jadwal harian", *REFERENCE],
     },
@@ -54,7 +56,7 @@ MENUS = {
         "Kasus": ["Kasus"],
         "Program": ["Program", "Angkatan"],
         "Pendanaan": MONEY + BUDGETS,
-        "Laporan": REPORTS,
+        "Laporan": FIGURE_REPORTS,
         "Instansi": ["Instansi", "Keanggotaan"],
         "Pengaturan": ["Notifikasi", *REFERENCE],
     },
@@ -70,7 +72,7 @@ MENUS = {
         "Kasus": ["Lokasi", "Penghitungan lokasi"],
         "Program": ["Program", "Angkatan"],
         "Pendanaan": BUDGETS,
-        "Laporan": REPORTS,
+        "Laporan": FIGURE_REPORTS,
         "Instansi": ["Instansi"],
         "Pengaturan": ["Pembaruan angka", *REFERENCE],
     },
@@ -78,7 +80,7 @@ MENUS = {
         "Kasus": CASES,
         "Program": PROGRAMS,
         "Pendanaan": MONEY + BUDGETS,
-        "Laporan": REPORTS,
+        "Laporan": FIGURE_REPORTS,
         "Instansi": ["Instansi", "Keanggotaan", "Catatan audit"],
         "Pengaturan": ["Klien API", "Notifikasi", *REFERENCE],
     },
@@ -121,7 +123,8 @@ def test_every_role_is_described():
 def test_the_set_up_superuser_finds_every_page_and_the_library_s_under_settings():
     menu = _menu(UserFactory(is_superuser=True))
 
-    assert list(menu) == ["Kasus", "Program", "Pendanaan", "Instansi", "Pengaturan"]
+    assert list(menu) == ["Kasus", "Program", "Pendanaan", "Laporan", "Instansi", "Pengaturan"]
+    assert menu["Laporan"] == ["Angka bulanan"]  # no exports: those are asked for in a role
     assert menu["Instansi"] == ["Instansi", "Keanggotaan", "Catatan audit"]
     assert menu["Pengaturan"][-5:] == ["Pengguna", "Grup", "Selang waktu", "Waktu tertentu", "Peristiwa matahari"]
 
@@ -202,7 +205,8 @@ def _changelists():
     return [
         (model, f"/admin/{model._meta.app_label}/{model._meta.model_name}/")
         for model, model_admin in admin.site._registry.items()
-        if model._meta.model_name not in ("person", "export")  # exports: "Ekspor saya", a person's own
+        # exports: "Ekspor saya", a person's own; monthly figures: months, not a list of rows
+        if model._meta.model_name not in ("person", "export", "monthlysnapshot")
     ]
 
 

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.module_loading import module_has_submodule
 
-from agencies.demo import Demo
+from agencies.demo import Demo, approve_a_month
 from agencies.models import Region
 
 
@@ -30,4 +30,6 @@ class Command(BaseCommand):
             for app_config in apps.get_app_configs():
                 if module_has_submodule(app_config.module, "demo"):
                     import_module(f"{app_config.name}.demo").load(demo)
+            # After every app's data: an approved month needs the figures of all of them.
+            approve_a_month(demo)
         self.stdout.write("\n".join(demo.lines) + "\n")
