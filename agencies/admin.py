@@ -756,3 +756,4 @@ for _model, _admin_class in (
 
 # "My exports" (agencies.exports): registered from its own module.
 from . import exports_admin  # noqa: E402,F401
+from . import dashboard_admin  # noqa: E402,F401  (the dashboard and the list of indicators, menu: Reports)
