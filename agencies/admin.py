@@ -754,6 +754,6 @@ for _model, _admin_class in (
         admin.site.unregister(_model)
     admin.site.register(_model, _admin_class)
 
-# "My exports" (agencies.exports): registered from its own module.
-from . import exports_admin  # noqa: E402,F401
-from . import dashboard_admin  # noqa: E402,F401  (the dashboard and the list of indicators, menu: Reports)
+# "My exports" (agencies.exports) and the dashboard with its list of indicators (agencies.dashboards): registered
+# from their own modules.
+from . import dashboard_admin, exports_admin  # noqa: E402,F401

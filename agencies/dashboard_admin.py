@@ -1,6 +1,7 @@
 """The admin's "Dashboard" (menu: Reports) and its "List of indicators": pages of agencies.dashboards, reached
 through the Figure model's place in the admin (no list of figures: a figure is read only inside a table)."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.http import Http404
 from django.template.response import TemplateResponse
@@ -17,7 +18,9 @@ from .scoped_admin import ScopedModelAdmin
 
 def may_read_dashboard(user) -> bool:
     # Whoever some indicator names as its reader; set-up superusers are no readers (they have no office's level).
-    return not access.is_setup_superuser(user) and any(g.role in dashboards.reader_roles() for g in access.grants_of(user))
+    return not access.is_setup_superuser(user) and any(
+        g.role in dashboards.reader_roles() for g in access.grants_of(user)
+    )
 
 
 @admin.register(Figure)
@@ -49,7 +52,7 @@ class DashboardAdmin(ScopedModelAdmin):
         """The reader's dashboard at their level, within the filters of the GET form."""
         if not may_read_dashboard(request.user):
             raise Http404(access.NOT_FOUND)
-        reach, form, board = dashboards.read(request.user, request.GET or None)
+        reach, form, board = dashboards.read(request.user, request.GET)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -62,6 +65,7 @@ class DashboardAdmin(ScopedModelAdmin):
             "described": form.described() if board else [],
             "may_export": exports.may_ask(request.user, KIND),
             "export_kind": KIND,
+            "k": settings.SUPPRESSION_K,
         }
         return TemplateResponse(request, "admin/agencies/dashboard/dashboard.html", context)
 

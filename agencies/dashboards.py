@@ -25,7 +25,7 @@ from django.utils import formats, timezone
 from django.utils.functional import cached_property
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from . import access, charts
 from .figures import SHOWN, Cell, Filters, Table, catalogue, figure_table, figures_state
@@ -365,37 +365,60 @@ def _single(reader: _Reader, code: str, rows: str, kind: str, *, title: str | No
     )
 
 
+@dataclass
+class _Part:
+    """One series of a combined chart: its name, the table it comes from, its rows and the cell of each row."""
+
+    name: str
+    table: Table
+    rows: list[tuple[object, str]]
+    cell_of: Callable[[object], Cell | None]
+
+
+def _part(table: Table, name: str | None = None, transform: Callable[[Cell], Cell] | None = None) -> _Part:
+    def cell_of(key):
+        found = table.cells.get((key, None))
+        return found if (found is None or transform is None) else transform(found)
+
+    return _Part(str(name or table.indicator.label), table, list(table.rows), cell_of)
+
+
+def _by_columns(table: Table, name: str | None = None) -> _Part:
+    """A cross-tabulated table's column totals as a series by its columns (left the site by months after)."""
+    return _Part(str(name or table.indicator.label), table, list(table.columns), table.column_totals.get)
+
+
 def _together(reader: _Reader, title: str, codes: list[str], rows: str, kind: str) -> Panel:
-    """Indicators of one unit side by side (a series each), over the union of their rows in the first's order."""
-    tables = [reader.table(code, rows) for code in codes]
+    """Indicators of one unit side by side (a series each)."""
+    return _combined(reader, title, [_part(reader.table(code, rows)) for code in codes], rows, kind)
+
+
+def _combined(reader: _Reader, title: str, parts: list[_Part], rows: str, kind: str, unit: str | None = None) -> Panel:
+    """Series of one unit side by side over the union of their rows, in the first's order (months in order)."""
     keys, labels = [], {}
-    for table in tables:
-        for key, label in table.rows:
+    for part in parts:
+        for key, label in part.rows:
             if key not in labels:
                 keys.append(key)
                 labels[key] = str(label)
     if rows == Dimension.MONTH:
         keys.sort(key=lambda k: (k is None, k or datetime.date.min))
-    unit = tables[0].indicator.unit
     series = [
-        charts.Series(
-            str(table.indicator.label),
-            # A row one indicator has no figure for: as figure_table fills a gap in its own rows (nobody, or no base).
-            [table.cells.get((key, None)) or _nothing(table) for key in keys],
-        )
-        for table in tables
+        # A row one series has no figure for: as figure_table fills a gap in its own rows (nobody, or no base).
+        charts.Series(part.name, [part.cell_of(key) or _nothing(part.table) for key in keys])
+        for part in parts
     ]
-    found = [table.indicator for table in tables]
+    found = list(dict.fromkeys(part.table.indicator for part in parts))
     return _panel(
         title,
         kind,
-        unit,
+        unit or parts[0].table.indicator.unit,
         [labels[k] for k in keys],
         series,
         found,
         category_label=str(Dimension(rows).label),
         notes=reader.not_applied(*found),
-        footnotes=_footnotes(*tables),
+        footnotes=_footnotes(*(part.table for part in parts)),
     )
 
 
@@ -464,7 +487,7 @@ def _training(reader: _Reader) -> list[Panel]:
         Dimension.MONTH,
         "line",
         title=_("Follow-up visits due and done, by the month they fell due"),
-        names=(_("due"), _("done")),
+        names=(pgettext("follow-up visits", "due"), pgettext("follow-up visits", "done")),
         unit=Unit.COUNT,
     )
     follow_ups.notes.insert(0, _("Done in all: %(rate)s of the visits due.") % {"rate": done.total.display})
@@ -488,14 +511,23 @@ def _outcomes(reader: _Reader) -> list[Panel]:
     codes = ("programs.outcome_left_site", "programs.outcome_business_running", "programs.outcome_bpjs")
     if not reader.may_read(*codes, "programs.outcome_income"):
         return []
-    from_each = _together(reader, _("Outcomes by months after completion"), list(codes), Dimension.MONTHS_AFTER, "bar")
     left = reader.table("programs.outcome_left_site", Dimension.PROGRAM, Dimension.MONTHS_AFTER)
+    # Left the site by months after is the program table's column totals: read once, published once.
+    from_each = _combined(
+        reader,
+        _("Outcomes by months after completion"),
+        [_by_columns(left), *(_part(reader.table(code, Dimension.MONTHS_AFTER)) for code in codes[1:])],
+        Dimension.MONTHS_AFTER,
+        "bar",
+    )
     labels, series = _series_of(left)
     targets = targets_of(Dimension.PROGRAM, [key for key, _label in left.rows])
     notes = reader.not_applied(left.indicator)
     for key, label in left.rows:
         if key in targets:
-            notes.append(_("Target of %(program)s: %(target)s%% leave the site.") % {"program": label, "target": targets[key]})
+            notes.append(
+                _("Target of %(program)s: %(target)s%% leave the site.") % {"program": label, "target": targets[key]}
+            )
     distinct = set(targets.values())
     # One target line when every program shown shares it; otherwise each target is written out in the notes.
     target = distinct.pop() if len(distinct) == 1 and len(targets) == len(left.rows) else None
@@ -547,9 +579,24 @@ def _budget(reader: _Reader) -> list[Panel]:
     codes = ("funding.ceiling", "funding.committed", "funding.paid", "funding.realization")
     if not reader.may_read(*codes):
         return []
+    realized = reader.table("funding.realization", Dimension.SOURCE)
+    # The ceiling is the realization's base (both are the allocations' ceilings now): read once.
+    ceiling = _part(realized, indicator("funding.ceiling").label, lambda cell: _parts(cell, "base", Unit.RUPIAH))
+    by_source = [ceiling, *(_part(reader.table(code, Dimension.SOURCE)) for code in codes[1:3])]
+    labels, series = _series_of(realized)
     panels = [
-        _together(reader, _("Ceiling, committed and paid by funding source"), list(codes[:3]), Dimension.SOURCE, "bar"),
-        _single(reader, "funding.realization", Dimension.SOURCE, "bar", title=_("Realization by funding source")),
+        _combined(reader, _("Ceiling, committed and paid by funding source"), by_source, Dimension.SOURCE, "bar"),
+        _panel(
+            _("Realization by funding source"),
+            "bar",
+            Unit.PERCENT,
+            labels,
+            series,
+            [realized.indicator],
+            category_label=str(Dimension.SOURCE.label),
+            notes=reader.not_applied(realized.indicator),
+            footnotes=_footnotes(realized),
+        ),
         _single(reader, "funding.realization", Dimension.PROGRAM, "bar", title=_("Realization by program")),
     ]
     if reader.reach.level != DISTRICT:
@@ -582,7 +629,7 @@ def dashboard(actor, reach: Reach, filters: Filters) -> Dashboard:
 
 
 def as_of_text(moment: datetime.datetime | None, zone: str) -> str:
-    """"5 Des 2026 01.00 WIB" in the reader's office zone; empty when the figures were never computed."""
+    """ "5 Des 2026 01.00 WIB" in the reader's office zone; empty when the figures were never computed."""
     if moment is None:
         return ""
     local = timezone.localtime(moment, ZoneInfo(zone))
