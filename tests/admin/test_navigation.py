@@ -22,6 +22,8 @@ BUDGETS = ["Alokasi anggaran", "Sumber dana", "Bantuan", "Catatan buku besar"]
 REFERENCE = ["Wilayah", "Kelompok sasaran (PPKS)"]
 # Everyone who may ask for some export (every role: the program report) finds their own under Laporan.
 REPORTS = ["Ekspor saya"]
+# Whoever some indicator names as its reader finds the dashboard first (agencies.dashboards): never partners or NGOs.
+READS_FIGURES = ["Dasbor", "Ekspor saya"]
 
 # What each role's menu holds, group by group, in order.
 MENUS = {
@@ -29,7 +31,7 @@ MENUS = {
         "Kasus": CASES,
         "Program": PROGRAMS,
         "Pendanaan": MONEY + BUDGETS,
-        "Laporan": REPORTS,
+        "Laporan": READS_FIGURES,
         "Instansi": ["Instansi", "Keanggotaan"],
         "Pengaturan": ["Klien API", "Notifikasi", *REFERENCE],
     },
@@ -37,7 +39,7 @@ MENUS = {
         "Kasus": CASES,
         "Program": PROGRAMS,
         "Pendanaan": MONEY + BUDGETS,
-        "Laporan": REPORTS,
+        "Laporan": READS_FIGURES,
         "Instansi": ["Instansi", "Keanggotaan"],
         "Pengaturan": ["Klien API", "Notifikasi", "Pembaruan angka", "Tugas terjadwal", "Jadwal harian", *REFERENCE],
     },
@@ -54,7 +56,7 @@ MENUS = {
         "Kasus": ["Kasus"],
         "Program": ["Program", "Angkatan"],
         "Pendanaan": MONEY + BUDGETS,
-        "Laporan": REPORTS,
+        "Laporan": READS_FIGURES,
         "Instansi": ["Instansi", "Keanggotaan"],
         "Pengaturan": ["Notifikasi", *REFERENCE],
     },
@@ -70,7 +72,7 @@ MENUS = {
         "Kasus": ["Lokasi", "Penghitungan lokasi"],
         "Program": ["Program", "Angkatan"],
         "Pendanaan": BUDGETS,
-        "Laporan": REPORTS,
+        "Laporan": READS_FIGURES,
         "Instansi": ["Instansi"],
         "Pengaturan": ["Pembaruan angka", *REFERENCE],
     },
@@ -78,7 +80,7 @@ MENUS = {
         "Kasus": CASES,
         "Program": PROGRAMS,
         "Pendanaan": MONEY + BUDGETS,
-        "Laporan": REPORTS,
+        "Laporan": READS_FIGURES,
         "Instansi": ["Instansi", "Keanggotaan", "Catatan audit"],
         "Pengaturan": ["Klien API", "Notifikasi", *REFERENCE],
     },
@@ -202,7 +204,8 @@ def _changelists():
     return [
         (model, f"/admin/{model._meta.app_label}/{model._meta.model_name}/")
         for model, model_admin in admin.site._registry.items()
-        if model._meta.model_name not in ("person", "export")  # exports: "Ekspor saya", a person's own
+        # exports: "Ekspor saya", a person's own; figures: the dashboard stands in their list's place
+        if model._meta.model_name not in ("person", "export", "figure")
     ]
 
 
