@@ -373,14 +373,24 @@ class _Part:
     table: Table
     rows: list[tuple[object, str]]
     cell_of: Callable[[object], Cell | None]
+    indicator: Indicator | None = None  # what the series means, when not its table's own indicator
+
+    @property
+    def meaning(self) -> Indicator:
+        return self.indicator or self.table.indicator
 
 
-def _part(table: Table, name: str | None = None, transform: Callable[[Cell], Cell] | None = None) -> _Part:
+def _part(
+    table: Table,
+    name: str | None = None,
+    transform: Callable[[Cell], Cell] | None = None,
+    meaning: Indicator | None = None,
+) -> _Part:
     def cell_of(key):
         found = table.cells.get((key, None))
         return found if (found is None or transform is None) else transform(found)
 
-    return _Part(str(name or table.indicator.label), table, list(table.rows), cell_of)
+    return _Part(str(name or table.indicator.label), table, list(table.rows), cell_of, meaning)
 
 
 def _by_columns(table: Table, name: str | None = None) -> _Part:
@@ -408,7 +418,7 @@ def _combined(reader: _Reader, title: str, parts: list[_Part], rows: str, kind: 
         charts.Series(part.name, [part.cell_of(key) or _nothing(part.table) for key in keys])
         for part in parts
     ]
-    found = list(dict.fromkeys(part.table.indicator for part in parts))
+    found = list(dict.fromkeys(part.meaning for part in parts))
     return _panel(
         title,
         kind,
@@ -581,7 +591,8 @@ def _budget(reader: _Reader) -> list[Panel]:
         return []
     realized = reader.table("funding.realization", Dimension.SOURCE)
     # The ceiling is the realization's base (both are the allocations' ceilings now): read once.
-    ceiling = _part(realized, indicator("funding.ceiling").label, lambda cell: _parts(cell, "base", Unit.RUPIAH))
+    ceiling_meaning = indicator("funding.ceiling")
+    ceiling = _part(realized, ceiling_meaning.label, lambda cell: _parts(cell, "base", Unit.RUPIAH), ceiling_meaning)
     by_source = [ceiling, *(_part(reader.table(code, Dimension.SOURCE)) for code in codes[1:3])]
     labels, series = _series_of(realized)
     panels = [
