@@ -91,7 +91,7 @@ def month_key(day: datetime.date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
-def _month_of(key: str) -> datetime.date:
+def month_of(key: str) -> datetime.date:
     year, month = key.split("-")
     return datetime.date(int(year), int(month), 1)
 
@@ -133,7 +133,7 @@ def choices_for(actor, reach: Reach, today: datetime.date) -> Choices:
     for back in range(MONTHS_BACK):
         year, month = divmod(first.year * 12 + first.month - 1 - back, 12)
         day = datetime.date(year, month + 1, 1)
-        months.append((month_key(day), formats.date_format(day, "F Y")))
+        months.append((month_key(day), formats.date_format(day, "M Y")))
     return Choices(
         months=months,
         provinces=[(code, region_names[code]) for code in sorted(provinces)],
@@ -191,8 +191,8 @@ class DashboardFilterForm(forms.Form):
     def filters(self) -> Filters:
         data = self.cleaned_data
         return Filters(
-            period_from=_month_of(data["period_from"]) if data.get("period_from") else None,
-            period_to=_month_of(data["period_to"]) if data.get("period_to") else None,
+            period_from=month_of(data["period_from"]) if data.get("period_from") else None,
+            period_to=month_of(data["period_to"]) if data.get("period_to") else None,
             province=data.get("province") or None,
             district=data.get("district") or None,
             program=int(data["program"]) if data.get("program") else None,
