@@ -754,6 +754,6 @@ for _model, _admin_class in (
         admin.site.unregister(_model)
     admin.site.register(_model, _admin_class)
 
-# "My exports" (agencies.exports): registered from its own module.
-# "Monthly figures" (agencies.snapshots) likewise.
-from . import exports_admin, snapshots_admin  # noqa: E402,F401
+# "My exports" (agencies.exports), the months' approved figures (agencies.snapshots) and the dashboard with its
+# list of indicators (agencies.dashboards): registered from their own modules.
+from . import dashboard_admin, exports_admin, snapshots_admin  # noqa: E402,F401

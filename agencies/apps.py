@@ -19,6 +19,8 @@ class AgenciesConfig(AppConfig):
         autodiscover_modules("work")
         # Each app's exports.py registers the kinds of file its people may ask for (agencies.exports).
         autodiscover_modules("exports")
+        # The dashboard's own kind of file (agencies.dashboard_exports): agencies' exports.py is the machinery itself.
+        from . import dashboard_exports  # noqa: F401
 
         # The seams of agencies.access get the fast path's memo (which keys by the rules' generation, so the rules
         # other apps register after this still count) and, with it, the compiled one-row checks.

@@ -269,8 +269,19 @@ def _province_of(code):
     return None if code is None else parent_code_of(code)
 
 
-def figure_table(actor, code: str, *, rows: str, columns: str | None = None, filters: Filters | None = None) -> Table:
+def figure_table(
+    actor,
+    code: str,
+    *,
+    rows: str,
+    columns: str | None = None,
+    filters: Filters | None = None,
+    state: tuple[datetime.datetime | None, bool] | None = None,
+) -> Table:
     """The figures of indicator `code` that `actor` may read, by `rows` (and `columns`), within `filters`.
+
+    `state`: `figures_state()` read once by a page of many tables, so that they all say the same "as of" (a
+    refresh finishing between two of them would otherwise mix two) and the page asks it once.
 
     Http404 when the indicator is unknown or not one `actor`'s roles read (existence is not revealed); ValueError
     when a dimension asked is not the indicator's.
@@ -283,7 +294,7 @@ def figure_table(actor, code: str, *, rows: str, columns: str | None = None, fil
     if found not in catalogue(actor):
         raise Http404(access.NOT_FOUND)
     asked = _check_asked(found, rows, columns)
-    as_of, complete = figures_state()
+    as_of, complete = figures_state() if state is None else state
     exact = access.figures_exact(actor, found.roles)
     grouped = (
         _filtered(access.figures_visible_to(actor, found.roles).filter(indicator=code), filters)

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from django.db import models
@@ -117,11 +119,56 @@ def register_labels(dimension: str, resolve: LabelResolver) -> LabelResolver:
     return resolve
 
 
+# Labels already resolved within `labels_kept()` (a page of many tables naming the same districts and programs),
+# by (dimension, key); None outside one, where every call asks its resolver.
+_kept: ContextVar[dict | None] = ContextVar("labels_kept", default=None)
+
+
+@contextmanager
+def labels_kept():
+    """Within the block, each dimension's key is named once: later tables ask their resolver only for new keys."""
+    token = _kept.set({})
+    try:
+        yield
+    finally:
+        _kept.reset(token)
+
+
 def labels_of(dimension: str, keys: Iterable) -> dict:
     """{key: label} for `keys` of `dimension` (None keys left out); a key nobody names reads as itself."""
     keys = [key for key in keys if key is not None]
+    kept = _kept.get()
+    if kept is not None:
+        missing = [key for key in keys if (dimension, key) not in kept]
+        if missing:
+            kept.update({(dimension, key): label for key, label in _resolved(dimension, missing).items()})
+        return {key: kept[(dimension, key)] for key in keys}
+    return _resolved(dimension, keys)
+
+
+def _resolved(dimension: str, keys: list) -> dict:
     resolve = _labels.get(dimension)
     found = resolve(keys) if (resolve is not None and keys) else {}
     # A resolver may answer by the model's own key type (a source's int pk) for a key stored as text: match by text.
     by_text = {str(key): label for key, label in found.items()}
     return {key: str(found.get(key, by_text.get(str(key), key))) for key in keys}
+
+
+# Targets that vary by a dimension's key (each program sets its own share who should leave the site), which the
+# Indicator's one `target_percent` cannot hold: `register_targets(dimension, resolve)`, `resolve(keys)` answering
+# {key: percent} for the keys that have one, in one query.
+_targets: dict[str, LabelResolver] = {}
+
+
+def register_targets(dimension: str, resolve: LabelResolver) -> LabelResolver:
+    if dimension not in Dimension.values:
+        raise ValueError(f"{dimension} is not a dimension")
+    _targets[dimension] = resolve
+    return resolve
+
+
+def targets_of(dimension: str, keys: Iterable) -> dict:
+    """{key: target percent} for those of `keys` that have a target (none when no app gives targets there)."""
+    keys = [key for key in keys if key is not None]
+    resolve = _targets.get(dimension)
+    return resolve(keys) if (resolve is not None and keys) else {}

@@ -8,7 +8,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import audit_labels
@@ -654,7 +654,8 @@ class FigureRefresh(models.Model):
         indexes = [models.Index(fields=["status", "-finished_at"], name="figurerefresh_last_done")]
 
     def __str__(self):
-        return str(self.started_at)
+        # As the pages read a moment ("5 Des 2026 05.49"), not the database's ISO form.
+        return formats.date_format(timezone.localtime(self.started_at), "DATETIME_FORMAT") if self.started_at else ""
 
 
 class MonthlySnapshot(models.Model):

@@ -39,9 +39,9 @@ MENU = {
         "funding.benefit",
         "funding.ledgerentry",
     ),
-    # What a person asked to take away: their exports (agencies.exports); the months' approved figures; the
-    # dashboards will join them.
-    "reports": ("agencies.monthlysnapshot", "agencies.export"),
+    # What leadership and the offices decide with (the dashboard, agencies.dashboards; the months' approved
+    # figures, agencies.snapshots) and what a person asked to take away (their exports, agencies.exports).
+    "reports": ("agencies.figure", "agencies.monthlysnapshot", "agencies.export"),
     "agencies": ("agencies.agency", "agencies.membership", "agencies.auditevent"),
     "settings": (
         "agencies.apiclient",
@@ -60,6 +60,8 @@ MENU = {
 }
 # Groups whose name says more than their app's: without regions (now under Settings) the agencies' is "Agencies".
 GROUP_NAMES = {"agencies": _("Agencies"), "reports": _("Reports"), "settings": _("Settings")}
+# Pages whose name says more than their model's: the Figure model's place in the admin is the dashboard.
+PAGE_NAMES = {"agencies.figure": _("Dashboard")}
 SETTINGS = "settings"
 _PLACE = {key: (group, place) for group, keys in MENU.items() for place, key in enumerate(keys)}
 _GROUP_ORDER = {group: place for place, group in enumerate(MENU)}
@@ -84,6 +86,8 @@ def arranged(app_dict: dict, settings_url: str) -> list[dict]:
                 else:
                     groups[group] = dict(app)
                 groups[group]["models"] = []
+            if _key(model["model"]) in PAGE_NAMES:
+                model = {**model, "name": capfirst(gettext(PAGE_NAMES[_key(model["model"])]))}
             groups[group]["models"].append(model)
     menu = []
     for group, app in groups.items():

@@ -22,8 +22,9 @@ BUDGETS = ["Alokasi anggaran", "Sumber dana", "Bantuan", "Catatan buku besar"]
 REFERENCE = ["Wilayah", "Kelompok sasaran (PPKS)"]
 # Everyone who may ask for some export (every role: the program report) finds their own under Laporan.
 REPORTS = ["Ekspor saya"]
-# Whoever reads figures also reads the months' approved figures (agencies.snapshots): not NGOs nor partners.
-FIGURE_REPORTS = ["Angka bulanan", "Ekspor saya"]
+# Whoever some indicator names as its reader finds the dashboard first (agencies.dashboards), then the months'
+# approved figures (agencies.snapshots): never partners or NGOs.
+READS_FIGURES = ["Dasbor", "Angka bulanan", "Ekspor saya"]
 
 # What each role's menu holds, group by group, in order.
 MENUS = {
@@ -31,7 +32,7 @@ MENUS = {
         "Kasus": CASES,
         "Program": PROGRAMS,
         "Pendanaan": MONEY + BUDGETS,
-        "Laporan": FIGURE_REPORTS,
+        "Laporan": READS_FIGURES,
         "Instansi": ["Instansi", "Keanggotaan"],
         "Pengaturan": ["Klien API", "Notifikasi", *REFERENCE],
     },
@@ -39,7 +40,7 @@ MENUS = {
         "Kasus": CASES,
         "Program": PROGRAMS,
         "Pendanaan": MONEY + BUDGETS,
-        "Laporan": FIGURE_REPORTS,
+        "Laporan": READS_FIGURES,
         "Instansi": ["Instansi", "Keanggotaan"],
         "Pengaturan": ["Klien API", "Notifikasi", "Pembaruan angka", "Tugas terjadwal", "Jadwal harian", *REFERENCE],
     },
@@ -56,7 +57,7 @@ MENUS = {
         "Kasus": ["Kasus"],
         "Program": ["Program", "Angkatan"],
         "Pendanaan": MONEY + BUDGETS,
-        "Laporan": FIGURE_REPORTS,
+        "Laporan": READS_FIGURES,
         "Instansi": ["Instansi", "Keanggotaan"],
         "Pengaturan": ["Notifikasi", *REFERENCE],
     },
@@ -72,7 +73,7 @@ MENUS = {
         "Kasus": ["Lokasi", "Penghitungan lokasi"],
         "Program": ["Program", "Angkatan"],
         "Pendanaan": BUDGETS,
-        "Laporan": FIGURE_REPORTS,
+        "Laporan": READS_FIGURES,
         "Instansi": ["Instansi"],
         "Pengaturan": ["Pembaruan angka", *REFERENCE],
     },
@@ -80,7 +81,7 @@ MENUS = {
         "Kasus": CASES,
         "Program": PROGRAMS,
         "Pendanaan": MONEY + BUDGETS,
-        "Laporan": FIGURE_REPORTS,
+        "Laporan": READS_FIGURES,
         "Instansi": ["Instansi", "Keanggotaan", "Catatan audit"],
         "Pengaturan": ["Klien API", "Notifikasi", *REFERENCE],
     },
@@ -205,8 +206,9 @@ def _changelists():
     return [
         (model, f"/admin/{model._meta.app_label}/{model._meta.model_name}/")
         for model, model_admin in admin.site._registry.items()
-        # exports: "Ekspor saya", a person's own; monthly figures: months, not a list of rows
-        if model._meta.model_name not in ("person", "export", "monthlysnapshot")
+        # exports: "Ekspor saya", a person's own; figures: the dashboard stands in their list's place; monthly
+        # figures: months, not a list of rows
+        if model._meta.model_name not in ("person", "export", "figure", "monthlysnapshot")
     ]
 
 

@@ -24,6 +24,13 @@ from django.test.utils import CaptureQueriesContext
 
 ROOT = Path(__file__).resolve().parents[2]
 QUERY_BOUND = 30  # a page a person reads
+# Pages with a bound of their own, each set by its issue: the dashboard reads a table per chart (about 25) from the
+# aggregate tables, and issue 17 bounds the national dashboard at 50 (tests/agencies/test_dashboard.py pins it,
+# the same whatever the number of districts and months).
+QUERY_BOUNDS = {re.compile(r"^/admin/agencies/figure/(\?|$)"): 50}
+# The one POST every export button sends queues a background job; the test settings run Celery eagerly, so the
+# crawl counts the whole file's writing too (the dashboard's tables: its ~30 reads, the file, the audit, the email).
+WRITE_QUERY_BOUNDS = {re.compile(r"^/admin/agencies/export/request/$"): 80}
 # A form's submission writes its rows, the audit row, perhaps a notification, and checks access again first.
 WRITE_QUERY_BOUND = 50
 PAGES_PER_PATTERN = 2  # instances of one URL pattern (ids normalised), e.g. two case pages
@@ -67,6 +74,16 @@ ISO_DATE = re.compile(r"\b20\d\d-\d\d-\d\d\b")
 RAW_CODE = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
 WORD = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]+(?:'[a-z]+)?(?![A-Za-z0-9])")  # not inside tokens like add5064b
 ID_SEGMENT = re.compile(r"\d")  # ids, region codes (33.74), case numbers
+
+
+def write_query_bound(url: str) -> int:
+    path = urlsplit(url).path
+    return next((bound for pattern, bound in WRITE_QUERY_BOUNDS.items() if pattern.search(path)), WRITE_QUERY_BOUND)
+
+
+def query_bound(url: str) -> int:
+    path = urlsplit(url).path + ("?" if urlsplit(url).query else "")
+    return next((bound for pattern, bound in QUERY_BOUNDS.items() if pattern.search(path)), QUERY_BOUND)
 
 
 @dataclass(frozen=True)
@@ -325,7 +342,7 @@ class Crawler:
                 return None
         self.queries.append((len(queries), f"{method.upper()} {url}"))
         self.seconds.append((time.perf_counter() - started, f"{method.upper()} {url}"))
-        if len(queries) > (QUERY_BOUND if method == "get" else WRITE_QUERY_BOUND):
+        if len(queries) > (query_bound(url) if method == "get" else write_query_bound(url)):
             shapes = Counter(SQL_VALUES.sub("?", query["sql"])[:90] for query in queries.captured_queries)
             shape, times = shapes.most_common(1)[0]
             detail = f"{method.upper()} ran {len(queries)} queries, {times} of them like {shape!r}"

@@ -1,0 +1,404 @@
+"""The dashboards in the admin (issue 17 item 4): the reader's level from their grants, filters checked against what
+they may read, figures only through figure_table (suppressed, incomplete, exact for the owning office), a list of
+indicators, the tables as a background export, and a fixed number of queries whatever the districts and months.
+
+The figures are written straight into the aggregate table (as the refresh writes them) with a finished refresh,
+so each test states exactly which facts exist."""
+
+import csv
+import datetime
+import io
+import re
+from html import unescape
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from agencies import exports
+from agencies.models import Agency, Export, Figure, FigureRefresh, Role
+from tests.agencies.factories import AgencyFactory, MembershipFactory, RegionFactory
+from tests.cases.factories import DistrictOfficeFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = "/admin/agencies/figure/"
+DEC, NOV = datetime.date(2026, 12, 1), datetime.date(2026, 11, 1)
+
+
+@pytest.fixture
+def regions(db):
+    RegionFactory(code="33", name="Jawa Tengah")
+    RegionFactory(code="35", name="Jawa Timur")
+    return {
+        code: RegionFactory(code=code, name=name)
+        for code, name in [
+            ("33.74", "Kota Semarang"),
+            ("33.03", "Kabupaten Purbalingga"),
+            ("35.10", "Kabupaten Banyuwangi"),
+        ]
+    }
+
+
+def reader(role, agency):
+    return MembershipFactory(role=role, agency=agency).user
+
+
+@pytest.fixture
+def ministry(regions):
+    return reader(Role.LEADERSHIP_VIEWER, AgencyFactory(ministry=True))
+
+
+@pytest.fixture
+def jateng(regions):
+    return reader(Role.PROVINCE_STAFF, AgencyFactory(province_office=True, region=regions["33.74"].parent))
+
+
+@pytest.fixture
+def semarang(regions):
+    return reader(Role.DISTRICT_STAFF, DistrictOfficeFactory(region=regions["33.74"]))
+
+
+def store(*figures, failed=False):
+    """The figures as the last refresh left them."""
+    Figure.objects.bulk_create(Figure(**f) for f in figures)
+    now = timezone.now()
+    FigureRefresh.objects.create(status=FigureRefresh.Status.DONE, finished_at=now, rows=len(figures))
+    if failed:
+        FigureRefresh.objects.create(status=FigureRefresh.Status.FAILED, finished_at=now, error="OperationalError")
+
+
+def intake(district, value, month=DEC, target_group=None):
+    return {
+        "indicator": "cases.intake",
+        "district_id": district,
+        "month": month,
+        "value": value,
+        "target_group": target_group,
+    }
+
+
+def stage(district, value, code="registered"):
+    return {"indicator": "cases.cases", "district_id": district, "stage": code, "value": value}
+
+
+def text(response) -> str:
+    html = response.content.decode()
+    html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
+    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)))
+
+
+def intake_table(response) -> dict[str, str]:
+    """The table of "Kasus terdaftar per bulan" (rows → the displayed figure)."""
+    html = response.content.decode()
+    start = html.index("Kasus terdaftar per bulan")
+    table = html[html.index("<table", start) : html.index("</table>", start)]
+    rows = re.findall(r"<th[^>]*scope=\"row\"[^>]*>(.*?)</th>\s*<td[^>]*>(.*?)</td>", table, flags=re.S)
+    return {re.sub(r"<[^>]+>|\s+", " ", k).strip(): re.sub(r"<[^>]+>", "", v).split()[0] for k, v in rows}
+
+
+def region_table(response, heading="Kasus menurut kabupaten/kota") -> str:
+    html = response.content.decode()
+    start = html.index(heading)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html[start : html.index("</table>", start)]))
+
+
+# Scope per role
+
+
+def test_the_ministry_reads_the_national_dashboard_with_every_province(client, ministry):
+    store(stage("33.74", 30), stage("35.10", 40), intake("33.74", 30), intake("35.10", 40))
+    client.force_login(ministry)
+
+    response = client.get(URL)
+
+    assert response.status_code == 200
+    page = text(response)
+    assert "Dasbor nasional" in page
+    assert "Beranda › Laporan › Dasbor nasional" in page
+    for section in ("Kasus", "Pelatihan", "Hasil setelah pelatihan", "Rujukan dan pemulangan", "Anggaran"):
+        assert f">{section}</h2>" in response.content.decode()
+    by_region = region_table(response)
+    assert "Kota Semarang" in by_region and "Kabupaten Banyuwangi" in by_region
+    assert 'name="province"' in response.content.decode()
+    assert "Data per " in page
+
+
+def test_a_province_reads_its_own_districts_only(client, jateng):
+    store(stage("33.74", 30), stage("33.03", 20), stage("35.10", 40))
+    client.force_login(jateng)
+
+    response = client.get(URL)
+
+    page = text(response)
+    assert "Dasbor Provinsi Jawa Tengah" in page
+    by_region = region_table(response)
+    assert "Kota Semarang" in by_region and "Kabupaten Purbalingga" in by_region
+    assert "Banyuwangi" not in page  # not in the tables, not among the choices
+    html = response.content.decode()
+    assert 'name="province"' not in html and 'name="district"' in html
+
+
+def test_a_district_reads_its_own_figures_exact(client, semarang):
+    store(intake("33.74", 3), intake("33.74", 2, month=NOV), intake("33.03", 40))
+    client.force_login(semarang)
+
+    response = client.get(URL)
+
+    assert "Dasbor Kota Semarang" in text(response)
+    assert intake_table(response) == {"Nov 2026": "2", "Des 2026": "3"}
+    html = response.content.decode()
+    assert 'name="district"' not in html and 'name="province"' not in html
+    assert "Purbalingga" not in text(response)
+
+
+def test_the_ministry_reads_small_cells_as_a_star_with_the_footnote(client, ministry):
+    store(stage("33.74", 3), stage("33.03", 40), stage("35.10", 50))
+    client.force_login(ministry)
+
+    response = client.get(URL)
+
+    by_region = region_table(response)
+    assert re.search(r"Kota Semarang \* ", by_region), by_region
+    assert "Kabupaten Banyuwangi 50" in by_region
+    page = text(response)
+    assert "kurang dari 5 orang" in page
+    assert "Catatan" in page
+
+
+@pytest.mark.parametrize("role", [Role.NGO_CASEWORKER, Role.PARTNER_TRAINER])
+def test_partners_and_ngos_have_no_dashboard(client, regions, role):
+    kind = Agency.Kind.NGO if role == Role.NGO_CASEWORKER else Agency.Kind.POLICE
+    user = reader(role, AgencyFactory(kind=kind, region=regions["33.74"]))
+    store(intake("33.74", 30))
+    client.force_login(user)
+
+    home = client.get("/admin/").content.decode()
+
+    assert "Dasbor" not in home
+    assert client.get(URL).status_code == 404
+    assert client.get(URL + "indicators/").status_code == 404
+    assert client.get(URL + "1/change/").status_code == 404
+
+
+def test_the_menu_leads_from_reports_to_the_dashboard(client, semarang):
+    store(intake("33.74", 3))
+    client.force_login(semarang)
+
+    home = client.get("/admin/").content.decode()
+
+    assert f'href="{URL}"' in home
+    assert ">Dasbor<" in home
+
+
+# Filters
+
+
+def test_a_filter_narrows_the_figures_to_one_district(client, ministry):
+    store(intake("33.74", 30), intake("35.10", 40))
+    client.force_login(ministry)
+
+    response = client.get(URL, {"district": "33.74"})
+
+    assert "Banyuwangi" not in region_table(response, "Kasus terdaftar per bulan")
+    assert intake_table(response) == {"Des 2026": "30"}
+    assert "Disaring menurut: Kabupaten/kota Kota Semarang" in text(response)
+
+
+def test_a_period_filter_narrows_the_months(client, semarang):
+    store(intake("33.74", 3), intake("33.74", 2, month=NOV))
+    client.force_login(semarang)
+
+    response = client.get(URL, {"period_from": "2026-12", "period_to": "2026-12"})
+
+    assert intake_table(response) == {"Des 2026": "3"}
+
+
+@pytest.mark.parametrize(
+    ("given", "error"),
+    [
+        ({"district": "35.10"}, "Kabupaten/kota: pilihan itu tidak ada untuk Anda."),
+        ({"program": "abc"}, "Program: pilihan itu tidak ada untuk Anda."),
+        ({"period_from": "2026-12", "period_to": "2026-11"}, "Periode sampai: akhir periode sebelum awalnya."),
+    ],
+)
+def test_bad_filters_are_named_in_indonesian_and_no_figure_is_shown(client, jateng, given, error):
+    store(intake("33.74", 30), intake("35.10", 40))
+    client.force_login(jateng)
+
+    response = client.get(URL, given)
+
+    assert response.status_code == 200
+    page = text(response)
+    assert error in page
+    assert "Kasus terdaftar per bulan" not in page
+
+
+def test_a_district_outside_the_province_chosen_is_refused(client, ministry):
+    store(intake("33.74", 30), intake("35.10", 40))
+    client.force_login(ministry)
+
+    response = client.get(URL, {"province": "35", "district": "33.74"})
+
+    assert "Kabupaten/kota: tidak berada di provinsi yang dipilih." in text(response)
+
+
+# Incomplete
+
+
+def test_after_a_failed_refresh_every_figure_reads_incomplete_never_zero(client, semarang):
+    store(intake("33.74", 3), failed=True)
+    client.force_login(semarang)
+
+    response = client.get(URL)
+
+    page = text(response)
+    assert "Angka ini tidak lengkap." in page
+    assert set(intake_table(response).values()) == {"tidak"}  # "tidak lengkap"
+    assert "tidak lengkap" in page
+
+
+def test_before_any_refresh_the_page_says_the_figures_are_not_computed(client, semarang):
+    client.force_login(semarang)
+
+    page = text(client.get(URL))
+
+    assert "Angka belum pernah dihitung." in page
+    assert "Angka ini tidak lengkap." in page
+
+
+# The list of indicators
+
+
+def test_the_list_of_indicators_gives_what_each_counts_and_who_reads_it(client, semarang):
+    client.force_login(semarang)
+
+    response = client.get(URL)
+    assert f'href="{URL}indicators/"' in response.content.decode()
+    page = text(client.get(URL + "indicators/"))
+
+    assert "Daftar indikator" in page
+    assert "Pendataan per bulan" in page
+    assert "Staf kabupaten/kota" in page
+    assert "Realisasi" in page
+
+
+def test_finance_approvers_read_the_budget_only(client, regions):
+    user = reader(Role.FINANCE_APPROVER, DistrictOfficeFactory(region=regions["33.74"]))
+    store(intake("33.74", 30))
+    client.force_login(user)
+
+    html = client.get(URL).content.decode()
+
+    assert ">Anggaran</h2>" in html
+    assert ">Kasus</h2>" not in html
+
+
+# The export
+
+
+def test_the_tables_download_as_csv_with_the_same_filters(
+    client, semarang, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.EXPORT_DIR = str(tmp_path)
+    store(intake("33.74", 3), intake("33.74", 2, month=NOV))
+    client.force_login(semarang)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/agencies/export/request/",
+            {"kind": "agencies.dashboard", "format": "csv", "period_from": "2026-12", "next": URL},
+        )
+
+    assert response.status_code == 302
+    export = Export.objects.get()
+    assert export.status == Export.Status.DONE
+    assert export.filters == {"period_from": "2026-12"}
+    content = b"".join(exports.decrypted(exports.export_dir() / export.file_name)).decode("utf-8-sig")
+    assert "Kasus: Kasus terdaftar per bulan" in content
+    rows = list(csv.reader(io.StringIO(content)))
+    assert ["Des 2026", "3"] in rows
+    assert ["Nov 2026", "2"] not in rows
+
+
+def test_an_export_with_a_district_outside_the_reader_s_scope_is_refused(client, jateng, settings, tmp_path):
+    settings.EXPORT_DIR = str(tmp_path)
+    store(intake("33.74", 30), intake("35.10", 40))
+    client.force_login(jateng)
+
+    client.post("/admin/agencies/export/request/", {"kind": "agencies.dashboard", "format": "csv", "district": "35.10"})
+
+    assert not Export.objects.exists()
+
+
+# Queries
+
+
+def _many(districts: int, months: int) -> list[dict]:
+    """Every dashboard indicator's facts for `districts` regencies of 4 provinces over `months` months."""
+    codes = [f"{33 + p}.{d:02d}" for p in range(4) for d in range(1, districts // 4 + 1)]
+    for code in codes:
+        RegionFactory(code=code, name=f"Kabupaten {code}")
+    start = DEC
+    first_months = []
+    for back in range(months):
+        year, month = divmod(start.year * 12 + start.month - 1 - back, 12)
+        first_months.append(datetime.date(year, month + 1, 1))
+    rows = []
+    for code in codes:
+        rows.append(stage(code, 12))
+        rows.append(
+            {"indicator": "cases.cases", "district_id": code, "target_group": 10, "stage": "assessed", "value": 8}
+        )
+        for month in first_months:
+            rows.append(intake(code, 9, month=month, target_group=10))
+            for indicator, extra in [
+                ("programs.enrollment", {"program": 1, "target_group": 10, "value": 7}),
+                ("programs.completion_rate", {"program": 1, "target_group": 10, "value": 6, "base": 8}),
+                ("programs.attendance_rate", {"program": 2, "target_group": 10, "value": 60, "base": 80}),
+                ("programs.follow_ups_done", {"program": 1, "value": 6, "base": 9}),
+                ("programs.follow_ups_overdue", {"program": 1, "value": 3}),
+                ("programs.outcome_left_site", {"program": 1, "months_after": 3, "site": 1, "value": 5, "base": 9}),
+                ("programs.outcome_business_running", {"program": 1, "months_after": 3, "value": 5, "base": 9}),
+                ("programs.outcome_bpjs", {"program": 1, "months_after": 6, "value": 5, "base": 9}),
+                ("programs.outcome_income", {"program": 1, "months_after": 6, "outcome": "under_1m", "value": 5}),
+                ("cases.referrals_decided", {"outcome": "accepted", "value": 6}),
+                ("cases.referral_days_to_decision", {"outcome": "accepted", "value": 30, "base": 6}),
+                ("cases.repatriations", {"target_group": 10, "value": 6}),
+                ("funding.committed", {"source": "1", "allocation": 1, "program": 1, "value": 5_000_000}),
+                ("funding.paid", {"source": "1", "allocation": 1, "program": 1, "value": 4_000_000}),
+            ]:
+                rows.append({"indicator": indicator, "district_id": code, "month": month, **extra})
+        for indicator, extra in [
+            ("funding.ceiling", {"value": 50_000_000}),
+            ("funding.realization", {"value": 40_000_000, "base": 50_000_000}),
+        ]:
+            rows.append(
+                {"indicator": indicator, "district_id": code, "source": "1", "allocation": 1, "program": 1, **extra}
+            )
+    return rows
+
+
+@pytest.mark.parametrize(("districts", "months"), [(8, 3), (80, 24)])
+def test_the_national_dashboard_reads_in_under_50_queries_whatever_the_districts_and_months(
+    client, ministry, districts, months
+):
+    store(*_many(districts, months))
+    client.force_login(ministry)
+    client.get(URL)  # the session and the menu's kept copy, as on any later page
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(URL)
+
+    assert response.status_code == 200
+    print(f"\n{districts} districts x {months} months: {len(queries)} queries")
+    print("\n".join(q["sql"][:150] for q in queries))
+    assert len(queries) < 50, "\n".join(q["sql"][:160] for q in queries)
+    assert "tidak lengkap" not in text(response)
+    tables = [q["sql"] for q in queries if 'FROM "agencies_figure"' in q["sql"]]
+    # only the aggregate table: no case, enrollment or ledger row is read
+    assert not [
+        q["sql"] for q in queries if re.search(r'FROM "(cases_case|programs_enrollment|funding_ledgerentry)"', q["sql"])
+    ]
+    assert len(tables) >= 20
