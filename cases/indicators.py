@@ -8,9 +8,11 @@ A figure of the present (the cases by stage today) carries `month = None`: it de
 not a month, so a period filter does not narrow it and it is never summed across months.
 """
 
+import datetime
+
 from django.db.models import Case as When_
-from django.db.models import CharField, Count, DateField, F, Max, Sum, Value, When
-from django.db.models.functions import ExtractDay, TruncDate, TruncMonth
+from django.db.models import CharField, Count, DateField, DurationField, F, Max, Sum, Value, When
+from django.db.models.functions import TruncDate, TruncMonth
 from django.utils.translation import gettext_lazy as _
 
 from agencies.indicators import Dimension, Fact, Indicator, Unit, register, register_labels
@@ -191,8 +193,15 @@ def compute_referrals_decided() -> list[Fact]:
 
 def compute_referral_days() -> list[Fact]:
     # Calendar days in the installation's time zone: referred on Monday and answered on Tuesday is one day.
-    days = ExtractDay(TruncDate("decided_at") - TruncDate("created_at"))
-    return facts(_referral_rows(value=Sum(days), decisions=Count("id")), REFERRAL_DIMS, base="decisions")
+    # Summed as a duration and turned into days here: extracting days per row (ExtractDay) needs a database with a
+    # native interval type, and the demo runs on SQLite.
+    waited = Sum(TruncDate("decided_at") - TruncDate("created_at"), output_field=DurationField())
+    rows = [{**row, "value": _whole_days(row["value"])} for row in _referral_rows(value=waited, decisions=Count("id"))]
+    return facts(rows, REFERRAL_DIMS, base="decisions")
+
+
+def _whole_days(total: datetime.timedelta | None) -> int:
+    return 0 if total is None else total // datetime.timedelta(days=1)
 
 
 referrals_decided = register(
