@@ -613,6 +613,19 @@ class _ScheduleAccess:
         return _is_superuser(request.user)
 
 
+class _Named:
+    """A row that reads as `name` (in a message) and is the row for everything else."""
+
+    def __init__(self, row, name: str):
+        self._row, self._name = row, name
+
+    def __getattr__(self, attribute):
+        return getattr(self._row, attribute)
+
+    def __str__(self):
+        return self._name
+
+
 class _PlainForProvinceStaff(_ScheduleAccess, ListTitled):
     """The library's pages for superusers; for province staff `plain_*` in their place (labels, not cron codes)."""
 
@@ -673,6 +686,12 @@ class _PlainForProvinceStaff(_ScheduleAccess, ListTitled):
     def history_view(self, request, object_id, extra_context=None):
         extra_context = self._named(request, object_id, extra_context, title=_("Change history: %s"))
         return super().history_view(request, object_id, extra_context)
+
+    def response_change(self, request, obj):
+        # The "… was changed successfully" message names the row by str() too.
+        return super().response_change(
+            request, obj if _is_superuser(request.user) else _Named(obj, self.plain_name(obj))
+        )
 
     def get_changelist(self, request, **kwargs):
         changelist = super().get_changelist(request, **kwargs)

@@ -46,7 +46,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import access, audit, notifications
+from . import access, audit, audit_labels, notifications
 from .models import Export, User
 from .rulebook import Grant
 
@@ -120,6 +120,16 @@ class ExportKind:
 
 
 KINDS: dict[str, ExportKind] = {}
+
+
+def kind_label(code: str) -> str:
+    """What an export kind is called ("Daftar kasus"); a kind no longer registered by its code."""
+    kind = KINDS.get(code)
+    return str(kind.label) if kind is not None and kind.label else code
+
+
+# The trail names an export's kind in words, as it names an email's.
+audit_labels.VALUE_LABELS["agencies.Export.kind"] = kind_label
 
 
 def register(kind: type[ExportKind] | ExportKind) -> type[ExportKind] | ExportKind:

@@ -437,7 +437,7 @@ def test_the_file_carries_the_hash_and_the_readers_suppression(stored, semarang_
         jateng_staff, kind.clean_filters(jateng_staff, {"snapshot": snapshot.pk})
     )
 
-    assert ["SHA-256", snapshot.sha256] in approval.rows
+    assert ["Kode keaslian (SHA-256)", snapshot.sha256] in approval.rows
     assert [row[1] for row in intake_file.rows[:2]] == ["*", "*"]  # 3, and the 9 that would give it away
     own = kind.tables(semarang_staff, {"snapshot": snapshot.pk})[1]
     assert sorted(row[1] for row in own.rows[:2]) == [3, 9] and own.rows[-1][1] == 12

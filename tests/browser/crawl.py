@@ -66,7 +66,10 @@ ENGLISH = frozenset(
     """.split()  # noqa: SIM905 - a word list reads best as words
 )
 # Proper names and acronyms that stay as they are in Indonesian.
-ALLOWED = frozenset("polres nik bpjs csv xlsx rp lks api uep kk id wib wita wit dinsos kemensos".split())  # noqa: SIM905
+# Also three Indonesian month names spelled as the English ones ("November 2026").
+ALLOWED = frozenset(
+    "polres nik bpjs csv xlsx rp lks api uep kk id wib wita wit dinsos kemensos april september november".split()  # noqa: SIM905
+)
 FILTERS_KEPT = "_changelist_filters"
 URL = re.compile(r"https?://\S+|\S+@\S+")  # addresses (demo mail is @demo.invalid)
 SQL_VALUES = re.compile(r"'[^']*'|\b\d+\b")

@@ -146,7 +146,7 @@ def test_province_staff_read_an_approved_month_verify_it_and_download_it(page, s
         row.get_by_role("link", name="Unduh").click()
     book = openpyxl.load_workbook(io.BytesIO(open(download.value.path(), "rb").read()))  # noqa: SIM115
     cells = [cell for sheet in book.worksheets for line in sheet.iter_rows(values_only=True) for cell in line]
-    assert semarang.sha256 in cells and "SHA-256" in cells
+    assert semarang.sha256 in cells and "Kode keaslian (SHA-256)" in cells
     assert "Kota Semarang" in cells and month in cells
 
     # and as PDF, for the letter
