@@ -5,10 +5,10 @@
 
 It creates its own database (BENCH_DB, default `rehab_bench`, dropped first unless --reuse), seeds it with COPY,
 VACUUM ANALYZEs it, and prints a table of medians: ours, the floor, the ratio, and the statements one call of ours
-runs. Each section (SECTIONS below: the partner API's reads, intake, gunicorn, reports, admin pages, services) is
-a module of bench/ with floors of its own: raw SQL for the same rows and the same output, or the same locks and
-writes. Figures are timings on a shared machine: read the ratios, not the milliseconds. Defaults are the issue's
-scale (1,000,000 cases, 3,000,000 enrollments).
+runs. Each section (SECTIONS below: the partner API's reads, intake, gunicorn, reports, admin pages, services,
+issue 17's figures) is a module of bench/ with floors of its own: raw SQL for the same rows and the same output,
+or the same locks and writes. Figures are timings on a shared machine: read the ratios, not the milliseconds.
+Defaults are the issue's scale (1,000,000 cases, 3,000,000 enrollments).
 """
 
 import argparse
@@ -45,6 +45,7 @@ SECTIONS = {
     "casefile": "bench.casefile",
     "services": "bench.services",
     "exports": "bench.exports",
+    "figures": "bench.figures",
 }
 
 

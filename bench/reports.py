@@ -104,7 +104,9 @@ def _seed_outcomes(seeded: dict) -> bool:
             " e.ends_on + o.days + floor(random() * 10)::int, now(), now()"
             " FROM programs_enrollment e JOIN programs_batch b ON b.id = e.batch_id"
             " CROSS JOIN (VALUES (30, 0.8), (90, 0.6), (180, 0.4)) o(days, share)"
-            " WHERE b.program_id = %s AND e.status = 'completed' AND random() < o.share",
+            " WHERE b.program_id = %s AND e.status = 'completed' AND random() < o.share"
+            # The home section, when seeded first, has visited some of them already.
+            " ON CONFLICT DO NOTHING",
             [program.pk],
         )
         # What each visit found: left the site (45%), went home (20%), still there (25%), came back (10%).
@@ -118,7 +120,8 @@ def _seed_outcomes(seeded: dict) -> bool:
             " CASE WHEN s < 0.65 THEN f.done_on - 20 END, r < 0.6, now()"
             " FROM (SELECT *, random() AS r, random() AS s FROM programs_followup) f"
             " JOIN programs_enrollment e ON e.id = f.enrollment_id JOIN programs_batch b ON b.id = e.batch_id"
-            " WHERE b.program_id = %s",
+            # Visits made (the home section's may not be yet) that no other section has recorded an outcome of.
+            " WHERE b.program_id = %s AND f.done_on IS NOT NULL ON CONFLICT DO NOTHING",
             [program.pk],
         )
         cursor.execute("SELECT count(*) FROM programs_outcome")
