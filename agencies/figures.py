@@ -40,6 +40,7 @@ from .indicators import (
     first_of_month,
     indicator,
     labels_of,
+    order_of,
     register_labels,
 )
 from .models import FigureRefresh, Region
@@ -174,16 +175,19 @@ def _months_between(first: datetime.date, last: datetime.date) -> list[datetime.
 
 def _axis(dimension: str, keys: set) -> tuple[list, dict]:
     """The keys of one side of the table in order, and their labels: a trend's months in order with none missing
-    between the first and the last (a month nobody came in is a 0, not a gap); regions by code; anything else by
-    its label; the unknown (None) last."""
+    between the first and the last (a month nobody came in is a 0, not a gap); regions by code; a dimension with an
+    order of its own (stages) in that order; anything else by its label; the unknown (None) last."""
     known = {key for key in keys if key is not None}
     if dimension == Dimension.MONTH and known:
         ordered = _months_between(min(known), max(known))
         labels = labels_of(dimension, ordered)
     else:
         labels = labels_of(dimension, known)
+        natural = order_of(dimension)
         if dimension == Dimension.DISTRICT:
             ordered = sorted(known)
+        elif natural is not None:
+            ordered = sorted(known, key=lambda key: (natural(key), str(key)))
         else:
             ordered = sorted(known, key=lambda key: (labels.get(key, str(key)), str(key)))
     return ordered + ([None] if None in keys else []), labels

@@ -119,6 +119,22 @@ def register_labels(dimension: str, resolve: LabelResolver) -> LabelResolver:
     return resolve
 
 
+# Dimensions whose keys have an order of their own, defined by the app that owns them (a case's stages in the order
+# of the work, months after completion by number): `register_order(dimension, sort_key)`. Tables list any other
+# dimension's keys in the order of their labels.
+_orders: dict[str, Callable[[object], object]] = {}
+
+
+def register_order(dimension: str, sort_key: Callable[[object], object]) -> None:
+    if dimension not in Dimension.values:
+        raise ValueError(f"{dimension} is not a dimension")
+    _orders[dimension] = sort_key
+
+
+def order_of(dimension: str) -> Callable[[object], object] | None:
+    return _orders.get(dimension)
+
+
 # Labels already resolved within `labels_kept()` (a page of many tables naming the same districts and programs),
 # by (dimension, key); None outside one, where every call asks its resolver.
 _kept: ContextVar[dict | None] = ContextVar("labels_kept", default=None)

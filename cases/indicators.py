@@ -15,7 +15,7 @@ from django.db.models import CharField, Count, DateField, DurationField, F, Max,
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils.translation import gettext_lazy as _
 
-from agencies.indicators import Dimension, Fact, Indicator, Unit, register, register_labels
+from agencies.indicators import Dimension, Fact, Indicator, Unit, register, register_labels, register_order
 from agencies.models import Region, Role
 
 from .models import Case, Referral, Site, SiteCount, TargetGroup, Transfer
@@ -332,6 +332,10 @@ def region_labels(keys) -> dict:
 
 
 register_labels(Dimension.STAGE, stage_labels)
+# Stages in the order of the work (registered → … → closed), not alphabetically.
+register_order(
+    Dimension.STAGE, lambda key: Case.STAGE_ORDER.index(key) if key in Case.STAGE_ORDER else len(Case.STAGE_ORDER)
+)
 register_labels(Dimension.TARGET_GROUP, target_group_labels)
 register_labels(Dimension.SITE, site_labels)
 register_labels(Dimension.OUTCOME, decision_labels)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from agencies.indicators import Dimension, Indicator, Unit, register, register_labels, register_targets
+from agencies.indicators import Dimension, Indicator, Unit, register, register_labels, register_order, register_targets
 from agencies.models import Role
 from cases import indicators as case_indicators
 from cases.indicators import facts, month_of
@@ -338,6 +338,7 @@ def program_targets(keys) -> dict:
 
 register_labels(Dimension.PROGRAM, program_labels)
 register_labels(Dimension.MONTHS_AFTER, months_after_labels)
+register_order(Dimension.MONTHS_AFTER, int)  # 1, 3, 6, 12 months: by number, not by their words
 register_targets(Dimension.PROGRAM, program_targets)
 
 

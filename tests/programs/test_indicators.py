@@ -264,3 +264,18 @@ def test_a_figure_table_names_programs_and_target_groups_not_their_ids(program, 
 
     assert [label for _key, label in by_program.rows] == ["Pelatihan tata boga (2026)"]
     assert {label for _key, label in by_program.columns} >= {str(TargetGroup.objects.get(code=TUNA_SUSILA).name)}
+
+
+def test_stages_and_months_after_completion_are_listed_in_their_own_order(program, training, member, semarang):
+    from agencies.figures import figure_table
+    from agencies.figures_refresh import figures_refresh
+    from agencies.models import Role
+
+    CaseFactory(owner=semarang, stage=Case.Stage.AFTERCARE)
+    CaseFactory(owner=semarang, stage=Case.Stage.ASSESSED)
+    figures_refresh()
+    staff = member(Role.DISTRICT_STAFF, agency=semarang)
+
+    stages = [key for key, _label in figure_table(staff, "cases.cases", rows="stage").rows]
+
+    assert stages == sorted(stages, key=Case.STAGE_ORDER.index)
