@@ -6,7 +6,8 @@ import pytest
 from django.contrib import admin
 from django.utils import timezone
 
-from agencies.models import Export, Role
+from agencies import figures_refresh, snapshots
+from agencies.models import Export, Figure, MonthlySnapshot, Role
 from agencies.scoped_admin import ScopedModelAdmin
 from cases.models import Referral
 from funding import services as funding_services
@@ -34,8 +35,10 @@ WITHOUT_SAVE = sorted(
         for model, model_admin in admin.site._registry.items()
         if model._meta.app_label in OUR_APPS
         # An export is read by the person who asked for it alone, set-up superusers included
-        # (tests/agencies/test_exports.py); it has no page of anybody else's to check here.
-        and model is not Export
+        # (tests/agencies/test_exports.py); it has no page of anybody else's to check here. A figure has no page
+        # of its own (the dashboard stands in its list's place), and an approved month has its own page, with no
+        # form at all (tests/agencies/test_dashboard.py, test_snapshots.py).
+        and model not in (Export, Figure, MonthlySnapshot)
         and isinstance(model_admin, ScopedModelAdmin)
         and type(model_admin).save_with_service is ScopedModelAdmin.save_with_service  # no save service of its own
     ),
@@ -63,6 +66,10 @@ def one_of_each():
     benefit = BenefitFactory(program=program, allocation=allocation, living_allowance=True)
     entitlement = EntitlementFactory(actor=staff, case=case, benefit=benefit)
     funding_services.disbursement_request(actor=staff, installment=entitlement.installments.order_by("number")[0])
+    # The figures of all that, and last month's approved by the office (issue 17's aggregate tables).
+    figures_refresh.figures_refresh()
+    region = semarang.region
+    snapshots.monthly_snapshot_approve(actor=staff, district=region, month=snapshots.recent_months(region.time_zone)[0])
 
 
 @pytest.fixture
