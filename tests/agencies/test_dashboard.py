@@ -18,46 +18,14 @@ from django.utils import timezone
 
 from agencies import exports
 from agencies.models import Agency, Export, Figure, FigureRefresh, Role
-from tests.agencies.factories import AgencyFactory, MembershipFactory, RegionFactory
+from tests.agencies.conftest import reader
+from tests.agencies.factories import AgencyFactory, RegionFactory
 from tests.cases.factories import DistrictOfficeFactory
 
 pytestmark = pytest.mark.django_db
 
 URL = "/admin/agencies/figure/"
 DEC, NOV = datetime.date(2026, 12, 1), datetime.date(2026, 11, 1)
-
-
-@pytest.fixture
-def regions(db):
-    RegionFactory(code="33", name="Jawa Tengah")
-    RegionFactory(code="35", name="Jawa Timur")
-    return {
-        code: RegionFactory(code=code, name=name)
-        for code, name in [
-            ("33.74", "Kota Semarang"),
-            ("33.03", "Kabupaten Purbalingga"),
-            ("35.10", "Kabupaten Banyuwangi"),
-        ]
-    }
-
-
-def reader(role, agency):
-    return MembershipFactory(role=role, agency=agency).user
-
-
-@pytest.fixture
-def ministry(regions):
-    return reader(Role.LEADERSHIP_VIEWER, AgencyFactory(ministry=True))
-
-
-@pytest.fixture
-def jateng(regions):
-    return reader(Role.PROVINCE_STAFF, AgencyFactory(province_office=True, region=regions["33.74"].parent))
-
-
-@pytest.fixture
-def semarang(regions):
-    return reader(Role.DISTRICT_STAFF, DistrictOfficeFactory(region=regions["33.74"]))
 
 
 def store(*figures, failed=False):
@@ -107,9 +75,9 @@ def region_table(response, heading="Kasus menurut kabupaten/kota") -> str:
 # Scope per role
 
 
-def test_the_ministry_reads_the_national_dashboard_with_every_province(client, ministry):
+def test_the_ministry_reads_the_national_dashboard_with_every_province(client, ministry_viewer):
     store(stage("33.74", 30), stage("35.10", 40), intake("33.74", 30), intake("35.10", 40))
-    client.force_login(ministry)
+    client.force_login(ministry_viewer)
 
     response = client.get(URL)
 
@@ -125,9 +93,9 @@ def test_the_ministry_reads_the_national_dashboard_with_every_province(client, m
     assert "Data per " in page
 
 
-def test_a_province_reads_its_own_districts_only(client, jateng):
+def test_a_province_reads_its_own_districts_only(client, jateng_staff):
     store(stage("33.74", 30), stage("33.03", 20), stage("35.10", 40))
-    client.force_login(jateng)
+    client.force_login(jateng_staff)
 
     response = client.get(URL)
 
@@ -140,9 +108,9 @@ def test_a_province_reads_its_own_districts_only(client, jateng):
     assert 'name="province"' not in html and 'name="district"' in html
 
 
-def test_a_district_reads_its_own_figures_exact(client, semarang):
+def test_a_district_reads_its_own_figures_exact(client, semarang_staff):
     store(intake("33.74", 3), intake("33.74", 2, month=NOV), intake("33.03", 40))
-    client.force_login(semarang)
+    client.force_login(semarang_staff)
 
     response = client.get(URL)
 
@@ -153,9 +121,9 @@ def test_a_district_reads_its_own_figures_exact(client, semarang):
     assert "Purbalingga" not in text(response)
 
 
-def test_the_ministry_reads_small_cells_as_a_star_with_the_footnote(client, ministry):
+def test_the_ministry_reads_small_cells_as_a_star_with_the_footnote(client, ministry_viewer):
     store(stage("33.74", 3), stage("33.03", 40), stage("35.10", 50))
-    client.force_login(ministry)
+    client.force_login(ministry_viewer)
 
     response = client.get(URL)
 
@@ -182,9 +150,9 @@ def test_partners_and_ngos_have_no_dashboard(client, regions, role):
     assert client.get(URL + "1/change/").status_code == 404
 
 
-def test_the_menu_leads_from_reports_to_the_dashboard(client, semarang):
+def test_the_menu_leads_from_reports_to_the_dashboard(client, semarang_staff):
     store(intake("33.74", 3))
-    client.force_login(semarang)
+    client.force_login(semarang_staff)
 
     home = client.get("/admin/").content.decode()
 
@@ -195,9 +163,9 @@ def test_the_menu_leads_from_reports_to_the_dashboard(client, semarang):
 # Filters
 
 
-def test_a_filter_narrows_the_figures_to_one_district(client, ministry):
+def test_a_filter_narrows_the_figures_to_one_district(client, ministry_viewer):
     store(intake("33.74", 30), intake("35.10", 40))
-    client.force_login(ministry)
+    client.force_login(ministry_viewer)
 
     response = client.get(URL, {"district": "33.74"})
 
@@ -206,9 +174,9 @@ def test_a_filter_narrows_the_figures_to_one_district(client, ministry):
     assert "Disaring menurut: Kabupaten/kota Kota Semarang" in text(response)
 
 
-def test_a_period_filter_narrows_the_months(client, semarang):
+def test_a_period_filter_narrows_the_months(client, semarang_staff):
     store(intake("33.74", 3), intake("33.74", 2, month=NOV))
-    client.force_login(semarang)
+    client.force_login(semarang_staff)
 
     response = client.get(URL, {"period_from": "2026-12", "period_to": "2026-12"})
 
@@ -223,9 +191,9 @@ def test_a_period_filter_narrows_the_months(client, semarang):
         ({"period_from": "2026-12", "period_to": "2026-11"}, "Periode sampai: akhir periode sebelum awalnya."),
     ],
 )
-def test_bad_filters_are_named_in_indonesian_and_no_figure_is_shown(client, jateng, given, error):
+def test_bad_filters_are_named_in_indonesian_and_no_figure_is_shown(client, jateng_staff, given, error):
     store(intake("33.74", 30), intake("35.10", 40))
-    client.force_login(jateng)
+    client.force_login(jateng_staff)
 
     response = client.get(URL, given)
 
@@ -235,9 +203,9 @@ def test_bad_filters_are_named_in_indonesian_and_no_figure_is_shown(client, jate
     assert "Kasus terdaftar per bulan" not in page
 
 
-def test_a_district_outside_the_province_chosen_is_refused(client, ministry):
+def test_a_district_outside_the_province_chosen_is_refused(client, ministry_viewer):
     store(intake("33.74", 30), intake("35.10", 40))
-    client.force_login(ministry)
+    client.force_login(ministry_viewer)
 
     response = client.get(URL, {"province": "35", "district": "33.74"})
 
@@ -247,9 +215,9 @@ def test_a_district_outside_the_province_chosen_is_refused(client, ministry):
 # Incomplete
 
 
-def test_after_a_failed_refresh_every_figure_reads_incomplete_never_zero(client, semarang):
+def test_after_a_failed_refresh_every_figure_reads_incomplete_never_zero(client, semarang_staff):
     store(intake("33.74", 3), failed=True)
-    client.force_login(semarang)
+    client.force_login(semarang_staff)
 
     response = client.get(URL)
 
@@ -259,8 +227,8 @@ def test_after_a_failed_refresh_every_figure_reads_incomplete_never_zero(client,
     assert "tidak lengkap" in page
 
 
-def test_before_any_refresh_the_page_says_the_figures_are_not_computed(client, semarang):
-    client.force_login(semarang)
+def test_before_any_refresh_the_page_says_the_figures_are_not_computed(client, semarang_staff):
+    client.force_login(semarang_staff)
 
     page = text(client.get(URL))
 
@@ -271,8 +239,8 @@ def test_before_any_refresh_the_page_says_the_figures_are_not_computed(client, s
 # The list of indicators
 
 
-def test_the_list_of_indicators_gives_what_each_counts_and_who_reads_it(client, semarang):
-    client.force_login(semarang)
+def test_the_list_of_indicators_gives_what_each_counts_and_who_reads_it(client, semarang_staff):
+    client.force_login(semarang_staff)
 
     response = client.get(URL)
     assert f'href="{URL}indicators/"' in response.content.decode()
@@ -299,11 +267,11 @@ def test_finance_approvers_read_the_budget_only(client, regions):
 
 
 def test_the_tables_download_as_csv_with_the_same_filters(
-    client, semarang, settings, tmp_path, django_capture_on_commit_callbacks
+    client, semarang_staff, settings, tmp_path, django_capture_on_commit_callbacks
 ):
     settings.EXPORT_DIR = str(tmp_path)
     store(intake("33.74", 3), intake("33.74", 2, month=NOV))
-    client.force_login(semarang)
+    client.force_login(semarang_staff)
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
@@ -322,10 +290,10 @@ def test_the_tables_download_as_csv_with_the_same_filters(
     assert ["Nov 2026", "2"] not in rows
 
 
-def test_an_export_with_a_district_outside_the_reader_s_scope_is_refused(client, jateng, settings, tmp_path):
+def test_an_export_with_a_district_outside_the_reader_s_scope_is_refused(client, jateng_staff, settings, tmp_path):
     settings.EXPORT_DIR = str(tmp_path)
     store(intake("33.74", 30), intake("35.10", 40))
-    client.force_login(jateng)
+    client.force_login(jateng_staff)
 
     client.post("/admin/agencies/export/request/", {"kind": "agencies.dashboard", "format": "csv", "district": "35.10"})
 
@@ -382,10 +350,10 @@ def _many(districts: int, months: int) -> list[dict]:
 
 @pytest.mark.parametrize(("districts", "months"), [(8, 3), (80, 24)])
 def test_the_national_dashboard_reads_in_under_50_queries_whatever_the_districts_and_months(
-    client, ministry, districts, months
+    client, ministry_viewer, districts, months
 ):
     store(*_many(districts, months))
-    client.force_login(ministry)
+    client.force_login(ministry_viewer)
     client.get(URL)  # the session and the menu's kept copy, as on any later page
 
     with CaptureQueriesContext(connection) as queries:

@@ -15,6 +15,7 @@ from agencies.figures import INCOMPLETE, SHOWN, SUPPRESSED, Cell, Filters, catal
 from agencies.indicators import Dimension, Fact, Indicator, Unit
 from agencies.models import Agency, Figure, FigureRefresh, Role
 from agencies.tasks import figures_refresh_task
+from tests.agencies.conftest import reader
 from tests.agencies.factories import AgencyFactory, MembershipFactory, RegionFactory
 from tests.cases.factories import DistrictOfficeFactory
 
@@ -50,38 +51,6 @@ def intake(db, facts, monkeypatch):
 
 def fact(month, district, value, base=None):
     return Fact({M: month, D: district}, value, base)
-
-
-@pytest.fixture
-def regions(db):
-    """Two regencies of Jawa Tengah (33) and one of Jawa Timur (35)."""
-    return {
-        code: RegionFactory(code=code, name=name)
-        for code, name in [
-            ("33.74", "Kota Semarang"),
-            ("33.03", "Kabupaten Purbalingga"),
-            ("35.10", "Kabupaten Banyuwangi"),
-        ]
-    }
-
-
-def reader(role, agency):
-    return MembershipFactory(role=role, agency=agency).user
-
-
-@pytest.fixture
-def ministry_viewer(regions):
-    return reader(Role.LEADERSHIP_VIEWER, AgencyFactory(ministry=True))
-
-
-@pytest.fixture
-def jateng_staff(regions):
-    return reader(Role.PROVINCE_STAFF, AgencyFactory(province_office=True, region=regions["33.74"].parent))
-
-
-@pytest.fixture
-def semarang_staff(regions):
-    return reader(Role.DISTRICT_STAFF, DistrictOfficeFactory(region=regions["33.74"]))
 
 
 def stored(facts, new_facts):
