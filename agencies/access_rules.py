@@ -48,8 +48,9 @@ register(
     change={Role.PROVINCE_STAFF: jurisdiction()},
 )
 
-# The trail is for auditors; it is never changed by anyone (the database refuses it too).
-register(AuditEvent, see={Role.AUDITOR: jurisdiction()})
+# The trail is for auditors and the data-protection officer; it is never changed by anyone (the database refuses it
+# too).
+register(AuditEvent, see={Role.AUDITOR: jurisdiction(), Role.DATA_PROTECTION_OFFICER: jurisdiction()})
 
 # Internal bookkeeping of the API: nobody reads it through the access rule.
 register(IdempotencyRecord, see={})

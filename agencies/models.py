@@ -176,6 +176,9 @@ class Role(models.TextChoices):
     PARTNER_TRAINER = "partner_trainer", _("Partner trainer")
     LEADERSHIP_VIEWER = "leadership_viewer", _("Leadership viewer")
     AUDITOR = "auditor", _("Auditor")
+    # UU 27/2022: the registers (subject access, correction, breaches, retention) and the trails, never case
+    # content; a person's data reaches them only inside a subject-access bundle (DESIGN §5, issue 18).
+    DATA_PROTECTION_OFFICER = "data_protection_officer", _("Data-protection officer")
 
 
 _SOCIAL_SERVICES = {Agency.Kind.SOCIAL_SERVICE_PROVINCE, Agency.Kind.SOCIAL_SERVICE_DISTRICT}
@@ -197,6 +200,7 @@ AGENCY_KINDS_OF_ROLE = {
     Role.PARTNER_TRAINER: _PARTNERS,
     Role.LEADERSHIP_VIEWER: {Agency.Kind.MINISTRY, *_SOCIAL_SERVICES},
     Role.AUDITOR: {Agency.Kind.MINISTRY, *_SOCIAL_SERVICES},
+    Role.DATA_PROTECTION_OFFICER: {Agency.Kind.MINISTRY, *_SOCIAL_SERVICES},
 }
 
 # The role an API client acts in is its agency's working role; clients never act as approvers or auditors.

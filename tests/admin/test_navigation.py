@@ -85,6 +85,15 @@ MENUS = {
         "Instansi": ["Instansi", "Keanggotaan", "Catatan audit"],
         "Pengaturan": ["Klien API", "Notifikasi", *REFERENCE],
     },
+    # The privacy registers join this menu with issue 18; what the officer reads today is the trail.
+    Role.DATA_PROTECTION_OFFICER: {
+        "Kasus": ["Lokasi", "Penghitungan lokasi"],
+        "Program": ["Program", "Angkatan"],
+        "Pendanaan": ["Bantuan"],
+        "Laporan": ["Ekspor saya"],
+        "Instansi": ["Instansi", "Catatan audit"],
+        "Pengaturan": REFERENCE,
+    },
 }
 
 

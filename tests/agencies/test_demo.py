@@ -71,6 +71,7 @@ PEOPLE_IN_SCOPE = {
     "mitra": {"polres_kotim"},
     "pimpinan": set(),
     "auditor": JATENG,
+    "dpo": set(),
     "semarang": {"semarang"},
     "purbalingga": {"purbalingga"},
     "kupang": {"kupang"},
