@@ -55,7 +55,7 @@ USERS = {
     "mitra": ("Demo Mitra", Role.PARTNER_TRAINER, "polres_kotim", "the people of Polres Kotawaringin Timur"),
     "pimpinan": ("Demo Pimpinan", Role.LEADERSHIP_VIEWER, "kemensos", "the agency directory only"),
     "auditor": ("Demo Auditor", Role.AUDITOR, "jateng", "Jawa Tengah read-only, and its audit trail"),
-    "dpo": ("Demo Pelindungan Data", Role.DATA_PROTECTION_OFFICER, "jateng", "Jawa Tengah's privacy registers and trail"),
+    "dpo": ("Demo Pelindungan Data", Role.DATA_PROTECTION_OFFICER, "jateng", "privacy registers, Jawa Tengah trail"),
     # The other offices of the seeds, so each has someone to work its cases.
     "semarang": ("Demo Semarang", Role.DISTRICT_STAFF, "semarang", "the cases of Kota Semarang"),
     "purbalingga": ("Demo Purbalingga", Role.DISTRICT_STAFF, "purbalingga", "the cases of Purbalingga"),
