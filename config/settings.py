@@ -198,6 +198,15 @@ FIGURES_STALE_AFTER_HOURS = env.int("FIGURES_STALE_AFTER_HOURS", default=26)
 if SUPPRESSION_K < 1 or SUPPRESSION_ROUNDING < 0 or FIGURES_STALE_AFTER_HOURS < 1:
     raise ImproperlyConfigured("SUPPRESSION_K, FIGURES_STALE_AFTER_HOURS: at least 1; SUPPRESSION_ROUNDING: 0 or more.")
 
+# Retention (issue 18, agencies.retention): how long each class of record is kept before it is pseudonymized or
+# deleted. Cases count from their closure; the trail from its event; export files from their making.
+RETENTION_CASE_YEARS = env.int("RETENTION_CASE_YEARS", default=5)
+RETENTION_AUDIT_YEARS = env.int("RETENTION_AUDIT_YEARS", default=10)
+RETENTION_ACCOUNT_YEARS = env.int("RETENTION_ACCOUNT_YEARS", default=2)
+RETENTION_PRIVACY_REQUEST_YEARS = env.int("RETENTION_PRIVACY_REQUEST_YEARS", default=5)
+if min(RETENTION_CASE_YEARS, RETENTION_AUDIT_YEARS, RETENTION_ACCOUNT_YEARS, RETENTION_PRIVACY_REQUEST_YEARS) < 1:
+    raise ImproperlyConfigured("RETENTION_*_YEARS: at least 1.")
+
 # The fast path (agencies.fastpath): each part has its switch here and a plain fallback.
 # Access rules built once per process and kept per scope (agencies.fastpath.memo); off, built on every use.
 ACCESS_MEMO = env.bool("ACCESS_MEMO", default=True)
