@@ -42,6 +42,8 @@ MENU = {
     # What leadership and the offices decide with (the dashboard, agencies.dashboards; the months' approved
     # figures, agencies.snapshots) and what a person asked to take away (their exports, agencies.exports).
     "reports": ("agencies.figure", "agencies.monthlysnapshot", "agencies.export"),
+    # The duties of UU 27/2022 (issue 18): subject-access and correction requests, breaches, retention, the inventory.
+    "privacy": (),
     "agencies": ("agencies.agency", "agencies.membership", "agencies.auditevent"),
     "settings": (
         "agencies.apiclient",
@@ -59,7 +61,12 @@ MENU = {
     ),
 }
 # Groups whose name says more than their app's: without regions (now under Settings) the agencies' is "Agencies".
-GROUP_NAMES = {"agencies": _("Agencies"), "reports": _("Reports"), "settings": _("Settings")}
+GROUP_NAMES = {
+    "agencies": _("Agencies"),
+    "reports": _("Reports"),
+    "privacy": _("Data protection"),
+    "settings": _("Settings"),
+}
 # Pages whose name says more than their model's: the Figure model's place in the admin is the dashboard.
 PAGE_NAMES = {"agencies.figure": _("Dashboard")}
 SETTINGS = "settings"
