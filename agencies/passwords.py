@@ -31,15 +31,10 @@ PRODUCT_WORDS = (
 )
 # Words of agency and region names that name no one place ("Dinas Sosial Kabupaten …"): the validator refuses
 # "banyuwangi", not every password with "kota" in it. Short province names people use are added.
-GENERIC = {
+ADMINISTRATIVE = {"provinsi", "kabupaten", "kota", "kab", "adm", "administrasi"}
+GENERIC = ADMINISTRATIVE | {
     "dinas",
     "sosial",
-    "provinsi",
-    "kabupaten",
-    "kota",
-    "kab",
-    "adm",
-    "administrasi",
     "kepulauan",
     "kementerian",
     "lembaga",
@@ -87,9 +82,9 @@ def _names() -> set[str]:
     found = set()
     regions = Region.objects.filter(Q(level=Region.Level.PROVINCE) | Q(level=Region.Level.REGENCY))
     for name in regions.values_list("name", flat=True):
-        words = _distinct_words(name)
-        found.add("".join(words))
-        found.update(word for word in words if len(word) >= 4)
+        # The whole name without "Kabupaten", "Kota" ("jawatimur"), and each of its own words ("kotawaringin").
+        found.add("".join(word for word in _words(name) if word not in ADMINISTRATIVE))
+        found.update(word for word in _distinct_words(name) if len(word) >= 4)
     for name in Agency.objects.values_list("name", flat=True):
         # An agency's own name without its place ("Lentera Asa Semarang": "lenteraasa"), whole: "sehat" alone (of
         # "Bina Sehat") is an everyday word.
@@ -97,9 +92,12 @@ def _names() -> set[str]:
     return found - {""}
 
 
+def _words(name: str) -> list[str]:
+    return [word for word in (_letters(part) for part in re.split(r"[\s/().,-]+", name)) if word]
+
+
 def _distinct_words(name: str) -> list[str]:
-    words = (_letters(word) for word in re.split(r"[\s/().,-]+", name))
-    return [word for word in words if word and word not in GENERIC]
+    return [word for word in _words(name) if word not in GENERIC]
 
 
 def context_words() -> set[str]:
