@@ -132,4 +132,6 @@ class ContextWordsValidator:
             )
 
     def get_help_text(self):
-        return _("Your password cannot contain the name of an agency, a province, a regency or city, or this application.")
+        return _(
+            "Your password cannot contain the name of an agency, a province, a regency or city, or this application."
+        )

@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -114,7 +114,19 @@ class SessionTimeoutMiddleware:
         note = _("Sign in again. Nothing you sent after that was saved.")
         messages.warning(request, f"{text} {note}")
         back = request.get_full_path() if request.method == "GET" else request.path
-        return redirect_to_login(back, reverse("admin:login"))
+        response = redirect_to_login(back, reverse("admin:login"))
+        # The sign-in page speaks the language of the account that was just signed out, as its pages did.
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            translation.get_language(),
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
+        return response
 
 
 # Each person's own sessions
@@ -159,7 +171,7 @@ def sessions_of(user: User, *, current_key: str | None = None) -> list[SessionRo
 
 
 def device_label(user_agent: str) -> str:
-    """"Chrome 131 · Android" in words a person recognizes, from the browser's user agent."""
+    """ "Chrome 131 · Android" in words a person recognizes, from the browser's user agent."""
     if not user_agent:
         return _("Unknown device")
     from ua_parser import parse  # imported when a list is drawn: building the parser takes a moment

@@ -243,7 +243,9 @@ class RehabAdminSite(admin.AdminSite):
                 return redirect("admin:login")
             messages.success(request, _("The session was ended: that browser must sign in again."))
             return redirect("admin:my_sessions")
-        zone = notifications.zone_of(grant.agency if (grant := next(iter(access.grants_of(request.user)), None)) else None)
+        zone = notifications.zone_of(
+            grant.agency if (grant := next(iter(access.grants_of(request.user)), None)) else None
+        )
         context = {
             **self.each_context(request),
             "title": _("My sessions"),

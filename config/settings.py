@@ -340,7 +340,9 @@ SESSION_IP_FROM_FORWARDED_FOR = env.bool("SESSION_IP_FROM_FORWARDED_FOR", defaul
 # always sets or overwrites that header.
 _proxy_header = env.list("SECURE_PROXY_SSL_HEADER", default=[])
 if _proxy_header and len(_proxy_header) != 2:
-    raise ImproperlyConfigured('SECURE_PROXY_SSL_HEADER is a header and its value, e.g. "HTTP_X_FORWARDED_PROTO,https".')
+    raise ImproperlyConfigured(
+        'SECURE_PROXY_SSL_HEADER is a header and its value, e.g. "HTTP_X_FORWARDED_PROTO,https".'
+    )
 SECURE_PROXY_SSL_HEADER = tuple(_proxy_header) or None
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 3600)
