@@ -83,7 +83,8 @@ class UserAdmin(ListTitled, DjangoUserAdmin):
     def save_model(self, request, obj, form, change):
         # Deactivating goes through its service, which ends the account's sessions in the same transaction.
         if not change or "is_active" not in form.changed_data:
-            return super().save_model(request, obj, form, change)
+            super().save_model(request, obj, form, change)
+            return
         active, obj.is_active = obj.is_active, form.initial.get("is_active", not obj.is_active)
         super().save_model(request, obj, form, change)
         services.user_active_set(actor=request.user, user=obj, active=active)

@@ -32,7 +32,7 @@ STARTED = "_rehab_started"
 SEEN = "_rehab_seen"
 # "Last seen" is written at most this often, so a page view is not also a session write.
 SEEN_RESOLUTION_SECONDS = 60
-SALT = "agencies.sessions.reference"
+SALT = "agencies.sessions:reference"
 
 
 def idle_seconds() -> int:
@@ -127,6 +127,13 @@ class SessionTimeoutMiddleware:
             samesite="Lax",
         )
         return response
+
+
+def session_started(sender, request, user, **kwargs) -> None:
+    """Django's `user_logged_in`: the session's clock starts now, saved with the sign-in itself (no later write)."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        SessionTimeoutMiddleware._start(session, time.time())
 
 
 # Each person's own sessions
