@@ -34,4 +34,4 @@ class AgenciesConfig(AppConfig):
 
         from .sessions import session_started
 
-        user_logged_in.connect(session_started, dispatch_uid="agencies.sessions.started")
+        user_logged_in.connect(session_started, dispatch_uid="agencies.sessions:started")

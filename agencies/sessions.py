@@ -222,3 +222,9 @@ def end_sessions_of_users_without_access(*, actor, user_ids) -> None:
     active = Membership.objects.filter(user=OuterRef("pk"), active=True, agency__active=True)
     for user in User.objects.filter(pk__in=list(user_ids)).exclude(Exists(active)):
         user_sessions_end(actor=actor, user=user)
+
+
+def sessions_purge() -> int:
+    """Delete session rows past their expiry (Django leaves them to `clearsessions`); returns how many."""
+    purged, _by_model = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+    return purged

@@ -280,3 +280,13 @@ def test_sessions_of_lists_only_live_sessions(officer):
     rows = sessions.sessions_of(officer, current_key=live.session.session_key)
 
     assert [row.current for row in rows] == [True]
+
+
+@pytest.mark.django_db
+def test_the_hourly_purge_deletes_only_ended_session_rows(officer):
+    live = _browser(officer)
+    ended = _browser(officer, CHROME_ON_ANDROID)
+    Session.objects.filter(session_key=ended.session.session_key).update(expire_date="2000-01-01T00:00:00Z")
+
+    assert sessions.sessions_purge() == 1
+    assert list(Session.objects.values_list("session_key", flat=True)) == [live.session.session_key]
