@@ -290,3 +290,25 @@ def test_the_hourly_purge_deletes_only_ended_session_rows(officer):
 
     assert sessions.sessions_purge() == 1
     assert list(Session.objects.values_list("session_key", flat=True)) == [live.session.session_key]
+
+
+@pytest.mark.django_db
+def test_behind_a_proxy_the_session_shows_the_address_the_proxy_saw(officer, settings):
+    settings.SESSION_IP_FROM_FORWARDED_FOR = True
+    browser = Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.7, 203.0.113.9")
+    browser.force_login(officer)
+
+    browser.get("/admin/")
+
+    # The last entry is the one our proxy appended; the first is whatever the client claimed.
+    assert Session.objects.get(user=officer).ip == "203.0.113.9"
+
+
+@pytest.mark.django_db
+def test_without_a_proxy_the_session_shows_the_connecting_address(officer):
+    browser = Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="198.51.100.7")
+    browser.force_login(officer)
+
+    browser.get("/admin/")
+
+    assert Session.objects.get(user=officer).ip == "10.0.0.2"
