@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from django_celery_beat import admin as beat_admin
 from django_celery_beat import models as beat_models
+from qsessions.models import Session
 
 from . import access, audit_labels, figures_refresh, notifications, regions, schedules, services
 from .fastpath.admin_filters import LeanQueryStrings
@@ -79,6 +80,16 @@ class UserAdmin(ListTitled, DjangoUserAdmin):
     def get_readonly_fields(self, request, obj=None):
         return super().get_readonly_fields(request, obj) if _is_superuser(request.user) else self.colleague_fields
 
+    def save_model(self, request, obj, form, change):
+        # Deactivating goes through its service, which ends the account's sessions in the same transaction.
+        if not change or "is_active" not in form.changed_data:
+            super().save_model(request, obj, form, change)
+            return
+        active, obj.is_active = obj.is_active, form.initial.get("is_active", not obj.is_active)
+        super().save_model(request, obj, form, change)
+        services.user_active_set(actor=request.user, user=obj, active=active)
+        obj.is_active = active
+
     def get_queryset(self, request):
         users = super().get_queryset(request)
         if _is_superuser(request.user):
@@ -116,6 +127,11 @@ class GroupAdmin(_SetUpOnly, ListTitled, DjangoGroupAdmin):
 if admin.site.is_registered(Group):
     admin.site.unregister(Group)
 admin.site.register(Group, GroupAdmin)
+
+# django-qsessions registers every session (keys and decoded data) on the admin: each person sees only their own,
+# without keys, on "My sessions" (config.admin_site).
+if admin.site.is_registered(Session):
+    admin.site.unregister(Session)
 
 
 class TimeZoneFilter(admin.SimpleListFilter):

@@ -28,3 +28,10 @@ class AgenciesConfig(AppConfig):
 
         memo.install()
         checks.install()
+
+        # A session's clock starts when its person signs in (agencies.sessions), however they sign in.
+        from django.contrib.auth.signals import user_logged_in
+
+        from .sessions import session_started
+
+        user_logged_in.connect(session_started, dispatch_uid="agencies.sessions:started")

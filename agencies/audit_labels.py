@@ -31,6 +31,10 @@ ACTIONS = {
     "agencies.api_client.revoked": gettext_lazy("API client revoked"),
     "agencies.notification.requeued": gettext_lazy("Email queued to be sent again"),
     "agencies.user.language_changed": gettext_lazy("Account language changed"),
+    "agencies.user.activated": gettext_lazy("Account activated"),
+    "agencies.user.deactivated": gettext_lazy("Account deactivated"),
+    "agencies.user.session_ended": gettext_lazy("Own session ended"),
+    "agencies.user.sessions_ended": gettext_lazy("Every session of the account ended"),
     "agencies.export.requested": gettext_lazy("Export requested"),
     "agencies.export.finished": gettext_lazy("Export ready"),
     "agencies.export.failed": gettext_lazy("Export failed"),
@@ -127,6 +131,8 @@ DATA_KEYS = {
     "format": gettext_lazy("file format"),
     "rows": gettext_lazy("rows"),
     "replayed": gettext_lazy("a stored reply sent again"),
+    "sessions": gettext_lazy("sessions ended"),
+    "current": gettext_lazy("the session in use"),
 }
 # Whole Rupiah, shown as money.
 MONEY_KEYS = {"amount", "total", "ceiling", "released", "committed", "paid"}

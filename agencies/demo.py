@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from agencies import services
 from agencies.models import Agency, ApiClient, Membership, Region, Role, User
 
-DEMO_PASSWORD = "demo-rehab-2026"
+DEMO_PASSWORD = "demo-sandi-2026"  # passes AUTH_PASSWORD_VALIDATORS (tests/agencies/test_passwords.py)
 
 K = Agency.Kind
 # key: (name, kind, region code, parent key). Regions are Kemendagri codes (the seeds' towns in brackets).

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import access, audit, locks
+from . import access, audit, locks, sessions
 from .fastpath import statements, token_cache
 from .models import Agency, ApiClient, Membership, Region, User
 from .writes import apply_changes, require_may_add, save_validated
@@ -58,6 +58,10 @@ def agency_update(*, actor, agency: Agency, **changes) -> Agency:
     access.forget(actor)
     transaction.on_commit(token_cache.forget)  # this process need not wait for the NOTIFY (token_cache)
     audit.record(actor, "agencies.agency.updated", agency, {"changed": diff}, agency=agency)
+    if "active" in diff and not agency.active:
+        # Its people whose last way in this was are signed out everywhere, in this transaction.
+        members = Membership.objects.filter(agency=agency, active=True).values_list("user", flat=True)
+        sessions.end_sessions_of_users_without_access(actor=actor, user_ids=members)
     return agency
 
 
@@ -79,6 +83,23 @@ def user_language_change(*, actor, user: User, language: str) -> User:
     user.language = language
     user.save(update_fields=["language"])
     audit.record(actor, "agencies.user.language_changed", user, {"from": old, "to": language})
+    return user
+
+
+@transaction.atomic
+def user_active_set(*, actor, user: User, active: bool) -> User:
+    """Activate or deactivate an account (set-up superusers only); deactivating ends every session of it in the same
+    transaction. Raises PermissionDenied."""
+    if not access.is_setup_superuser(actor):
+        raise PermissionDenied(_("Only a set-up administrator activates or deactivates accounts."))
+    user = locks.user(user.pk)
+    if user.is_active == active:
+        return user
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    audit.record(actor, "agencies.user.activated" if active else "agencies.user.deactivated", user)
+    if not active:
+        sessions.user_sessions_end(actor=actor, user=user)
     return user
 
 
@@ -146,6 +167,9 @@ def membership_update(*, actor, membership: Membership, **changes) -> Membership
     access.require_within_scope(actor, membership)
     access.forget(actor)
     audit.record(actor, "agencies.membership.updated", membership, {"changed": diff}, agency=membership.agency)
+    if "active" in diff and not membership.active:
+        # Their last membership ended: every session of theirs ends with it, in this transaction.
+        sessions.end_sessions_of_users_without_access(actor=actor, user_ids=[membership.user_id])
     return membership
 
 

@@ -56,6 +56,14 @@ def exports_purge_task():
     return {"purged": exports.exports_purge(), "queued_again": exports.exports_requeue()}
 
 
+@shared_task(acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True, retry_backoff_max=600, max_retries=20)
+def sessions_purge_task():
+    """Hourly: delete session rows past their expiry (with them the staff's addresses and browsers they hold)."""
+    from . import sessions
+
+    return {"purged": sessions.sessions_purge()}
+
+
 @shared_task(acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True, retry_backoff_max=600, max_retries=5)
 def figures_refresh_task(actor_id: int | None = None):
     """Nightly (beat) and on demand: recompute every indicator's figures. Acknowledged once done, so a worker lost

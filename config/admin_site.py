@@ -1,6 +1,7 @@
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -11,7 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from agencies import access, notifications, services, work
+from agencies import access, notifications, services, sessions, work
 from agencies.fastpath import admin_menu
 from agencies.models import NotificationOptOut, Role
 from agencies.scoped_admin import PostedAutocompleteJsonView
@@ -188,6 +189,7 @@ class RehabAdminSite(admin.AdminSite):
         own = [
             path("settings/", self.admin_view(self.settings_view), name="settings"),
             path("reminders/", self.admin_view(self.my_reminders_view), name="my_reminders"),
+            path("sessions/", self.admin_view(self.my_sessions_view), name="my_sessions"),
             path("language/", self.admin_view(require_POST(self.account_language_view)), name="account_language"),
         ]
         return own + super().get_urls()
@@ -223,3 +225,33 @@ class RehabAdminSite(admin.AdminSite):
             "kinds": [(kind, kind.code not in off) for kind in notifications.KINDS.values()],
         }
         return TemplateResponse(request, "admin/my_reminders.html", context)
+
+    def my_sessions_view(self, request):
+        """Each person's own signed-in sessions (browser, address, when), any of which they end here."""
+        current_key = request.session.session_key
+        if request.method == "POST":
+            try:
+                ended_current = sessions.session_end(
+                    actor=request.user, reference=request.POST.get("session", ""), current_key=current_key
+                )
+            except PermissionDenied:
+                messages.error(request, _("That session is not one of yours, or it has already ended."))
+                return redirect("admin:my_sessions")
+            if ended_current:
+                # Its row is gone: the cookie leads nowhere, and this browser signs in again.
+                request.session.flush()
+                return redirect("admin:login")
+            messages.success(request, _("The session was ended: that browser must sign in again."))
+            return redirect("admin:my_sessions")
+        zone = notifications.zone_of(
+            grant.agency if (grant := next(iter(access.grants_of(request.user)), None)) else None
+        )
+        context = {
+            **self.each_context(request),
+            "title": _("My sessions"),
+            "sessions": sessions.sessions_of(request.user, current_key=current_key),
+            "time_zone": zone.key,
+            "idle_minutes": settings.SESSION_IDLE_MINUTES,
+            "absolute_hours": settings.SESSION_ABSOLUTE_HOURS,
+        }
+        return TemplateResponse(request, "admin/my_sessions.html", context)

@@ -9,6 +9,7 @@ import binascii
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -64,7 +65,8 @@ INSTALLED_APPS = [
     "config.apps.AdminConfig",  # our admin site: access comes from agencies.access, not Django permissions
     "django.contrib.auth",
     "django.contrib.contenttypes",
-    "django.contrib.sessions",
+    # Django's database sessions with the user, IP and browser beside each (agencies.sessions: "My sessions").
+    "qsessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
@@ -72,6 +74,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files served by us: offices' networks filter CDNs
     "django_celery_beat",
+    "csp",  # its system checks (the policy itself is the middleware's)
     "agencies",
     "cases",
     "programs",
@@ -80,7 +83,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "agencies.sessions.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -89,6 +93,8 @@ MIDDLEWARE = [
     "agencies.middleware.AccountLanguageMiddleware",
     "agencies.middleware.AccessCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle and absolute session limits, checked before any view runs (needs the user, the language and messages).
+    "agencies.sessions.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -118,11 +124,14 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "agencies.User"
+# Length 12+, Django's list of 20,000 common passwords, nothing like the account's own names, and none of the words an
+# attacker tries first here: agency and region names and the product's own (agencies.passwords).
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "agencies.passwords.ContextWordsValidator"},
 ]
 
 # Staff see Indonesian by default and may switch to English; code and identifiers stay English.
@@ -313,6 +322,52 @@ SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# Sessions (issue 18, agencies.sessions): a signed-in session ends after SESSION_IDLE_MINUTES without a request and
+# SESSION_ABSOLUTE_HOURS after signing in, whatever the activity; the person is told why on the sign-in page.
+SESSION_ENGINE = "qsessions.backends.db"
+SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
+SESSION_ABSOLUTE_HOURS = env.int("SESSION_ABSOLUTE_HOURS", default=12)
+if SESSION_IDLE_MINUTES < 1 or SESSION_ABSOLUTE_HOURS < 1:
+    raise ImproperlyConfigured("SESSION_IDLE_MINUTES and SESSION_ABSOLUTE_HOURS: at least 1.")
+# No session row or cookie outlives the absolute limit (plus the idle one, to say why on the way out).
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_HOURS * 3600 + SESSION_IDLE_MINUTES * 60
+# Behind a proxy that appends the client's address to X-Forwarded-For: "My sessions" shows that address.
+SESSION_IP_FROM_FORWARDED_FOR = env.bool("SESSION_IP_FROM_FORWARDED_FOR", default=False)
+
+# HTTPS (manage.py check --deploy; .ci/run checks it under production-like variables). Behind a proxy that ends TLS,
+# SECURE_PROXY_SSL_HEADER names the header it sets, e.g. "HTTP_X_FORWARDED_PROTO,https"; set it only when the proxy
+# always sets or overwrites that header.
+_proxy_header = env.list("SECURE_PROXY_SSL_HEADER", default=[])
+if _proxy_header and len(_proxy_header) != 2:
+    raise ImproperlyConfigured(
+        'SECURE_PROXY_SSL_HEADER is a header and its value, e.g. "HTTP_X_FORWARDED_PROTO,https".'
+    )
+SECURE_PROXY_SSL_HEADER = tuple(_proxy_header) or None
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+# Only a request to the browsers' preload list (by the domain's owner) acts on this; the header alone changes nothing.
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+
+# Content Security Policy (django-csp): nothing from another origin (offices' networks filter CDNs, and a page holding
+# personal data loads only our own files), no inline script or style without the page's nonce
+# (`nonce="{{ request.csp_nonce }}"`), no plugins, no framing, forms post only to us. Charts are SVG drawn by the
+# server into the page; images may be data: URLs (the admin's icons).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
 
 DEFAULT_EXCEPTION_REPORTER_FILTER = "config.error_reports.PersonalDataFilter"
 

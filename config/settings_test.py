@@ -30,6 +30,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+# The suite and the live server speak plain HTTP (tests/test_deploy_checks.py checks production's HTTPS settings).
+SECURE_SSL_REDIRECT = False
+SECURE_HSTS_SECONDS = 0
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 # Tasks run in-process in the suite, whatever broker is configured, so a test never leaves work in a shared queue;
 # tests/reminders starts a real worker on a Redis of its own and switches this off for its duration.

@@ -3,6 +3,7 @@
 import io
 
 import pytest
+from django.contrib.auth.password_validation import validate_password
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.test import override_settings
@@ -177,3 +178,9 @@ def test_no_reminder_of_the_demo_carries_a_persons_data(demo):
     personal.discard(None)
     leaks = {value for value in personal for text in texts if value in text}
     assert leaks == set()
+
+
+def test_the_demo_password_passes_the_password_rules_for_every_demo_user(demo):
+    # With every region and agency of the demo in the database, as a person choosing it would meet the rules.
+    for user in User.objects.all():
+        validate_password(DEMO_PASSWORD, user)

@@ -20,6 +20,7 @@ from django.core.management import call_command
 from django.db import connection, connections
 from django.test.utils import override_settings
 
+from agencies.demo import DEMO_PASSWORD
 from cases.intake import references
 
 # Playwright's sync API runs an event loop in this thread; Django refuses database calls from such a thread unless
@@ -29,7 +30,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 REQUIRED = bool(os.environ.get("REQUIRE_BROWSER"))
 ARTIFACTS = Path(__file__).parent / "artifacts"
-PASSWORD = "demo-rehab-2026"  # the demo's, see agencies/demo.py
+PASSWORD = DEMO_PASSWORD
 
 
 def browser_missing() -> str:

@@ -39,6 +39,8 @@ VARIANTS_PER_LIST = 2  # query-string variants (filters, sorting, search) of one
 # What a person must not be led to by the crawl: signing out, changing the password, switching the language (the
 # crawl reads the account's language) and anything that deletes.
 SKIPPED = re.compile(r"/logout/|/password_change/|/password/|/i18n/|/language/|/delete/|/setlang/")
+# Pages read but whose forms are not sent: "Sesi saya" ends sessions, the crawl's own among them (a sign-out).
+NOT_POSTED = re.compile(r"/admin/sessions/$")
 
 # Common English function and interface words. Words English shares with Indonesian (data, status, total, program,
 # admin, email, media, online, normal, final, global, ...) are not here on purpose.
@@ -402,7 +404,7 @@ class Crawler:
                 self.enqueue(page_url, [f"{target.split('?')[0]}?{query}" if query else target])
             return
         action = self.resolve(page_url, form.action or page_url)
-        if action is None:
+        if action is None or NOT_POSTED.search(action):
             return
         for label, pairs in submissions(form):
             # One form (the case page's, a list's action) is the same on every case or list variant: posted once.

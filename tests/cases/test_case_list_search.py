@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from django.contrib.sessions.models import Session
+from qsessions.models import Session
 
 from agencies.models import AuditEvent, Role
 from tests.agencies.factories import AgencyFactory, MembershipFactory
