@@ -143,9 +143,9 @@ def trail_expire(*, before) -> int:
                 count = cursor.rowcount
             else:
                 ids = list(
-                    AuditEvent.objects.filter(created_at__lt=before).order_by("pk").values_list("pk", flat=True)[
-                        :TRAIL_CHUNK
-                    ]
+                    AuditEvent.objects.filter(created_at__lt=before)
+                    .order_by("pk")
+                    .values_list("pk", flat=True)[:TRAIL_CHUNK]
                 )
                 count = AuditEvent.objects.filter(pk__in=ids).delete()[0]
         deleted += count

@@ -45,8 +45,19 @@ from agencies.retention import (
     years_before,
 )
 
-from .models import Assessment, Case, CaseNote, Consent, LegalHold, Person, PossibleDuplicate, Referral, RetentionCase
-from .models import StageChange, Transfer
+from .models import (
+    Assessment,
+    Case,
+    CaseNote,
+    Consent,
+    LegalHold,
+    Person,
+    PossibleDuplicate,
+    Referral,
+    RetentionCase,
+    StageChange,
+    Transfer,
+)
 
 log = logging.getLogger(__name__)
 
@@ -182,7 +193,8 @@ def _with_merged(ids: list[int]) -> list[int]:
     """`ids` and every person merged into one of them (directly or through another merged one)."""
     found, frontier = set(ids), list(ids)
     while frontier:
-        frontier = list(Person.objects.filter(merged_into__in=frontier).exclude(pk__in=found).values_list("pk", flat=True))
+        merged = Person.objects.filter(merged_into__in=frontier).exclude(pk__in=found)
+        frontier = list(merged.values_list("pk", flat=True))
         found.update(frontier)
     return sorted(found)
 
@@ -194,9 +206,8 @@ def pseudonymize(ids: list[int], *, run: RetentionRun, now: datetime.datetime) -
         return 0
     locked = list(Person.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
     list(Case.objects.select_for_update().filter(person__in=locked).order_by("pk").values_list("pk", flat=True))
-    still = list(
-        persons_due(run.cases_closed_before).filter(pk__in=locked, held=False).order_by("pk").values_list("pk", flat=True)
-    )
+    due = persons_due(run.cases_closed_before).filter(pk__in=locked, held=False)
+    still = list(due.order_by("pk").values_list("pk", flat=True))
     if not still:
         return 0
     persons = _with_merged(still)
@@ -262,9 +273,7 @@ def pseudonymize(ids: list[int], *, run: RetentionRun, now: datetime.datetime) -
 
 def _forget_replies(model, rows) -> None:
     """Stored API replies (agencies.IdempotencyRecord) showing one of `rows`: encrypted, yet they hold her data."""
-    IdempotencyRecord.objects.filter(
-        about_type=model._meta.label_lower, about_id__in=rows.values("pk")
-    ).delete()
+    IdempotencyRecord.objects.filter(about_type=model._meta.label_lower, about_id__in=rows.values("pk")).delete()
 
 
 def _exports_naming_the_pseudonymized(now: datetime.datetime) -> int:
@@ -348,4 +357,3 @@ def legal_hold_lift(*, actor, hold: LegalHold, reason: str) -> LegalHold:
     hold.save(update_fields=["lifted_at", "lifted_by", "lift_reason"])
     audit.record(actor, "cases.legal_hold.lifted", hold, {"case": hold.case_id}, agency_id=hold.case.owner_id)
     return hold
-

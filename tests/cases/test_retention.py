@@ -183,15 +183,13 @@ def test_nothing_of_a_pseudonymized_person_remains_anywhere_and_every_figure_sta
         key="k-1",
         request_hash="0" * 64,
         status_code=201,
-        reply=cipher().encrypt(json.dumps({"number": case.number, "full_name": NAME, "phone": PHONE}).encode()).decode(),
+        reply=cipher().encrypt(json.dumps({"number": case.number, "name": NAME, "phone": PHONE}).encode()).decode(),
         about_type="cases.case",
         about_id=case.pk,
     )
     look_alike = PersonFactory(full_name="Sukarti Wulan")
     PossibleDuplicate.objects.create(person=look_alike, similar_to=person, score=71)
-    exported = queued(
-        django_capture_on_commit_callbacks, actor=staff, kind="cases.case_list", format="csv", filters={}
-    )
+    exported = queued(django_capture_on_commit_callbacks, actor=staff, kind="cases.case_list", format="csv", filters={})
     assert export_files_holding(NAME)
     sought = needles(person)
     assert all(everywhere(value) for key, value in sought.items() if key not in ("NIK", "phone")), "the setup"
