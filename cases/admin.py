@@ -1204,5 +1204,6 @@ class PossibleDuplicateAdmin(ScopedModelAdmin):
             self.message_user(request, gettext("Recorded: these are two different people."), messages.SUCCESS)
         return HttpResponseRedirect(self.change_url(duplicate))
 
+
 # The retention register (issue 18 item 9), under Pelindungan data.
 from . import retention_admin  # noqa: E402, F401

@@ -280,13 +280,16 @@ def _a_case_closed_long_ago(demo: Demo, sites: dict[str, Site]) -> str:
     case = intake.case
     services.case_note_add(actor=staff, case=case, body="Murni sudah membuka usaha jahit di rumah orang tuanya.")
     services.case_transition(actor=staff, case=case, to=S.CLOSED, close_reason=Case.CloseReason.GOALS_MET)
-    # Dated as they happened: registered in March 2018, closed in June 2019 (the services stamp today).
-    registered = datetime.datetime(2018, 3, 12, 9, 0, tzinfo=datetime.UTC)
-    closed = datetime.datetime(2019, 6, 28, 9, 0, tzinfo=datetime.UTC)
-    Case.objects.filter(pk=case.pk).update(created_at=registered, stage_changed_at=closed)
-    case.stage_changes.update(changed_at=closed)
-    case.notes.update(created_at=closed)
-    return case.number
+    # Dated as they happened: registered in March 2018 (numbered in that year's series, which no later intake
+    # reaches), closed in June 2019; the services stamp today.
+    registered = datetime.datetime(2018, 3, 12, 2, 0, tzinfo=datetime.UTC)
+    closed = datetime.datetime(2019, 6, 28, 2, 0, tzinfo=datetime.UTC)
+    number = "33.74-2018-00042"
+    Case.objects.filter(pk=case.pk).update(number=number, created_at=registered, stage_changed_at=closed)
+    case.stage_changes.exclude(to_stage=S.CLOSED).update(changed_at=registered)
+    case.stage_changes.filter(to_stage=S.CLOSED).update(changed_at=closed)
+    case.notes.update(created_at=closed - datetime.timedelta(days=30))
+    return number
 
 
 def _a_nik_checked(demo: Demo) -> None:

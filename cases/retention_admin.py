@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from agencies import access
-from agencies.models import RetentionRun
+from agencies.models import RetentionRun, Role
 from agencies.retention import RetentionClass, period_of, retention_plan
 from agencies.scoped_admin import ScopedModelAdmin, errors_of
 
@@ -33,6 +33,8 @@ class RetentionRunAdmin(ScopedModelAdmin):
     """The retention job's runs (counts only), what is due in the officer's area, and "Jalankan sekarang"."""
 
     change_list_template = "admin/cases/retention/change_list.html"
+    # Auditors may read the runs (a trail of what was removed), but this is the officer's work, not theirs.
+    not_in_menu_of = frozenset({Role.AUDITOR})
     list_display = [
         "started_at",
         "status",
@@ -128,6 +130,7 @@ class LiftHoldForm(forms.Form):
 class LegalHoldAdmin(ScopedModelAdmin):
     """Legal holds: placed by case number (the officer does not open the case), lifted with a reason."""
 
+    not_in_menu_of = frozenset({Role.AUDITOR})
     change_form_template = "admin/cases/legalhold/change_form.html"
     change_list_template = "admin/cases/legalhold/change_list.html"
     list_display = ["case_number", "office", "until", "state", "placed_by", "placed_at"]
@@ -183,7 +186,7 @@ class LegalHoldAdmin(ScopedModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def place_view(self, request):
-        """"Tahan kasus": a case number, why and until when; the service finds the case in the officer's area."""
+        """ "Tahan kasus": a case number, why and until when; the service finds the case in the officer's area."""
         if not access.may_change_any(request.user, LegalHold):
             raise Http404(access.NOT_FOUND)
         initial = {"case_number": request.GET.get("case_number", "")}

@@ -36,7 +36,7 @@ def test_the_officer_runs_retention_and_district_staff_read_the_case_pseudonymiz
     steps.expect_message(page, "Proses retensi sedang berjalan")
     first = page.locator("#result_list tbody tr").first
     expect(first).to_contain_text("Selesai")
-    expect(first).to_contain_text("Demo DPO")
+    expect(first).to_contain_text("Demo Pelindungan Data")
     expect(page.get_by_text("0 kasus di wilayah Anda jatuh tempo sekarang")).to_be_visible()
     steps.expect_no_iso_dates(page)
     _shots(page, "dpo", "retention-ran")
