@@ -353,3 +353,18 @@ def _event_at(moment: datetime.datetime) -> int:
             [moment],
         )
         return cursor.fetchone()[0]
+
+
+def test_a_spreadsheet_naming_her_is_deleted_and_one_written_after_is_kept(staff, django_capture_on_commit_callbacks):
+    close_long_ago(staff, IntakeFactory(actor=staff, full_name=NAME).case)
+    before = queued(django_capture_on_commit_callbacks, actor=staff, kind="cases.case_list", format="xlsx", filters={})
+    retention.retention_run()
+    after = queued(django_capture_on_commit_callbacks, actor=staff, kind="cases.case_list", format="xlsx", filters={})
+
+    retention.retention_run()
+
+    before.refresh_from_db()
+    after.refresh_from_db()
+    assert (before.status, before.file_name) == (Export.Status.EXPIRED, "")
+    assert after.status == Export.Status.DONE  # it shows her case as "Disamarkan" already
+    assert AuditEvent.objects.filter(action="agencies.export.deleted_by_retention").count() == 1
