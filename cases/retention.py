@@ -240,9 +240,12 @@ def pseudonymize(ids: list[int], *, run: RetentionRun, now: datetime.datetime) -
         # Sync clients (the NGOs' apps) fetch rows changed since their last sync: the rewritten rows say so.
         stamp = {"updated_at": now} if any(f.name == "updated_at" for f in scrub.model._meta.concrete_fields) else {}
         for field in scrub.replaced:
-            rows.exclude(**{field: ""}).update(**{field: PSEUDONYM}, **stamp)
+            rows.exclude(**{field: ""}).update(**{field: PSEUDONYM})
         for field in scrub.cleared:
-            rows.exclude(**{field: ""}).update(**{field: ""}, **stamp)
+            rows.exclude(**{field: ""}).update(**{field: ""})
+        if stamp:
+            # Every row about her, changed or not: what a sync client keeps of it shows her name (a case, a roster).
+            rows.update(**stamp)
         _forget_replies(scrub.model, rows)
     _forget_replies(Person, Person.objects.filter(pk__in=persons))
     # A pair flagged for review on her name and birth is moot without them; a reviewed pair is a decision, kept.
