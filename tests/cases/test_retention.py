@@ -368,3 +368,15 @@ def test_a_spreadsheet_naming_her_is_deleted_and_one_written_after_is_kept(staff
     assert (before.status, before.file_name) == (Export.Status.EXPIRED, "")
     assert after.status == Export.Status.DONE  # it shows her case as "Disamarkan" already
     assert AuditEvent.objects.filter(action="agencies.export.deleted_by_retention").count() == 1
+
+
+def test_persons_are_taken_a_window_of_ids_at_a_time(staff, monkeypatch):
+    monkeypatch.setattr(retention, "CHUNK", 2)
+    cases = [close_long_ago(staff, IntakeFactory(actor=staff, full_name=f"Warsini {n}").case) for n in range(5)]
+    CaseFactory(person=cases[2].person, owner=cases[2].owner)  # one of them has a case open: kept
+
+    run = retention.retention_run()
+
+    assert (run.persons_pseudonymized, run.errors) == (4, 0)
+    names = dict(Person.objects.filter(pk__in=[c.person_id for c in cases]).values_list("pk", "full_name"))
+    assert sorted(names.values()) == ["Disamarkan"] * 4 + ["Warsini 2"]
