@@ -13,6 +13,7 @@ from .models import (
     Notification,
     NotificationOptOut,
     Region,
+    RetentionRun,
     Role,
 )
 from .rulebook import every_role, everything, jurisdiction, own_agency, register, within_own_region
@@ -98,3 +99,7 @@ register(
     },
     change={Role.DISTRICT_STAFF: within_own_region("district")},
 )
+
+# The retention job's runs (issue 18 item 9): counts only, installation-wide; read by data-protection officers, who
+# run it, and auditors.
+register(RetentionRun, see={Role.DATA_PROTECTION_OFFICER: everything, Role.AUDITOR: everything})

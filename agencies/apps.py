@@ -19,6 +19,8 @@ class AgenciesConfig(AppConfig):
         autodiscover_modules("work")
         # Each app's exports.py registers the kinds of file its people may ask for (agencies.exports).
         autodiscover_modules("exports")
+        # Each app's retention.py declares what the retention job removes from its rows (agencies.retention).
+        autodiscover_modules("retention")
         # The dashboard's own kind of file (agencies.dashboard_exports): agencies' exports.py is the machinery itself.
         from . import dashboard_exports  # noqa: F401
 

@@ -123,3 +123,12 @@ def event_rows(
         }
         for action, target, data, agency in events
     ]
+
+
+def record_system(action: str, target, data: dict | None = None, *, actor=None, agency_id: int | None = None):
+    """Append one event of a job of the platform's own (the retention run): by `actor` when a person asked for it
+    (filed under the office they acted for), else by nobody; `target` a row or a model, as in `record`."""
+    actor_agency_id = acting_agency_id(actor) if actor is not None else None
+    event = _event(actor, actor_agency_id, action, target, data, None, agency_id)
+    saves.insert(event)
+    return event

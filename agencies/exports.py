@@ -713,3 +713,67 @@ def expiry_label(export: Export) -> str:
     if export.status != Export.Status.DONE or export.expires_at is None:
         return "—"
     return formats.date_format(timezone.localtime(export.expires_at), "DATE_FORMAT")
+
+
+# Retention (issue 18 item 9): a file written before someone in it was pseudonymized still names her until it
+# expires; the retention job deletes such files at once. Aggregate reports (already suppressed) name no one.
+
+
+def _live_lists() -> QuerySet[Export]:
+    aggregate = [code for code, kind in KINDS.items() if kind.aggregate]
+    return Export.objects.filter(status=Export.Status.DONE).exclude(file_name="").exclude(kind__in=aggregate)
+
+
+def oldest_live_list_export() -> datetime.datetime | None:
+    """When the oldest export file that may list people still kept began to be written (None: there is none)."""
+    return _live_lists().order_by("started_at").values_list("started_at", flat=True).first()
+
+
+def _cells(export: Export) -> Iterator[str]:
+    """Every cell of an export's file, as text (a spreadsheet's formula guard taken off)."""
+    data = b"".join(decrypted(export_dir() / export.file_name))
+    if export.format == Export.Format.CSV:
+        for row in csv.reader(io.StringIO(data.decode("utf-8-sig"))):
+            yield from (cell.removeprefix("'") for cell in row)
+    elif export.format == Export.Format.XLSX:
+        from openpyxl import load_workbook
+
+        workbook = load_workbook(io.BytesIO(data), read_only=True)
+        for sheet in workbook.worksheets:
+            for row in sheet.iter_rows(values_only=True):
+                yield from (str(cell).removeprefix("'") for cell in row if cell is not None)
+        workbook.close()
+    else:
+        yield from ()  # a list written as PDF cannot be read back here: the caller deletes it to be safe
+
+
+def exports_delete_mentioning(written_before: Mapping[str, datetime.datetime]) -> int:
+    """Delete the files of kept list exports with a cell equal to a key of `written_before` (a case number) and
+    begun before that key's moment (when her data was pseudonymized); returns how many. The rows say expired."""
+    deleted = 0
+    for export in _live_lists().order_by("pk"):
+        path = export_dir() / export.file_name
+        if export.format == Export.Format.PDF:
+            names = True
+        else:
+            try:
+                names = any(
+                    (moment := written_before.get(cell)) is not None and export.started_at <= moment
+                    for cell in _cells(export)
+                )
+            except (DamagedFile, OSError):
+                names = path.exists()  # unreadable yet present: it may name her, so it goes
+        if not names:
+            continue
+        with transaction.atomic():
+            locked = _locked(export.pk)
+            if locked is None or locked.status != Export.Status.DONE:
+                continue
+            _discard_files(locked.pk)
+            locked.status, locked.file_name, locked.file_size = Export.Status.EXPIRED, "", None
+            locked.save(update_fields=["status", "file_name", "file_size", "updated_at"])
+            audit.record_system(
+                "agencies.export.deleted_by_retention", locked, _audit_data(locked), agency_id=locked.agency_id
+            )
+        deleted += 1
+    return deleted

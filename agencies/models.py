@@ -662,6 +662,47 @@ class FigureRefresh(models.Model):
         return formats.date_format(timezone.localtime(self.started_at), "DATETIME_FORMAT") if self.started_at else ""
 
 
+class RetentionRun(models.Model):
+    """One run of the retention job (issue 18 item 9): what it pseudonymized, held back, deleted, and whether it
+    failed. Counts only, never a person or a case: the data-protection officer reads it on the "Retensi" page."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.RUNNING)
+    # Empty for the nightly run of beat.
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The closure before which a case was past its term, and the moment before which trail events were.
+    cases_closed_before = models.DateTimeField(_("cases closed before"), null=True, blank=True)
+    events_before = models.DateTimeField(_("trail events before"), null=True, blank=True)
+    persons_pseudonymized = models.PositiveIntegerField(_("persons pseudonymized"), default=0)
+    persons_held = models.PositiveIntegerField(_("held back by a legal hold"), default=0)
+    events_deleted = models.PositiveIntegerField(_("trail events deleted"), default=0)
+    exports_deleted = models.PositiveIntegerField(_("export files deleted"), default=0)
+    errors = models.PositiveIntegerField(_("errors"), default=0)
+    # The class of the last error only: its text can quote a row.
+    error = models.CharField(_("last error"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("retention run")
+        verbose_name_plural = _("retention")
+
+    def __str__(self):
+        return formats.date_format(timezone.localtime(self.started_at), "DATETIME_FORMAT") if self.started_at else ""
+
+
 class MonthlySnapshot(models.Model):
     """A regency/city office's figures of one month, approved and frozen: what a letter to the ministry quotes.
 

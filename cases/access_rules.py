@@ -19,9 +19,11 @@ from .models import (
     CaseNote,
     CaseNumberSequence,
     Consent,
+    LegalHold,
     Person,
     PossibleDuplicate,
     Referral,
+    RetentionCase,
     Site,
     SiteCount,
     StageChange,
@@ -112,4 +114,18 @@ register(
         Role.NGO_CASEWORKER: sent_or_received,
         Role.PARTNER_TRAINER: own_agency("to_agency"),
     },
+)
+
+# The retention register (issue 18 item 9): the data-protection officer finds a case of her jurisdiction by its number
+# and places or lifts a legal hold on it, reading its number, owning office and closure only (RetentionCase is Case's
+# proxy: the same rows, no content shown); auditors read the holds. Nobody else.
+register(
+    RetentionCase,
+    see={Role.DATA_PROTECTION_OFFICER: jurisdiction("owner")},
+    change={Role.DATA_PROTECTION_OFFICER: jurisdiction("owner")},
+)
+register(
+    LegalHold,
+    see={Role.DATA_PROTECTION_OFFICER: jurisdiction("case__owner"), Role.AUDITOR: jurisdiction("case__owner")},
+    change={Role.DATA_PROTECTION_OFFICER: jurisdiction("case__owner")},
 )

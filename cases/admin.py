@@ -131,6 +131,7 @@ CASE_PAGE_COLUMNS = (
     "person__phone",
     "person__home_region__name",
     "person__address",
+    "person__pseudonymized_at",  # the header says when retention pseudonymized her (cases.retention)
     "owner__name",
     "owner__region_id",
     "registered_by__name",
@@ -1202,3 +1203,7 @@ class PossibleDuplicateAdmin(ScopedModelAdmin):
         else:
             self.message_user(request, gettext("Recorded: these are two different people."), messages.SUCCESS)
         return HttpResponseRedirect(self.change_url(duplicate))
+
+
+# The retention register (issue 18 item 9), under Pelindungan data.
+from . import retention_admin  # noqa: E402, F401

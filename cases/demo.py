@@ -83,7 +83,9 @@ def load(demo: Demo) -> None:
     _a_referral_to_the_office(demo)
     pairs = _look_alikes(demo, sites)
     _a_nik_checked(demo)
-    demo.lines.append(f"Demo cases: {count + 4} persons at {len(SITES)} sites.")
+    number = _a_case_closed_long_ago(demo, sites)
+    demo.lines.append(f"Demo cases: {count + 5} persons at {len(SITES)} sites.")
+    demo.lines.append(f"Closed in 2019, past retention: case {number} (log in as dpo: Pelindungan data, Retensi).")
     demo.lines.append(f"Possible duplicates to review: {pairs} (log in as kabupaten or lks).")
 
 
@@ -253,6 +255,41 @@ def _look_alikes(demo: Demo, sites: dict[str, Site]) -> int:
     register("Dewi Lestari", "turian", birth_year=1990, address="Jl. Kalibaru 12, Glenmore")
     other = register("Dewi Lestiani", "klopoan", birth_year=1991, address="Dusun Sumberjo, Tegaldlimo")
     return came_back.possible_duplicates + other.possible_duplicates
+
+
+def _a_case_closed_long_ago(demo: Demo, sites: dict[str, Site]) -> str:
+    """A Semarang case from Argorejo closed in 2019, past the retention period (RETENTION_CASE_YEARS, 5 by default):
+    the data-protection officer runs the retention job (log in as `dpo`), and Semarang's staff then read it
+    pseudonymized, its figures unchanged."""
+    staff = demo.users["semarang"]
+    intake = case_register(
+        actor=staff,
+        full_name="Murniati Rahayu",
+        known_as="Murni",
+        nik="3374105203880002",
+        birth_date=datetime.date(1988, 3, 12),
+        sex="F",
+        phone="081225550123",
+        home_region=Region.objects.get(code="33.74"),
+        address="Jl. Argorejo Gg. 3 No. 14, Kalibanteng Kulon",
+        site=sites["argorejo"],
+        target_group=TargetGroup.objects.get(code=10),
+        caseworker=staff,
+        processing_consent_on=datetime.date(2018, 3, 12),
+    )
+    case = intake.case
+    services.case_note_add(actor=staff, case=case, body="Murni sudah membuka usaha jahit di rumah orang tuanya.")
+    services.case_transition(actor=staff, case=case, to=S.CLOSED, close_reason=Case.CloseReason.GOALS_MET)
+    # Dated as they happened: registered in March 2018 (numbered in that year's series, which no later intake
+    # reaches), closed in June 2019; the services stamp today.
+    registered = datetime.datetime(2018, 3, 12, 2, 0, tzinfo=datetime.UTC)
+    closed = datetime.datetime(2019, 6, 28, 2, 0, tzinfo=datetime.UTC)
+    number = "33.74-2018-00042"
+    Case.objects.filter(pk=case.pk).update(number=number, created_at=registered, stage_changed_at=closed)
+    case.stage_changes.exclude(to_stage=S.CLOSED).update(changed_at=registered)
+    case.stage_changes.filter(to_stage=S.CLOSED).update(changed_at=closed)
+    case.notes.update(created_at=closed - datetime.timedelta(days=30))
+    return number
 
 
 def _a_nik_checked(demo: Demo) -> None:

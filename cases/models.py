@@ -146,6 +146,9 @@ class Person(models.Model):
     merged_into = models.ForeignKey(
         "self", verbose_name=_("merged into"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Set when the retention job removed what identifies her (cases.retention): her cases were all closed past
+    # their term. What the figures need stays; the names read PSEUDONYM.
+    pseudonymized_at = models.DateTimeField(_("pseudonymized at"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -559,3 +562,68 @@ class PossibleDuplicate(models.Model):
 
     def __str__(self):
         return f"{self.person} ~ {self.similar_to} ({self.score}%)"
+
+
+class RetentionCase(Case):
+    """A case as the retention register sees it: its number, owning office, stage and closure, never its content.
+
+    The same rows as Case under an access rule of their own (cases.access_rules): the data-protection officer finds a
+    case by its number within her jurisdiction, to place a legal hold, without being able to read it."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("case (retention)")
+        verbose_name_plural = _("cases (retention)")
+
+
+class LegalHoldQuerySet(models.QuerySet):
+    def active(self, on=None):
+        """Holds not lifted and not past their last day (`on`, today by default)."""
+        on = on or timezone.localdate()
+        return self.filter(lifted_at__isnull=True, until__gte=on)
+
+
+class LegalHold(models.Model):
+    """A legal hold (issue 18 item 9): while active, the retention job leaves the person of `case`, and every case
+    of hers, as they are. Placed and lifted by the data-protection officer (cases.retention); who, why, until when.
+
+    The reason names a proceeding or a letter, never the person: the officer does not read case content."""
+
+    # The hold keeps the case's person (whoever she is after a merge) and every case of hers: retention
+    # pseudonymizes persons, not cases.
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="legal_holds")
+    reason = models.TextField(_("reason"))
+    until = models.DateField(_("held until"))
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("placed by"), on_delete=models.PROTECT, related_name="+"
+    )
+    placed_at = models.DateTimeField(_("placed at"), auto_now_add=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("lifted by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
+    lift_reason = models.TextField(_("reason for lifting"), blank=True)
+
+    objects = LegalHoldQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-placed_at", "-id"]
+        verbose_name = _("legal hold")
+        verbose_name_plural = _("legal holds")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(lifted_at__isnull=True) | ~Q(lift_reason=""), name="legal_hold_lifted_with_a_reason"
+            ),
+        ]
+
+    def __str__(self):
+        return _("Legal hold on %(case)s") % {"case": self.case}
+
+    @property
+    def is_active(self) -> bool:
+        return self.lifted_at is None and self.until >= timezone.localdate()

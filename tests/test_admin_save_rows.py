@@ -9,6 +9,7 @@ from django.utils import timezone
 from agencies import figures_refresh, snapshots
 from agencies.models import Export, Figure, MonthlySnapshot, Role
 from agencies.scoped_admin import ScopedModelAdmin
+from cases import retention
 from cases.models import Referral
 from funding import services as funding_services
 from programs import services as program_services
@@ -18,6 +19,7 @@ from tests.cases.factories import (
     CaseFactory,
     ConsentFactory,
     DistrictOfficeFactory,
+    LegalHoldFactory,
     PossibleDuplicateFactory,
     ReferralFactory,
 )
@@ -70,6 +72,9 @@ def one_of_each():
     figures_refresh.figures_refresh()
     region = semarang.region
     snapshots.monthly_snapshot_approve(actor=staff, district=region, month=snapshots.recent_months(region.time_zone)[0])
+    # A legal hold on a case, and a run of the retention job (issue 18 item 9).
+    LegalHoldFactory(case=case)
+    retention.retention_run()
 
 
 @pytest.fixture

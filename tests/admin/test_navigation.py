@@ -91,6 +91,7 @@ MENUS = {
         "Program": ["Program", "Angkatan"],
         "Pendanaan": ["Bantuan"],
         "Laporan": ["Ekspor saya"],
+        "Pelindungan data": ["Retensi", "Penahanan (legal hold)"],
         "Instansi": ["Instansi", "Catatan audit"],
         "Pengaturan": REFERENCE,
     },
@@ -122,7 +123,9 @@ def test_each_role_s_menu_holds_its_work_in_the_order_of_the_work(role, memo, se
 
     assert menu == MENUS[role]
     assert list(menu) == [
-        group for group in ["Kasus", "Program", "Pendanaan", "Laporan", "Instansi", "Pengaturan"] if group in menu
+        group
+        for group in ["Kasus", "Program", "Pendanaan", "Laporan", "Pelindungan data", "Instansi", "Pengaturan"]
+        if group in menu
     ]
 
 
@@ -133,7 +136,7 @@ def test_every_role_is_described():
 def test_the_set_up_superuser_finds_every_page_and_the_library_s_under_settings():
     menu = _menu(UserFactory(is_superuser=True))
 
-    assert list(menu) == ["Kasus", "Program", "Pendanaan", "Laporan", "Instansi", "Pengaturan"]
+    assert list(menu) == ["Kasus", "Program", "Pendanaan", "Laporan", "Pelindungan data", "Instansi", "Pengaturan"]
     assert menu["Laporan"] == ["Angka bulanan"]  # no exports: those are asked for in a role
     assert menu["Instansi"] == ["Instansi", "Keanggotaan", "Catatan audit"]
     assert menu["Pengaturan"][-5:] == ["Pengguna", "Grup", "Selang waktu", "Waktu tertentu", "Peristiwa matahari"]

@@ -6,7 +6,7 @@ from django.utils import timezone
 from agencies.models import Agency
 from cases import services
 from cases.intake import Intake, case_register
-from cases.models import Case, Consent, Person, PossibleDuplicate, Referral, Site, TargetGroup
+from cases.models import Case, Consent, LegalHold, Person, PossibleDuplicate, Referral, Site, TargetGroup
 from tests.agencies.factories import AgencyFactory, RegionFactory
 
 TUNA_SUSILA = 10
@@ -119,3 +119,15 @@ def referred(actor, case: Case, to_agency, *, kind=Referral.Kind.OTHER, reason="
         actor=actor, person=case.person, purpose=Consent.Purpose.SHARING, agency=to_agency, given_on=yesterday
     )
     return services.referral_create(actor=actor, case=case, to_agency=to_agency, kind=kind, reason=reason)
+
+
+class LegalHoldFactory(factory.django.DjangoModelFactory):
+    """An active legal hold on a case until the end of next year, placed by a data-protection officer."""
+
+    class Meta:
+        model = LegalHold
+
+    case = factory.SubFactory(CaseFactory)
+    reason = "Surat Kejaksaan Negeri No. B-123/2026"
+    until = factory.LazyFunction(lambda: datetime.date(timezone.localdate().year + 1, 12, 31))
+    placed_by = factory.SubFactory("tests.agencies.factories.UserFactory")
