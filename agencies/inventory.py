@@ -316,6 +316,6 @@ security_measure(
 )
 security_measure(
     "encrypted_transport",
-    _("Connections only over HTTPS; session and CSRF cookies are secure."),
+    _("In production, session and CSRF cookies travel only over HTTPS."),
     everywhere=True,
 )

@@ -143,11 +143,11 @@ def test_the_case_chapter_reads_in_indonesian_with_its_specific_data_and_recipie
 
     assert chapter.name == "Pendataan dan penanganan kasus rehabilitasi sosial"
     assert chapter.legal_basis.startswith("Pelayanan publik")
-    assert any(group.record == "Orang" and "nama lengkap" in group.items for group in chapter.general)
-    assert any(item.item == "kelompok sasaran" and "catatan kejahatan" in item.kinds for item in chapter.specific)
+    assert any(group.record == "Penerima layanan" and "nama lengkap" in group.items for group in chapter.general)
+    assert any(item.item == "kelompok sasaran (PPKS)" and "catatan kejahatan" in item.kinds for item in chapter.specific)
     # derived from the access rule: the offices read cases, leadership and the officer never do
     assert any(r.startswith("Staf kabupaten/kota") for r in chapter.recipients)
-    assert not any(r.startswith(("Pimpinan", "Petugas pelindungan data")) for r in chapter.recipients)
+    assert not any(r.startswith(("Pimpinan", "Pejabat pelindungan data")) for r in chapter.recipients)
     assert chapter.retention == ["Catatan kasus: dipseudonimkan setelah masa retensi sejak penutupan — 5 tahun"]
 
 
