@@ -90,11 +90,7 @@ def test_who_recorded_something_is_staff_data():
 
 def test_every_personal_field_has_a_translatable_name_in_the_record():
     """The RoPA names fields in Indonesian: a field without a translatable verbose name needs its label."""
-    unnamed = [
-        ".".join(d.key)
-        for d in inventory.personal_declarations()
-        if not isinstance(d.field_label(), Promise)
-    ]
+    unnamed = [".".join(d.key) for d in inventory.personal_declarations() if not isinstance(d.field_label(), Promise)]
 
     assert unnamed == []
 
@@ -144,7 +140,9 @@ def test_the_case_chapter_reads_in_indonesian_with_its_specific_data_and_recipie
     assert chapter.name == "Pendataan dan penanganan kasus rehabilitasi sosial"
     assert chapter.legal_basis.startswith("Pelayanan publik")
     assert any(group.record == "Penerima layanan" and "nama lengkap" in group.items for group in chapter.general)
-    assert any(item.item == "kelompok sasaran (PPKS)" and "catatan kejahatan" in item.kinds for item in chapter.specific)
+    assert any(
+        item.item == "kelompok sasaran (PPKS)" and "catatan kejahatan" in item.kinds for item in chapter.specific
+    )
     # derived from the access rule: the offices read cases, leadership and the officer never do
     assert any(r.startswith("Staf kabupaten/kota") for r in chapter.recipients)
     assert not any(r.startswith(("Pimpinan", "Pejabat pelindungan data")) for r in chapter.recipients)
