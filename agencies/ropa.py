@@ -88,10 +88,10 @@ def roles_seeing(model: type[Model]) -> set[str]:
 
 
 def recipient_text(role: str) -> str:
-    """A role as a recipient: "District staff (Regency/city social services (Dinsos))", and whether partner
+    """A role as a recipient: "District staff at Regency/city social services (Dinsos)", and whether partner
     applications read in that role too."""
-    kinds = [Agency.Kind(kind).label for kind in Agency.Kind.values if kind in AGENCY_KINDS_OF_ROLE[role]]
-    text = f"{Role(role).label} ({'; '.join(str(kind) for kind in kinds)})"
+    kinds = [str(Agency.Kind(kind).label) for kind in Agency.Kind.values if kind in AGENCY_KINDS_OF_ROLE[role]]
+    text = _("%(role)s at %(agencies)s") % {"role": Role(role).label, "agencies": "; ".join(kinds)}
     if role in API_CLIENT_ROLE_OF_KIND.values():
         text += " — " + _("also through their partner applications (API)")
     return text
@@ -132,7 +132,7 @@ def _chapter(activity: Activity, declared: list[Declaration]) -> Chapter:
         if len(records) == len(models):
             recipients.append(recipient_text(role))
         elif records:
-            recipients.append(f"{recipient_text(role)}: {', '.join(records)}")
+            recipients.append(f"{recipient_text(role)} — " + _("only: %(records)s") % {"records": ", ".join(records)})
     retention = [
         f"{RetentionClass(r).label} — {period_text(r)}"
         for r in RetentionClass.values
