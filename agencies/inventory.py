@@ -132,6 +132,8 @@ class Declaration:
 
 
 _activities: dict[str, Activity] = {}
+# A record's name in the RoPA where its model's verbose_name is not a translatable one.
+_record_names: dict[str, Promise | str] = {}
 _measures: dict[str, SecurityMeasure] = {}
 _declarations: dict[tuple[str, str], Declaration] = {}
 
@@ -206,11 +208,15 @@ def record(
     not_personal: Iterable[str] = (),
     labels: Mapping[str, Promise | str] | None = None,
     notes: Mapping[str, Promise | str] | None = None,
+    name: Promise | str = "",
 ) -> None:
     """Declare every field of `model` at once: `general` and `specific` ({field: kinds}) personal data of
     `subject`, `staff` (general data of the staff who recorded or decided something: a `recorded_by`), and the
-    fields holding `not_personal` data; all under `activity` and `retention`."""
+    fields holding `not_personal` data; all under `activity` and `retention`. `name`: the record's name in the RoPA
+    when the model's verbose_name is not translatable."""
     labels, notes = dict(labels or {}), dict(notes or {})
+    if name:
+        _record_names[model._meta.label] = name
 
     def one(name, **how):
         declare(model, name, label=labels.get(name, ""), note=notes.get(name, ""), **how)
@@ -269,6 +275,11 @@ def stale() -> list[str]:
     """Declarations naming a field (or model) that no longer exists."""
     present = {(model._meta.label, name) for model in covered_models() for name in fields_of(model)}
     return [f"{label}.{name}" for label, name in _declarations if (label, name) not in present]
+
+
+def record_name(model: type[models.Model]) -> Promise | str:
+    """What the RoPA calls a kind of record: its `record(name=…)`, else its model's verbose name."""
+    return _record_names.get(model._meta.label) or model._meta.verbose_name
 
 
 def declarations() -> list[Declaration]:

@@ -242,6 +242,7 @@ record(
     specific={"reply": CLIENT_SPECIFIC},
     staff=("caller",),
     not_personal=("key", "status_code", "about_type", "created_at"),
+    name=_("stored API reply"),
     labels={
         "caller": _("caller (a person or an API client)"),
         "request_hash": _("fingerprint of the request"),

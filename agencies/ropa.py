@@ -105,7 +105,7 @@ def period_text(retention: str) -> str:
 
 
 def _record_name(model: type[Model]) -> str:
-    return capfirst(str(model._meta.verbose_name))
+    return capfirst(str(inventory.record_name(model)))
 
 
 def _chapter(activity: Activity, declared: list[Declaration]) -> Chapter:

@@ -95,6 +95,12 @@ def test_every_personal_field_has_a_translatable_name_in_the_record():
     assert unnamed == []
 
 
+def test_every_record_with_personal_data_has_a_translatable_name_in_the_record():
+    models_with_data = {d.model for d in inventory.personal_declarations()}
+
+    assert [m._meta.label for m in models_with_data if not isinstance(inventory.record_name(m), Promise)] == []
+
+
 def test_a_personal_field_without_its_retention_is_refused():
     with pytest.raises(ImproperlyConfigured):
         inventory.declare(

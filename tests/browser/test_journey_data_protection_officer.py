@@ -2,25 +2,18 @@
 record of processing activities, read in Indonesian, downloaded as a PDF that holds the same headings, then back home
 and into the trail of the province. Screenshots of the home and the record at desktop and phone widths."""
 
-import shutil
-
 from playwright.sync_api import expect
 
 from tests.browser import steps
 from tests.pdf_text import pdf_text
 
-SHOTS = "/work/helpers/shots"
 HEADINGS = ["Tujuan pemrosesan", "Dasar pemrosesan", "Subjek data pribadi", "Penerima data", "Masa retensi"]
 
 
 def _shots(page, step: str) -> None:
-    """The page at 1280 px and at 390 px, kept for the helper's report too."""
+    """The page at 1280 px and at 390 px (tests/browser/artifacts/journey-dpo-<step>-<width>.png)."""
     for phone, width in ((False, 1280), (True, 390)):
-        path = steps.shot(page, "dpo", f"{step}-{width}", phone=phone)
-        try:
-            shutil.copy(path, f"{SHOTS}/h4-dpo-{step}-{width}.png")
-        except OSError:
-            pass  # outside the helpers' machine: the artifact is enough
+        steps.shot(page, "dpo", f"{step}-{width}", phone=phone)
 
 
 def test_the_officer_reads_and_downloads_the_record_of_processing_and_opens_the_trail(page, sign_in, tmp_path):
