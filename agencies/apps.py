@@ -21,6 +21,11 @@ class AgenciesConfig(AppConfig):
         autodiscover_modules("exports")
         # Each app's retention.py declares what the retention job removes from its rows (agencies.retention).
         autodiscover_modules("retention")
+        # The data inventory (UU 27/2022): agencies' own fields, then each app's inventory.py declares its own
+        # (agencies.inventory); the record of processing is generated from it.
+        from . import own_inventory  # noqa: F401
+
+        autodiscover_modules("inventory")
         # The dashboard's own kind of file (agencies.dashboard_exports): agencies' exports.py is the machinery itself.
         from . import dashboard_exports  # noqa: F401
 

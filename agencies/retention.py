@@ -25,6 +25,9 @@ class RetentionClass(models.TextChoices):
     STAFF_ACCOUNT = "staff_account", _("Staff account: kept for the retention period after deactivation")
     # Subject-access, correction and breach records: RETENTION_PRIVACY_REQUEST_YEARS after they are closed.
     PRIVACY_REGISTER = "privacy_register", _("Privacy register: kept for the retention period after closure")
+    # A stored reply to an API write sent with an Idempotency-Key: deleted after a day (agencies.api.idempotency
+    # KEEP_FOR, by the hourly purge).
+    API_REPLY = "api_reply", _("Stored API reply: deleted after a day")
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,8 @@ def period_of(retention: str) -> Period:
         return Period(years=settings.RETENTION_ACCOUNT_YEARS)
     if retention == RetentionClass.PRIVACY_REGISTER:
         return Period(years=settings.RETENTION_PRIVACY_REQUEST_YEARS)
+    if retention == RetentionClass.API_REPLY:
+        return Period(days=1)
     raise ValueError(retention)
 
 

@@ -60,6 +60,8 @@ class Line:
     listed: list[Row] = field(default_factory=list)
     # Shown even at zero (a queue the person works every day); other lines only when something waits.
     always: bool = False
+    # False: a link to a page the person keeps (the record of processing), shown without a number; `rows` unused.
+    counted: bool = True
     count: int = 0
     more: bool = False
     total: int | None = None
@@ -122,7 +124,7 @@ def my_work(actor, now: datetime.datetime | None = None) -> list[dict]:
     tally(lines)
     sections: list[dict] = []
     for line in lines:
-        if not (line.count or line.listed or line.always):
+        if line.counted and not (line.count or line.listed or line.always):
             continue
         if not sections or sections[-1]["title"] != line.section:
             sections.append({"title": line.section, "lines": []})
@@ -134,7 +136,7 @@ def tally(lines: list[Line]) -> None:
     """Count every line's rows (at most CAP + 1 each), with their totals and oldest values, in one statement."""
     parts, params, slots = [], [], []
     for line in lines:
-        if line.rows is None:
+        if line.rows is None or not line.counted:
             continue
         wanted = {"count": ("COUNT(*)", "pk")}
         if line.total_of:
@@ -172,16 +174,19 @@ def _as_value(value):
     return value
 
 
-# The auditors' own lines: what the trail recorded lately that matters most.
+# The auditors' and data-protection officers' lines: what the trail recorded lately that matters most.
 
 TRAIL = gettext_lazy("The trail, past 7 days")
 # The rare actions an auditor looks at first: a NIK shown in full, and data leaving the system.
 WATCHED = ("_revealed", ".exported")
 
 
+TRAIL_READERS = (Role.AUDITOR, Role.DATA_PROTECTION_OFFICER)
+
+
 @work_source(order=60)
 def trail(actor, context: WorkContext):
-    if not any(g.role == Role.AUDITOR for g in context.grants):
+    if not context.holds(*TRAIL_READERS):
         return
     # The trail list's own "past 7 days" (its date filter's choice, in the admin's time zone, to the same instants),
     # so that the list shows these rows and its filter shows that choice.
@@ -199,3 +204,58 @@ def trail(actor, context: WorkContext):
                 rows=events.filter(action=action),
                 always=True,
             )
+
+
+# The data-protection officer's section (issue 18): the registers of UU 27/2022 and the documents the officer keeps.
+# Each register plugs its lines in here, as apps plug theirs into the home: `privacy_source(order)` registers a
+# function `(actor, context) -> iterable of Line` whose lines (a count of requests due, a link to a register) are
+# shown in this one section, in `order`, to whoever holds the role (their section is set for them). Counted lines
+# are counted with every other line of the home, in the same one statement.
+
+PRIVACY = gettext_lazy("Data protection")
+PRIVACY_ROLES = (Role.DATA_PROTECTION_OFFICER,)
+
+_privacy_sources: list[tuple[int, Callable[[object, WorkContext], Iterable[Line]]]] = []
+
+
+def privacy_source(order: int):
+    """Register `fn(actor, context)` as a source of the data-protection section's lines, shown in `order` (the
+    record of processing is 80, the trail 90: registers' queues come before them)."""
+
+    def register(fn):
+        if all(existing is not fn for _order, existing in _privacy_sources):
+            _privacy_sources.append((order, fn))
+            _privacy_sources.sort(key=lambda pair: pair[0])
+        return fn
+
+    return register
+
+
+@work_source(order=5)
+def privacy(actor, context: WorkContext):
+    if not context.holds(*PRIVACY_ROLES):
+        return
+    for _order, source in _privacy_sources:
+        for line in source(actor, context):
+            line.section = PRIVACY
+            yield line
+
+
+@privacy_source(order=80)
+def processing_record(actor, context: WorkContext):
+    yield Line(
+        section=PRIVACY,
+        label=gettext_lazy("Record of processing activities"),
+        url=reverse("admin:privacy_record"),
+        counted=False,
+    )
+
+
+@privacy_source(order=90)
+def whole_trail(actor, context: WorkContext):
+    yield Line(
+        section=PRIVACY,
+        label=gettext_lazy("Audit trail of my jurisdiction"),
+        url=reverse("admin:agencies_auditevent_changelist"),
+        counted=False,
+    )

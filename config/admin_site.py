@@ -1,3 +1,7 @@
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
@@ -6,13 +10,14 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.functional import Promise
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from agencies import access, notifications, services, sessions, work
+from agencies import access, notifications, ropa_admin, services, sessions, work
 from agencies.fastpath import admin_menu
 from agencies.models import NotificationOptOut, Role
 from agencies.scoped_admin import PostedAutocompleteJsonView
@@ -44,7 +49,7 @@ MENU = {
     # figures, agencies.snapshots) and what a person asked to take away (their exports, agencies.exports).
     "reports": ("agencies.figure", "agencies.monthlysnapshot", "agencies.export"),
     # The duties of UU 27/2022 (issue 18): subject-access and correction requests, breaches, retention, the inventory.
-    "privacy": ("agencies.retentionrun", "cases.legalhold"),
+    "privacy": ("agencies.retentionrun", "cases.legalhold", "privacy.processingrecord"),
     "agencies": ("agencies.agency", "agencies.membership", "agencies.auditevent"),
     "settings": (
         "agencies.apiclient",
@@ -71,6 +76,44 @@ GROUP_NAMES = {
 # Pages whose name says more than their model's: the Figure model's place in the admin is the dashboard.
 PAGE_NAMES = {"agencies.figure": _("Dashboard")}
 SETTINGS = "settings"
+
+
+@dataclass(frozen=True)
+class MenuPage:
+    """A page of the menu that is no model's list (the record of processing, drawn from code): `key` is its place in
+    MENU, as "app_label.model_name" is a model's. Whether a person sees it must depend on their grants only (the
+    menu is kept per grants, agencies.fastpath.admin_menu)."""
+
+    key: str
+    name: Promise
+    url_name: str
+    object_name: str
+    visible: Callable[[object], bool]
+
+    def entry(self) -> dict:
+        """The page as an entry of Django's app list (what the sidebar and the home draw)."""
+        url = reverse(self.url_name)
+        return {
+            "key": self.key,
+            "model": None,
+            "name": capfirst(gettext(self.name)),
+            "object_name": self.object_name,
+            "perms": {"add": False, "change": False, "delete": False, "view": True},
+            "admin_url": url,
+            "add_url": None,
+            "view_only": True,
+        }
+
+
+PAGES = (
+    MenuPage(
+        key="privacy.processingrecord",
+        name=_("Record of processing activities"),
+        url_name="admin:privacy_record",
+        object_name="ProcessingRecord",
+        visible=ropa_admin.may_read,
+    ),
+)
 _PLACE = {key: (group, place) for group, keys in MENU.items() for place, key in enumerate(keys)}
 _GROUP_ORDER = {group: place for place, group in enumerate(MENU)}
 
@@ -79,12 +122,17 @@ def _key(model) -> str:
     return f"{model._meta.app_label}.{model._meta.model_name}"
 
 
+def _entry_key(entry: dict) -> str:
+    """An app list entry's place in MENU: a MenuPage's key, or its model's."""
+    return entry.get("key") or _key(entry["model"])
+
+
 def arranged(app_dict: dict, settings_url: str) -> list[dict]:
     """Django's app dictionary (`AdminSite._build_app_dict`) as the menu in the order of the work (`MENU`)."""
     groups: dict[str, dict] = {}
     for app_label, app in app_dict.items():
         for model in app["models"]:
-            group, _place = _PLACE.get(_key(model["model"]), (app_label, None))
+            group, _place = _PLACE.get(_entry_key(model), (app_label, None))
             if group not in groups:
                 if group == SETTINGS:
                     groups[group] = {"app_label": group, "app_url": settings_url, "has_module_perms": True}
@@ -94,14 +142,14 @@ def arranged(app_dict: dict, settings_url: str) -> list[dict]:
                 else:
                     groups[group] = dict(app)
                 groups[group]["models"] = []
-            if _key(model["model"]) in PAGE_NAMES:
-                model = {**model, "name": capfirst(gettext(PAGE_NAMES[_key(model["model"])]))}
+            if _entry_key(model) in PAGE_NAMES:
+                model = {**model, "name": capfirst(gettext(PAGE_NAMES[_entry_key(model)]))}
             groups[group]["models"].append(model)
     menu = []
     for group, app in groups.items():
         if group in GROUP_NAMES:
             app["name"] = capfirst(gettext(GROUP_NAMES[group]))
-        app["models"].sort(key=lambda m: (_PLACE.get(_key(m["model"]), ("", len(_PLACE)))[1], str(m["name"])))
+        app["models"].sort(key=lambda m: (_PLACE.get(_entry_key(m), ("", len(_PLACE)))[1], str(m["name"])))
         menu.append(app)
     # An app in no group of MENU goes just before Settings.
     return sorted(menu, key=lambda app: (_GROUP_ORDER.get(app["app_label"], len(MENU) - 1.5), str(app["name"]).lower()))
@@ -145,7 +193,12 @@ class RehabAdminSite(admin.AdminSite):
         return admin_menu.app_list(self, request, lambda: self._menu(request))
 
     def _menu(self, request) -> list[dict]:
-        return arranged(self._build_app_dict(request), reverse("admin:settings", current_app=self.name))
+        app_dict = self._build_app_dict(request)
+        # Pages that are no model's list join the menu under a label no app has, then go to their group by key.
+        pages = [page.entry() for page in PAGES if page.visible(request.user)]
+        if pages:
+            app_dict["_pages"] = {"app_label": "_pages", "name": "", "models": pages}
+        return arranged(app_dict, reverse("admin:settings", current_app=self.name))
 
     def each_context(self, request):
         context = super().each_context(request)
@@ -191,6 +244,9 @@ class RehabAdminSite(admin.AdminSite):
             path("reminders/", self.admin_view(self.my_reminders_view), name="my_reminders"),
             path("sessions/", self.admin_view(self.my_sessions_view), name="my_sessions"),
             path("language/", self.admin_view(require_POST(self.account_language_view)), name="account_language"),
+            # The record of processing activities (issue 18), drawn from the data inventory in code.
+            path("privacy/record/", self.admin_view(partial(ropa_admin.page_view, self)), name="privacy_record"),
+            path("privacy/record.pdf", self.admin_view(partial(ropa_admin.pdf_view, self)), name="privacy_record_pdf"),
         ]
         return own + super().get_urls()
 

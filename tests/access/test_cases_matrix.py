@@ -52,6 +52,9 @@ ACTORS = {
     "leadership_viewer": (Role.LEADERSHIP_VIEWER, "kemensos", None),
     "auditor": (Role.AUDITOR, "jateng", None),
     "ministry_auditor": (Role.AUDITOR, "kemensos", None),
+    # reads the trail of its jurisdiction, never case content (issue 18 item 11)
+    "data_protection_officer": (Role.DATA_PROTECTION_OFFICER, "jateng", None),
+    "ministry_data_protection_officer": (Role.DATA_PROTECTION_OFFICER, "kemensos", None),
     "other_province_staff": (Role.DISTRICT_STAFF, "banyuwangi", None),
     "ngo_client_rw": (None, "lentera", ApiClient.Scope.READ_WRITE),
     "ngo_client_read": (None, "lentera", ApiClient.Scope.READ),
@@ -68,6 +71,8 @@ CASE_MATRIX = {
     "leadership_viewer": (NOTHING, NOTHING),
     "auditor": (IN_JATENG, NOTHING),
     "ministry_auditor": (ALL, NOTHING),
+    "data_protection_officer": (NOTHING, NOTHING),
+    "ministry_data_protection_officer": (NOTHING, NOTHING),
     "other_province_staff": (
         {"banyuwangi_by_bina", "banyuwangi_withdrawn"},
         {"banyuwangi_by_bina", "banyuwangi_withdrawn"},
@@ -88,6 +93,8 @@ REFERRAL_MATRIX = {
     "leadership_viewer": (NOTHING, NOTHING),
     "auditor": ({"purbalingga_referred", "banyuwangi_withdrawn"}, NOTHING),
     "ministry_auditor": ({"purbalingga_referred", "banyuwangi_withdrawn"}, NOTHING),
+    "data_protection_officer": (NOTHING, NOTHING),
+    "ministry_data_protection_officer": (NOTHING, NOTHING),
     "other_province_staff": ({"banyuwangi_withdrawn"}, {"banyuwangi_withdrawn"}),
     "ngo_client_rw": ({"purbalingga_referred"}, {"purbalingga_referred"}),
     "ngo_client_read": ({"purbalingga_referred"}, NOTHING),

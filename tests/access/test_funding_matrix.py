@@ -48,6 +48,7 @@ ACTORS = {
     "partner_trainer": (Role.PARTNER_TRAINER, "polres"),
     "leadership_viewer": (Role.LEADERSHIP_VIEWER, "kemensos"),
     "province_auditor": (Role.AUDITOR, "jateng"),
+    "province_data_protection_officer": (Role.DATA_PROTECTION_OFFICER, "jateng"),
 }
 
 # Budgets by their holder: (source holder, district the allocation is for)
@@ -120,6 +121,10 @@ MATRIX = {
         Entitlement: ({SEMARANG, PURBALINGGA}, NOTHING),
         Disbursement: ({SEMARANG, PURBALINGGA}, NOTHING),
     },
+    # no money rows, no budgets: the officer reads the registers and the trail (issue 18 item 11)
+    "province_data_protection_officer": dict.fromkeys(
+        (FundingSource, Allocation, LedgerEntry, Entitlement, Disbursement), (NOTHING,) * 2
+    ),
 }
 
 LABEL = {

@@ -40,6 +40,8 @@ ACTORS = {
     "other_trainer": (Role.PARTNER_TRAINER, "kemenag", None),
     "leadership_viewer": (Role.LEADERSHIP_VIEWER, "kemensos", None),
     "auditor": (Role.AUDITOR, "jateng", None),
+    # the data-protection officer reads the trail, never a roster or a follow-up (issue 18 item 11)
+    "data_protection_officer": (Role.DATA_PROTECTION_OFFICER, "jateng", None),
     "trainer_client": (None, "polres", ApiClient.Scope.READ_WRITE),
 }
 
@@ -57,6 +59,7 @@ ROSTER_MATRIX = {
     "other_trainer": (NOTHING, NOTHING, NOTHING),
     "leadership_viewer": (NOTHING, NOTHING, NOTHING),
     "auditor": ({SEMARANG, PURBALINGGA}, NOTHING, NOTHING),
+    "data_protection_officer": (NOTHING, NOTHING, NOTHING),
     "trainer_client": ({SEMARANG, PURBALINGGA}, NOTHING, {SEMARANG, PURBALINGGA}),
 }
 
@@ -71,6 +74,7 @@ FOLLOW_UP_MATRIX = {
     "other_trainer": (NOTHING, NOTHING),
     "leadership_viewer": (NOTHING, NOTHING),
     "auditor": ({SEMARANG, PURBALINGGA}, NOTHING),
+    "data_protection_officer": (NOTHING, NOTHING),
     "trainer_client": (NOTHING, NOTHING),
 }
 
@@ -164,6 +168,7 @@ def test_every_member_reads_the_program_calendar(world, actor):
         ("far_district_staff", {"banyuwangi"}),
         ("delivering_trainer", set()),
         ("auditor", set()),
+        ("data_protection_officer", set()),
         ("leadership_viewer", set()),
     ],
 )

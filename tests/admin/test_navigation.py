@@ -10,7 +10,7 @@ from django.utils import translation
 from agencies import access
 from agencies.fastpath import admin_menu
 from agencies.models import Role
-from config.admin_site import MENU
+from config.admin_site import MENU, PAGES
 from tests.agencies.factories import AgencyFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -25,6 +25,8 @@ REPORTS = ["Ekspor saya"]
 # Whoever some indicator names as its reader finds the dashboard first (agencies.dashboards), then the months'
 # approved figures (agencies.snapshots): never partners or NGOs.
 READS_FIGURES = ["Dasbor", "Angka bulanan", "Ekspor saya"]
+# The record of processing activities (agencies.ropa), a page drawn from code (config.admin_site.PAGES).
+RECORD = ["Catatan Aktivitas Pemrosesan Data Pribadi"]
 
 # What each role's menu holds, group by group, in order.
 MENUS = {
@@ -82,16 +84,19 @@ MENUS = {
         "Program": PROGRAMS,
         "Pendanaan": MONEY + BUDGETS,
         "Laporan": READS_FIGURES,
+        # auditors check the record of processing the officer keeps
+        "Pelindungan data": RECORD,
         "Instansi": ["Instansi", "Keanggotaan", "Catatan audit"],
         "Pengaturan": ["Klien API", "Notifikasi", *REFERENCE],
     },
-    # The privacy registers join this menu with issue 18; what the officer reads today is the trail.
+    # The privacy registers join this menu with issue 18; today the officer keeps the record of processing and reads
+    # the trail.
     Role.DATA_PROTECTION_OFFICER: {
         "Kasus": ["Lokasi", "Penghitungan lokasi"],
         "Program": ["Program", "Angkatan"],
         "Pendanaan": ["Bantuan"],
         "Laporan": ["Ekspor saya"],
-        "Pelindungan data": ["Retensi", "Penahanan (legal hold)"],
+        "Pelindungan data": ["Retensi", "Penahanan (legal hold)", *RECORD],
         "Instansi": ["Instansi", "Catatan audit"],
         "Pengaturan": REFERENCE,
     },
@@ -146,6 +151,7 @@ def test_every_registered_page_has_its_place_in_the_menu():
     """A new page is placed on purpose (config/admin_site.MENU), not left to the end of its app's group."""
     placed = {key for keys in MENU.values() for key in keys}
     registered = {f"{model._meta.app_label}.{model._meta.model_name}" for model in admin.site._registry}
+    registered |= {page.key for page in PAGES}  # pages that are no model's list
     menu_less = {"cases.person"}  # reached from its case page only
 
     assert registered - menu_less == placed

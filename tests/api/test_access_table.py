@@ -24,6 +24,7 @@ from cases.models import Assessment, Case, Person
 from config.urls import router
 from programs import services as program_services
 from programs.models import FollowUp
+from tests.agencies.factories import AgencyFactory
 from tests.programs.factories import days_from_today
 
 from .helpers import PROBLEM, bearer
@@ -255,6 +256,8 @@ def caller(world, api, as_token, as_user, issue_token, superuser):
             return as_user(Role.DISTRICT_STAFF, world.semarang)
         if actor == "leadership":
             return as_user(Role.LEADERSHIP_VIEWER, world.kemensos)
+        if actor == "data_protection_officer":
+            return as_user(Role.DATA_PROTECTION_OFFICER, world.jateng)
         if actor == "ministry":
             return as_token(world.kemensos)
         if actor == "no_credentials":
@@ -377,6 +380,49 @@ def _expected_lists(world) -> dict[str, dict[str, set]]:
         "district_staff": {**ngo, "/api/v1/cases/": {world.own_case.pk, referred_case, accepted_case}},
         "leadership": nothing,
     }
+
+
+# The data-protection officer (issue 18 item 11): the registers and the trails, never case content. Through the API
+# the officer answers every endpoint exactly as leadership does (reference data and the calendar, no case, person,
+# note, assessment, consent, referral, roster, follow-up or money row; no write), and every list of case content
+# is empty. The officer is of the province office above Semarang, whose trail it reads in the admin.
+
+
+@pytest.fixture
+def world_with_province(world):
+    world.jateng = AgencyFactory(name="Dinas Sosial Provinsi Jawa Tengah", province_office=True)
+    return world
+
+
+CASE_CONTENT_ROWS = tuple(
+    f"/api/v1/{rows}/{{"
+    for rows in ("cases", "referrals", "enrollments", "follow-ups", "entitlements", "disbursements")
+)
+
+
+def _officer_rows():
+    for method, url, body, expected in TABLE:
+        leadership = expected[ACTORS.index("leadership")]
+        yield pytest.param(method, url, body, leadership, id=f"data_protection_officer:{method} {url}")
+
+
+@pytest.mark.parametrize(("method", "url", "body", "expected"), list(_officer_rows()))
+def test_the_data_protection_officer_reads_no_case_content_through_the_api(
+    world_with_province, caller, method, url, body, expected
+):
+    response = call(caller("data_protection_officer"), world_with_province, method, url, body)
+
+    assert response.status_code == expected, response.content
+    if method == "GET" and url.startswith(CASE_CONTENT_ROWS):
+        assert response.status_code == 404  # a row of case content is not found, never forbidden
+
+
+def test_the_data_protection_officer_s_lists_of_case_content_are_empty(world_with_province, caller):
+    client = caller("data_protection_officer")
+
+    seen = {url: _ids(client, url) for url in _expected_lists(world_with_province)["leadership"]}
+
+    assert seen == dict.fromkeys(seen, set())
 
 
 @pytest.mark.parametrize("actor", ACTORS)

@@ -11,6 +11,8 @@ from playwright.sync_api import Page, expect
 from tests.browser import steps
 
 ORDER = ["Kasus", "Program", "Pendanaan", "Laporan", "Instansi", "Pengaturan"]
+# Those who keep or check the record of processing (issue 18) find "Pelindungan data" after the reports.
+WITH_PRIVACY = ["Kasus", "Program", "Pendanaan", "Laporan", "Pelindungan data", "Instansi", "Pengaturan"]
 
 # login: (the header's office and role, the list opened from the home page, groups of the menu, pages not in it)
 ROLES = {
@@ -40,7 +42,13 @@ ROLES = {
         ORDER,
         ["Kasus", "Pencairan", "Keanggotaan"],
     ),
-    "auditor": ("Dinas Sosial Provinsi Jawa Tengah · Auditor", "Catatan audit", ORDER, []),
+    "auditor": ("Dinas Sosial Provinsi Jawa Tengah · Auditor", "Catatan audit", WITH_PRIVACY, []),
+    "dpo": (
+        "Dinas Sosial Provinsi Jawa Tengah · Pejabat pelindungan data pribadi",
+        "Catatan audit",
+        WITH_PRIVACY,
+        ["Persetujuan", "Rujukan", "Pendaftaran peserta", "Pemantauan", "Pencairan", "Hak bantuan", "Keanggotaan"],
+    ),
 }
 
 
