@@ -38,6 +38,15 @@ ACTIONS = {
     "agencies.reply.replayed": gettext_lazy("Stored API reply sent again"),
     "agencies.figures.refresh_requested": gettext_lazy("Figures recomputed on request"),
     "agencies.monthly_snapshot.approved": gettext_lazy("Monthly figures approved"),
+    "agencies.incident.recorded": gettext_lazy("Personal data incident recorded"),
+    "agencies.incident.updated": gettext_lazy("Personal data incident corrected"),
+    "agencies.incident.query_saved": gettext_lazy("Incident's search of the access log saved"),
+    "agencies.incident.recounted": gettext_lazy("Incident's affected cases counted again"),
+    "agencies.incident.contained": gettext_lazy("Incident contained"),
+    "agencies.incident.subjects_notified": gettext_lazy("Subjects notified of the incident"),
+    "agencies.incident.authority_notified": gettext_lazy("Authority notified of the incident"),
+    "agencies.incident.closed": gettext_lazy("Incident closed"),
+    "agencies.incident.letter_viewed": gettext_lazy("Incident notice letter opened"),
     # cases
     "cases.site.created": gettext_lazy("Site added"),
     "cases.site.updated": gettext_lazy("Site changed"),
@@ -127,6 +136,9 @@ DATA_KEYS = {
     "format": gettext_lazy("file format"),
     "rows": gettext_lazy("rows"),
     "replayed": gettext_lazy("a stored reply sent again"),
+    "late": gettext_lazy("after the 3 × 24 hour deadline"),
+    "notified": gettext_lazy("subjects and authority notified"),
+    "letter": gettext_lazy("letter"),
 }
 # Whole Rupiah, shown as money.
 MONEY_KEYS = {"amount", "total", "ceiling", "released", "committed", "paid"}

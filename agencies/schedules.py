@@ -21,6 +21,7 @@ TASKS = {
     "agencies.tasks.idempotency_records_purge_task": gettext_lazy("Delete the API's stored replies after a day"),
     "agencies.tasks.exports_purge_task": gettext_lazy("Delete export files past their days"),
     "agencies.tasks.figures_refresh_task": gettext_lazy("Recompute the indicators' figures"),
+    "agencies.tasks.incident_escalations_task": gettext_lazy("Escalate personal data incidents near their deadline"),
 }
 
 

@@ -73,6 +73,7 @@ MIGRATION_DATA = {
     "agencies.migrations.0007_idempotency_purge_schedule": "create_schedule",
     "agencies.migrations.0014_export_purge_schedule": "create_schedule",
     "agencies.migrations.0016_figures_refresh_schedule": "create_schedule",
+    "agencies.migrations.0021_incident_escalation_schedule": "create_schedule",
 }
 
 
