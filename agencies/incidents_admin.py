@@ -199,7 +199,7 @@ class IncidentAdmin(ScopedModelAdmin):
     def query_shown(self, obj):
         lines = query_lines(obj)
         if not lines:
-            return gettext("Not saved yet: use \u201cFind the subjects affected\u201d.")
+            return gettext('Not saved yet: use "Find the subjects affected".')
         return format_html("<br>".join(["{}"] * len(lines)), *lines)
 
     @admin.display(description=_("cases affected"))

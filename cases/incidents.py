@@ -53,14 +53,15 @@ def path_to_case(model) -> str | None:
 def _cases_of(events: QuerySet) -> Q:
     """The cases `events` touched, as one condition on Case (a subquery per kind of target; nothing read here)."""
     touched = Q(pk__in=[])
-    kinds = events.exclude(target_id="").order_by().values_list("target_type_id", flat=True).distinct()
+    about_rows = events.exclude(target_id="")  # an event about a list names no row
+    kinds = about_rows.order_by().values_list("target_type_id", flat=True).distinct()
     for type_id in kinds:
         model = ContentType.objects.get_for_id(type_id).model_class()
         path = path_to_case(model) if model is not None else None
         if path is None:
             continue
         # Every model with a way to a case has an integer key, so its ids in the trail cast to one.
-        ids = events.filter(target_type_id=type_id).annotate(row=Cast("target_id", BigIntegerField())).values("row")
+        ids = about_rows.filter(target_type_id=type_id).annotate(row=Cast("target_id", BigIntegerField())).values("row")
         touched |= Q(pk__in=model._base_manager.filter(pk__in=ids).values(path))
     listed = set()
     for data in events.filter(data__has_key="cases").values_list("data", flat=True):
