@@ -10,7 +10,7 @@ from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import Http404
 
 from agencies import access, audit
-from agencies.models import Agency, ApiClient, AuditEvent, Membership, Notification, Region, Role
+from agencies.models import Agency, ApiClient, AuditEvent, Incident, Membership, Notification, Region, Role
 from tests.agencies.factories import AgencyFactory, ApiClientFactory, MembershipFactory, RegionFactory, UserFactory
 
 K = Agency.Kind
@@ -39,6 +39,7 @@ ACTORS = {
     "leadership_viewer": (Role.LEADERSHIP_VIEWER, "kemensos", None),
     "auditor": (Role.AUDITOR, "jateng", None),
     "district_auditor": (Role.AUDITOR, "banyuwangi", None),
+    "data_protection_officer": (Role.DATA_PROTECTION_OFFICER, "jateng", None),
     "ngo_client_rw": (None, "lentera", ApiClient.Scope.READ_WRITE),
     "province_client_read": (None, "jateng", ApiClient.Scope.READ),
     "partner_client_rw": (None, "polres_kotim", ApiClient.Scope.READ_WRITE),
@@ -57,6 +58,7 @@ MATRIX = {
         "leadership_viewer": (ALL, NOTHING),
         "auditor": (ALL, NOTHING),
         "district_auditor": (ALL, NOTHING),
+        "data_protection_officer": (ALL, NOTHING),
         "ngo_client_rw": (ALL, NOTHING),
         "province_client_read": (ALL, NOTHING),
         "partner_client_rw": (ALL, NOTHING),
@@ -70,6 +72,7 @@ MATRIX = {
         "leadership_viewer": (NOTHING, NOTHING),
         "auditor": (IN_JATENG, NOTHING),
         "district_auditor": ({"banyuwangi", "bina_sehat"}, NOTHING),
+        "data_protection_officer": (NOTHING, NOTHING),
         "ngo_client_rw": ({"lentera"}, NOTHING),
         "province_client_read": (IN_JATENG, NOTHING),
         "partner_client_rw": ({"polres_kotim"}, NOTHING),
@@ -83,6 +86,7 @@ MATRIX = {
         "leadership_viewer": (NOTHING, NOTHING),
         "auditor": (IN_JATENG, NOTHING),
         "district_auditor": ({"banyuwangi", "bina_sehat"}, NOTHING),
+        "data_protection_officer": (NOTHING, NOTHING),
         "ngo_client_rw": ({"lentera"}, NOTHING),
         "province_client_read": (IN_JATENG, NOTHING),
         "partner_client_rw": (NOTHING, NOTHING),
@@ -96,6 +100,7 @@ MATRIX = {
         "leadership_viewer": (NOTHING, NOTHING),
         "auditor": (IN_JATENG, NOTHING),
         "district_auditor": ({"banyuwangi", "bina_sehat"}, NOTHING),
+        "data_protection_officer": (IN_JATENG, NOTHING),
         "ngo_client_rw": (NOTHING, NOTHING),
         "province_client_read": (NOTHING, NOTHING),
         "partner_client_rw": (NOTHING, NOTHING),
@@ -110,9 +115,26 @@ MATRIX = {
         "leadership_viewer": (NOTHING, NOTHING),
         "auditor": (IN_JATENG, NOTHING),
         "district_auditor": ({"banyuwangi", "bina_sehat"}, NOTHING),
+        "data_protection_officer": (NOTHING, NOTHING),
         "ngo_client_rw": ({"lentera"}, NOTHING),
         "province_client_read": (IN_JATENG, NOTHING),
         "partner_client_rw": ({"polres_kotim"}, NOTHING),
+    },
+    # The breach register (issue 18 item 10): the officer of the jurisdiction handles it, province staff read it.
+    Incident: {
+        "province_staff": (IN_JATENG, NOTHING),
+        "district_staff": (NOTHING, NOTHING),
+        "finance_approver": (NOTHING, NOTHING),
+        "ngo_caseworker": (NOTHING, NOTHING),
+        "partner_trainer": (NOTHING, NOTHING),
+        "leadership_viewer": (NOTHING, NOTHING),
+        "auditor": (NOTHING, NOTHING),
+        "district_auditor": (NOTHING, NOTHING),
+        "data_protection_officer": (IN_JATENG, IN_JATENG),
+        "ngo_client_rw": (NOTHING, NOTHING),
+        # a province office's client acts as its staff; no API serves incidents, so the rule is all it has
+        "province_client_read": (IN_JATENG, NOTHING),
+        "partner_client_rw": (NOTHING, NOTHING),
     },
 }
 
@@ -142,6 +164,14 @@ def world(db):
         )
         ApiClientFactory(agency=agency, name=f"app-{key}")
         audit.record(None, "tests.world.made", agency, agency=agency)
+        Incident.objects.create(
+            agency=agency,
+            title=f"incident-{key}",
+            detected_at=bystander.date_joined,
+            description="-",
+            data_categories=["name"],
+            recorded_by=bystander,
+        )
 
     actors = {}
     for name, (role, agency_key, scope) in ACTORS.items():

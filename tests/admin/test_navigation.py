@@ -41,6 +41,8 @@ MENUS = {
         "Program": PROGRAMS,
         "Pendanaan": MONEY + BUDGETS,
         "Laporan": READS_FIGURES,
+        # The province reads its jurisdiction's breach register (issue 18 item 10); its officer changes it.
+        "Pelindungan data": ["Insiden data pribadi"],
         "Instansi": ["Instansi", "Keanggotaan"],
         "Pengaturan": ["Klien API", "Notifikasi", "Pembaruan angka", "Tugas terjadwal", "Jadwal harian", *REFERENCE],
     },
@@ -85,12 +87,13 @@ MENUS = {
         "Instansi": ["Instansi", "Keanggotaan", "Catatan audit"],
         "Pengaturan": ["Klien API", "Notifikasi", *REFERENCE],
     },
-    # The privacy registers join this menu with issue 18; what the officer reads today is the trail.
+    # The privacy registers of issue 18 (the breach register so far), and the trail.
     Role.DATA_PROTECTION_OFFICER: {
         "Kasus": ["Lokasi", "Penghitungan lokasi"],
         "Program": ["Program", "Angkatan"],
         "Pendanaan": ["Bantuan"],
         "Laporan": ["Ekspor saya"],
+        "Pelindungan data": ["Insiden data pribadi"],
         "Instansi": ["Instansi", "Catatan audit"],
         "Pengaturan": REFERENCE,
     },
@@ -122,7 +125,9 @@ def test_each_role_s_menu_holds_its_work_in_the_order_of_the_work(role, memo, se
 
     assert menu == MENUS[role]
     assert list(menu) == [
-        group for group in ["Kasus", "Program", "Pendanaan", "Laporan", "Instansi", "Pengaturan"] if group in menu
+        group
+        for group in ["Kasus", "Program", "Pendanaan", "Laporan", "Pelindungan data", "Instansi", "Pengaturan"]
+        if group in menu
     ]
 
 
@@ -133,7 +138,7 @@ def test_every_role_is_described():
 def test_the_set_up_superuser_finds_every_page_and_the_library_s_under_settings():
     menu = _menu(UserFactory(is_superuser=True))
 
-    assert list(menu) == ["Kasus", "Program", "Pendanaan", "Laporan", "Instansi", "Pengaturan"]
+    assert list(menu) == ["Kasus", "Program", "Pendanaan", "Laporan", "Pelindungan data", "Instansi", "Pengaturan"]
     assert menu["Laporan"] == ["Angka bulanan"]  # no exports: those are asked for in a role
     assert menu["Instansi"] == ["Instansi", "Keanggotaan", "Catatan audit"]
     assert menu["Pengaturan"][-5:] == ["Pengguna", "Grup", "Selang waktu", "Waktu tertentu", "Peristiwa matahari"]
