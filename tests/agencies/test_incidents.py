@@ -11,11 +11,11 @@ from django.utils import timezone, translation
 
 from agencies import audit, incident_letters, incidents, notifications
 from agencies.incidents_admin import moment
-from agencies.models import Agency, AuditEvent, Incident, Notification, Role
+from agencies.models import AuditEvent, Incident, Notification, Role
 from agencies.reminders import incident_escalations
 from cases.models import Case
-from tests.agencies.factories import AgencyFactory, ApiClientFactory, MembershipFactory, RegionFactory, UserFactory
-from tests.cases.factories import CaseFactory, DistrictOfficeFactory, NgoFactory, ReferralFactory
+from tests.agencies.factories import AgencyFactory, ApiClientFactory, RegionFactory, UserFactory
+from tests.cases.factories import CaseFactory, DistrictOfficeFactory, ReferralFactory
 
 pytestmark = pytest.mark.django_db
 
