@@ -233,4 +233,4 @@ def record_an_incident(demo: Demo) -> None:
         incident=incident,
         conclusion="Tidak ada data yang disebarkan lebih lanjut; pemberitahuan dikirim dalam 3 × 24 jam.",
     )
-    demo.lines.append(f"A closed personal data incident ({incident.reference}) in Jawa Tengah's register (log in as dpo).")
+    demo.lines.append(f"A closed personal data incident ({incident.reference}) in Jawa Tengah's register (login dpo).")

@@ -138,6 +138,23 @@ class CloseForm(forms.Form):
     conclusion = forms.CharField(label=capfirst(_("conclusion")), widget=forms.Textarea(attrs={"rows": 4}))
 
 
+class ClockFilter(admin.SimpleListFilter):
+    """Whether the 3 × 24 hour notice still runs (open or contained), as the home's line counts them."""
+
+    title = _("3 × 24 hour notice")
+    parameter_name = "clock"
+
+    def lookups(self, request, model_admin):
+        return [("running", _("still running")), ("stopped", _("notified or closed"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "running":
+            return queryset.filter(status__in=Incident.CLOCK_RUNNING)
+        if self.value() == "stopped":
+            return queryset.exclude(status__in=Incident.CLOCK_RUNNING)
+        return queryset
+
+
 @admin.register(Incident)
 class IncidentAdmin(ScopedModelAdmin):
     form = IncidentForm
@@ -151,7 +168,7 @@ class IncidentAdmin(ScopedModelAdmin):
         "affected_count",
     ]
     list_display_links = ["reference_shown", "title"]
-    list_filter = ["status"]
+    list_filter = [ClockFilter, "status"]
     list_select_related = ["agency__region"]
     search_fields = ["title"]
     change_form_template = f"{TEMPLATES}/change_form.html"
@@ -317,6 +334,7 @@ class IncidentAdmin(ScopedModelAdmin):
             "notify": changing,
             "close": changing,
             "query": changing,
+            "next": next_step(incident) if changing else "",
         }
 
     # The buttons' pages
@@ -514,6 +532,20 @@ class IncidentAdmin(ScopedModelAdmin):
         # The file is named by the incident's reference only.
         response["Content-Disposition"] = f'attachment; filename="{incident.reference}-{which}.pdf"'
         return response
+
+
+def next_step(incident: Incident) -> str:
+    """The step the officer most likely takes next, marked among the buttons: find whom it touched, contain it,
+    tell the subjects, tell the authority, close it."""
+    if incident.query_from is None:
+        return "query"
+    if incident.contained_at is None:
+        return "contain"
+    if incident.subjects_notified_at is None:
+        return "subjects"
+    if incident.authority_notified_at is None:
+        return "authority"
+    return "close"
 
 
 def query_lines(incident: Incident) -> list[str]:

@@ -199,3 +199,23 @@ def trail(actor, context: WorkContext):
                 rows=events.filter(action=action),
                 always=True,
             )
+
+
+# The breach register's line (issue 18 item 10): incidents whose 3 × 24 hour notice still runs.
+
+DATA_PROTECTION = gettext_lazy("Data protection")
+
+
+@work_source(order=55)
+def incidents_running(actor, context: WorkContext):
+    if not context.holds(Role.DATA_PROTECTION_OFFICER, Role.PROVINCE_STAFF):
+        return
+    from .incident_models import Incident
+
+    yield Line(
+        section=DATA_PROTECTION,
+        label=gettext_lazy("Personal data incidents not yet notified (3 × 24 hours)"),
+        url=reverse("admin:agencies_incident_changelist") + "?clock=running",
+        rows=access.visible_to(actor, Incident).filter(status__in=Incident.CLOCK_RUNNING),
+        always=context.holds(Role.DATA_PROTECTION_OFFICER),
+    )

@@ -385,3 +385,19 @@ def test_the_letters_hold_what_article_46_asks_in_indonesian(officer, semarang, 
     assert "Komunikasi dan Digital" in " ".join(to_authority.addressee)
     assert any("Kasus terdampak" in p and ": 4 " in p for s in to_authority.sections for p in s.paragraphs)
     assert incident_letters.letter_pdf(to_authority).startswith(b"%PDF")
+
+
+def test_the_officer_s_home_counts_the_incidents_whose_notice_still_runs_and_links_to_exactly_those(
+    officer, semarang, signed_in
+):
+    from agencies import work
+
+    running = record(officer, semarang)
+    closed = record(officer, semarang, title="Surat salah kirim")
+    incidents.incident_close(actor=officer, incident=closed, conclusion="Bukan data pribadi.")
+
+    (line,) = [line for s in work.my_work(officer) for line in s["lines"] if "incident" in line.url]
+    page = signed_in(officer).get(line.url)
+
+    assert line.count == 1
+    assert [row.pk for row in page.context["cl"].result_list] == [running.pk]
