@@ -88,9 +88,9 @@ def _letter(incident: Incident, which: str, affected: Affected | None, now) -> L
     office = incident.agency.name
     today = formats.date_format(timezone.localtime(now, zone_of(incident.agency)), "j F Y")
     place = incident.agency.region.name if incident.agency.region_id else ""
-    labels = dict(DataCategory.choices)
-    general = [str(labels[c]) for c in incident.data_categories if c in labels and c not in SPECIFIC_CATEGORIES]
-    specific = [str(labels[c]) for c in incident.data_categories if c in SPECIFIC_CATEGORIES]
+    chosen = set(incident.data_categories or [])
+    general = [str(c.label) for c in DataCategory if c in chosen and c not in SPECIFIC_CATEGORIES]
+    specific = [str(c.label) for c in DataCategory if c in chosen and c in SPECIFIC_CATEGORIES]
     data = Section(_("1. Personal data disclosed"))
     if general:
         data.items.append(_("General personal data: %(list)s.") % {"list": ", ".join(general)})

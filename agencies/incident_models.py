@@ -179,8 +179,9 @@ class Incident(models.Model):
         return any(code in SPECIFIC_CATEGORIES for code in self.data_categories or [])
 
     def category_labels(self) -> list[str]:
-        labels = dict(DataCategory.choices)
-        return [str(labels.get(code, code)) for code in self.data_categories or []]
+        """The kinds of data affected by their labels, in the order of the list (general first, then specific)."""
+        chosen = set(self.data_categories or [])
+        return [str(category.label) for category in DataCategory if category in chosen]
 
     def at_least(self, status: str) -> bool:
         return self.ORDER.index(self.status) >= self.ORDER.index(status)

@@ -208,6 +208,10 @@ class IncidentAdmin(ScopedModelAdmin):
             return format_html('{} <strong style="color:var(--error-fg)">{}</strong>', text, gettext("overdue"))
         return format_html("{} <strong>({})</strong>", text, gettext("%(hours)s hours left") % {"hours": left})
 
+    @admin.display(description=_("data affected"))
+    def categories_shown(self, obj):
+        return ", ".join(obj.category_labels()) or "-"
+
     @admin.display(description=_("office responsible"))
     def agency_shown(self, obj):
         return obj.agency.name
@@ -261,8 +265,9 @@ class IncidentAdmin(ScopedModelAdmin):
             return [
                 (None, {"fields": ["agency", "title", "detected_at", "occurred_at", "description", "data_categories"]})
             ]
+        categories = "data_categories" if self._editable(request, obj) else "categories_shown"
         details = ["reference_shown", "status", "agency_shown", "title", "detected_at", "deadline_shown"]
-        details += ["occurred_at", "description", "data_categories", "recorded_by_shown"]
+        details += ["occurred_at", "description", categories, "recorded_by_shown"]
         return [
             (None, {"fields": details}),
             (_("Subjects affected"), {"fields": ["query_shown", "affected_shown"]}),
@@ -272,9 +277,12 @@ class IncidentAdmin(ScopedModelAdmin):
         ]
 
     def get_readonly_fields(self, request, obj=None):
-        if obj is not None and (obj.status == Incident.Status.CLOSED or not access.can_change(request.user, obj)):
-            return [*self.readonly_fields, "title", "detected_at", "occurred_at", "description", "data_categories"]
+        if obj is not None and not self._editable(request, obj):
+            return [*self.readonly_fields, "title", "detected_at", "occurred_at", "description", "categories_shown"]
         return self.readonly_fields
+
+    def _editable(self, request, obj) -> bool:
+        return obj.status != Incident.Status.CLOSED and access.can_change(request.user, obj)
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
@@ -343,15 +351,15 @@ class IncidentAdmin(ScopedModelAdmin):
         view = self.admin_site.admin_view
         name = "agencies_incident_"
         return [
-            path("<path:object_id>/subjects/", view(self.query_view), name=f"{name}query"),
-            path("<path:object_id>/affected/", view(self.affected_view), name=f"{name}affected"),
-            path("<path:object_id>/recount/", view(require_POST(self.recount_view)), name=f"{name}recount"),
-            path("<path:object_id>/contain/", view(self.contain_view), name=f"{name}contain"),
-            path("<path:object_id>/notify-subjects/", view(self.subjects_view), name=f"{name}notify_subjects"),
-            path("<path:object_id>/notify-authority/", view(self.authority_view), name=f"{name}notify_authority"),
-            path("<path:object_id>/close/", view(self.close_view), name=f"{name}close"),
-            path("<path:object_id>/letter/<str:which>/", view(self.letter_view), name=f"{name}letter"),
-            path("<path:object_id>/letter/<str:which>/pdf/", view(self.letter_pdf_view), name=f"{name}letter_pdf"),
+            path("<int:object_id>/subjects/", view(self.query_view), name=f"{name}query"),
+            path("<int:object_id>/affected/", view(self.affected_view), name=f"{name}affected"),
+            path("<int:object_id>/recount/", view(require_POST(self.recount_view)), name=f"{name}recount"),
+            path("<int:object_id>/contain/", view(self.contain_view), name=f"{name}contain"),
+            path("<int:object_id>/notify-subjects/", view(self.subjects_view), name=f"{name}notify_subjects"),
+            path("<int:object_id>/notify-authority/", view(self.authority_view), name=f"{name}notify_authority"),
+            path("<int:object_id>/close/", view(self.close_view), name=f"{name}close"),
+            path("<int:object_id>/letter/<str:which>/", view(self.letter_view), name=f"{name}letter"),
+            path("<int:object_id>/letter/<str:which>/pdf/", view(self.letter_pdf_view), name=f"{name}letter_pdf"),
             *super().get_urls(),
         ]
 

@@ -142,3 +142,14 @@ def test_the_letter_reads_as_a_page_and_downloads_as_a_pdf_each_in_the_trail(sig
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
     assert incident.reference in pdf["Content-Disposition"]
     assert AuditEvent.objects.filter(action="agencies.incident.letter_viewed").count() == 2
+
+
+def test_a_reader_sees_the_data_affected_by_their_names_and_both_letters_open(signed_in, province_staff, incident):
+    client = signed_in(province_staff)
+
+    page = client.get(url(incident)).content.decode()
+
+    assert "Nama lengkap, Data dan informasi kesehatan" in page
+    assert "health" not in page
+    for which in ("subjects", "authority"):
+        assert client.get(url(incident, f"letter/{which}")).status_code == 200
