@@ -70,8 +70,25 @@ def controller_offices(actor):
     return Agency.objects.filter(within, kind__in=kinds, active=True).order_by("region_id", "name")
 
 
+# The checkbox lists read one choice a line (agencies/static/agencies/incident_forms.css).
+CHOICE_LISTS = forms.Media(css={"all": ["agencies/incident_forms.css"]})
+# The steps' own pages are not change forms: they load the admin's form styles themselves (the date and time boxes'
+# calendar and clock icons come with them).
+STEP_STYLES = forms.Media(css={"all": ["admin/css/forms.css", "agencies/incident_forms.css"]})
+
+
+class StepForm(forms.Form):
+    @property
+    def media(self):
+        return super().media + STEP_STYLES
+
+
 class IncidentForm(forms.ModelForm):
     data_categories = _categories_field()
+
+    @property
+    def media(self):
+        return super().media + CHOICE_LISTS
 
     class Meta:
         model = Incident
@@ -79,7 +96,7 @@ class IncidentForm(forms.ModelForm):
         widgets = {"description": forms.Textarea(attrs={"rows": 5})}
 
 
-class QueryForm(forms.Form):
+class QueryForm(StepForm):
     query_from = datetime_field(_("from"))
     query_until = datetime_field(_("until"))
     actor_username = forms.CharField(
@@ -106,7 +123,7 @@ class QueryForm(forms.Form):
         self.fields["actions"].choices = incidents.action_choices()
 
 
-class ContainForm(forms.Form):
+class ContainForm(StepForm):
     containment = forms.CharField(
         label=capfirst(_("containment and recovery measures")),
         widget=forms.Textarea(attrs={"rows": 5}),
@@ -115,7 +132,7 @@ class ContainForm(forms.Form):
     contained_at = datetime_field(_("contained at"))
 
 
-class SubjectsNotifyForm(forms.Form):
+class SubjectsNotifyForm(StepForm):
     notified_at = datetime_field(_("subjects notified at"))
     channel = forms.CharField(
         label=capfirst(_("how the subjects were notified")),
@@ -124,7 +141,7 @@ class SubjectsNotifyForm(forms.Form):
     )
 
 
-class AuthorityNotifyForm(forms.Form):
+class AuthorityNotifyForm(StepForm):
     notified_at = datetime_field(_("authority notified at"))
     reference = forms.CharField(
         label=capfirst(_("authority's reference")),
@@ -134,7 +151,7 @@ class AuthorityNotifyForm(forms.Form):
     )
 
 
-class CloseForm(forms.Form):
+class CloseForm(StepForm):
     conclusion = forms.CharField(label=capfirst(_("conclusion")), widget=forms.Textarea(attrs={"rows": 4}))
 
 

@@ -65,6 +65,7 @@ def test_the_officer_records_an_incident_finds_the_cases_affected_notifies_and_d
     fill_moment(page, "query_from", now - datetime.timedelta(days=30))
     fill_moment(page, "query_until", now + datetime.timedelta(hours=1))
     page.get_by_label("Akun pelaku (nama masuk)").fill("lentera")
+    snap(page, "query")
     steps.press(page, "Simpan dan hitung")
     steps.expect_message(page, re.compile(r"Pencarian disimpan: \d+ kasus terdampak"))
     count = page.locator(".affected-count")
