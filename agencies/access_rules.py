@@ -8,6 +8,7 @@ from .models import (
     Figure,
     FigureRefresh,
     IdempotencyRecord,
+    Incident,
     Membership,
     MonthlySnapshot,
     Notification,
@@ -103,3 +104,12 @@ register(
 # The retention job's runs (issue 18 item 9): counts only, installation-wide; read by data-protection officers, who
 # run it, and auditors.
 register(RetentionRun, see={Role.DATA_PROTECTION_OFFICER: everything, Role.AUDITOR: everything})
+# The breach register (issue 18 item 10): an incident belongs to the controller's office (`agency`). Its
+# data-protection officers (of that office, or of one whose jurisdiction holds it) handle it; the province staff of
+# the jurisdiction read it, to bring the offices along; leadership and everyone else see none (the escalation email
+# at 66 hours tells the heads that one is running, by its reference only).
+register(
+    Incident,
+    see={Role.DATA_PROTECTION_OFFICER: jurisdiction(), Role.PROVINCE_STAFF: jurisdiction()},
+    change={Role.DATA_PROTECTION_OFFICER: jurisdiction()},
+)

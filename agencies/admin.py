@@ -791,4 +791,4 @@ for _model, _admin_class in (
 
 # "My exports" (agencies.exports), the months' approved figures (agencies.snapshots) and the dashboard with its
 # list of indicators (agencies.dashboards): registered from their own modules.
-from . import dashboard_admin, exports_admin, snapshots_admin  # noqa: E402,F401
+from . import dashboard_admin, exports_admin, incidents_admin, snapshots_admin  # noqa: E402,F401

@@ -45,6 +45,15 @@ ACTIONS = {
     "agencies.retention.requested": gettext_lazy("Retention job run on request"),
     "agencies.retention.ran": gettext_lazy("Retention job ran"),
     "agencies.export.deleted_by_retention": gettext_lazy("Export file deleted: it named a pseudonymized person"),
+    "agencies.incident.recorded": gettext_lazy("Personal data incident recorded"),
+    "agencies.incident.updated": gettext_lazy("Personal data incident corrected"),
+    "agencies.incident.query_saved": gettext_lazy("Incident's search of the access log saved"),
+    "agencies.incident.recounted": gettext_lazy("Incident's affected cases counted again"),
+    "agencies.incident.contained": gettext_lazy("Incident contained"),
+    "agencies.incident.subjects_notified": gettext_lazy("Subjects notified of the incident"),
+    "agencies.incident.authority_notified": gettext_lazy("Authority notified of the incident"),
+    "agencies.incident.closed": gettext_lazy("Incident closed"),
+    "agencies.incident.letter_viewed": gettext_lazy("Incident notice letter opened"),
     # cases
     "cases.site.created": gettext_lazy("Site added"),
     "cases.site.updated": gettext_lazy("Site changed"),
@@ -139,6 +148,9 @@ DATA_KEYS = {
     "replayed": gettext_lazy("a stored reply sent again"),
     "sessions": gettext_lazy("sessions ended"),
     "current": gettext_lazy("the session in use"),
+    "late": gettext_lazy("after the 3 × 24 hour deadline"),
+    "notified": gettext_lazy("subjects and authority notified"),
+    "letter": gettext_lazy("letter"),
 }
 # Whole Rupiah, shown as money.
 MONEY_KEYS = {"amount", "total", "ceiling", "released", "committed", "paid"}

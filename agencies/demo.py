@@ -173,3 +173,64 @@ def approve_a_month(demo: Demo) -> None:
     demo.lines.append(
         f"\nMonthly figures of {snapshots.month_label(month)} approved for {semarang.name} (SHA-256 {snapshot.sha256})."
     )
+
+
+def record_an_incident(demo: Demo) -> None:
+    """A past personal data incident in Jawa Tengah's register, handled end to end by the demo's data-protection
+    officer (`dpo`): Lentera Asa's field account signed in from elsewhere; its search of the access log finds the
+    cases that account touched. Runs after every app's demo (the trail must hold the cases). Skipped on a rerun."""
+    import datetime
+
+    from django.utils import timezone
+
+    from agencies import incidents
+    from agencies.models import Incident
+
+    title = "Akun lapangan LKS Lentera Asa dipakai dari luar kantor"
+    if Incident.objects.filter(title=title).exists():
+        return
+    officer, now = demo.users["dpo"], timezone.now()
+    days = datetime.timedelta(days=1)
+    incident = incidents.incident_record(
+        actor=officer,
+        agency=demo.agencies["semarang"],
+        title=title,
+        detected_at=now - 9 * days,
+        occurred_at=now - 10 * days,
+        description=(
+            "Kata sandi akun lapangan LKS Lentera Asa diketahui pihak lain melalui pesan palsu (phishing). Akun "
+            "itu dipakai masuk dari perangkat yang tidak dikenal dan membuka data kasus yang didaftarkan LKS."
+        ),
+        data_categories=["name", "nik", "contact", "case_record", "sex_work"],
+    )
+    incidents.incident_query_save(
+        actor=officer,
+        incident=incident,
+        query_from=now - 30 * days,
+        query_until=now + datetime.timedelta(minutes=1),
+        actor_username="lentera",
+    )
+    incidents.incident_contain(
+        actor=officer,
+        incident=incident,
+        containment=(
+            "Kata sandi akun diganti dan semua sesi akun diakhiri; akun dikunci sampai dua faktor dipasang. Staf LKS "
+            "dilatih mengenali pesan palsu."
+        ),
+        contained_at=now - 9 * days + datetime.timedelta(hours=3),
+    )
+    incidents.incident_subjects_notify(
+        actor=officer,
+        incident=incident,
+        notified_at=now - 8 * days,
+        channel="Surat diserahkan langsung oleh pendamping LKS saat kunjungan rumah",
+    )
+    incidents.incident_authority_notify(
+        actor=officer, incident=incident, notified_at=now - 8 * days, reference="PDP/2026/0412"
+    )
+    incidents.incident_close(
+        actor=officer,
+        incident=incident,
+        conclusion="Tidak ada data yang disebarkan lebih lanjut; pemberitahuan dikirim dalam 3 × 24 jam.",
+    )
+    demo.lines.append(f"A closed personal data incident ({incident.reference}) in Jawa Tengah's register (login dpo).")

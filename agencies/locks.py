@@ -4,7 +4,7 @@ Order, when a service takes more than one: agency, then membership or API client
 locked on its own. Every app's locks come after these (agencies is the leftmost app, DESIGN §3).
 """
 
-from .models import Agency, ApiClient, Membership, Notification, User
+from .models import Agency, ApiClient, Incident, Membership, Notification, User
 
 
 def agency(pk: int) -> Agency:
@@ -36,3 +36,8 @@ def unsent_notification_unless_taken(pk: int) -> Notification | None:
         .filter(pk=pk, status__in=Notification.UNSENT)
         .first()
     )
+
+
+def incident(pk: int) -> Incident:
+    """The incident, with its office and the office's region (read in the same locking statement)."""
+    return Incident.objects.select_for_update(of=("self",)).select_related("agency__region").get(pk=pk)

@@ -758,3 +758,7 @@ class MonthlySnapshot(models.Model):
     def short_hash(self) -> str:
         """The first 12 hex digits: enough to tell snapshots apart on a page; the full hash is on the detail."""
         return self.sha256[:12]
+
+
+# The breach register (issue 18 item 10) lives in a module of its own; imported here so Django finds its model.
+from .incident_models import DataCategory, Incident  # noqa: E402, F401

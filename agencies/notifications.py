@@ -324,15 +324,22 @@ def _enqueue(ids: list[int]) -> None:
 
 
 @transaction.atomic
-def notifications_compose(*, now: datetime.datetime | None = None, time_zones: Iterable[str] | None = None) -> int:
-    """Write every reminder due at `now` not written yet, for offices in `time_zones` (default all).
+def notifications_compose(
+    *,
+    now: datetime.datetime | None = None,
+    time_zones: Iterable[str] | None = None,
+    composers: Iterable[Callable[[datetime.datetime], Iterable[Draft]]] | None = None,
+) -> int:
+    """Write every reminder due at `now` not written yet, for offices in `time_zones` (default all), from
+    `composers` (default every registered one: a schedule of its own may run just its own, e.g. the breach
+    register's escalations every few minutes).
 
     Returns how many were new when this run looked; a run overlapping another may count rows the other wrote
     first (the unique constraint keeps one of each either way)."""
     now = now or timezone.now()
     zones = None if time_zones is None else {ZoneInfo(z) for z in time_zones}
     written = 0
-    for compose in _composers:
+    for compose in _composers if composers is None else composers:
         drafts = compose(now)
         if zones is not None:
             drafts = (d for d in drafts if zone_of(d.agency) in zones)

@@ -3,6 +3,7 @@ email history, exports, stored API replies and the aggregate figures."""
 
 from django.utils.translation import gettext_lazy as _
 
+from .incident_models import Incident
 from .inventory import LegalBasis, Specific, Subject, activity, not_personal, record, security_measure
 from .models import (
     Agency,
@@ -311,4 +312,37 @@ record(
         "errors",
         "error",
     ),
+)
+# A breach: what happened to whose data, told in the officer's words (asked to hold no names, but declared as if they
+# might), and whose account the search of the trail follows.
+record(
+    Incident,
+    activity=DATA_PROTECTION,
+    retention=R.PRIVACY_REGISTER,
+    general=("description", "containment", "closing_note"),
+    staff=("recorded_by", "query_actor_user"),
+    not_personal=(
+        "agency",
+        "title",
+        "detected_at",
+        "occurred_at",
+        "data_categories",
+        "status",
+        "query_actor_api_client",
+        "query_actor_agency",
+        "query_actions",
+        "query_from",
+        "query_until",
+        "affected_count",
+        "affected_counted_at",
+        "contained_at",
+        "subjects_notified_at",
+        "subjects_notice_channel",
+        "authority_notified_at",
+        "authority_reference",
+        "closed_at",
+        "created_at",
+        "updated_at",
+    ),
+    notes={"description": _("The officer's words about what happened; asked to hold no names.")},
 )

@@ -22,6 +22,7 @@ TASKS = {
     "agencies.tasks.exports_purge_task": gettext_lazy("Delete export files past their days"),
     "agencies.tasks.figures_refresh_task": gettext_lazy("Recompute the indicators' figures"),
     "agencies.tasks.sessions_purge_task": gettext_lazy("Delete ended sessions"),
+    "agencies.tasks.incident_escalations_task": gettext_lazy("Escalate personal data incidents near their deadline"),
 }
 
 

@@ -35,6 +35,17 @@ def notifications_deliver_task(self, ids: list[int]):
 
 
 @shared_task(acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True, retry_backoff_max=600, max_retries=20)
+def incident_escalations_task():
+    """Every few minutes: write the breach register's escalations due now (24, 48, 66 hours after detection fall at
+    any hour, not just at the morning run), then queue them."""
+    from .reminders import incident_escalations
+
+    written = notifications.notifications_compose(composers=[incident_escalations])
+    notifications.notifications_dispatch()
+    return written
+
+
+@shared_task(acks_late=True, autoretry_for=TRANSIENT, retry_backoff=True, retry_backoff_max=600, max_retries=20)
 def idempotency_records_purge_task():
     """Hourly: drop stored Idempotency-Key answers past their day (they may carry personal data)."""
     from .api import idempotency

@@ -259,3 +259,27 @@ def whole_trail(actor, context: WorkContext):
         url=reverse("admin:agencies_auditevent_changelist"),
         counted=False,
     )
+
+
+# The breach register's line (issue 18 item 10): incidents whose 3 × 24 hour notice still runs. The officer reads it
+# among the registers; province staff, who bring the offices along, read it too.
+
+
+@privacy_source(order=20)
+def incidents_running(actor, context: WorkContext):
+    from .incident_models import Incident
+
+    yield Line(
+        section=PRIVACY,
+        label=gettext_lazy("Personal data incidents not yet notified (3 × 24 hours)"),
+        url=reverse("admin:agencies_incident_changelist") + "?clock=running",
+        rows=access.visible_to(actor, Incident).filter(status__in=Incident.CLOCK_RUNNING),
+        always=context.holds(Role.DATA_PROTECTION_OFFICER),
+    )
+
+
+@work_source(order=55)
+def incidents_running_for_the_province(actor, context: WorkContext):
+    if context.holds(*PRIVACY_ROLES) or not context.holds(Role.PROVINCE_STAFF):
+        return
+    yield from incidents_running(actor, context)

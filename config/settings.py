@@ -216,6 +216,14 @@ RETENTION_PRIVACY_REQUEST_YEARS = env.int("RETENTION_PRIVACY_REQUEST_YEARS", def
 if min(RETENTION_CASE_YEARS, RETENTION_AUDIT_YEARS, RETENTION_ACCOUNT_YEARS, RETENTION_PRIVACY_REQUEST_YEARS) < 1:
     raise ImproperlyConfigured("RETENTION_*_YEARS: at least 1.")
 
+# The breach register (issue 18 item 10, agencies.incidents): whom the notice to the authority is addressed to.
+# Until the PDP agency of UU 27/2022 art. 58 exists, Komdigi's directorate general for digital-space supervision
+# carries out its supervision; set the agency's name here once it is formed.
+PDP_AUTHORITY_NAME = env.str(
+    "PDP_AUTHORITY_NAME",
+    default="Direktorat Jenderal Pengawasan Ruang Digital, Kementerian Komunikasi dan Digital (Komdigi)",
+)
+
 # The fast path (agencies.fastpath): each part has its switch here and a plain fallback.
 # Access rules built once per process and kept per scope (agencies.fastpath.memo); off, built on every use.
 ACCESS_MEMO = env.bool("ACCESS_MEMO", default=True)

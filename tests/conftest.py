@@ -73,6 +73,9 @@ MIGRATION_DATA = {
     "agencies.migrations.0007_idempotency_purge_schedule": "create_schedule",
     "agencies.migrations.0014_export_purge_schedule": "create_schedule",
     "agencies.migrations.0016_figures_refresh_schedule": "create_schedule",
+    "agencies.migrations.0020_sessions_purge_schedule": "create_schedule",
+    "agencies.migrations.0023_retention_schedule": "create_schedule",
+    "agencies.migrations.0025_incident_escalation_schedule": "create_schedule",
 }
 
 

@@ -10,7 +10,7 @@ from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import Http404
 
 from agencies import access, audit
-from agencies.models import Agency, ApiClient, AuditEvent, Membership, Notification, Region, Role
+from agencies.models import Agency, ApiClient, AuditEvent, Incident, Membership, Notification, Region, Role
 from tests.agencies.factories import AgencyFactory, ApiClientFactory, MembershipFactory, RegionFactory, UserFactory
 
 K = Agency.Kind
@@ -126,6 +126,23 @@ MATRIX = {
         "province_client_read": (IN_JATENG, NOTHING),
         "partner_client_rw": ({"polres_kotim"}, NOTHING),
     },
+    # The breach register (issue 18 item 10): the officer of the jurisdiction handles it, province staff read it.
+    Incident: {
+        "province_staff": (IN_JATENG, NOTHING),
+        "district_staff": (NOTHING, NOTHING),
+        "finance_approver": (NOTHING, NOTHING),
+        "ngo_caseworker": (NOTHING, NOTHING),
+        "partner_trainer": (NOTHING, NOTHING),
+        "leadership_viewer": (NOTHING, NOTHING),
+        "auditor": (NOTHING, NOTHING),
+        "district_auditor": (NOTHING, NOTHING),
+        "dpo": (IN_JATENG, IN_JATENG),
+        "district_dpo": ({"banyuwangi", "bina_sehat"}, {"banyuwangi", "bina_sehat"}),
+        "ngo_client_rw": (NOTHING, NOTHING),
+        # a province office's client acts as its staff; no API serves incidents, so the rule is all it has
+        "province_client_read": (IN_JATENG, NOTHING),
+        "partner_client_rw": (NOTHING, NOTHING),
+    },
 }
 
 CASES = [(model, actor, *expected) for model, by_actor in MATRIX.items() for actor, expected in by_actor.items()]
@@ -154,6 +171,14 @@ def world(db):
         )
         ApiClientFactory(agency=agency, name=f"app-{key}")
         audit.record(None, "tests.world.made", agency, agency=agency)
+        Incident.objects.create(
+            agency=agency,
+            title=f"incident-{key}",
+            detected_at=bystander.date_joined,
+            description="-",
+            data_categories=["name"],
+            recorded_by=bystander,
+        )
 
     actors = {}
     for name, (role, agency_key, scope) in ACTORS.items():

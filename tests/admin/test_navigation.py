@@ -43,6 +43,8 @@ MENUS = {
         "Program": PROGRAMS,
         "Pendanaan": MONEY + BUDGETS,
         "Laporan": READS_FIGURES,
+        # The province reads its jurisdiction's breach register (issue 18 item 10); its officer changes it.
+        "Pelindungan data": ["Insiden data pribadi"],
         "Instansi": ["Instansi", "Keanggotaan"],
         "Pengaturan": ["Klien API", "Notifikasi", "Pembaruan angka", "Tugas terjadwal", "Jadwal harian", *REFERENCE],
     },
@@ -89,14 +91,13 @@ MENUS = {
         "Instansi": ["Instansi", "Keanggotaan", "Catatan audit"],
         "Pengaturan": ["Klien API", "Notifikasi", *REFERENCE],
     },
-    # The privacy registers join this menu with issue 18; today the officer keeps the record of processing and reads
-    # the trail.
+    # The privacy registers of issue 18, the record of processing, and the trail.
     Role.DATA_PROTECTION_OFFICER: {
         "Kasus": ["Lokasi", "Penghitungan lokasi"],
         "Program": ["Program", "Angkatan"],
         "Pendanaan": ["Bantuan"],
         "Laporan": ["Ekspor saya"],
-        "Pelindungan data": ["Retensi", "Penahanan (legal hold)", *RECORD],
+        "Pelindungan data": ["Insiden data pribadi", "Retensi", "Penahanan (legal hold)", *RECORD],
         "Instansi": ["Instansi", "Catatan audit"],
         "Pengaturan": REFERENCE,
     },

@@ -35,7 +35,13 @@ ROLES = {
         ["Kasus", "Persetujuan", "Kemungkinan data ganda", "Pemantauan", "Pencairan", "Hak bantuan", "Bantuan"],
     ),
     "lks": ("LKS Kelompok Kerja Bina Sehat · Pendamping kasus LSM", "Pemantauan", ORDER, ["Alokasi anggaran"]),
-    "provinsi": ("Dinas Sosial Provinsi Jawa Tengah · Staf provinsi", "Alokasi anggaran", ORDER, []),
+    # Province staff read their jurisdiction's breach register (issue 18 item 10), between reports and agencies.
+    "provinsi": (
+        "Dinas Sosial Provinsi Jawa Tengah · Staf provinsi",
+        "Alokasi anggaran",
+        [*ORDER[:4], "Pelindungan data", *ORDER[4:]],
+        [],
+    ),
     "pimpinan": (
         "Kementerian Sosial Republik Indonesia · Pimpinan (hanya melihat)",
         "Program",

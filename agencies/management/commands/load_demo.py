@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.module_loading import module_has_submodule
 
-from agencies.demo import Demo, approve_a_month
+from agencies.demo import Demo, approve_a_month, record_an_incident
 from agencies.figures_refresh import figures_refresh
 from agencies.models import Region
 
@@ -33,6 +33,8 @@ class Command(BaseCommand):
                     import_module(f"{app_config.name}.demo").load(demo)
             # After every app's data: an approved month needs the figures of all of them.
             approve_a_month(demo)
+            # After the cases: the incident's search of the access log finds the cases an account touched.
+            record_an_incident(demo)
         # The dashboards read stored figures only: compute them now, after the demo is committed, so every demo role
         # sees a living dashboard at once instead of waiting for the night's refresh.
         refresh = figures_refresh()
