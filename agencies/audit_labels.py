@@ -31,6 +31,12 @@ ACTIONS = {
     "agencies.api_client.revoked": gettext_lazy("API client revoked"),
     "agencies.notification.requeued": gettext_lazy("Email queued to be sent again"),
     "agencies.user.language_changed": gettext_lazy("Account language changed"),
+    "agencies.user.sign_in_failed": gettext_lazy("Sign-in failed"),
+    "agencies.user.locked_out": gettext_lazy("Sign-in locked after failed attempts"),
+    "agencies.user.lockout_lifted": gettext_lazy("Sign-in lockout lifted"),
+    "agencies.user.two_factor_enrolled": gettext_lazy("Authenticator app set up"),
+    "agencies.user.two_factor_reset": gettext_lazy("Second factor reset"),
+    "agencies.user.recovery_codes_replaced": gettext_lazy("New recovery codes made"),
     "agencies.export.requested": gettext_lazy("Export requested"),
     "agencies.export.finished": gettext_lazy("Export ready"),
     "agencies.export.failed": gettext_lazy("Export failed"),
@@ -127,6 +133,11 @@ DATA_KEYS = {
     "format": gettext_lazy("file format"),
     "rows": gettext_lazy("rows"),
     "replayed": gettext_lazy("a stored reply sent again"),
+    "code_step": gettext_lazy("at the code step"),
+    "address": gettext_lazy("address"),
+    "minutes": gettext_lazy("minutes locked"),
+    "devices": gettext_lazy("devices removed"),
+    "no_such_account": gettext_lazy("no such account"),
 }
 # Whole Rupiah, shown as money.
 MONEY_KEYS = {"amount", "total", "ceiling", "released", "committed", "paid"}
