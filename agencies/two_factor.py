@@ -231,7 +231,7 @@ def lockout_response(request, original_response=None, credentials=None):
 # typed that is no account's: it may be a password typed in the wrong box).
 
 
-@receiver(user_login_failed, dispatch_uid="agencies.two_factor.failure_recorded")
+@receiver(user_login_failed, dispatch_uid="two_factor_failure_recorded")
 def _failure_recorded(sender, credentials, request=None, **kwargs):
     username = (credentials or {}).get("username") or ""
     user = User.objects.filter(username=username).first() if username else None
@@ -245,7 +245,7 @@ def _failure_recorded(sender, credentials, request=None, **kwargs):
         audit.record(None, "agencies.user.sign_in_failed", user, data, agency_id=_home_agency_id(user))
 
 
-@receiver(user_locked_out, dispatch_uid="agencies.two_factor.lockout_recorded")
+@receiver(user_locked_out, dispatch_uid="two_factor_lockout_recorded")
 def _lockout_recorded(sender, request=None, username=None, ip_address=None, **kwargs):
     user = User.objects.filter(username=username).first() if username else None
     data = {"address": ip_address or "", "minutes": round(settings.AXES_COOLOFF_TIME.total_seconds() / 60)}
