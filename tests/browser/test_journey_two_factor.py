@@ -9,10 +9,12 @@ import re
 import time
 from pathlib import Path
 
+import pytest
 from django_otp.oath import TOTP
 from playwright.sync_api import Page, expect
 
 from agencies.models import Agency, Role, User
+from cases.models import Case
 from tests.agencies.factories import MembershipFactory
 from tests.browser import steps
 from tests.browser.conftest import PASSWORD
@@ -20,6 +22,15 @@ from tests.conftest import current_code
 
 SHOTS = Path(os.environ.get("SHOTS_DIR", "/work/helpers/shots"))
 NEW_PASSWORD = "secret-pass-123"  # tests.agencies.factories.UserFactory's
+
+
+@pytest.fixture
+def id_page(chromium, demo):
+    """A browser in Indonesian: before signing in, pages speak the browser's language (the account's after)."""
+    context = chromium.new_context(base_url=demo, viewport={"width": 1280, "height": 900}, locale="id-ID")
+    context.set_default_timeout(15_000)
+    yield context.new_page()
+    context.close()
 
 
 def shots(page: Page, name: str) -> None:
@@ -59,7 +70,8 @@ def sign_out(page: Page) -> None:
     page.goto("/")
 
 
-def test_a_new_member_sets_up_the_app_and_signs_in_with_a_code_and_with_a_recovery_code(page, demo):
+def test_a_new_member_sets_up_the_app_and_signs_in_with_a_code_and_with_a_recovery_code(id_page):
+    page = id_page
     semarang = Agency.objects.get(name="Dinas Sosial Kota Semarang")
     user = MembershipFactory(role=Role.DISTRICT_STAFF, agency=semarang, user__username="siti.baru").user
 
@@ -104,7 +116,8 @@ def test_a_new_member_sets_up_the_app_and_signs_in_with_a_code_and_with_a_recove
     steps.expect_message(page, "Anda masuk dengan kode pemulihan; tersisa 9")
 
 
-def test_a_locked_out_person_reads_when_to_try_again_waits_and_signs_in(page, demo, settings):
+def test_a_locked_out_person_reads_when_to_try_again_waits_and_signs_in(id_page, settings):
+    page = id_page
     settings.AXES_FAILURE_LIMIT = 3
     settings.AXES_COOLOFF_TIME = datetime.timedelta(seconds=4)
     page.goto("/")
@@ -130,10 +143,12 @@ def test_a_locked_out_person_reads_when_to_try_again_waits_and_signs_in(page, de
 
 
 def test_revealing_a_nik_after_the_step_up_window_asks_for_the_code_again(page, sign_in, settings):
+    banyuwangi = Agency.objects.get(name="Dinas Sosial Kabupaten Banyuwangi")
+    number = Case.objects.filter(owner=banyuwangi, person__nik_hash__isnull=False).order_by("pk").first().number
     sign_in("kabupaten")
     steps.open_list(page, "Kasus")
-    page.locator("#result_list tbody tr").first.get_by_role("link").first.click()
-    page.wait_for_load_state()
+    steps.search_list(page, number)
+    steps.open_row(page, number)
 
     settings.STEP_UP_MINUTES = 0  # the code given at sign-in is now too old
     page.get_by_role("link", name="Tampilkan NIK").click()
