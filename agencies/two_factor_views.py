@@ -86,7 +86,7 @@ def _to_login(request):
     return HttpResponseRedirect(reverse("admin:login") + f"?{urlencode({REDIRECT_FIELD_NAME: safe_next(request)})}")
 
 
-def _check_code(site, request, *, title: str, template_title: str, on_success, intro: str):
+def _check_code(site, request, *, title: str, template_title: str, on_success, intro: str, cancel_url: str = ""):
     """The code page and the step-up page alike: a code from the app or a recovery code; a wrong one counts towards
     the lockout (per username and address)."""
     user = request.user
@@ -111,7 +111,14 @@ def _check_code(site, request, *, title: str, template_title: str, on_success, i
         else:
             form.add_error("code", gettext("Enter the code your app shows."))
     context = _context(
-        site, request, title=title, heading=template_title, intro=intro, form=form, recovery_form=recovery
+        site,
+        request,
+        title=title,
+        heading=template_title,
+        intro=intro,
+        form=form,
+        recovery_form=recovery,
+        cancel_url=cancel_url,
     )
     return TemplateResponse(request, "admin/two_factor/code.html", context)
 
@@ -168,6 +175,7 @@ def step_up_view(site, request):
             "authenticator app shows now."
         ),
         on_success=confirmed,
+        cancel_url=reverse("admin:index"),
     )
 
 

@@ -16,6 +16,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import Client as DjangoClient
 from django.utils import translation
+from rest_framework.test import APIClient as DRFAPIClient
 
 from agencies.models import Role
 from cases.intake import references
@@ -168,6 +169,15 @@ class Client(DjangoClient):
     """Django's test client whose `force_login` gives a session that also passed the second factor, as a person's
     does after the code page (issue 18): an enrolled authenticator, the session verified with it and fresh for
     step-up. Tests of the two-factor rules themselves use `plain_client`."""
+
+    def force_login(self, user, backend=None):
+        super().force_login(user, backend)
+        verify_session(self, user)
+
+
+class APIClient(DRFAPIClient):
+    """DRF's test client whose `force_login` gives a session that passed the second factor (the API takes no
+    other session, issue 18); `force_authenticate` and tokens are unchanged."""
 
     def force_login(self, user, backend=None):
         super().force_login(user, backend)
