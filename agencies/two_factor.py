@@ -77,13 +77,12 @@ def code_matches(user: User, code: str, *, device: TOTPDevice | None = None) -> 
     if not code:
         return None
     with transaction.atomic():
+        candidates = []
         if code.isdigit():
-            devices = TOTPDevice.objects.filter(pk=device.pk) if device else TOTPDevice.objects.filter(user=user)
-            candidates = devices.filter(user=user).select_for_update()
-            if device is None:
-                candidates = candidates.filter(confirmed=True)
-        else:
-            candidates = StaticDevice.objects.filter(user=user, confirmed=True).select_for_update()
+            apps = TOTPDevice.objects.filter(pk=device.pk) if device else TOTPDevice.objects.filter(confirmed=True)
+            candidates += list(apps.filter(user=user).select_for_update())
+        if device is None:  # a recovery code (letters and digits; rarely digits only)
+            candidates += list(StaticDevice.objects.filter(user=user, confirmed=True).select_for_update())
         for found in candidates:
             if found.verify_token(code):
                 return found
