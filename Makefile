@@ -25,6 +25,7 @@ run: venv
 	DEBUG=1 $(BIN)/python manage.py load_demo
 	DEBUG=1 $(BIN)/python manage.py send_reminders --now
 	@echo "Admin: http://$(HOST):$(PORT)/admin/"
+	@echo "Sign in with a demo login above, then its code: DEBUG=1 $(BIN)/python manage.py demo_code USERNAME"
 	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # The database is DATABASE_URL if set, else the local PostgreSQL if it answers, else SQLite (the header says which).

@@ -9,7 +9,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.db.models.functions import Length
 from django.http import Http404, HttpResponseRedirect
@@ -25,9 +25,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from django_celery_beat import admin as beat_admin
 from django_celery_beat import models as beat_models
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from qsessions.models import Session
 
-from . import access, audit_labels, figures_refresh, notifications, regions, schedules, services
+from . import access, audit_labels, figures_refresh, notifications, regions, schedules, services, two_factor
 from .fastpath.admin_filters import LeanQueryStrings
 from .forms import MembershipAddForm
 from .models import Agency, ApiClient, AuditEvent, FigureRefresh, Membership, Notification, Region, Role, User
@@ -41,6 +43,27 @@ class UserAdmin(ListTitled, DjangoUserAdmin):
     caseworker), and those names are links."""
 
     colleague_fields = ("username", "first_name", "last_name")
+    actions = ["reset_two_factor"]
+
+    @admin.action(
+        description=_("Reset the second factor (they set up their authenticator app again)"), permissions=["change"]
+    )
+    def reset_two_factor(self, request, queryset):
+        done = 0
+        for user in queryset:
+            try:
+                two_factor.two_factor_reset(actor=request.user, user=user)
+            except PermissionDenied as exc:
+                self.message_user(request, f"{user}: {' '.join(exc.args)}", messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(
+                request,
+                gettext("Second factor reset for %(count)d accounts: each sets up the app at the next sign-in.")
+                % {"count": done},
+                messages.SUCCESS,
+            )
 
     def has_module_permission(self, request):
         return _is_superuser(request.user)
@@ -132,6 +155,27 @@ admin.site.register(Group, GroupAdmin)
 # without keys, on "My sessions" (config.admin_site).
 if admin.site.is_registered(Session):
     admin.site.unregister(Session)
+# django-otp's own device pages would list every account's keys outside the access rule: a person's second factor
+# is set up on its own pages (agencies.two_factor_views) and reset only by the users' action above.
+for _device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_device_model):
+        admin.site.unregister(_device_model)
+
+
+class LockedOutFilter(admin.SimpleListFilter):
+    """The people locked out now after failed sign-ins or codes (agencies.two_factor, django-axes), for the
+    province's "Pekerjaan saya" line."""
+
+    title = _("sign-in")
+    parameter_name = "locked"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Locked after failed attempts"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(user__username__in=two_factor.locked_usernames())
+        return queryset
 
 
 class TimeZoneFilter(admin.SimpleListFilter):
@@ -235,10 +279,19 @@ class AgencyAdmin(ScopedModelAdmin):
 @admin.register(Membership)
 class MembershipAdmin(ScopedModelAdmin):
     list_display = ["user", "user_full_name", "agency", "role", "active"]
-    list_filter = ["role", "active"]
+    list_filter = ["role", "active", LockedOutFilter]
     search_fields = ["user__username", "user__first_name", "user__last_name", "agency__name"]
     list_select_related = ["user", "agency"]
-    actions = ["end_memberships"]
+    actions = ["end_memberships", "lift_lockouts"]
+
+    @admin.action(description=_("Lift the sign-in lockout of the selected people"), permissions=["change"])
+    def lift_lockouts(self, request, queryset):
+        self.run_service_action(
+            request,
+            queryset,
+            lambda actor, membership: two_factor.lockout_lift(actor=actor, membership=membership),
+            _("%(count)d lockouts lifted."),
+        )
 
     @admin.display(description=_("name"))
     def user_full_name(self, membership):

@@ -10,7 +10,11 @@ class AgenciesConfig(AppConfig):
         # Registers the access rules for this app's own models with the one access module.
         from django.utils.module_loading import autodiscover_modules
 
-        from . import access_rules  # noqa: F401
+        # The trail's receivers of failed sign-ins and lockouts (django.contrib.auth and django-axes signals).
+        from . import (
+            access_rules,  # noqa: F401
+            two_factor,  # noqa: F401
+        )
 
         # Each app's reminders.py registers its kinds of email and its composers (agencies.notifications).
         autodiscover_modules("reminders")

@@ -35,6 +35,12 @@ ACTIONS = {
     "agencies.user.deactivated": gettext_lazy("Account deactivated"),
     "agencies.user.session_ended": gettext_lazy("Own session ended"),
     "agencies.user.sessions_ended": gettext_lazy("Every session of the account ended"),
+    "agencies.user.sign_in_failed": gettext_lazy("Sign-in failed"),
+    "agencies.user.locked_out": gettext_lazy("Sign-in locked after failed attempts"),
+    "agencies.user.lockout_lifted": gettext_lazy("Sign-in lockout lifted"),
+    "agencies.user.two_factor_enrolled": gettext_lazy("Authenticator app set up"),
+    "agencies.user.two_factor_reset": gettext_lazy("Second factor reset"),
+    "agencies.user.recovery_codes_replaced": gettext_lazy("New recovery codes made"),
     "agencies.export.requested": gettext_lazy("Export requested"),
     "agencies.export.finished": gettext_lazy("Export ready"),
     "agencies.export.failed": gettext_lazy("Export failed"),
@@ -151,6 +157,11 @@ DATA_KEYS = {
     "late": gettext_lazy("after the 3 × 24 hour deadline"),
     "notified": gettext_lazy("subjects and authority notified"),
     "letter": gettext_lazy("letter"),
+    "code_step": gettext_lazy("at the code step"),
+    "address": gettext_lazy("address"),
+    "minutes": gettext_lazy("minutes locked"),
+    "devices": gettext_lazy("devices removed"),
+    "no_such_account": gettext_lazy("no such account"),
 }
 # Whole Rupiah, shown as money.
 MONEY_KEYS = {"amount", "total", "ceiling", "released", "committed", "paid"}

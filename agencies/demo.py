@@ -86,8 +86,19 @@ def load(demo: Demo) -> None:
     demo.admin = _superuser()
     demo.agencies = _agencies(demo.admin)
     demo.users = _users(demo.admin, demo.agencies)
+    _authenticators([demo.admin, *demo.users.values()])
     tokens = _api_tokens(demo.admin, demo.agencies)
     demo.lines += _logins(tokens)
+
+
+def _authenticators(users: list[User]) -> None:
+    """Every demo login has an authenticator set up (issue 18): `manage.py demo_code USERNAME` prints the code it
+    shows now, so a person trying the demo signs in without a phone. A new account (or one reset) enrols instead."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    for user in users:
+        if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
 
 
 def _superuser() -> User:
@@ -147,7 +158,11 @@ def _api_tokens(admin: User, agencies: dict[str, Agency]) -> list[tuple[ApiClien
 
 
 def _logins(tokens) -> list[str]:
-    lines = ["", "Demo logins (local use only), password for all: " + DEMO_PASSWORD]
+    lines = [
+        "",
+        "Demo logins (local use only), password for all: " + DEMO_PASSWORD,
+        "Then the code of the account's authenticator: DEBUG=1 .venv/bin/python manage.py demo_code USERNAME",
+    ]
     lines.append(f"  {'username':<12} {'role':<20} {'agency':<46} sees")
     lines.append(f"  {'admin':<12} {'superuser (set-up)':<20} {'-':<46} everything")
     for username, (_name, role, agency_key, scope) in USERS.items():

@@ -46,7 +46,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import access, audit, audit_labels, notifications
+from . import access, audit, audit_labels, notifications, step_up
 from .models import Export, User
 from .rulebook import Grant
 
@@ -84,6 +84,9 @@ class ExportKind:
     # The roles that may ask for it: a list of people only for roles that may see personal data.
     roles: frozenset[str] = frozenset()
     aggregate: bool = False
+    # A list of people (case-level): asking for it and downloading it need the second factor given lately
+    # (agencies.step_up, issue 18).
+    step_up: bool = False
     # The filters it takes, by name: each a function from the given text to the value kept (ids and codes only),
     # raising ValueError for anything else. A search term is never one of them: it would be kept in clear.
     filters: Mapping[str, Callable[[str], object]] = {}
@@ -462,6 +465,8 @@ def export_request(*, actor: User, kind: str, format: str, filters: Mapping) -> 
     grant = grant_for(actor, found)
     if grant is None:
         raise PermissionDenied(_("Your role may not export this."))
+    if found.step_up:
+        step_up.require(actor)
     cleaned = found.clean_filters(actor, filters)
     export = Export.objects.create(
         requested_by=actor, agency=grant.agency, kind=found.code, format=format, filters=cleaned
@@ -646,7 +651,11 @@ def file_name_for(export: Export) -> str:
 
 
 def export_downloaded(actor, export: Export) -> Iterator[bytes]:
-    """Log the download and return the file's plaintext, decrypted a record at a time as it is sent."""
+    """Log the download and return the file's plaintext, decrypted a record at a time as it is sent. A list of
+    people asks for the second factor again (StepUpRequired) when it was not given lately."""
+    kind = KINDS.get(export.kind)
+    if kind is None or kind.step_up:
+        step_up.require(actor)
     audit.record(
         actor, "agencies.export.downloaded", export, _audit_data(export, rows=export.row_count), agency=export.agency
     )

@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from . import access, exports
+from . import access, exports, step_up
 from .models import Export
 from .scoped_admin import ScopedModelAdmin, errors_of
 
@@ -125,6 +125,10 @@ class ExportAdmin(ScopedModelAdmin):
             export = exports.export_request(
                 actor=request.user, kind=code, format=request.POST.get("format", ""), filters=filters
             )
+        except step_up.StepUpRequired:
+            # Back to the list once the code is given: the person presses "Export" again, now confirmed.
+            messages.info(request, gettext("A list of people needs your code again. Then export the list once more."))
+            return HttpResponseRedirect(step_up.confirm_url(back))
         except (ValidationError, PermissionDenied) as exc:
             for errors in errors_of(exc).values():
                 for error in errors:
@@ -143,9 +147,11 @@ class ExportAdmin(ScopedModelAdmin):
     def download_view(self, request, token):
         """The file, decrypted as it is sent; only for the person who asked, while the link is fresh (else 404)."""
         export = exports.export_for_download(request.user, token)
-        response = StreamingHttpResponse(
-            exports.export_downloaded(request.user, export), content_type=exports.CONTENT_TYPES[export.format]
-        )
+        try:
+            content = exports.export_downloaded(request.user, export)
+        except step_up.StepUpRequired:
+            return HttpResponseRedirect(step_up.confirm_url(request.path))
+        response = StreamingHttpResponse(content, content_type=exports.CONTENT_TYPES[export.format])
         response["Content-Disposition"] = f'attachment; filename="{exports.file_name_for(export)}"'
         response["Cache-Control"] = "private, no-store"
         return response

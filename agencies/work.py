@@ -283,3 +283,25 @@ def incidents_running_for_the_province(actor, context: WorkContext):
     if context.holds(*PRIVACY_ROLES) or not context.holds(Role.PROVINCE_STAFF):
         return
     yield from incidents_running(actor, context)
+
+
+# Province staff: the people of their province locked out now after failed sign-ins or codes (issue 18), to call
+# them and, when it was them, lift the lockout from the list.
+
+ACCOUNTS = gettext_lazy("Accounts")
+
+
+@work_source(order=65)
+def lockouts(actor, context: WorkContext):
+    if not context.holds(Role.PROVINCE_STAFF):
+        return
+    from . import two_factor
+    from .models import Membership
+
+    url = reverse("admin:agencies_membership_changelist")
+    yield Line(
+        section=ACCOUNTS,
+        label=gettext_lazy("Locked out after failed sign-ins"),
+        url=f"{url}?{urlencode({'locked': 'yes'})}",
+        rows=access.visible_to(actor, Membership).filter(user__username__in=two_factor.locked_usernames()),
+    )

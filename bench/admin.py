@@ -33,7 +33,7 @@ from django.urls import path
 
 from agencies.regions import time_zone_of
 from bench import seeding
-from bench.common import Result, paired_medians, statements
+from bench.common import Result, paired_medians, sign_in, statements
 from cases.names import name_key
 
 PROVINCE = "Dinas Sosial Provinsi Jawa Timur"
@@ -929,9 +929,9 @@ def measure(seeded: dict, args) -> list[Result]:
     repeat = args.admin_repeat
     rng = random.Random(6)  # noqa: S311 (choosing rows to measure)
     district, province, auditor = Client(), Client(), Client()
-    district.force_login(seeded["staff"])
-    province.force_login(User.objects.get(username="bench-province"))
-    auditor.force_login(User.objects.get(username="bench-auditor"))
+    sign_in(district, seeded["staff"])
+    sign_in(province, User.objects.get(username="bench-province"))
+    sign_in(auditor, User.objects.get(username="bench-auditor"))
     floor = Client()
     region = Agency.objects.get(name=PROVINCE).region_id
     results = []

@@ -30,7 +30,7 @@ import zoneinfo
 
 from django.urls import path
 
-from bench.common import Result, paired_medians, statements
+from bench.common import Result, paired_medians, sign_in, statements
 
 LONG = 20  # cases with a long history
 OTHERS = 10  # more of the office's people in the same batches (a batch of 30)
@@ -856,7 +856,7 @@ def measure(seeded: dict, args) -> list[Result]:
     office, staff = seeded["office"], seeded["staff"]
     rng = random.Random()  # noqa: S311 (choosing what to measure)
     ours_client, floor = Client(), Client()
-    ours_client.force_login(staff)
+    sign_in(ours_client, staff)
     results = []
 
     def get(client, url):

@@ -50,3 +50,21 @@ def print_table(results: list[Result]) -> None:
         queries = "-" if r.queries is None else str(r.queries)
         floor = "-" if r.floor is None else f"{r.floor:.2f}"
         print(f"{r.name:<60}{r.ours:>12.2f}{floor:>12}{ratio:>9}{queries:>9}  {r.target}")
+
+
+def sign_in(client, user) -> None:
+    """`client.force_login(user)` with the second factor passed, as a person's session is after the code page
+    (issue 18): the admin admits no other session. The authenticator is made once per user."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from agencies import step_up
+
+    client.force_login(user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session[step_up.SESSION_KEY] = time.time()
+    session.save()

@@ -18,7 +18,7 @@ It seeds a ministry (Kemensos, kind ministry) with a leadership viewer; the fact
 import datetime
 import time
 
-from bench.common import Result, paired_medians, statements
+from bench.common import Result, paired_medians, sign_in, statements
 
 MINISTRY = "Kementerian Sosial RI (Kemensos)"
 LEADER = "bench-kemensos"
@@ -300,7 +300,7 @@ def dashboard_page_results(actor, repeat: int) -> tuple[list[Result], list[tuple
     from agencies import dashboards
 
     client = Client()
-    client.force_login(actor)
+    sign_in(client, actor)
     url = reverse("admin:agencies_figure_changelist")
     asked, real = [], dashboards.figure_table
 

@@ -432,11 +432,11 @@ urlpatterns = [path("home/", floor_home)]
 def measure(seeded: dict, args) -> list:
     from django.test import Client
 
-    from bench.common import Result, paired_medians, statements
+    from bench.common import Result, paired_medians, sign_in, statements
 
     office, staff = seeded["office"], seeded["staff"]
     ours_client, floor = Client(), Client()
-    ours_client.force_login(staff)
+    sign_in(ours_client, staff)
     floor_url = f"/floor/admin/home/?office={office.pk}&user={staff.pk}"
 
     def get(client, url):

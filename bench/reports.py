@@ -16,7 +16,7 @@ import html
 import re
 import time
 
-from bench.common import Result, paired_medians, statements
+from bench.common import Result, paired_medians, sign_in, statements
 
 SITES = (
     "Gempol Porong",
@@ -409,7 +409,7 @@ def measure(seeded: dict, args) -> list[Result]:
     results.append(Result("program report, selector (ms)", ours, floor, "≤ 1.5×", statements(report)))
 
     client = Client()
-    client.force_login(staff)
+    sign_in(client, staff)
     page, floor_page = f"/admin/programs/program/{program.pk}/report/", f"/floor/reports/program/{program.pk}/"
     assert client.get(page).status_code == 200 and client.get(floor_page).status_code == 200
     ours, floor = paired_medians(lambda: client.get(page), lambda: client.get(floor_page), repeat)

@@ -35,7 +35,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
-from agencies import access, exports
+from agencies import access, exports, step_up
 from agencies.fastpath.admin_filters import LeanQueryStrings
 from agencies.models import Agency, User
 from agencies.scoped_admin import (
@@ -892,7 +892,11 @@ class CaseAdmin(UncountedListAdmin, ScopedModelAdmin):
         self.log_change(request, case, message)
 
     def reveal_nik_view(self, request, object_id):
-        case = self._case(request, object_id)
+        case = self._case(request, object_id)  # a case out of scope is not found, before any code is asked
+        return self._reveal_nik(request, case)
+
+    @step_up.required
+    def _reveal_nik(self, request, case):
         if request.method != "POST":
             return self.service_form_view(
                 request,

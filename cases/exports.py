@@ -46,6 +46,7 @@ class CaseListExport(ExportKind):
     label = _("Case list")
     roles = frozenset({Role.DISTRICT_STAFF, Role.PROVINCE_STAFF, Role.AUDITOR})
     filters = FILTERS
+    step_up = True
 
     def header(self) -> list[str]:
         return [

@@ -15,9 +15,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from agencies import access, notifications, ropa_admin, services, sessions, work
+from agencies import access, notifications, ropa_admin, services, sessions, two_factor, two_factor_views, work
 from agencies.fastpath import admin_menu
 from agencies.models import NotificationOptOut, Role
 from agencies.scoped_admin import PostedAutocompleteJsonView
@@ -178,8 +179,27 @@ class RehabAdminSite(admin.AdminSite):
     index_template = "admin/home.html"
 
     def has_permission(self, request):
-        # A person enters through an active membership of an active agency; superusers only to set up.
-        return access.may_use_admin(request.user)
+        # A person enters through an active membership of an active agency; superusers only to set up. Either only
+        # with a session that passed the second factor (issue 18): a password alone opens nothing.
+        return access.may_use_admin(request.user) and two_factor.verified(request.user)
+
+    def login(self, request, extra_context=None):
+        """Django's password page, then the second step: the code page, or the enrolment page at a first sign-in."""
+        if request.method == "GET" and self._password_only(request.user):
+            return HttpResponseRedirect(self._second_step(request))
+        response = super().login(request, extra_context)
+        # The password was just accepted (django.contrib.auth.login replaced request.user): on to the code.
+        if request.method == "POST" and self._password_only(request.user):
+            return HttpResponseRedirect(self._second_step(request))
+        return response
+
+    @staticmethod
+    def _password_only(user) -> bool:
+        return user.is_authenticated and access.may_use_admin(user) and not two_factor.verified(user)
+
+    @staticmethod
+    def _second_step(request) -> str:
+        return two_factor_views.next_step_url(request.user, two_factor_views.safe_next(request, ""))
 
     def get_app_list(self, request, app_label=None):
         """The menu in the order of the work (`MENU`), set-up pages under Settings; one app's page (`app_label`): its
@@ -240,6 +260,16 @@ class RehabAdminSite(admin.AdminSite):
 
     def get_urls(self):
         own = [
+            # The sign-in's second step and the enrolment are for a person signed in with a password only, so they
+            # are not behind admin_view (which admits verified sessions); each checks who may use it.
+            path("two-factor/", never_cache(self.two_factor_code_view), name="two_factor_code"),
+            path("two-factor/setup/", never_cache(self.two_factor_setup_view), name="two_factor_setup"),
+            path("two-factor/confirm/", self.admin_view(self.step_up_view), name="step_up"),
+            path(
+                "two-factor/recovery-codes/",
+                self.admin_view(self.recovery_codes_view),
+                name="two_factor_recovery_codes",
+            ),
             path("settings/", self.admin_view(self.settings_view), name="settings"),
             path("reminders/", self.admin_view(self.my_reminders_view), name="my_reminders"),
             path("sessions/", self.admin_view(self.my_sessions_view), name="my_sessions"),
@@ -249,6 +279,18 @@ class RehabAdminSite(admin.AdminSite):
             path("privacy/record.pdf", self.admin_view(partial(ropa_admin.pdf_view, self)), name="privacy_record_pdf"),
         ]
         return own + super().get_urls()
+
+    def two_factor_code_view(self, request):
+        return two_factor_views.code_view(self, request)
+
+    def two_factor_setup_view(self, request):
+        return two_factor_views.setup_view(self, request)
+
+    def step_up_view(self, request):
+        return two_factor_views.step_up_view(self, request)
+
+    def recovery_codes_view(self, request):
+        return two_factor_views.recovery_codes_view(self, request)
 
     def account_language_view(self, request):
         """The header's language switch: saves it on the account, then back to the page the person was on."""

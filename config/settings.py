@@ -6,6 +6,7 @@ EMAIL_URL and ALLOWED_HOSTS; a missing or malformed value stops start-up with Im
 
 import base64
 import binascii
+import datetime
 from pathlib import Path
 
 import environ
@@ -75,6 +76,12 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI's files served by us: offices' networks filter CDNs
     "django_celery_beat",
     "csp",  # its system checks (the policy itself is the middleware's)
+    # Staff two-factor (issue 18): TOTP devices and one-time recovery codes; the pages are ours (agencies.two_factor).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    # Lockout after failed sign-ins and failed codes, per username and address (agencies.two_factor).
+    "axes",
     "agencies",
     "cases",
     "programs",
@@ -89,6 +96,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed the second factor (and its device still exists).
+    "django_otp.middleware.OTPMiddleware",
+    # The request a service runs in, for the step-up check of services (agencies.step_up.require).
+    "agencies.step_up.StepUpMiddleware",
     # The account's language, not the browser's, once someone has signed in (API clients keep Accept-Language).
     "agencies.middleware.AccountLanguageMiddleware",
     "agencies.middleware.AccessCacheMiddleware",
@@ -96,7 +107,12 @@ MIDDLEWARE = [
     # Idle and absolute session limits, checked before any view runs (needs the user, the language and messages).
     "agencies.sessions.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a lockout into our Indonesian page (agencies.two_factor.lockout_response).
+    "axes.middleware.AxesMiddleware",
 ]
+
+# django-axes first: it refuses a locked-out (username, address) before the password is even checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -150,6 +166,44 @@ STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 
 LOGIN_URL = "admin:login"
+
+# Two-factor (issue 18, agencies.two_factor): every staff account signs in with a password and a code from an
+# authenticator app (TOTP), or one of its recovery codes. The name the app shows beside the account:
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Rehabilitasi Sosial")
+# django-otp's own throttling slows a device down after failures whoever sends them, which lets anyone lock a
+# colleague out by their username alone; the lockout below counts per username and address instead.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
+# Revealing a NIK in full and case-level exports ask for the code again when it was last given longer ago.
+STEP_UP_MINUTES = env.int("STEP_UP_MINUTES", default=5)
+
+# Lockout (django-axes): LOCKOUT_FAILURE_LIMIT failed passwords or codes for one username from one address lock that
+# pair for LOCKOUT_COOLOFF_MINUTES (each further try during the lockout starts it again). The username alone is never
+# locked: anyone could then lock a colleague out.
+AXES_FAILURE_LIMIT = env.int("LOCKOUT_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.float("LOCKOUT_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_CALLABLE = "agencies.two_factor.lockout_response"
+# A successful password does not clear the count: only a full sign-in (password and code) does
+# (agencies.two_factor), else a known password would buy unlimited code guesses.
+AXES_RESET_ON_SUCCESS = False
+# Our trail records each failure and lockout (agencies.audit); axes's own logs of every sign-in are not kept.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ADMIN = False  # its lists would bypass the access rule; province staff read lockouts through ours
+# Never kept in clear in axes's rows: the password (always), the code, the username typed.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code", "password", "token"]
+# The client's address: REMOTE_ADDR, unless LOCKOUT_PROXY_COUNT proxies in front of the app add X-Forwarded-For (a
+# header a client could otherwise forge to get a fresh count per request).
+LOCKOUT_PROXY_COUNT = env.int("LOCKOUT_PROXY_COUNT", default=0)
+if LOCKOUT_PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = LOCKOUT_PROXY_COUNT
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+if AXES_FAILURE_LIMIT < 1 or AXES_COOLOFF_TIME.total_seconds() <= 0 or STEP_UP_MINUTES < 0:
+    raise ImproperlyConfigured(
+        "LOCKOUT_FAILURE_LIMIT and LOCKOUT_COOLOFF_MINUTES: above 0; STEP_UP_MINUTES: 0 or more."
+    )
 
 # Email: console in the demo, SMTP in production, e.g. EMAIL_URL=smtp+tls://user:pass@mail.example:587
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
@@ -277,7 +331,8 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "agencies.api.authentication.ApiClientAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        # Staff's admin session, only once it passed the second factor; never a password (no Basic authentication).
+        "agencies.api.authentication.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["agencies.api.permissions.IsMember"],
     # Filters built from a view's `filterset_fields` are plain ids and strict yes/no (agencies.api.filters).

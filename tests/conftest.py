@@ -7,14 +7,16 @@ the province office of Jawa Tengah (`jateng`, `province_staff`). Anyone else: `m
 """
 
 import importlib
+import time
 
 import pytest
 from django.apps import apps as django_apps
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
-from django.test import Client
+from django.test import Client as DjangoClient
 from django.utils import translation
+from rest_framework.test import APIClient as DRFAPIClient
 
 from agencies.models import Role
 from cases.intake import references
@@ -164,6 +166,87 @@ def jateng(db):
 @pytest.fixture
 def province_staff(jateng):
     return MembershipFactory(role=Role.PROVINCE_STAFF, agency=jateng).user
+
+
+class Client(DjangoClient):
+    """Django's test client whose `force_login` gives a session that also passed the second factor, as a person's
+    does after the code page (issue 18): an enrolled authenticator, the session verified with it and fresh for
+    step-up. Tests of the two-factor rules themselves use `plain_client`."""
+
+    def force_login(self, user, backend=None):
+        super().force_login(user, backend)
+        verify_session(self, user)
+
+
+class APIClient(DRFAPIClient):
+    """DRF's test client whose `force_login` gives a session that passed the second factor (the API takes no
+    other session, issue 18); `force_authenticate` and tokens are unchanged."""
+
+    def force_login(self, user, backend=None):
+        super().force_login(user, backend)
+        verify_session(self, user)
+
+
+def verify_session(client, user) -> None:
+    """Mark `client`'s session as having passed the second factor with `user`'s authenticator (made if missing)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from agencies import step_up
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session[step_up.SESSION_KEY] = time.time()
+    session.save()
+
+
+def current_code(user, *, unused: bool = True) -> str:
+    """The code `user`'s authenticator app shows now, as the app computes it from the key (django_otp.oath.TOTP).
+    An app shows one code per 30 seconds and a code is accepted once: with `unused`, the next step's code when this
+    step's was already used (the server accepts one step either side), waiting for the clock when need be."""
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user).order_by("-confirmed", "pk").first()
+    clock = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    clock.time = time.time()
+    counter = clock.t()  # the app's counter now, with the drift the server has seen
+    if unused and device.last_t >= counter:
+        counter = device.last_t + 1
+        while True:  # the server takes at most `tolerance` steps ahead of its clock
+            clock.time = time.time()
+            if counter <= clock.t() + device.tolerance:
+                break
+            time.sleep(0.5)
+    at = TOTP(device.bin_key, device.step, device.t0, device.digits, 0)
+    at.time = device.t0 + counter * device.step
+    return f"{at.token():0{device.digits}d}"
+
+
+def sign_in_with_code(client, username: str, password: str):
+    """Sign `client` in through the pages, as a person does: the password, then the code from the app."""
+    from agencies.models import User
+
+    response = client.post("/admin/login/", {"username": username, "password": password})
+    assert response.status_code == 302, f"{username}: the password was refused"
+    response = client.post("/admin/two-factor/", {"code": current_code(User.objects.get(username=username))})
+    assert response.status_code == 302, f"{username}: the code was refused"
+    return client
+
+
+@pytest.fixture
+def client():
+    """The test client; `force_login` gives a session that passed the second factor (see Client)."""
+    return Client()
+
+
+@pytest.fixture
+def plain_client():
+    """Django's own test client: `force_login` gives a session that has passed no second factor."""
+    return DjangoClient()
 
 
 @pytest.fixture

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
@@ -36,3 +37,27 @@ class ApiClientAuthenticationScheme(OpenApiAuthenticationExtension):
             "scheme": "bearer",
             "description": "An API client token (`rhb_<key id>_<secret>`), issued once by province staff.",
         }
+
+
+class VerifiedSessionAuthentication(authentication.SessionAuthentication):
+    """Staff's admin session, for trying the API from its documentation page: only a session that passed the second
+    factor (django-otp's `is_verified`), so a stolen password alone never reads the API. Anything else is anonymous
+    here, as a missing session is."""
+
+    def authenticate(self, request):
+        found = super().authenticate(request)
+        if found is None:
+            return None
+        user = found[0]
+        if not getattr(user, "is_verified", lambda: False)():
+            return None
+        return found
+
+
+class VerifiedSessionAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = VerifiedSessionAuthentication
+    name = "cookieAuth"
+    priority = -1
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "cookie", "name": settings.SESSION_COOKIE_NAME}

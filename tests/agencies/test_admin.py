@@ -1,9 +1,11 @@
 """The admin, as staff use it: Indonesian by default, scoped by the access rule, saving through services."""
 
 import pytest
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from agencies.models import Agency, ApiClient, AuditEvent, Membership, Role
 from tests.agencies.factories import AgencyFactory, ApiClientFactory, MembershipFactory, RegionFactory, UserFactory
+from tests.conftest import sign_in_with_code
 
 pytestmark = pytest.mark.django_db
 
@@ -36,10 +38,10 @@ def test_the_login_page_switches_to_english(client):
 
 def test_a_member_signs_in_without_being_flagged_staff(client):
     user = MembershipFactory(role=Role.DISTRICT_STAFF, user=UserFactory(username="kab", is_staff=False)).user
+    TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
 
-    response = client.post("/admin/login/?next=/admin/", {"username": "kab", "password": "secret-pass-123"})
+    sign_in_with_code(client, "kab", "secret-pass-123")  # the password, then the code (issue 18)
 
-    assert response.status_code == 302
     assert client.get("/admin/").status_code == 200
     assert not user.is_staff
 

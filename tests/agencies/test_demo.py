@@ -12,6 +12,7 @@ from agencies import access
 from agencies.demo import AGENCIES, DEMO_PASSWORD, USERS
 from agencies.models import Agency, ApiClient, Membership, Role, User
 from cases.models import Case, Site
+from tests.conftest import sign_in_with_code
 
 pytestmark = pytest.mark.django_db
 
@@ -82,7 +83,7 @@ PEOPLE_IN_SCOPE = {
 }
 
 
-def test_each_demo_user_signs_in_and_sees_exactly_their_scope(client, demo):
+def test_each_demo_user_signs_in_and_sees_exactly_their_scope(plain_client, demo):
     # One load of the demo for every user: loading it takes seconds.
     names = {key: name for key, (name, *_rest) in AGENCIES.items()}
     assert set(PEOPLE_IN_SCOPE) == set(USERS)
@@ -92,7 +93,8 @@ def test_each_demo_user_signs_in_and_sees_exactly_their_scope(client, demo):
             Membership.objects.filter(agency__name__in=[names[k] for k in agency_keys]).values_list("pk", flat=True)
         )
 
-        assert client.login(username=username, password=DEMO_PASSWORD), username
+        # Through the pages, as a person trying the demo: the password, then the code `demo_code` prints.
+        client = sign_in_with_code(plain_client.__class__(), username, DEMO_PASSWORD)
         response = client.get("/admin/agencies/membership/")
 
         if expected:
@@ -184,3 +186,22 @@ def test_the_demo_password_passes_the_password_rules_for_every_demo_user(demo):
     # With every region and agency of the demo in the database, as a person choosing it would meet the rules.
     for user in User.objects.all():
         validate_password(DEMO_PASSWORD, user)
+
+
+def test_demo_code_prints_the_code_a_demo_login_signs_in_with_and_only_with_debug_on(plain_client, demo):
+    with override_settings(DEBUG=True):
+        printed = _run_with("demo_code", "provinsi")
+    code = printed.split()[0]
+
+    plain_client.post("/admin/login/", {"username": "provinsi", "password": DEMO_PASSWORD})
+    plain_client.post("/admin/two-factor/", {"code": code})
+
+    assert plain_client.get("/admin/").status_code == 200
+    with pytest.raises(CommandError, match="DEBUG"):
+        _run_with("demo_code", "provinsi")
+
+
+def _run_with(command, *args) -> str:
+    out = io.StringIO()
+    call_command(command, *args, stdout=out)
+    return out.getvalue()

@@ -4,12 +4,12 @@ import datetime
 
 import pytest
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from agencies import services
 from agencies.api import idempotency
 from agencies.models import Agency, ApiClient, IdempotencyRecord
 from tests.agencies.factories import AgencyFactory, RegionFactory, UserFactory
+from tests.conftest import APIClient
 
 pytestmark = pytest.mark.django_db
 

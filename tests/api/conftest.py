@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 import pytest
 from django.core.cache import cache
-from rest_framework.test import APIClient
 
 from agencies import services as agency_services
 from agencies.models import Agency, ApiClient, Role
@@ -24,6 +23,7 @@ from tests.cases.factories import (
     NgoFactory,
     ReferralFactory,
 )
+from tests.conftest import APIClient
 from tests.funding.factories import AllocationFactory, BenefitFactory
 from tests.programs.factories import BatchFactory, ProgramFactory, SessionFactory, days_from_today
 

@@ -1,11 +1,11 @@
 """Helpers shared by the partner API suites (fixtures live in conftest.py)."""
 
 from django.db import connection
-from rest_framework.test import APIClient
 
 from agencies.models import Agency
 from cases.models import Case, Person, TargetGroup
 from tests.cases.factories import TUNA_SUSILA
+from tests.conftest import APIClient
 
 PROBLEM = "application/problem+json"
 

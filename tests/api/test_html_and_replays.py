@@ -13,7 +13,6 @@ it and it accepted, while the person's consent to share with Lentera holds.
 import pytest
 from django.db import connection
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from agencies import services as agency_services
 from agencies.models import ApiClient, AuditEvent, IdempotencyRecord, Role
@@ -22,6 +21,7 @@ from cases.models import Case, CaseNote, Consent, Person, Referral
 from programs.models import Enrollment
 from tests.agencies.factories import MembershipFactory
 from tests.cases.factories import ConsentFactory
+from tests.conftest import APIClient
 
 from .helpers import PROBLEM, bearer
 

@@ -1,7 +1,6 @@
 """Bulk intake (an NGO's pendataan sheet): a truthful result per row, valid rows saved, resending is safe."""
 
 import pytest
-from rest_framework.test import APIClient
 
 from agencies import services as agency_services
 from agencies.fastpath.rows import COPY_APART_FROM_ROWS
@@ -9,6 +8,7 @@ from agencies.models import Agency, ApiClient, AuditEvent
 from cases import refusals
 from cases.models import Case, Person, StageChange
 from tests.agencies.factories import AgencyFactory, RegionFactory, UserFactory
+from tests.conftest import APIClient
 
 pytestmark = pytest.mark.django_db
 

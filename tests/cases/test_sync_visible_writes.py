@@ -4,12 +4,12 @@ fields, so each write below is checked through the same list a field app follows
 
 import pytest
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from cases import services
 from cases.models import Case, Consent, PossibleDuplicate, TargetGroup
 from tests.agencies.factories import RegionFactory
 from tests.cases.factories import BWBLP, ConsentFactory, IntakeFactory
+from tests.conftest import APIClient
 
 pytestmark = pytest.mark.django_db
 

@@ -284,9 +284,9 @@ def test_the_cells_offered_are_the_cells_the_service_accepts(staff, trainer, bat
     assert offered == accepted and refused
 
 
-# Session, user, grants, the batch, its sessions, the roster, the cells the viewer may record, the session's marks
-# and the case numbers the viewer may read.
-SHEET_STATEMENTS = 9
+# Session, user, the session's second-factor device (django-otp), grants, the batch, its sessions, the roster, the
+# cells the viewer may record, the session's marks and the case numbers the viewer may read.
+SHEET_STATEMENTS = 10
 
 
 def test_the_sheet_costs_the_same_statements_for_three_people_or_thirty(

@@ -8,7 +8,6 @@ from collections import Counter
 import pytest
 from django.db import connection, transaction
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from agencies import services as agency_services
 from agencies.models import Agency, ApiClient, Notification, Role
@@ -17,6 +16,7 @@ from agencies.tasks import notifications_compose_task, notifications_dispatch_ta
 from cases.models import Case, Referral
 from tests.agencies.factories import AgencyFactory, MembershipFactory, RegionFactory, UserFactory
 from tests.cases.factories import CaseFactory, ConsentFactory, DistrictOfficeFactory, NgoFactory
+from tests.conftest import APIClient
 
 from .caseload import (
     DENPASAR,
