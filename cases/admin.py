@@ -1202,3 +1202,7 @@ class PossibleDuplicateAdmin(ScopedModelAdmin):
         else:
             self.message_user(request, gettext("Recorded: these are two different people."), messages.SUCCESS)
         return HttpResponseRedirect(self.change_url(duplicate))
+
+
+# The data-protection officer's register of subject-access requests (Pelindungan data).
+from . import subject_access_admin  # noqa: E402,F401
