@@ -589,7 +589,7 @@ class SubjectAccessRequest(models.Model):
     class Status(models.TextChoices):
         RECEIVED = "received", _("Received")
         IDENTITY_CHECKED = "identity_checked", _("Identity checked")
-        IN_PROGRESS = "in_progress", _("Bundle prepared")
+        IN_PROGRESS = "in_progress", _("In progress")
         DELIVERED = "delivered", _("Delivered")
         REFUSED = "refused", _("Refused")
 

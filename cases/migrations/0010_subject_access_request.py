@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
                 ('channel', models.CharField(choices=[('in_person', 'In person'), ('letter', 'Letter'), ('email', 'Email'), ('phone', 'Phone'), ('ngo', 'Through an NGO')], max_length=12, verbose_name='channel')),
                 ('received_at', models.DateTimeField(verbose_name='received at')),
                 ('due_at', models.DateTimeField(editable=False, verbose_name='due at')),
-                ('status', models.CharField(choices=[('received', 'Received'), ('identity_checked', 'Identity checked'), ('in_progress', 'Bundle prepared'), ('delivered', 'Delivered'), ('refused', 'Refused')], default='received', max_length=16, verbose_name='status')),
+                ('status', models.CharField(choices=[('received', 'Received'), ('identity_checked', 'Identity checked'), ('in_progress', 'In progress'), ('delivered', 'Delivered'), ('refused', 'Refused')], default='received', max_length=16, verbose_name='status')),
                 ('identity_method', models.CharField(blank=True, choices=[('ktp_matched', 'KTP shown, NIK matches the record'), ('caseworker', 'Known in person to her caseworker'), ('ngo_attested', 'Attested in writing by her NGO'), ('other_document', 'Another identity document')], max_length=16, verbose_name='identity checked by')),
                 ('identity_note', models.CharField(blank=True, max_length=300, verbose_name='identity note')),
                 ('identity_checked_at', models.DateTimeField(blank=True, null=True, verbose_name='identity checked at')),
