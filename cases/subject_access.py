@@ -458,6 +458,7 @@ def bundle_pdf(bundle: Bundle, out: io.RawIOBase) -> None:
     from agencies.exports import RECORD_SIZE
 
     styles = getSampleStyleSheet()
+    styles["Heading2"].keepWithNext = 1  # a section's title never ends a page alone
     small = styles["BodyText"].clone("small", fontSize=8, leading=10)
     grid = TableStyle(
         [
@@ -495,7 +496,9 @@ def bundle_pdf(bundle: Bundle, out: io.RawIOBase) -> None:
             # Written text wraps in its cell; the trail's short values are plain strings (thousands of rows).
             wraps = section.key != "trail"
             rows = [[cell(v) for v in row] if wraps else row for row in section.rows]
-            table = LongTable([section.columns, *rows], repeatRows=1, colWidths=_widths(section, width))
+            # Headings wrap in their cells too ("Ingin pulang ke kampung halaman" in a narrow column).
+            header = [Paragraph(f"<b>{_escaped(h)}</b>", small) for h in section.columns]
+            table = LongTable([header, *rows], repeatRows=1, colWidths=_widths(section, width))
             table.setStyle(grid)
             story.append(table)
         story.append(Paragraph(_escaped(_("Left out of this bundle")), styles["Heading2"]))
@@ -514,8 +517,11 @@ def bundle_pdf(bundle: Bundle, out: io.RawIOBase) -> None:
 
 
 def _widths(section: Section, width: float) -> list[float]:
-    # Written text gets the room; the other columns share the rest.
+    # Written text gets the room; the other columns share the rest. The trail's plain cells get fixed widths
+    # (when, what, about, who, acting for, data of) that fit an agency's whole name.
     n = len(section.columns)
+    if section.key == "trail":
+        return [width * share for share in (0.11, 0.22, 0.11, 0.16, 0.2, 0.2)]
     if not section.free_text or n == 1:
         return [width / n] * n
     wide = len(section.free_text)
