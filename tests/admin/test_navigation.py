@@ -91,6 +91,7 @@ MENUS = {
         "Program": ["Program", "Angkatan"],
         "Pendanaan": ["Bantuan"],
         "Laporan": ["Ekspor saya"],
+        "Pelindungan data": ["Permintaan akses"],
         "Instansi": ["Instansi", "Catatan audit"],
         "Pengaturan": REFERENCE,
     },
@@ -133,7 +134,8 @@ def test_every_role_is_described():
 def test_the_set_up_superuser_finds_every_page_and_the_library_s_under_settings():
     menu = _menu(UserFactory(is_superuser=True))
 
-    assert list(menu) == ["Kasus", "Program", "Pendanaan", "Laporan", "Instansi", "Pengaturan"]
+    assert list(menu) == ["Kasus", "Program", "Pendanaan", "Laporan", "Pelindungan data", "Instansi", "Pengaturan"]
+    assert menu["Pelindungan data"] == ["Permintaan akses"]
     assert menu["Laporan"] == ["Angka bulanan"]  # no exports: those are asked for in a role
     assert menu["Instansi"] == ["Instansi", "Keanggotaan", "Catatan audit"]
     assert menu["Pengaturan"][-5:] == ["Pengguna", "Grup", "Selang waktu", "Waktu tertentu", "Peristiwa matahari"]
