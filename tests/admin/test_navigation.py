@@ -123,7 +123,9 @@ def test_each_role_s_menu_holds_its_work_in_the_order_of_the_work(role, memo, se
 
     assert menu == MENUS[role]
     assert list(menu) == [
-        group for group in ["Kasus", "Program", "Pendanaan", "Laporan", "Instansi", "Pengaturan"] if group in menu
+        group
+        for group in ["Kasus", "Program", "Pendanaan", "Laporan", "Pelindungan data", "Instansi", "Pengaturan"]
+        if group in menu
     ]
 
 
