@@ -15,6 +15,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -208,6 +209,8 @@ class SubjectAccessRequestAdmin(ScopedModelAdmin):
             # Every change is a button of its own (one service each); nothing is saved from the page itself.
             context.update(show_save=False, show_save_and_continue=False, show_save_and_add_another=False)
             context.update(self._steps(request, obj))
+            # A register's page, not a form to change: titled by what it is; the request's name is its first line.
+            context.update(title=capfirst(SAR._meta.verbose_name), subtitle=None)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def _steps(self, request, row) -> dict:
@@ -220,6 +223,13 @@ class SubjectAccessRequestAdmin(ScopedModelAdmin):
             "may_deliver": may and row.status == SAR.Status.IN_PROGRESS,
             "may_refuse": may and row.is_open,
         }
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST" and object_id is not None:
+            # The page has no save button (each step is one); a POST anyway (a stale page) goes back with a word.
+            self.message_user(request, _("Nothing is saved on this page: use its buttons."), messages.INFO)
+            return HttpResponseRedirect(request.get_full_path())
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def response_add(self, request, obj, post_url_continue=None):
         # Straight to the request's page, where its next step waits.

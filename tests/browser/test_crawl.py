@@ -17,7 +17,7 @@ from tests.browser.conftest import PASSWORD
 from tests.browser.crawl import QUERY_BOUND, WRITE_QUERY_BOUND, Crawler, Page, english_words, submissions
 
 # Each demo role once, and a second district office and NGO for breadth (other agencies' rows, other programs).
-ROLES = ["provinsi", "kabupaten", "keuangan", "lks", "mitra", "pimpinan", "auditor", "semarang", "lentera"]
+ROLES = ["provinsi", "kabupaten", "keuangan", "lks", "mitra", "pimpinan", "auditor", "dpo", "semarang", "lentera"]
 
 
 def signed_in(username: str) -> Client:

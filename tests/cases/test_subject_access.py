@@ -298,3 +298,33 @@ def test_district_staff_cannot_record_a_request(staff, her_case):
         services.subject_access_request_record(
             actor=staff, subject=her_case.number, channel=SAR.Channel.EMAIL, received_at=timezone.now()
         )
+
+
+# The access matrix of the request, every role at the office nearest to her case
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_of_every_role_only_the_data_protection_officer_sees_and_changes_her_request(role, officer, her_case, jateng):
+    request = recorded(officer, her_case)
+    office = {
+        Role.DISTRICT_STAFF: her_case.owner,
+        Role.NGO_CASEWORKER: her_case.registered_by,
+        Role.LEADERSHIP_VIEWER: AgencyFactory(ministry=True),
+        Role.PARTNER_TRAINER: AgencyFactory(kind="health", region=her_case.owner.region),
+        Role.FINANCE_APPROVER: her_case.owner,
+    }.get(role, jateng)
+    if role == Role.NGO_CASEWORKER and office.kind != "ngo":
+        office = AgencyFactory(kind="ngo", region=her_case.owner.region)
+    someone = MembershipFactory(role=role, agency=office).user
+    expected = role == Role.DATA_PROTECTION_OFFICER
+    assert access.visible_to(someone, SAR).filter(pk=request.pk).exists() is expected
+    assert access.changeable_by(someone, SAR).filter(pk=request.pk).exists() is expected
+    # …and the officer's grant reaches no case content at all.
+    if expected:
+        assert not any(access.may_see_any(someone, model) for model in (Case, Person, CaseNote))
+
+
+def test_a_ministry_officer_sees_requests_about_anyone(her_case, member):
+    national = member(Role.DATA_PROTECTION_OFFICER, agency=AgencyFactory(ministry=True))
+    request = recorded(national, her_case)
+    assert access.can_change(national, request)
