@@ -56,6 +56,8 @@ from .models import (
 from .timeline import by
 
 REDACTED = "[nama pihak lain dihapus]"
+# Points: one line of the trail's 7.5-point text with its padding.
+TRAIL_ROW_HEIGHT = 12
 # Bundles are for the person: in Indonesian, whatever the officer's own language.
 LANGUAGE = "id"
 
@@ -498,7 +500,10 @@ def bundle_pdf(bundle: Bundle, out: io.RawIOBase) -> None:
             rows = [[cell(v) for v in row] if wraps else row for row in section.rows]
             # Headings wrap in their cells too ("Ingin pulang ke kampung halaman" in a narrow column).
             header = [Paragraph(f"<b>{_escaped(h)}</b>", small) for h in section.columns]
-            table = LongTable([header, *rows], repeatRows=1, colWidths=_widths(section, width))
+            # The trail's rows are one line each: their height is given, which spares reportlab measuring every
+            # cell again each time the table is split across pages (most of a long trail's time).
+            heights = None if wraps else [None] + [TRAIL_ROW_HEIGHT] * len(rows)
+            table = LongTable([header, *rows], repeatRows=1, colWidths=_widths(section, width), rowHeights=heights)
             table.setStyle(grid)
             story.append(table)
         story.append(Paragraph(_escaped(_("Left out of this bundle")), styles["Heading2"]))
