@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model, Q
 from django.utils import timezone, translation
-from django.utils.formats import date_format
+from django.utils.formats import date_format, get_format
 from django.utils.translation import gettext as _
 
 from agencies import access, audit_labels
@@ -103,9 +103,22 @@ class Subject:
         """A moment in the handling office's time zone, a day as a day ("4 Des 2026 09.30", "4 Des 2026")."""
         if value is None:
             return "—"
-        if isinstance(value, datetime.datetime):
-            return date_format(value.astimezone(self.zone), "DATETIME_FORMAT")
-        return date_format(value)
+        if not isinstance(value, datetime.datetime):
+            return self._day(value)
+        local = value.astimezone(self.zone)
+        clock = _clock_separator()
+        if clock is None:
+            return date_format(local, "DATETIME_FORMAT")
+        # The day worded once per day, the clock by hand: a trail of thousands of rows spends most of its time in
+        # Django's date formatting otherwise. The same text as DATETIME_FORMAT (`_clock_separator` checks it).
+        return f"{self._day(local.date())} {local.hour:02d}{clock}{local.minute:02d}"
+
+    def _day(self, day: datetime.date) -> str:
+        days = self.__dict__.setdefault("_days", {})
+        key = (translation.get_language(), day)
+        if key not in days:
+            days[key] = date_format(day)
+        return days[key]
 
     def section(self, key: str, title: str, rows: Iterable[Model], columns: list[tuple[str, Callable]]) -> Section:
         """A section of `rows` (model instances, read by the source), a column per (heading, value of a row); each
@@ -118,6 +131,14 @@ class Subject:
         if model is not None:
             self.trail_of(model, ids)
         return Section(key, title, [heading for heading, _value in columns], shown)
+
+
+def _clock_separator() -> str | None:
+    """ ":" or "." when the language's DATETIME_FORMAT is its DATE_FORMAT and the 24-hour clock ("j M Y H.i");
+    None otherwise (then each moment goes through Django's formatting)."""
+    day, moment = get_format("DATE_FORMAT"), get_format("DATETIME_FORMAT")
+    rest = moment[len(day) :] if moment.startswith(day) else ""
+    return rest[2] if rest in (" H.i", " H:i") else None
 
 
 def _text(value) -> str:

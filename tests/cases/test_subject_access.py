@@ -328,3 +328,18 @@ def test_a_ministry_officer_sees_requests_about_anyone(her_case, member):
     national = member(Role.DATA_PROTECTION_OFFICER, agency=AgencyFactory(ministry=True))
     request = recorded(national, her_case)
     assert access.can_change(national, request)
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_the_bundles_moments_read_as_the_pages_read_them(language):
+    # The trail words its thousands of moments by hand (cases.subject_access.Subject.when): the same text.
+    from django.utils import translation
+    from django.utils.formats import date_format
+
+    from cases.subject_access import Subject
+
+    subject = Subject(person=None, case_ids=[], zone=zoneinfo.ZoneInfo("Asia/Makassar"))
+    moment = datetime.datetime(2026, 12, 7, 16, 5, tzinfo=datetime.UTC)
+    with translation.override(language):
+        assert subject.when(moment) == date_format(moment.astimezone(subject.zone), "DATETIME_FORMAT")
+        assert subject.when(moment.date()) == date_format(moment.date())
