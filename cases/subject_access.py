@@ -91,6 +91,7 @@ class Subject:
     person: Person
     case_ids: list[int]
     zone: zoneinfo.ZoneInfo
+    merged: list[Person] = field(default_factory=list)
     targets: dict[type[Model], set] = field(default_factory=dict)
     other_names: set[str] = field(default_factory=set)
     exclusions: list[Exclusion] = field(default_factory=list)
@@ -191,7 +192,7 @@ def bundle_collect(request: SubjectAccessRequest) -> Bundle:
         person = Person.objects.select_related("home_region", "current_site").get(pk=request.person_id)
         zone = zoneinfo.ZoneInfo(time_zone_of(request.agency.region_id))
         case_ids = list(Case.objects.filter(person=person).values_list("pk", flat=True))
-        subject = Subject(person=person, case_ids=case_ids, zone=zone)
+        subject = Subject(person=person, case_ids=case_ids, zone=zone, merged=_merged_into(person))
         sections = list(_own(subject))
         for read in SOURCES:
             sections.extend(read(subject))
@@ -205,22 +206,13 @@ def bundle_collect(request: SubjectAccessRequest) -> Bundle:
 
 def _own(s: Subject) -> Iterable[Section]:
     person = s.person
-    s.trail_of(Person, [person.pk])
-    details = [
-        (_("Full name"), person.full_name),
-        (_("Known as"), person.known_as),
-        (_("NIK"), person.nik),
-        (_("Birth date"), s.when(person.birth_date) if person.birth_date else ""),
-        (_("Birth year (estimated)"), person.birth_year),
-        (_("Sex"), person.get_sex_display()),
-        (_("Phone"), person.phone),
-        (_("Home region"), person.home_region.name if person.home_region else ""),
-        (_("Address"), person.address),
-        (_("Current site"), person.current_site.name if person.current_site else ""),
-        (_("Target groups"), ", ".join(str(g) for g in person.target_groups.all())),
-        (_("Recorded on"), s.when(person.created_at)),
-    ]
-    yield Section("person", _("Personal data"), [_("Data"), _("Value")], [[k, _text(v)] for k, v in details])
+    yield Section("person", _("Personal data"), [_("Data"), _("Value")], _details(s, person))
+    # Her earlier records merged into this one (a duplicate registered twice): their details are hers too, and so
+    # are the events about them; their cases and consents were moved onto this record by the merge.
+    for earlier in s.merged:
+        title = _("Personal data of an earlier record of hers (#%(pk)s), merged into this one") % {"pk": earlier.pk}
+        yield Section(f"person_merged_{earlier.pk}", title, [_("Data"), _("Value")], _details(s, earlier))
+    s.trail_of(Person, [person.pk, *(earlier.pk for earlier in s.merged)])
 
     cases = Case.objects.filter(pk__in=s.case_ids).select_related(
         "owner", "registered_by", "caseworker", "target_group", "site"
@@ -326,12 +318,18 @@ def _own(s: Subject) -> Iterable[Section]:
             (_("By"), lambda r: name_of(r.transferred_by)),
         ],
     )
-    # A possible-duplicate review sets her beside another person: that person's data is not hers to receive.
-    pairs = list(
-        PossibleDuplicate.objects.filter(Q(person=person) | Q(similar_to=person)).values_list("person", "similar_to")
-    )
+    # A possible-duplicate review sets her beside another person: that person's data is not hers to receive. (A
+    # review between two records of hers, since merged, is no other person's.)
+    hers = {person.pk, *(earlier.pk for earlier in s.merged)}
+    pairs = [
+        pair
+        for pair in PossibleDuplicate.objects.filter(Q(person__in=hers) | Q(similar_to__in=hers)).values_list(
+            "person", "similar_to"
+        )
+        if not set(pair) <= hers
+    ]
     if pairs:
-        others = {a if a != person.pk else b for a, b in pairs}
+        others = {pk for pair in pairs for pk in pair} - hers
         s.other_names.update(_names_of(others))
         s.exclusions.append(
             Exclusion(
@@ -340,6 +338,34 @@ def _own(s: Subject) -> Iterable[Section]:
                 len(pairs),
             )
         )
+
+
+def _details(s: Subject, person: Person) -> list[list[str]]:
+    details = [
+        (_("Full name"), person.full_name),
+        (_("Known as"), person.known_as),
+        (_("NIK"), person.nik),
+        (_("Birth date"), s.when(person.birth_date) if person.birth_date else ""),
+        (_("Birth year (estimated)"), person.birth_year),
+        (_("Sex"), person.get_sex_display()),
+        (_("Phone"), person.phone),
+        (_("Home region"), person.home_region.name if person.home_region else ""),
+        (_("Address"), person.address),
+        (_("Current site"), person.current_site.name if person.current_site else ""),
+        (_("Target groups"), ", ".join(str(g) for g in person.target_groups.all())),
+        (_("Recorded on"), s.when(person.created_at)),
+    ]
+    return [[k, _text(v)] for k, v in details]
+
+
+def _merged_into(person: Person) -> list[Person]:
+    """The records merged into `person`, and those merged into them, oldest first."""
+    found, frontier = [], [person.pk]
+    while frontier:
+        earlier = list(Person.objects.filter(merged_into__in=frontier).select_related("home_region", "current_site"))
+        found += earlier
+        frontier = [p.pk for p in earlier]
+    return sorted(found, key=lambda p: p.pk)
 
 
 def _names_of(person_ids) -> set[str]:
@@ -355,7 +381,7 @@ def other_persons_of_cases(case_ids) -> set[str]:
 
 
 def _black_out(s: Subject, sections: list[Section]) -> None:
-    own = {n.casefold() for n in (s.person.full_name, s.person.known_as) if n}
+    own = {n.casefold() for p in (s.person, *s.merged) for n in (p.full_name, p.known_as) if n}
     # Whole words only, longest first ("Sri Wahyuni" before "Sri"); very short nicknames would black out ordinary
     # words, so a name of fewer than four letters is left alone.
     names = sorted((n for n in s.other_names if len(n) >= 4 and n.casefold() not in own), key=len, reverse=True)

@@ -343,3 +343,24 @@ def test_the_bundles_moments_read_as_the_pages_read_them(language):
     with translation.override(language):
         assert subject.when(moment) == date_format(moment.astimezone(subject.zone), "DATETIME_FORMAT")
         assert subject.when(moment.date()) == date_format(moment.date())
+
+
+def test_an_earlier_record_of_hers_merged_into_this_one_is_in_the_bundle(officer, her_case, staff):
+    # She was registered twice (once without a NIK, with an old spelling); the office merged the two.
+    from cases.models import PossibleDuplicate
+
+    earlier = IntakeFactory(actor=staff, full_name="Soelastri Woelandari").case
+    services.case_transition(
+        actor=staff, case=earlier, to=Case.Stage.CLOSED, reason="Tercatat dua kali", close_reason="duplicate"
+    )
+    services.case_note_add(actor=staff, case=her_case, body="Dulu tercatat sebagai Soelastri Woelandari.")
+    duplicate = PossibleDuplicate.objects.create(person=earlier.person, similar_to=her_case.person, score=90)
+    services.possible_duplicate_merge(actor=staff, duplicate=duplicate)
+
+    bundle = bundle_for(officer, checked(officer, recorded(officer, her_case)))
+
+    sections = {s.key: s for s in bundle.sections}
+    assert ["Nama lengkap", "Soelastri Woelandari"] in sections[f"person_merged_{earlier.person_id}"].rows
+    assert earlier.number in {row[0] for row in sections["cases"].rows}
+    assert "Soelastri Woelandari" in sections["notes"].rows[0][4]  # her own old name is not blacked out
+    assert not any(e.what == "Pemeriksaan kemungkinan data ganda" for e in bundle.exclusions)
