@@ -437,7 +437,12 @@ def _trail(s: Subject) -> Section:
         if type_id not in models:
             model = ContentType.objects.get_for_id(type_id).model_class()
             models[type_id] = str(model._meta.verbose_name).capitalize() if model else ""
-        who = users.get(user_id, "") if user_id else _("API client %(name)s") % {"name": clients.get(client_id, "")}
+        if user_id:
+            who = users.get(user_id, "")
+        elif client_id:
+            who = _("API client %(name)s") % {"name": clients.get(client_id, "")}
+        else:
+            who = _("The system (a scheduled job)")
         rows.append(
             [
                 s.when(at),
