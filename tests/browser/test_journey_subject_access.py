@@ -13,7 +13,7 @@ import zlib
 import pytest
 from playwright.sync_api import expect
 
-from cases.models import Case
+from cases.models import Case, SubjectAccessRequest
 from tests.browser.steps import add_from_home, expect_message, expect_no_iso_dates, object_tool, press, shot
 
 ROLE = "dpo"
@@ -44,7 +44,13 @@ def pdf_text(data: bytes) -> str:
 
 
 def test_the_officer_handles_a_subject_access_request_end_to_end(page, sign_in, tmp_path):
-    case = Case.objects.filter(owner__region__code="33.74", person__nik_hash__isnull=False).order_by("pk").first()
+    # A Semarang woman with a NIK, other than the one whose request the demo left open.
+    case = (
+        Case.objects.filter(owner__region__code="33.74", person__nik_hash__isnull=False)
+        .exclude(number__in=SubjectAccessRequest.objects.values("case_number"))
+        .order_by("pk")
+        .first()
+    )
     sign_in(ROLE)
     # the home shows the open requests (the demo's one) under Pelindungan data
     expect(page.locator("body")).to_contain_text("Permintaan akses yang terbuka")
@@ -52,6 +58,7 @@ def test_the_officer_handles_a_subject_access_request_end_to_end(page, sign_in, 
 
     # Pelindungan data → Permintaan akses → Tambah: found by her case number, typed into the form
     add_from_home(page, "Permintaan akses")
+    _keep(shot(page, ROLE, "subject-access-add-phone", phone=True), "add-phone")
     page.get_by_label("Nomor kasus atau NIK").fill(case.number)
     page.get_by_label("Saluran").select_option(label="Datang langsung")
     press(page, "Simpan")
@@ -108,3 +115,13 @@ def test_the_officer_handles_a_subject_access_request_end_to_end(page, sign_in, 
     press(page, "Diserahkan")
     expect_message(page, "Berkas ditandai sudah diserahkan.")
     expect(page.locator("#content")).to_contain_text("Diserahkan langsung")
+
+    # the register lists it delivered, beside the demo's request still open
+    page.locator(".breadcrumbs").get_by_role("link", name="Permintaan akses").click()
+    page.wait_for_load_state()
+    rows = page.locator("#result_list tbody tr")
+    expect(rows.filter(has_text=case.number).first).to_contain_text("Diserahkan")
+    expect(rows.filter(has_text="Diterima").first).to_be_visible()
+    expect_no_iso_dates(page)
+    _keep(shot(page, ROLE, "subject-access-list"), "list-desktop")
+    _keep(shot(page, ROLE, "subject-access-list-phone", phone=True), "list-phone")
