@@ -61,6 +61,11 @@ class RecordForm(forms.ModelForm):
         return timezone.make_aware(naive, self.zone)
 
 
+class OfficerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return _name(obj)
+
+
 class IdentityForm(forms.Form):
     method = forms.ChoiceField(label=_("How her identity was checked"), choices=SAR.IdentityMethod.choices)
     nik = forms.CharField(
@@ -186,13 +191,17 @@ class SubjectAccessRequestAdmin(ScopedModelAdmin):
         local = timezone.localtime(timezone.now(), zone).replace(tzinfo=None, second=0, microsecond=0)
         return {"received_at": timezone.make_aware(local), "assignee": request.user.pk}
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "assignee":
+            # The office's officers by name, in a plain list (no links to user pages the officer cannot open).
             offices = [g.agency for g in access.grants_of(request.user) if g.role == Role.DATA_PROTECTION_OFFICER]
             officers = Membership.objects.filter(agency__in=offices, role=Role.DATA_PROTECTION_OFFICER, active=True)
-            kwargs["queryset"] = User.objects.filter(pk__in=officers.values("user"))
-            kwargs["widget"] = forms.Select
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+            return OfficerChoiceField(
+                queryset=User.objects.filter(pk__in=officers.values("user")).order_by("first_name", "username"),
+                label=capfirst(db_field.verbose_name),
+                required=False,
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def save_with_service(self, request, obj, form, change):
         data = form.cleaned_data
@@ -205,6 +214,9 @@ class SubjectAccessRequestAdmin(ScopedModelAdmin):
         )
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is None:
+            # One request at a time, and its page is where its next step waits.
+            context.update(show_save_and_add_another=False, show_save_and_continue=False)
         if obj is not None:
             # Every change is a button of its own (one service each); nothing is saved from the page itself.
             context.update(show_save=False, show_save_and_continue=False, show_save_and_add_another=False)
