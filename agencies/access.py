@@ -30,6 +30,7 @@ from .models import Agency, ApiClient, Figure, Membership, Role, User
 from .rulebook import EVERYTHING, Grant, rule_of
 
 M = TypeVar("M", bound=Model)
+T = TypeVar("T")
 
 # The refusals of the rule, for services to raise and tests to name.
 NOT_FOUND = _("Not found.")
@@ -313,6 +314,30 @@ def _changed_with(obj: Model, parent: Model) -> bool:
     if follows.parent is not type(parent) or "__" in follows.child_field:
         return False
     return getattr(obj, type(obj)._meta.get_field(follows.child_field).attname) == parent.pk
+
+
+# The one door through which a person's data reaches a data-protection officer (DESIGN §5, issue 18 item 7).
+
+
+SUBJECT_IDENTITY_FIRST = _("Check the person's identity before her data is gathered.")
+
+
+def subject_rows_for_request(actor, request: Model, read: Callable[[Model], T]) -> T:
+    """What `read(request)` gathers of a person's rows for the subject-access request `request`, for `actor`.
+
+    The data-protection officer sees no case content through the rule: no Case, Person, note or payment of theirs
+    is in `visible_to`. This is the one exception, and it is narrow on purpose: `read` runs only for a request the
+    actor may change (the officer of a jurisdiction that owns one of her cases: the request model's own rule), held
+    as a data-protection officer, and only once her identity is checked. Http404 for a request out of scope,
+    PermissionDenied for another role or an unchecked identity. Every caller is a bundle of that request
+    (cases.subject_access.bundle_for); tests/cases/test_subject_access.py holds the door shut for every other path.
+    """
+    require_change(actor, request)
+    if not any(g.role == Role.DATA_PROTECTION_OFFICER and g.may_write for g in grants_of(actor)):
+        raise PermissionDenied(MAY_NOT_CHANGE)
+    if getattr(request, "identity_checked_at", None) is None:
+        raise PermissionDenied(SUBJECT_IDENTITY_FIRST)
+    return read(request)
 
 
 def may_use_admin(user) -> bool:

@@ -90,6 +90,12 @@ ACTIONS = {
     "cases.referral.accepted": gettext_lazy("Referral accepted"),
     "cases.referral.declined": gettext_lazy("Referral declined"),
     "cases.referral.completed": gettext_lazy("Referral completed"),
+    "cases.subject_access_request.recorded": gettext_lazy("Subject-access request recorded"),
+    "cases.subject_access_request.identity_checked": gettext_lazy("Requester's identity checked"),
+    "cases.subject_access_request.bundle_prepared": gettext_lazy("Subject-access bundle prepared"),
+    "cases.subject_access_request.downloaded": gettext_lazy("Subject-access bundle downloaded"),
+    "cases.subject_access_request.delivered": gettext_lazy("Subject-access bundle delivered to her"),
+    "cases.subject_access_request.refused": gettext_lazy("Subject-access request refused"),
     # programs
     "programs.program.created": gettext_lazy("Program added"),
     "programs.program.updated": gettext_lazy("Program changed"),
@@ -162,6 +168,9 @@ DATA_KEYS = {
     "minutes": gettext_lazy("minutes locked"),
     "devices": gettext_lazy("devices removed"),
     "no_such_account": gettext_lazy("no such account"),
+    "found_by": gettext_lazy("found by"),
+    "trail_rows": gettext_lazy("trail rows"),
+    "exclusions": gettext_lazy("left out"),
 }
 # Whole Rupiah, shown as money.
 MONEY_KEYS = {"amount", "total", "ceiling", "released", "committed", "paid"}

@@ -90,6 +90,9 @@ class ExportKind:
     # The filters it takes, by name: each a function from the given text to the value kept (ids and codes only),
     # raising ValueError for anything else. A search term is never one of them: it would be kept in clear.
     filters: Mapping[str, Callable[[str], object]] = {}
+    # False for a kind whose file a service writes itself, in the request (`export_written`): never queued for
+    # the worker, which would not know how to write it.
+    queued: bool = True
 
     def clean_filters(self, actor, raw: Mapping) -> dict:
         """The filters as kept on the row; a ValidationError naming `filters` for an unknown or malformed one."""
@@ -458,7 +461,7 @@ def export_request(*, actor: User, kind: str, format: str, filters: Mapping) -> 
     """Queue an export of `kind` in `format` with `filters` for `actor`. ValidationError for an unknown kind, format
     or filter; PermissionDenied when no role of `actor` may ask for this kind."""
     found = KINDS.get(kind)
-    if found is None:
+    if found is None or not found.queued:
         raise ValidationError({"kind": _("There is no such kind of export.")})
     if format not in found.formats:
         raise ValidationError({"format": _("This export cannot be written as %(format)s.") % {"format": format}})
@@ -475,6 +478,57 @@ def export_request(*, actor: User, kind: str, format: str, filters: Mapping) -> 
         actor, "agencies.export.requested", export, _audit_data(export), agency=grant.agency, acting_for=grant.agency
     )
     transaction.on_commit(lambda: _enqueue(export.pk))
+    return export
+
+
+def export_written(
+    *,
+    actor: User,
+    agency,
+    kind: str,
+    format: str,
+    filters: Mapping,
+    write: Callable[[io.RawIOBase], int],  # noqa: A002
+) -> Export:
+    """A file of `kind` written now, in the caller's transaction, by `write(out)` (which returns its row count):
+    for a service whose file is small enough to write while the person waits (a subject-access bundle). The file
+    is encrypted and kept like any export (its row is done at once, purged after EXPORT_KEEP_DAYS, downloaded by
+    whoever asked only); the request and its completion are in the trail. The caller decides who may ask."""
+    found = KINDS[kind]
+    export = Export.objects.create(
+        requested_by=actor, agency=agency, kind=found.code, format=format, filters=dict(filters)
+    )
+    audit.record(actor, "agencies.export.requested", export, _audit_data(export), agency=agency, acting_for=agency)
+    path = export_dir() / f"{export.pk}-1.{format}.enc"
+    out = EncryptingWriter(path)
+    # A failing `write` leaves no file (and its exception rolls the row back). A rollback after a good write leaves
+    # an encrypted file no row names, which no link can serve (the number is never given again).
+    try:
+        count = write(out)
+        out.close()
+    except BaseException:
+        out.abort()
+        raise
+    now = timezone.now()
+    export.status, export.attempts, export.started_at, export.finished_at = Export.Status.DONE, 1, now, now
+    export.expires_at = now + datetime.timedelta(days=settings.EXPORT_KEEP_DAYS)
+    export.row_count, export.file_name, export.file_size = count, path.name, out.size
+    export.save(
+        update_fields=[
+            "status",
+            "attempts",
+            "started_at",
+            "finished_at",
+            "expires_at",
+            "row_count",
+            "file_name",
+            "file_size",
+            "updated_at",
+        ]
+    )
+    audit.record(
+        actor, "agencies.export.finished", export, _audit_data(export, rows=count), agency=agency, acting_for=agency
+    )
     return export
 
 

@@ -525,6 +525,7 @@ class Export(models.Model):
         CSV = "csv", "CSV"
         XLSX = "xlsx", "XLSX (Excel)"
         PDF = "pdf", "PDF"
+        JSON = "json", "JSON"
 
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="exports"

@@ -46,6 +46,7 @@ SECTIONS = {
     "services": "bench.services",
     "exports": "bench.exports",
     "figures": "bench.figures",
+    "subject": "bench.subject_access",
 }
 
 

@@ -27,6 +27,7 @@ from .models import (
     Site,
     SiteCount,
     StageChange,
+    SubjectAccessRequest,
     TargetGroup,
     Transfer,
 )
@@ -128,4 +129,22 @@ register(
     LegalHold,
     see={Role.DATA_PROTECTION_OFFICER: jurisdiction("case__owner"), Role.AUDITOR: jurisdiction("case__owner")},
     change={Role.DATA_PROTECTION_OFFICER: jurisdiction("case__owner")},
+)
+
+
+def about_a_person_owned_in_jurisdiction(grant) -> Q:
+    # A subject-access request belongs to the data-protection officer of every office whose jurisdiction owns one
+    # of her cases (a case transferred away keeps its old requests with the office that handled them only while
+    # it still owns one). Only the request row: her data reaches the officer inside the bundle alone
+    # (agencies.access.subject_rows_for_request), never through Case or Person, which the officer does not see.
+    owned = Case.objects.filter(jurisdiction("owner")(grant), person=OuterRef("person"))
+    return Q(Exists(owned))
+
+
+# Subject-access requests (UU 27/2022, issue 18): the data-protection officer alone, for her jurisdiction's people.
+# No other role sees them, not even the office's own staff: a request to see one's file is itself personal.
+register(
+    SubjectAccessRequest,
+    see={Role.DATA_PROTECTION_OFFICER: about_a_person_owned_in_jurisdiction},
+    change={Role.DATA_PROTECTION_OFFICER: about_a_person_owned_in_jurisdiction},
 )

@@ -1209,5 +1209,5 @@ class PossibleDuplicateAdmin(ScopedModelAdmin):
         return HttpResponseRedirect(self.change_url(duplicate))
 
 
-# The retention register (issue 18 item 9), under Pelindungan data.
-from . import retention_admin  # noqa: E402, F401
+# The data-protection officer's registers under Pelindungan data (issue 18): retention and subject-access requests.
+from . import retention_admin, subject_access_admin  # noqa: E402, F401

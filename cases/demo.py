@@ -6,6 +6,7 @@ Names, NIKs and phone numbers are generated (Faker, fixed seed); any likeness to
 import datetime
 import random
 
+from django.utils import timezone
 from faker import Faker
 
 from agencies.demo import Demo
@@ -13,7 +14,7 @@ from agencies.models import Region
 
 from . import services
 from .intake import case_register
-from .models import Case, Consent, Referral, Site, TargetGroup
+from .models import Case, Consent, Referral, Site, SubjectAccessRequest, TargetGroup
 
 L = Site.Kind
 # key: (name, kind, regency code, houses, closed on). Banyuwangi's eleven are from the Kompas report (2013).
@@ -84,6 +85,7 @@ def load(demo: Demo) -> None:
     pairs = _look_alikes(demo, sites)
     _a_nik_checked(demo)
     number = _a_case_closed_long_ago(demo, sites)
+    _a_subject_access_request(demo)
     demo.lines.append(f"Demo cases: {count + 5} persons at {len(SITES)} sites.")
     demo.lines.append(f"Closed in 2019, past retention: case {number} (log in as dpo: Pelindungan data, Retensi).")
     demo.lines.append(f"Possible duplicates to review: {pairs} (log in as kabupaten or lks).")
@@ -297,3 +299,18 @@ def _a_nik_checked(demo: Demo) -> None:
     case = Case.objects.filter(owner=demo.agencies["semarang"], person__nik_hash__isnull=False).order_by("pk").first()
     if case is not None:
         services.person_nik_reveal(actor=demo.users["semarang"], person=case.person)
+
+
+def _a_subject_access_request(demo: Demo) -> None:
+    """A woman of a Semarang case asked, through her NGO this morning, to see her data: the province's
+    data-protection officer (dpo) has it open, its identity not yet checked."""
+    case = Case.objects.filter(owner=demo.agencies["semarang"]).order_by("pk").first()
+    if case is None:
+        return
+    services.subject_access_request_record(
+        actor=demo.users["dpo"],
+        subject=case.number,
+        channel=SubjectAccessRequest.Channel.NGO,
+        received_at=timezone.now() - datetime.timedelta(hours=5),
+    )
+    demo.lines.append(f"A subject-access request about case {case.number} waits for the dpo login.")

@@ -12,7 +12,7 @@ from django.utils.translation import pgettext_lazy
 
 from agencies import access
 from agencies.exports import ExportKind, keyset_chunks, one_of, positive_id, register
-from agencies.models import Role
+from agencies.models import Export, Role
 
 from .models import Case
 
@@ -108,3 +108,18 @@ class CaseListExport(ExportKind):
                 ]
                 for number, name, known_as, stage, target_group, site, owner, first, last, username, created_at in chunk
             ]
+
+
+@register
+class SubjectAccessBundle(ExportKind):
+    """A person's subject-access bundle (cases.subject_access): written by its service while the officer waits,
+    never queued; downloaded from the request's page (and "Ekspor saya") by the officer who prepared it."""
+
+    code = "cases.subject_access"
+    label = _("Subject-access bundle")
+    formats = (Export.Format.PDF, Export.Format.JSON)
+    roles = frozenset({Role.DATA_PROTECTION_OFFICER})
+    queued = False
+
+    def title(self, filters: dict) -> str:
+        return _("Subject-access bundle, request #%(pk)s") % {"pk": filters.get("request", "")}

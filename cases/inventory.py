@@ -19,6 +19,7 @@ from .models import (
     Site,
     SiteCount,
     StageChange,
+    SubjectAccessRequest,
     TargetGroup,
     Transfer,
 )
@@ -211,4 +212,34 @@ record(
     staff=("placed_by", "lifted_by"),
     not_personal=("until", "placed_at", "lifted_at"),
     notes={"reason": _("The officer's reason, which may describe the person's legal matter.")},
+)
+# A subject-access request: that she asked, how and when, and how her identity was checked. That a person asked to
+# see her file is itself about her; the officers who handled it are staff data.
+record(
+    SubjectAccessRequest,
+    activity=DATA_PROTECTION,
+    retention=R.PRIVACY_REGISTER,
+    general=(
+        "person",
+        "case_number",
+        "channel",
+        "received_at",
+        "identity_method",
+        "identity_note",
+        "delivered_at",
+        "delivery_method",
+        "refusal_reason",
+    ),
+    staff=("assignee", "identity_checked_by", "recorded_by"),
+    not_personal=(
+        "agency",
+        "due_at",
+        "status",
+        "identity_checked_at",
+        "bundle_built_at",
+        "bundle_pdf",
+        "bundle_json",
+        "created_at",
+        "updated_at",
+    ),
 )

@@ -1,3 +1,5 @@
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -627,3 +629,121 @@ class LegalHold(models.Model):
     @property
     def is_active(self) -> bool:
         return self.lifted_at is None and self.until >= timezone.localdate()
+
+
+class SubjectAccessRequest(models.Model):
+    """A person's request to see her data and what was done with it (UU 27/2022 art. 7 and 32), answered within
+    3×24 hours of receipt. Handled by the data-protection officer of the office whose jurisdiction owns her cases;
+    her data reaches that officer only inside the bundle (cases.subject_access), never through this row."""
+
+    # UU 27/2022 art. 32(2): access is given within 3×24 hours of the request being received.
+    ANSWER_WITHIN = datetime.timedelta(hours=72)
+
+    class Channel(models.TextChoices):
+        IN_PERSON = "in_person", _("In person")
+        LETTER = "letter", _("Letter")
+        EMAIL = "email", _("Email")
+        PHONE = "phone", _("Phone")
+        NGO = "ngo", _("Through an NGO")
+
+    class IdentityMethod(models.TextChoices):
+        # The NIK on the card shown is typed and compared with the record's keyed hash: a match, or not, and
+        # nothing of the record shown to whoever checks.
+        KTP_MATCHED = "ktp_matched", _("KTP shown, NIK matches the record")
+        CASEWORKER = "caseworker", _("Known in person to her caseworker")
+        NGO_ATTESTED = "ngo_attested", _("Attested in writing by her NGO")
+        OTHER_DOCUMENT = "other_document", _("Another identity document")
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        IDENTITY_CHECKED = "identity_checked", _("Identity checked")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DELIVERED = "delivered", _("Delivered")
+        REFUSED = "refused", _("Refused")
+
+    class DeliveryMethod(models.TextChoices):
+        IN_PERSON = "in_person", _("Handed over in person")
+        EMAIL = "email", _("By email")
+        POST = "post", _("By post")
+        NGO = "ngo", _("Through her NGO")
+
+    OPEN = (Status.RECEIVED, Status.IDENTITY_CHECKED, Status.IN_PROGRESS)
+
+    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+")
+    # The case number the officer found her by (or her first case in the jurisdiction, when found by NIK): how the
+    # request is named on pages, never by her name.
+    case_number = models.CharField(_("case number"), max_length=24)
+    # The office handling it: the officer's own; its time zone dates the deadline.
+    agency = models.ForeignKey(Agency, verbose_name=_("handled by"), on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(_("channel"), max_length=12, choices=Channel)
+    received_at = models.DateTimeField(_("received at"))
+    due_at = models.DateTimeField(_("due at"), editable=False)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.RECEIVED)
+    identity_method = models.CharField(_("identity checked by"), max_length=16, choices=IdentityMethod, blank=True)
+    identity_note = models.CharField(_("identity note"), max_length=300, blank=True)
+    identity_checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("identity checked by whom"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    identity_checked_at = models.DateTimeField(_("identity checked at"), null=True, blank=True)
+    bundle_built_at = models.DateTimeField(_("bundle prepared at"), null=True, blank=True)
+    # The two files of the latest bundle (agencies.exports: encrypted, purged after EXPORT_KEEP_DAYS).
+    bundle_pdf = models.ForeignKey(
+        "agencies.Export",
+        verbose_name=_("bundle (PDF)"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    bundle_json = models.ForeignKey(
+        "agencies.Export",
+        verbose_name=_("bundle (JSON)"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    delivery_method = models.CharField(_("delivered how"), max_length=12, choices=DeliveryMethod, blank=True)
+    refusal_reason = models.TextField(_("reason for refusing"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        verbose_name = _("subject-access request")
+        verbose_name_plural = _("subject-access requests")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="refused") | ~Q(refusal_reason=""), name="sar_refused_with_a_reason"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="delivered") | (Q(delivered_at__isnull=False) & ~Q(delivery_method="")),
+                name="sar_delivered_when_and_how",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "due_at"], name="sar_open_by_due")]
+
+    def __str__(self):
+        # The case number, never her name: str() ends up in messages and the trail.
+        return _("Request #%(pk)s (case %(number)s)") % {"pk": self.pk, "number": self.case_number}
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN

@@ -50,7 +50,13 @@ MENU = {
     # figures, agencies.snapshots) and what a person asked to take away (their exports, agencies.exports).
     "reports": ("agencies.figure", "agencies.monthlysnapshot", "agencies.export"),
     # The duties of UU 27/2022 (issue 18): subject-access and correction requests, breaches, retention, the inventory.
-    "privacy": ("agencies.incident", "agencies.retentionrun", "cases.legalhold", "privacy.processingrecord"),
+    "privacy": (
+        "cases.subjectaccessrequest",
+        "agencies.incident",
+        "agencies.retentionrun",
+        "cases.legalhold",
+        "privacy.processingrecord",
+    ),
     "agencies": ("agencies.agency", "agencies.membership", "agencies.auditevent"),
     "settings": (
         "agencies.apiclient",

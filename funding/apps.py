@@ -8,5 +8,6 @@ class FundingConfig(AppConfig):
 
     def ready(self):
         # access_rules registers with agencies.access; services plugs entitlements into programs.completion;
-        # timeline adds entitlements and payments to a case's file (cases/timeline.py).
-        from . import access_rules, indicators, services, timeline  # noqa: F401
+        # timeline adds entitlements and payments to a case's file (cases/timeline.py), subject_access to a
+        # person's subject-access bundle (cases/subject_access.py).
+        from . import access_rules, indicators, services, subject_access, timeline  # noqa: F401

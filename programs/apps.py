@@ -7,5 +7,6 @@ class ProgramsConfig(AppConfig):
     verbose_name = _("Programs")
 
     def ready(self):
-        # timeline adds enrollments and follow-up visits to a case's file (cases/timeline.py).
-        from . import access_rules, indicators, timeline  # noqa: F401
+        # timeline adds enrollments and follow-up visits to a case's file (cases/timeline.py), subject_access the
+        # same rows to a person's subject-access bundle (cases/subject_access.py).
+        from . import access_rules, indicators, subject_access, timeline  # noqa: F401

@@ -19,6 +19,15 @@ from .lifecycle import (
 from .persons import PERSON_EDITABLE, check_nik, person_nik_reveal, person_update
 from .referrals import referral_accept, referral_complete, referral_create, referral_decline, referral_receiver_is
 from .sites import site_count_record, site_create, site_update
+from .subject_access import (
+    subject_access_bundle_build,
+    subject_access_deliver,
+    subject_access_download,
+    subject_access_identity_check,
+    subject_access_refuse,
+    subject_access_request_record,
+    subject_find,
+)
 
 __all__ = [
     "ASSESSMENT_EDITABLE",
@@ -45,4 +54,11 @@ __all__ = [
     "site_count_record",
     "site_create",
     "site_update",
+    "subject_access_bundle_build",
+    "subject_access_deliver",
+    "subject_access_download",
+    "subject_access_identity_check",
+    "subject_access_refuse",
+    "subject_access_request_record",
+    "subject_find",
 ]

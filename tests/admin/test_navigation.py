@@ -97,7 +97,7 @@ MENUS = {
         "Program": ["Program", "Angkatan"],
         "Pendanaan": ["Bantuan"],
         "Laporan": ["Ekspor saya"],
-        "Pelindungan data": ["Insiden data pribadi", "Retensi", "Penahanan (legal hold)", *RECORD],
+        "Pelindungan data": ["Permintaan akses", "Insiden data pribadi", "Retensi", "Penahanan (legal hold)", *RECORD],
         "Instansi": ["Instansi", "Catatan audit"],
         "Pengaturan": REFERENCE,
     },
@@ -143,6 +143,7 @@ def test_the_set_up_superuser_finds_every_page_and_the_library_s_under_settings(
     menu = _menu(UserFactory(is_superuser=True))
 
     assert list(menu) == ["Kasus", "Program", "Pendanaan", "Laporan", "Pelindungan data", "Instansi", "Pengaturan"]
+    assert menu["Pelindungan data"] == ["Permintaan akses"]
     assert menu["Laporan"] == ["Angka bulanan"]  # no exports: those are asked for in a role
     assert menu["Instansi"] == ["Instansi", "Keanggotaan", "Catatan audit"]
     assert menu["Pengaturan"][-5:] == ["Pengguna", "Grup", "Selang waktu", "Waktu tertentu", "Peristiwa matahari"]
