@@ -120,6 +120,8 @@ class SubjectAccessBundle(ExportKind):
     formats = (Export.Format.PDF, Export.Format.JSON)
     roles = frozenset({Role.DATA_PROTECTION_OFFICER})
     queued = False
+    # Her whole file leaves the system: the second factor again (issue 18 item 4), wherever it is downloaded.
+    step_up = True
 
     def title(self, filters: dict) -> str:
         return _("Subject-access bundle, request #%(pk)s") % {"pk": filters.get("request", "")}

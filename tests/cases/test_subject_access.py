@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from agencies import access
+from agencies import access, exports
 from agencies.models import AuditEvent, Role
 from cases import services
 from cases.models import Case, CaseNote, Person, SubjectAccessRequest
@@ -219,6 +219,24 @@ def test_prepared_bundle_downloads_as_indonesian_pdf_and_json(officer, her_case,
     assert document["trail"]["title"].startswith("Jejak pemrosesan")
     downloads = AuditEvent.objects.filter(action="cases.subject_access_request.downloaded")
     assert sorted(e.data["format"] for e in downloads) == ["json", "pdf"]
+
+
+def test_the_bundle_asks_for_the_code_again_after_the_step_up_window_wherever_it_is_downloaded(
+    officer, her_case, signed_in, settings
+):
+    request = checked(officer, recorded(officer, her_case))
+    services.subject_access_bundle_build(actor=officer, request=request)
+    client = signed_in(officer)
+    settings.STEP_UP_MINUTES = 0
+
+    from_request = client.get(f"/admin/cases/subjectaccessrequest/{request.pk}/bundle/pdf/")
+    request.refresh_from_db()
+    from_my_exports = client.get(exports.download_link(request.bundle_pdf))
+
+    assert from_request.status_code == 302 and from_request["Location"].startswith("/admin/two-factor/confirm/")
+    assert from_my_exports.status_code == 302 and from_my_exports["Location"].startswith("/admin/two-factor/confirm/")
+    assert not AuditEvent.objects.filter(action="cases.subject_access_request.downloaded").exists()
+    assert not AuditEvent.objects.filter(action="agencies.export.downloaded").exists()
 
 
 def test_the_delivery_is_in_her_trail(officer, her_case):
