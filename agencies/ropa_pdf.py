@@ -60,7 +60,7 @@ def processing_record_pdf(record: ProcessingRecord) -> bytes:
             ]
         recipients = [*chapter.recipients, *([chapter.recipients_note] if chapter.recipients_note else [])]
         story += [para(_("Recipients"), h3), bullets(recipients or [_("Nobody besides the system's own work.")])]
-        story += [para(_("Retention"), h3), bullets(chapter.retention)]
+        story += [para(_("Retention period"), h3), bullets(chapter.retention)]
         if chapter.measures:
             story += [para(_("Security measures of this activity"), h3), bullets(chapter.measures)]
     out = io.BytesIO()

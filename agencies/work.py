@@ -241,6 +241,17 @@ def privacy(actor, context: WorkContext):
             yield line
 
 
+@privacy_source(order=30)
+def retention(actor, context: WorkContext):
+    # What is due for pseudonymization and the last runs are on the page itself (cases.retention_admin).
+    yield Line(
+        section=PRIVACY,
+        label=gettext_lazy("Retention: cases past their term, legal holds"),
+        url=reverse("admin:agencies_retentionrun_changelist"),
+        counted=False,
+    )
+
+
 @privacy_source(order=80)
 def processing_record(actor, context: WorkContext):
     yield Line(

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies import access
 from agencies.models import Role
-from agencies.work import Line, WorkContext, work_source
+from agencies.work import PRIVACY, Line, WorkContext, privacy_source, work_source
 
 from . import due
 from .models import Case, PossibleDuplicate, Referral, SubjectAccessRequest
@@ -84,24 +84,20 @@ def my_cases(actor, context: WorkContext):
         )
 
 
-DATA_PROTECTION = _("Data protection")
-
-
-@work_source(order=5)
+@privacy_source(order=10)
 def subject_access_requests(actor, context: WorkContext):
     """The data-protection officer's open subject-access requests, and those past their 3×24 hours, first."""
-    if context.holds(Role.DATA_PROTECTION_OFFICER):
-        open_rows = access.visible_to(actor, SubjectAccessRequest).filter(status__in=SubjectAccessRequest.OPEN)
-        yield Line(
-            section=DATA_PROTECTION,
-            label=_("Subject-access requests past their deadline"),
-            url=changelist(SubjectAccessRequest, due="late"),
-            rows=open_rows.filter(due_at__lt=context.now),
-        )
-        yield Line(
-            section=DATA_PROTECTION,
-            label=_("Subject-access requests open"),
-            url=changelist(SubjectAccessRequest, due="open"),
-            rows=open_rows,
-            always=True,
-        )
+    open_rows = access.visible_to(actor, SubjectAccessRequest).filter(status__in=SubjectAccessRequest.OPEN)
+    yield Line(
+        section=PRIVACY,
+        label=_("Subject-access requests past their deadline"),
+        url=changelist(SubjectAccessRequest, due="late"),
+        rows=open_rows.filter(due_at__lt=context.now),
+    )
+    yield Line(
+        section=PRIVACY,
+        label=_("Subject-access requests open"),
+        url=changelist(SubjectAccessRequest, due="open"),
+        rows=open_rows,
+        always=True,
+    )
