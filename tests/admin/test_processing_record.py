@@ -108,7 +108,7 @@ def test_a_register_plugs_its_line_into_the_officer_s_section(officer, member, j
             section="", label="Permintaan menunggu", url="/admin/x/", rows=AuditEvent.objects.all(), always=True
         )
 
-    work.privacy_source(order=10)(requests_due)
+    work.privacy_source(order=1)(requests_due)
     try:
         sections = work.my_work(officer)
         others = work.my_work(member(Role.DISTRICT_STAFF))
