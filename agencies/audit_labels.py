@@ -65,6 +65,12 @@ ACTIONS = {
     "cases.referral.accepted": gettext_lazy("Referral accepted"),
     "cases.referral.declined": gettext_lazy("Referral declined"),
     "cases.referral.completed": gettext_lazy("Referral completed"),
+    "cases.correction_request.recorded": gettext_lazy("Correction request recorded"),
+    "cases.correction_request.applied": gettext_lazy("Correction request approved and applied"),
+    "cases.correction_request.rejected": gettext_lazy("Correction request rejected"),
+    "cases.case.corrected": gettext_lazy("Case corrected on request"),
+    "cases.person.restricted": gettext_lazy("Processing restricted"),
+    "cases.person.restriction_lifted": gettext_lazy("Restriction of processing lifted"),
     # programs
     "programs.program.created": gettext_lazy("Program added"),
     "programs.program.updated": gettext_lazy("Program changed"),
@@ -127,6 +133,7 @@ DATA_KEYS = {
     "format": gettext_lazy("file format"),
     "rows": gettext_lazy("rows"),
     "replayed": gettext_lazy("a stored reply sent again"),
+    "correction_request": gettext_lazy("correction request"),
 }
 # Whole Rupiah, shown as money.
 MONEY_KEYS = {"amount", "total", "ceiling", "released", "committed", "paid"}

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
+from cases.privacy import unrestricted
 from agencies.notifications import (
     Draft,
     admin_link_maker,
@@ -50,6 +51,7 @@ def follow_ups_due_digests(now: datetime.datetime):
     rows = (
         due.open_follow_ups()
         .filter(due_on__lte=latest_due)
+        .filter(unrestricted("case__person"))  # no email about a person whose processing is restricted
         .annotate(worker=due.WORKER)
         .filter(worker__isnull=False)
         .values_list("worker", "pk", "due_on", "case_id", "case__number")
@@ -110,6 +112,7 @@ def follow_up_escalations(now: datetime.datetime):
     rows = list(
         due.open_follow_ups()
         .filter(due_on__lte=latest_due)
+        .filter(unrestricted("case__person"))  # no email about a person whose processing is restricted
         .select_related("case__owner__region")
         .only(
             "pk",
