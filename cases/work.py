@@ -7,11 +7,12 @@ from urllib.parse import urlencode
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from agencies import access
 from agencies.models import Role
 from agencies.work import Line, WorkContext, work_source
 
 from . import due
-from .models import Case, PossibleDuplicate, Referral
+from .models import Case, CorrectionRequest, PossibleDuplicate, Referral
 
 WAITING = _("Waiting for an answer")
 # How far back the referrer's home shows the answers to their office's referrals (the list's "answered" choice).
@@ -81,3 +82,33 @@ def my_cases(actor, context: WorkContext):
             url=changelist(Case, caseworker="me", stage__exact=stage),
             rows=mine.filter(stage=stage),
         )
+
+
+PRIVACY = _("Data protection")
+
+
+@work_source(order=15)
+def correction_requests(actor, context: WorkContext):
+    """The data-protection officer's queue: correction requests in their jurisdiction waiting for a decision that
+    someone else recorded (whoever recorded one may not decide it), and those past their 3×24 hours."""
+    if not context.holds(Role.DATA_PROTECTION_OFFICER):
+        return
+    waiting = (
+        access.visible_to(actor, CorrectionRequest)
+        .filter(status=CorrectionRequest.Status.PENDING)
+        .exclude(made_by=actor)
+    )
+    yield Line(
+        section=PRIVACY,
+        label=_("Correction requests waiting for my decision"),
+        url=changelist(CorrectionRequest, status__exact=CorrectionRequest.Status.PENDING),
+        rows=waiting,
+        oldest_of="due_at",
+        always=True,
+    )
+    yield Line(
+        section=PRIVACY,
+        label=_("Correction requests past their 3×24 hours"),
+        url=changelist(CorrectionRequest, status__exact=CorrectionRequest.Status.PENDING),
+        rows=waiting.filter(due_at__lt=context.now),
+    )

@@ -43,7 +43,7 @@ MENU = {
     # figures, agencies.snapshots) and what a person asked to take away (their exports, agencies.exports).
     "reports": ("agencies.figure", "agencies.monthlysnapshot", "agencies.export"),
     # The duties of UU 27/2022 (issue 18): subject-access and correction requests, breaches, retention, the inventory.
-    "privacy": (),
+    "privacy": ("cases.correctionrequest", "cases.restriction"),
     "agencies": ("agencies.agency", "agencies.membership", "agencies.auditevent"),
     "settings": (
         "agencies.apiclient",
