@@ -605,7 +605,9 @@ class CaseAdmin(UncountedListAdmin, ScopedModelAdmin):
             page["file"] = case_file(request.user, obj, may_change=page["has_change_permission"])
             # Whoever sees the case sees that its person's processing is restricted (cases/privacy.py).
             page["restriction"] = privacy.restriction_of(obj.person_id)
-            page["may_record_correction"] = privacy.desk_grant(request.user, obj) is not None
+            page["may_record_correction"] = privacy.records_at_desk(
+                request.user, obj, may_change=page["has_change_permission"]
+            )
         return response
 
     @admin.display(description=_("name"))

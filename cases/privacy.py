@@ -72,6 +72,14 @@ def is_officer_for(actor, case: Case) -> bool:
     return officer_cases(actor).filter(pk=case.pk).exists()
 
 
+def records_at_desk(actor, case: Case, *, may_change: bool) -> bool:
+    """Whether `actor`, who may (`may_change`) or may not change `case` as the case page already asked, records
+    correction requests about it at the owning office's desk: without another question to the database."""
+    return may_change and any(
+        g.role in DESK_ROLES and g.may_write and g.agency.pk == case.owner_id for g in access.grants_of(actor)
+    )
+
+
 def desk_grant(actor, case: Case) -> Grant | None:
     """The grant under which `actor` records a request about `case` at the owning office's desk, if any."""
     return access.acting_grant(actor, case, roles=DESK_ROLES, agency_id=case.owner_id)

@@ -25,6 +25,9 @@ REPORTS = ["Ekspor saya"]
 # Whoever some indicator names as its reader finds the dashboard first (agencies.dashboards), then the months'
 # approved figures (agencies.snapshots): never partners or NGOs.
 READS_FIGURES = ["Dasbor", "Angka bulanan", "Ekspor saya"]
+# The privacy registers (issue 18): the officer decides; the owning office records and follows its requests; the
+# province and auditors read them.
+PRIVACY = ["Permintaan perbaikan", "Pembatasan pemrosesan"]
 
 # What each role's menu holds, group by group, in order.
 MENUS = {
@@ -33,6 +36,7 @@ MENUS = {
         "Program": PROGRAMS,
         "Pendanaan": MONEY + BUDGETS,
         "Laporan": READS_FIGURES,
+        "Pelindungan data": PRIVACY,
         "Instansi": ["Instansi", "Keanggotaan"],
         "Pengaturan": ["Klien API", "Notifikasi", *REFERENCE],
     },
@@ -41,6 +45,7 @@ MENUS = {
         "Program": PROGRAMS,
         "Pendanaan": MONEY + BUDGETS,
         "Laporan": READS_FIGURES,
+        "Pelindungan data": PRIVACY,
         "Instansi": ["Instansi", "Keanggotaan"],
         "Pengaturan": ["Klien API", "Notifikasi", "Pembaruan angka", "Tugas terjadwal", "Jadwal harian", *REFERENCE],
     },
@@ -82,15 +87,17 @@ MENUS = {
         "Program": PROGRAMS,
         "Pendanaan": MONEY + BUDGETS,
         "Laporan": READS_FIGURES,
+        "Pelindungan data": PRIVACY,
         "Instansi": ["Instansi", "Keanggotaan", "Catatan audit"],
         "Pengaturan": ["Klien API", "Notifikasi", *REFERENCE],
     },
-    # The privacy registers join this menu with issue 18; what the officer reads today is the trail.
+    # The officer: the privacy registers and the trail, no case content.
     Role.DATA_PROTECTION_OFFICER: {
         "Kasus": ["Lokasi", "Penghitungan lokasi"],
         "Program": ["Program", "Angkatan"],
         "Pendanaan": ["Bantuan"],
         "Laporan": ["Ekspor saya"],
+        "Pelindungan data": PRIVACY,
         "Instansi": ["Instansi", "Catatan audit"],
         "Pengaturan": REFERENCE,
     },
@@ -122,7 +129,9 @@ def test_each_role_s_menu_holds_its_work_in_the_order_of_the_work(role, memo, se
 
     assert menu == MENUS[role]
     assert list(menu) == [
-        group for group in ["Kasus", "Program", "Pendanaan", "Laporan", "Instansi", "Pengaturan"] if group in menu
+        group
+        for group in ["Kasus", "Program", "Pendanaan", "Laporan", "Pelindungan data", "Instansi", "Pengaturan"]
+        if group in menu
     ]
 
 
@@ -133,7 +142,7 @@ def test_every_role_is_described():
 def test_the_set_up_superuser_finds_every_page_and_the_library_s_under_settings():
     menu = _menu(UserFactory(is_superuser=True))
 
-    assert list(menu) == ["Kasus", "Program", "Pendanaan", "Laporan", "Instansi", "Pengaturan"]
+    assert list(menu) == ["Kasus", "Program", "Pendanaan", "Laporan", "Pelindungan data", "Instansi", "Pengaturan"]
     assert menu["Laporan"] == ["Angka bulanan"]  # no exports: those are asked for in a role
     assert menu["Instansi"] == ["Instansi", "Keanggotaan", "Catatan audit"]
     assert menu["Pengaturan"][-5:] == ["Pengguna", "Grup", "Selang waktu", "Waktu tertentu", "Peristiwa matahari"]

@@ -183,9 +183,10 @@ def test_the_same_value_is_not_a_correction(staff, case):
 
 
 def test_the_refusals_read_indonesian(staff, case):
-    with translation.override("id"), pytest.raises(ValidationError) as refused:
-        _record(staff, case, value="081234567890")
-    assert "sama" in refused.value.message_dict["new_value"][0]
+    with translation.override("id"):
+        with pytest.raises(ValidationError) as refused:
+            _record(staff, case, value="081234567890")
+        assert "sama" in refused.value.message_dict["new_value"][0]
 
 
 def test_the_officer_sees_requests_of_their_jurisdiction_and_no_case(staff, dpo, other_dpo, case):
