@@ -1229,4 +1229,6 @@ class PossibleDuplicateAdmin(ScopedModelAdmin):
         else:
             self.message_user(request, gettext("Recorded: these are two different people."), messages.SUCCESS)
         return HttpResponseRedirect(self.change_url(duplicate))
+
+
 from . import privacy_admin  # noqa: E402,F401

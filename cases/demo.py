@@ -13,7 +13,7 @@ from agencies.models import Region
 
 from . import services
 from .intake import case_register
-from .models import Case, Consent, Referral, Site, TargetGroup
+from .models import Case, Consent, CorrectionRequest, Referral, Site, TargetGroup
 
 L = Site.Kind
 # key: (name, kind, regency code, houses, closed on). Banyuwangi's eleven are from the Kompas report (2013).
@@ -83,6 +83,7 @@ def load(demo: Demo) -> None:
     _a_referral_to_the_office(demo)
     pairs = _look_alikes(demo, sites)
     _a_nik_checked(demo)
+    _a_correction_requested(demo)
     demo.lines.append(f"Demo cases: {count + 4} persons at {len(SITES)} sites.")
     demo.lines.append(f"Possible duplicates to review: {pairs} (log in as kabupaten or lks).")
 
@@ -260,3 +261,20 @@ def _a_nik_checked(demo: Demo) -> None:
     case = Case.objects.filter(owner=demo.agencies["semarang"], person__nik_hash__isnull=False).order_by("pk").first()
     if case is not None:
         services.person_nik_reveal(actor=demo.users["semarang"], person=case.person)
+
+
+def _a_correction_requested(demo: Demo) -> None:
+    """A woman asked Semarang's desk to correct her nickname, showing her KTP: the province's data-protection
+    officer (`dpo`) finds the request on their home, to approve or reject (issue 18)."""
+    case = Case.objects.filter(owner=demo.agencies["semarang"]).exclude(stage=Case.Stage.CLOSED).order_by("pk").first()
+    if case is None:
+        return
+    services.correction_request_record(
+        actor=demo.users["semarang"],
+        case=case,
+        field=CorrectionRequest.Field.KNOWN_AS,
+        new_value="Yanti",
+        evidence=CorrectionRequest.Evidence.STATEMENT,
+        evidence_note="Disampaikan sendiri di loket; nama panggilan lama tidak ia pakai lagi.",
+    )
+    demo.lines.append("A correction request waits for the data-protection officer (log in as dpo).")

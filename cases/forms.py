@@ -134,9 +134,7 @@ class AssessmentForm(forms.Form):
 class CorrectionForm(forms.Form):
     """A person's request to correct one field, as the desk that received it records it (a case page's button)."""
 
-    field = forms.ChoiceField(
-        label=_("field to correct"), choices=with_empty_choice(CorrectionRequest.Field.choices)
-    )
+    field = forms.ChoiceField(label=_("field to correct"), choices=with_empty_choice(CorrectionRequest.Field.choices))
     new_value = forms.CharField(
         label=_("corrected value"),
         max_length=300,

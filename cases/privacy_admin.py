@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from agencies.scoped_admin import ScopedModelAdmin, errors_of, shown_as_text
@@ -44,7 +45,12 @@ def _officer_case(request, number: str) -> Case:
 
 class OfficerAddsByNumber:
     """A register whose "add" page is the officer's: a small form naming the case by its number, saved by a
-    service (`perform(request, data)`, returning the new row)."""
+    service (`perform(request, data)`, returning the new row). Its rows' pages read, not "change": every change is
+    one of their buttons."""
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {"title": capfirst(self.opts.verbose_name), **(extra_context or {})}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     add_form_class: type[forms.Form]
     add_title = ""
@@ -222,9 +228,7 @@ class CorrectionRequestAdmin(OfficerAddsByNumber, ScopedModelAdmin):
             form_class=RestrictForm,
             title=_("Restrict the processing of this person's data"),
             perform=lambda data: services.person_restrict(actor=request.user, case=row.case, **data),
-            done_message=_(
-                "Processing is restricted: the person's data is no longer shared, reminded of or exported."
-            ),
+            done_message=_("Processing is restricted: the person's data is no longer shared, reminded of or exported."),
             submit_label=_("Restrict processing"),
         )
 

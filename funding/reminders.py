@@ -7,7 +7,6 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Membership, Role
-from cases.privacy import is_restricted, unrestricted
 from agencies.notifications import (
     Draft,
     admin_link,
@@ -19,6 +18,7 @@ from agencies.notifications import (
     offices_of,
     register_kind,
 )
+from cases.privacy import is_restricted, unrestricted
 
 from . import due
 from .models import Disbursement

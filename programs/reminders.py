@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
-from cases.privacy import unrestricted
 from agencies.notifications import (
     Draft,
     admin_link_maker,
@@ -22,6 +21,7 @@ from agencies.notifications import (
     offices_of,
     register_kind,
 )
+from cases.privacy import unrestricted
 
 from . import due
 from .due import BATCH_ORGANIZER_ROLES, PARTNER_ROLES, PROVINCE_ROLES, SUPERVISOR_ROLES

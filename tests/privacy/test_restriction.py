@@ -135,9 +135,7 @@ def test_a_partner_delivering_a_session_no_longer_reads_her_name_on_the_roster(d
     trainer = member(Role.PARTNER_TRAINER, agency=police)
     batch = BatchFactory(program=ProgramFactory(organizer=semarang))
     SessionFactory(batch=batch, delivering_agency=police)
-    enrollment = Enrollment.objects.create(
-        batch=batch, case=case, starts_on=batch.starts_on, ends_on=batch.ends_on
-    )
+    enrollment = Enrollment.objects.create(batch=batch, case=case, starts_on=batch.starts_on, ends_on=batch.ends_on)
     assert access.visible_to(trainer, Enrollment).filter(pk=enrollment.pk).exists()
 
     _restrict(dpo, case)
@@ -186,7 +184,9 @@ def _requested(staff, semarang, case):
     )
     benefit = BenefitFactory(program=allocation.program, allocation=allocation, living_allowance=True)
     entitlement = EntitlementFactory(actor=staff, case=case, benefit=benefit)
-    disbursement = funding_services.disbursement_request(actor=staff, installment=entitlement.installments.get(number=1))
+    disbursement = funding_services.disbursement_request(
+        actor=staff, installment=entitlement.installments.get(number=1)
+    )
     type(disbursement).objects.filter(pk=disbursement.pk).update(
         requested_at=timezone.now() - datetime.timedelta(hours=30)
     )
