@@ -66,6 +66,7 @@ ACTIONS = {
     "cases.referral.declined": gettext_lazy("Referral declined"),
     "cases.referral.completed": gettext_lazy("Referral completed"),
     "cases.correction_request.recorded": gettext_lazy("Correction request recorded"),
+    "cases.correction_request.viewed": gettext_lazy("Correction request viewed"),
     "cases.correction_request.applied": gettext_lazy("Correction request approved and applied"),
     "cases.correction_request.rejected": gettext_lazy("Correction request rejected"),
     "cases.case.corrected": gettext_lazy("Case corrected on request"),

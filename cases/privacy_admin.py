@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.scoped_admin import ScopedModelAdmin, errors_of, shown_as_text
 
-from . import privacy, refusals, services
+from . import privacy, refusals, selectors, services
 from .forms import (
     LiftRestrictionForm,
     OfficerCorrectionForm,
@@ -157,6 +157,13 @@ class CorrectionRequestAdmin(OfficerAddsByNumber, ScopedModelAdmin):
             "when": _when(restriction.restricted_at),
             "reason": restriction.get_reason_display(),
         }
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        row = getattr(response, "context_data", {}).get("original")
+        if request.method == "GET" and row is not None:
+            selectors.correction_request_viewed(request.user, row)
+        return response
 
     def perform_add(self, request, data):
         case = _officer_case(request, data.pop("case_number"))

@@ -22,10 +22,8 @@ REFERRAL_ANSWERED = register_kind(
 
 def referral_received_notify(referral: Referral) -> None:
     """Tell the receiving agency's case workers, from inside the referring transaction (the outbox). Whoever is told
-    finds the referral on their home until it is answered (cases.due.referrals_waiting). Nothing about a person
-    whose processing is restricted (referral_create refuses one anyway)."""
-    if privacy.is_restricted(referral.case.person_id):
-        return
+    finds the referral on their home until it is answered (cases.due.referrals_waiting). Never about a person
+    whose processing is restricted: its only caller, referral_create, refuses her under the case's lock."""
     link = admin_link("admin:cases_referral_change", referral.pk)
     notify(
         Draft(

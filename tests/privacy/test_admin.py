@@ -3,6 +3,7 @@ and restricts from the request's page or by a case number, and each page shows w
 
 import pytest
 
+from agencies.models import AuditEvent
 from cases.models import Case, CorrectionRequest, Person, Referral, Restriction
 from tests.cases.factories import IntakeFactory
 
@@ -50,6 +51,8 @@ def test_the_officer_reads_the_one_field_and_approves(signed_in, staff, dpo, cas
 
     assert "085700001111" in page and "081234567890" in page
     assert case.person.full_name not in page  # the case's content stays out
+    viewed = AuditEvent.objects.get(action="cases.correction_request.viewed", actor_user=dpo)
+    assert viewed.data == {"field": "phone"} and viewed.agency_id == case.owner_id
     assert answer.status_code == 302
     assert Person.objects.get(pk=case.person_id).phone == "085700001111"
 
