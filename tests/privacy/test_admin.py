@@ -125,3 +125,23 @@ def test_the_refer_button_refuses_a_restricted_person_in_indonesian(signed_in, s
     assert "Pemrosesan data orang ini dibatasi" in response.content.decode()
     assert not Referral.objects.exists()
     assert Case.objects.get(pk=case.pk).owner_id == case.owner_id
+
+
+def test_an_officer_records_a_request_by_case_number_and_another_officer_decides_it(signed_in, member, dpo, case):
+    from agencies.models import Agency, Role
+    from tests.agencies.factories import AgencyFactory
+
+    client = signed_in(dpo)
+    response = client.post(
+        "/admin/cases/correctionrequest/add/",
+        {"case_number": case.number, "field": "phone", "new_value": "085700001111", "evidence": "statement"},
+    )
+    request = CorrectionRequest.objects.get()
+    page = client.get(f"/admin/cases/correctionrequest/{request.pk}/change/").content.decode()
+    ministry_officer = member(Role.DATA_PROTECTION_OFFICER, agency=AgencyFactory(ministry=True))
+
+    assert response.status_code == 302 and request.made_by == dpo
+    assert "/approve/" not in page and "orang lain yang memutuskannya" in page
+    assert signed_in(ministry_officer).post(f"/admin/cases/correctionrequest/{request.pk}/approve/").status_code == 302
+    assert Person.objects.get(pk=case.person_id).phone == "085700001111"
+    assert Agency.objects.filter(kind=Agency.Kind.MINISTRY).exists()
