@@ -62,12 +62,25 @@ def owned_or_referred(grant) -> Q:
     return Q(owner=grant.agency) | accepted_referral_to_own_agency(grant)
 
 
+def _unrestricted_case_person() -> Q:
+    return ~Q(Exists(Restriction.objects.filter(lifted_at__isnull=True, person=OuterRef("case__person"))))
+
+
+def received_unrestricted(grant) -> Q:
+    # The receiving end of a referral reads it (its case number, its reason) only while the person's processing is
+    # not restricted (cases/privacy.py): a restriction takes it out of their inbox and their API, unexplained.
+    return Q(to_agency=grant.agency) & _unrestricted_case_person()
+
+
+received_unrestricted.description = "to_agency is the own agency, the person's processing not restricted"
+
+
 def sent_or_received(grant) -> Q:
-    return Q(from_agency=grant.agency) | Q(to_agency=grant.agency)
+    return Q(from_agency=grant.agency) | received_unrestricted(grant)
 
 
 def sent_or_received_in_jurisdiction(grant) -> Q:
-    return jurisdiction("from_agency")(grant) | jurisdiction("to_agency")(grant)
+    return jurisdiction("from_agency")(grant) | (jurisdiction("to_agency")(grant) & _unrestricted_case_person())
 
 
 register(TargetGroup, see=every_role(everything))
@@ -119,12 +132,12 @@ register(
         Role.AUDITOR: sent_or_received_in_jurisdiction,
         Role.DISTRICT_STAFF: sent_or_received,
         Role.NGO_CASEWORKER: sent_or_received,
-        Role.PARTNER_TRAINER: own_agency("to_agency"),
+        Role.PARTNER_TRAINER: received_unrestricted,
     },
     change={
         Role.DISTRICT_STAFF: sent_or_received,
         Role.NGO_CASEWORKER: sent_or_received,
-        Role.PARTNER_TRAINER: own_agency("to_agency"),
+        Role.PARTNER_TRAINER: received_unrestricted,
     },
 )
 

@@ -6,10 +6,11 @@ restricts or lifts; the owning office's district staff may record a correction r
 
 Where a restriction in force stops the person's data leaving the owning office (each a test in
 tests/cases/test_restriction.py):
-- sharing: a referral (and so a transfer) to another agency is refused (cases.services.referrals), and an
-  accepted referral or an NGO's registration no longer opens her case (cases.access_rules), nor a partner's roster
-  her name (programs.access_rules): other agencies' lists and API pages leave her rows out, and her case answers
-  404 to them, as any case out of scope does, so they do not learn she is restricted;
+- sharing: a referral (and so a transfer) to another agency is refused (cases.services.referrals); an accepted
+  referral or an NGO's registration no longer opens her case, a referral sent to another agency leaves its inbox
+  (cases.access_rules), and a partner's roster loses her name (programs.access_rules): other agencies' lists and
+  API pages leave her rows out, and her rows answer 404 to them, as any row out of scope does, so they do not
+  learn she is restricted;
 - reminders: no email about her case is composed (cases.reminders, programs.reminders, funding.reminders);
 - exports: case lists leave her rows out and count what they left out (cases.exports, agencies.exports).
 The owning office, its province and the auditors still read the record; the aggregate figures still count her

@@ -85,7 +85,9 @@ def _answered(actor, referral: Referral, action: str, case: Case) -> Referral:
 def referral_accept(*, actor, referral: Referral) -> Referral:
     """Accept a referral. A repatriation also transfers the case to the accepting office."""
     case, referral = _lock_referral_for_receiver(actor, referral)
-    if privacy.is_restricted(case.person_id):  # restricted since it was sent: nothing is shared now
+    # Restricted since it was sent: the receiver no longer reads it (cases.access_rules), and nothing is shared
+    # whatever the rule lets through.
+    if privacy.is_restricted(case.person_id):
         raise ValidationError({"status": refusals.REFERRAL_NO_LONGER_OPEN})
     require_sharing_consent(case, referral.to_agency)  # consent may have been withdrawn since
     referral.status = Referral.Status.ACCEPTED
