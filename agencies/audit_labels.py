@@ -96,6 +96,13 @@ ACTIONS = {
     "cases.subject_access_request.downloaded": gettext_lazy("Subject-access bundle downloaded"),
     "cases.subject_access_request.delivered": gettext_lazy("Subject-access bundle delivered to her"),
     "cases.subject_access_request.refused": gettext_lazy("Subject-access request refused"),
+    "cases.correction_request.recorded": gettext_lazy("Correction request recorded"),
+    "cases.correction_request.viewed": gettext_lazy("Correction request viewed"),
+    "cases.correction_request.applied": gettext_lazy("Correction request approved and applied"),
+    "cases.correction_request.rejected": gettext_lazy("Correction request rejected"),
+    "cases.case.corrected": gettext_lazy("Case corrected on request"),
+    "cases.person.restricted": gettext_lazy("Processing restricted"),
+    "cases.person.restriction_lifted": gettext_lazy("Restriction of processing lifted"),
     # programs
     "programs.program.created": gettext_lazy("Program added"),
     "programs.program.updated": gettext_lazy("Program changed"),
@@ -171,6 +178,7 @@ DATA_KEYS = {
     "found_by": gettext_lazy("found by"),
     "trail_rows": gettext_lazy("trail rows"),
     "exclusions": gettext_lazy("left out"),
+    "correction_request": gettext_lazy("correction request"),
 }
 # Whole Rupiah, shown as money.
 MONEY_KEYS = {"amount", "total", "ceiling", "released", "committed", "paid"}

@@ -120,6 +120,11 @@ class ExportKind:
     def tables(self, actor, filters: dict) -> list[ExportTable]:
         raise NotImplementedError
 
+    def left_out(self, actor, filters: dict) -> int:
+        """How many rows a list left out that `actor` would otherwise have had (a person whose processing is
+        restricted: cases.exports); recorded on the export and in its trail. Aggregates leave nobody out."""
+        return 0
+
     def title(self, filters: dict) -> str:
         """How "Ekspor saya" and the email name it (no personal data)."""
         return str(self.label)
@@ -573,6 +578,7 @@ def export_run(export_id: int) -> Export | None:
             timezone.override(notifications.zone_of(export.agency)),
         ):
             count = _write(export, kind, actor, out, scratch=f"{export.pk}-{attempt}")
+            left_out = 0 if kind.aggregate else kind.left_out(actor, export.filters)
         out.close()
     except TRANSIENT:
         if out is not None:
@@ -588,11 +594,13 @@ def export_run(export_id: int) -> Export | None:
     finally:
         for leftover in _scratch_dir().glob(f"{export.pk}-{attempt}-*"):
             leftover.unlink(missing_ok=True)
-    return _finish_done(export.pk, attempt, path, count, out.size, kind)
+    return _finish_done(export.pk, attempt, path, count, out.size, kind, left_out)
 
 
 @transaction.atomic
-def _finish_done(export_id: int, attempt: int, path: Path, count: int, size: int, kind: ExportKind) -> Export | None:
+def _finish_done(
+    export_id: int, attempt: int, path: Path, count: int, size: int, kind: ExportKind, left_out: int = 0
+) -> Export | None:
     export = _locked(export_id)
     if export is None or export.attempts != attempt or export.status != Export.Status.RUNNING:
         # A newer attempt took over (this one's message was delivered again while it ran): its file is the one.
@@ -602,15 +610,25 @@ def _finish_done(export_id: int, attempt: int, path: Path, count: int, size: int
     export.status, export.finished_at = Export.Status.DONE, now
     export.expires_at = now + datetime.timedelta(days=settings.EXPORT_KEEP_DAYS)
     export.row_count, export.file_name, export.file_size = count, path.name, size
+    export.excluded_count = left_out or None
     export.save(
-        update_fields=["status", "finished_at", "expires_at", "row_count", "file_name", "file_size", "updated_at"]
+        update_fields=[
+            "status",
+            "finished_at",
+            "expires_at",
+            "row_count",
+            "excluded_count",
+            "file_name",
+            "file_size",
+            "updated_at",
+        ]
     )
     actor = export.requested_by
     audit.record(
         actor,
         "agencies.export.finished",
         export,
-        _audit_data(export, rows=count),
+        _audit_data(export, rows=count, **({"excluded_count": left_out} if left_out else {})),
         agency=export.agency,
         acting_for=export.agency,
     )

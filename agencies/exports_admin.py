@@ -80,7 +80,16 @@ class ExportAdmin(ScopedModelAdmin):
 
     @admin.display(description=_("rows"))
     def rows(self, export):
-        return "—" if export.row_count is None else formats.number_format(export.row_count, force_grouping=True)
+        if export.row_count is None:
+            return "—"
+        count = formats.number_format(export.row_count, force_grouping=True)
+        if export.excluded_count:
+            # Said on the list, so that nobody takes the file for the whole list.
+            return gettext("%(count)s (%(left_out)s left out: processing restricted)") % {
+                "count": count,
+                "left_out": formats.number_format(export.excluded_count, force_grouping=True),
+            }
+        return count
 
     @admin.display(description=_("available until"))
     def available_until(self, export):

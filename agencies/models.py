@@ -538,6 +538,8 @@ class Export(models.Model):
     status = models.CharField(_("status"), max_length=8, choices=Status, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     row_count = models.PositiveIntegerField(_("rows"), null=True, blank=True)
+    # Rows the list would have held but left out: persons whose processing is restricted (UU 27/2022, issue 18).
+    excluded_count = models.PositiveIntegerField(_("rows left out"), null=True, blank=True)
     # The file's name inside EXPORT_DIR (never a path from elsewhere); empty until done and after expiry.
     file_name = models.CharField(_("file"), max_length=100, blank=True)
     file_size = models.PositiveBigIntegerField(_("file size"), null=True, blank=True)

@@ -237,6 +237,7 @@ record(
         "status",
         "attempts",
         "row_count",
+        "excluded_count",
         "file_size",
         "error",
         "created_at",

@@ -19,10 +19,12 @@ from .models import (
     CaseNote,
     CaseNumberSequence,
     Consent,
+    CorrectionRequest,
     LegalHold,
     Person,
     PossibleDuplicate,
     Referral,
+    Restriction,
     RetentionCase,
     Site,
     SiteCount,
@@ -37,26 +39,51 @@ def accepted_referral_to_own_agency(grant) -> Q:
     # An accepted referral opens the case to the receiving agency, and nothing else (issue 3 §5), and only
     # while the person's consent to share with that agency holds: withdrawing it closes the view at once.
     consented = Consent.objects.current_sharing(OuterRef("case__person"), OuterRef("to_agency"))
-    referred = Referral.objects.filter(to_agency=grant.agency, status=Referral.Status.ACCEPTED).filter(
-        Exists(consented)
+    # A restriction of processing in force closes it as well (cases/privacy.py).
+    restricted = Restriction.objects.filter(lifted_at__isnull=True, person=OuterRef("case__person"))
+    referred = (
+        Referral.objects.filter(to_agency=grant.agency, status=Referral.Status.ACCEPTED)
+        .filter(Exists(consented))
+        .exclude(Exists(restricted))
     )
     return Q(pk__in=referred.values("case"))
 
 
+def registered_by_own_agency_unrestricted(grant) -> Q:
+    # The registering NGO is another agency than the owning office: a restriction of processing stops its reads
+    # (its API pages leave her case out; her case answers 404, as any case out of scope).
+    return Q(registered_by=grant.agency) & ~Q(
+        Exists(Restriction.objects.filter(lifted_at__isnull=True, person=OuterRef("person")))
+    )
+
+
 def registered_by_own_agency_or_referred(grant) -> Q:
-    return Q(registered_by=grant.agency) | accepted_referral_to_own_agency(grant)
+    return registered_by_own_agency_unrestricted(grant) | accepted_referral_to_own_agency(grant)
 
 
 def owned_or_referred(grant) -> Q:
     return Q(owner=grant.agency) | accepted_referral_to_own_agency(grant)
 
 
+def _unrestricted_case_person() -> Q:
+    return ~Q(Exists(Restriction.objects.filter(lifted_at__isnull=True, person=OuterRef("case__person"))))
+
+
+def received_unrestricted(grant) -> Q:
+    # The receiving end of a referral reads it (its case number, its reason) only while the person's processing is
+    # not restricted (cases/privacy.py): a restriction takes it out of their inbox and their API, unexplained.
+    return Q(to_agency=grant.agency) & _unrestricted_case_person()
+
+
+received_unrestricted.description = "to_agency is the own agency, the person's processing not restricted"
+
+
 def sent_or_received(grant) -> Q:
-    return Q(from_agency=grant.agency) | Q(to_agency=grant.agency)
+    return Q(from_agency=grant.agency) | received_unrestricted(grant)
 
 
 def sent_or_received_in_jurisdiction(grant) -> Q:
-    return jurisdiction("from_agency")(grant) | jurisdiction("to_agency")(grant)
+    return jurisdiction("from_agency")(grant) | (jurisdiction("to_agency")(grant) & _unrestricted_case_person())
 
 
 register(TargetGroup, see=every_role(everything))
@@ -108,12 +135,12 @@ register(
         Role.AUDITOR: sent_or_received_in_jurisdiction,
         Role.DISTRICT_STAFF: sent_or_received,
         Role.NGO_CASEWORKER: sent_or_received,
-        Role.PARTNER_TRAINER: own_agency("to_agency"),
+        Role.PARTNER_TRAINER: received_unrestricted,
     },
     change={
         Role.DISTRICT_STAFF: sent_or_received,
         Role.NGO_CASEWORKER: sent_or_received,
-        Role.PARTNER_TRAINER: own_agency("to_agency"),
+        Role.PARTNER_TRAINER: received_unrestricted,
     },
 )
 
@@ -148,3 +175,21 @@ register(
     see={Role.DATA_PROTECTION_OFFICER: about_a_person_owned_in_jurisdiction},
     change={Role.DATA_PROTECTION_OFFICER: about_a_person_owned_in_jurisdiction},
 )
+
+
+# A person's data-protection requests (issue 18): the data-protection officer of the owning office's jurisdiction
+# handles them, seeing the request (the one field under correction) and not the case; the owning office's staff
+# record requests received at their desk and follow them; the province and auditors read them. Deciding a request
+# and restricting are the officer's alone, whatever "change" lets others do (cases.privacy, the services).
+PRIVACY_REQUESTS_SEEN = {
+    Role.DATA_PROTECTION_OFFICER: jurisdiction("case__owner"),
+    Role.AUDITOR: jurisdiction("case__owner"),
+    Role.PROVINCE_STAFF: jurisdiction("case__owner"),
+    Role.DISTRICT_STAFF: own_agency("case__owner"),
+}
+register(
+    CorrectionRequest,
+    see=PRIVACY_REQUESTS_SEEN,
+    change={Role.DATA_PROTECTION_OFFICER: jurisdiction("case__owner"), Role.DISTRICT_STAFF: own_agency("case__owner")},
+)
+register(Restriction, see=PRIVACY_REQUESTS_SEEN, change={Role.DATA_PROTECTION_OFFICER: jurisdiction("case__owner")})

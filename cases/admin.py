@@ -51,13 +51,14 @@ from agencies.scoped_admin import (
     shown_as_text,
 )
 
-from . import due, duplicate_review, names, selectors, services
+from . import due, duplicate_review, names, privacy, selectors, services
 from .case_page import case_file, next_stage
 from .encryption import cipher
 from .forms import (
     INTAKE_FIELDS,
     AssessmentForm,
     ConsentForm,
+    CorrectionForm,
     DeclineForm,
     IntakeForm,
     MoveForm,
@@ -603,6 +604,11 @@ class CaseAdmin(UncountedListAdmin, ScopedModelAdmin):
         if obj is not None:
             page = response.context_data
             page["file"] = case_file(request.user, obj, may_change=page["has_change_permission"])
+            # Whoever sees the case sees that its person's processing is restricted (cases/privacy.py).
+            page["restriction"] = privacy.restriction_of(obj.person_id)
+            page["may_record_correction"] = privacy.records_at_desk(
+                request.user, obj, may_change=page["has_change_permission"]
+            )
         return response
 
     @admin.display(description=_("name"))
@@ -750,6 +756,7 @@ class CaseAdmin(UncountedListAdmin, ScopedModelAdmin):
             path("<path:object_id>/note/", view(self.note_view), name="cases_case_note"),
             path("<path:object_id>/assess/", view(self.assess_view), name="cases_case_assess"),
             path("<path:object_id>/reveal-nik/", view(self.reveal_nik_view), name="cases_case_reveal_nik"),
+            path("<path:object_id>/correction/", view(self.correction_view), name="cases_case_correction"),
             path("import/", view(self.import_view), name="cases_case_import"),
             path("import/template/", view(self.import_template_view), name="cases_case_import_template"),
             path("search/", view(self.search_view), name="cases_case_search"),
@@ -882,6 +889,26 @@ class CaseAdmin(UncountedListAdmin, ScopedModelAdmin):
             title=_("Record an assessment"),
             perform=record,
             done_message=_("The assessment was recorded."),
+        )
+
+    def correction_view(self, request, object_id):
+        """A person's request to correct a field, received at the owning office's desk: recorded for the
+        data-protection officer to decide (cases.services.correction_request_record)."""
+        case = self._case(request, object_id)
+
+        def record(data):
+            _row, warnings = services.correction_request_record(actor=request.user, case=case, **data)
+            for warning in warnings:
+                self.message_user(request, warning, messages.WARNING)
+
+        return self.service_form_view(
+            request,
+            case,
+            form_class=CorrectionForm,
+            title=_("Record a correction request"),
+            perform=record,
+            done_message=_("The correction request was recorded; the data-protection officer decides it."),
+            submit_label=_("Record the request"),
         )
 
     def _log_added(self, request, case, row) -> None:
@@ -1209,5 +1236,6 @@ class PossibleDuplicateAdmin(ScopedModelAdmin):
         return HttpResponseRedirect(self.change_url(duplicate))
 
 
-# The data-protection officer's registers under Pelindungan data (issue 18): retention and subject-access requests.
-from . import retention_admin, subject_access_admin  # noqa: E402, F401
+# The data-protection officer's registers under Pelindungan data (issue 18): retention, subject-access requests,
+# corrections and restrictions.
+from . import privacy_admin, retention_admin, subject_access_admin  # noqa: E402, F401

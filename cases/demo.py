@@ -14,7 +14,7 @@ from agencies.models import Region
 
 from . import services
 from .intake import case_register
-from .models import Case, Consent, Referral, Site, SubjectAccessRequest, TargetGroup
+from .models import Case, Consent, CorrectionRequest, Referral, Site, SubjectAccessRequest, TargetGroup
 
 L = Site.Kind
 # key: (name, kind, regency code, houses, closed on). Banyuwangi's eleven are from the Kompas report (2013).
@@ -86,6 +86,7 @@ def load(demo: Demo) -> None:
     _a_nik_checked(demo)
     number = _a_case_closed_long_ago(demo, sites)
     _a_subject_access_request(demo)
+    _a_correction_requested(demo)
     demo.lines.append(f"Demo cases: {count + 5} persons at {len(SITES)} sites.")
     demo.lines.append(f"Closed in 2019, past retention: case {number} (log in as dpo: Pelindungan data, Retensi).")
     demo.lines.append(f"Possible duplicates to review: {pairs} (log in as kabupaten or lks).")
@@ -314,3 +315,20 @@ def _a_subject_access_request(demo: Demo) -> None:
         received_at=timezone.now() - datetime.timedelta(hours=5),
     )
     demo.lines.append(f"A subject-access request about case {case.number} waits for the dpo login.")
+
+
+def _a_correction_requested(demo: Demo) -> None:
+    """A woman asked Semarang's desk to correct her nickname, showing her KTP: the province's data-protection
+    officer (`dpo`) finds the request on their home, to approve or reject (issue 18)."""
+    case = Case.objects.filter(owner=demo.agencies["semarang"]).exclude(stage=Case.Stage.CLOSED).order_by("pk").first()
+    if case is None:
+        return
+    services.correction_request_record(
+        actor=demo.users["semarang"],
+        case=case,
+        field=CorrectionRequest.Field.KNOWN_AS,
+        new_value="Yanti",
+        evidence=CorrectionRequest.Evidence.STATEMENT,
+        evidence_note="Disampaikan sendiri di loket; nama panggilan lama tidak ia pakai lagi.",
+    )
+    demo.lines.append("A correction request waits for the data-protection officer (log in as dpo).")

@@ -15,6 +15,7 @@ from agencies.exports import ExportKind, keyset_chunks, one_of, positive_id, reg
 from agencies.models import Export, Role
 
 from .models import Case
+from .privacy import restricted, unrestricted
 
 # The case list's filters by their query-string names (cases.admin.CaseAdmin.list_filter): ids and codes only.
 FILTERS = {
@@ -62,7 +63,15 @@ class CaseListExport(ExportKind):
         ]
 
     def cases(self, actor, filters: dict):
-        """The cases `actor` sees in the case list with `filters` applied, as the list's filters apply them."""
+        """The cases `actor` sees in the case list with `filters` applied, as the list's filters apply them, but
+        those of persons whose processing is restricted: a restriction stops exports (cases/privacy.py)."""
+        return self._listed(actor, filters).filter(unrestricted())
+
+    def left_out(self, actor, filters: dict) -> int:
+        """The cases the list's filters reach whose person's processing is restricted: counted, not written."""
+        return self._listed(actor, filters).filter(restricted()).count()
+
+    def _listed(self, actor, filters: dict):
         rows = access.visible_to(actor, Case)
         if "stage__exact" in filters:
             rows = rows.filter(stage=filters["stage__exact"])

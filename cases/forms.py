@@ -12,7 +12,7 @@ from agencies.forms import RegionChoiceField, date_field, with_empty_choice
 from agencies.models import Agency
 from agencies.scoped_admin import posted_picker
 
-from .models import Case, Consent, Person, Referral
+from .models import Case, Consent, CorrectionRequest, Person, Referral, Restriction
 
 # The person as staff type them, in the order both the intake page and the person's page show them.
 PERSON_FIELDS = (
@@ -129,3 +129,59 @@ class AssessmentForm(forms.Form):
     skills_wanted = forms.CharField(label=_("skills wanted"), max_length=200, required=False)
     business_idea = forms.CharField(label=_("business idea"), max_length=200, required=False)
     wants_to_go_home = forms.NullBooleanField(label=_("wants to go home"), required=False)
+
+
+class CorrectionForm(forms.Form):
+    """A person's request to correct one field, as the desk that received it records it (a case page's button)."""
+
+    field = forms.ChoiceField(label=_("field to correct"), choices=with_empty_choice(CorrectionRequest.Field.choices))
+    new_value = forms.CharField(
+        label=_("corrected value"),
+        max_length=300,
+        required=False,
+        help_text=_(
+            "As the person asks it to read. A date as day/month/year; a home region by its Kemendagri code "
+            "(33.03); a target group by its code (10); sex as P or L. Empty clears an optional field."
+        ),
+    )
+    evidence = forms.ChoiceField(label=_("evidence"), choices=with_empty_choice(CorrectionRequest.Evidence.choices))
+    evidence_note = forms.CharField(
+        label=_("what was seen"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("What you checked, e.g. the KTP shown at the desk. No copy of a document is kept."),
+    )
+
+
+class OfficerCorrectionForm(CorrectionForm):
+    """The same, recorded by the data-protection officer, who names the case by its number (they see no case)."""
+
+    case_number = forms.CharField(label=_("case number"), max_length=24)
+
+    field_order = ["case_number", "field", "new_value", "evidence", "evidence_note"]
+
+
+class RejectCorrectionForm(forms.Form):
+    reject_reason = forms.CharField(label=_("reason for rejecting"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class RestrictForm(forms.Form):
+    reason = forms.ChoiceField(label=_("reason"), choices=with_empty_choice(Restriction.Reason.choices))
+    note = forms.CharField(
+        label=_("note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("For the register only (how the request came, a reference); never in the trail or an email."),
+    )
+
+
+class OfficerRestrictForm(RestrictForm):
+    case_number = forms.CharField(label=_("case number"), max_length=24)
+
+    field_order = ["case_number", "reason", "note"]
+
+
+class LiftRestrictionForm(forms.Form):
+    lift_reason = forms.ChoiceField(
+        label=_("reason for lifting"), choices=with_empty_choice(Restriction.LiftReason.choices)
+    )

@@ -12,10 +12,12 @@ from .models import (
     CaseNote,
     CaseNumberSequence,
     Consent,
+    CorrectionRequest,
     LegalHold,
     Person,
     PossibleDuplicate,
     Referral,
+    Restriction,
     Site,
     SiteCount,
     StageChange,
@@ -242,4 +244,23 @@ record(
         "created_at",
         "updated_at",
     ),
+)
+# A restriction of processing: on whom, why (a category), the officer's note, and who placed and lifted it.
+record(
+    Restriction,
+    activity=DATA_PROTECTION,
+    retention=R.PRIVACY_REGISTER,
+    general=("person", "case", "reason", "note", "lift_reason"),
+    staff=("restricted_by", "lifted_by"),
+    not_personal=("restricted_at", "lifted_at"),
+)
+# A correction request: the field, its value on record and the value asked for (both encrypted), the evidence seen.
+record(
+    CorrectionRequest,
+    activity=DATA_PROTECTION,
+    retention=R.PRIVACY_REGISTER,
+    general=("case", "old_value", "new_value", "evidence", "evidence_note", "received_at", "reject_reason"),
+    staff=("made_by", "decided_by"),
+    not_personal=("field", "due_at", "made_at", "status", "decided_at", "updated_at"),
+    notes={"old_value": _("Encrypted, as the field itself or more so: a name or an address is personal too.")},
 )

@@ -747,3 +747,161 @@ class SubjectAccessRequest(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN
+
+
+class RestrictionQuerySet(models.QuerySet):
+    def in_force(self):
+        """Restrictions not lifted."""
+        return self.filter(lifted_at__isnull=True)
+
+
+class Restriction(models.Model):
+    """A person's data held but not processed further (UU 27/2022: the right to restrict processing).
+
+    While one is in force the person's data leaves the owning office no more: no referral or transfer, no reads by
+    other agencies (their rule no longer reaches her case), no reminder emails about her case, no rows in case-list
+    exports (cases/restrictions.py says where each is enforced). The owning office, its province and the auditors
+    still see the record it holds; the aggregate figures still count her (they are anonymous and suppressed).
+    """
+
+    class Reason(models.TextChoices):
+        # Categories, not free text: the trail and the registers name the category, never the person's story.
+        ACCURACY_CONTESTED = "accuracy_contested", _("The person contests the accuracy of her data")
+        OBJECTION = "objection", _("The person objects to the processing")
+        UNLAWFUL = "unlawful", _("The processing may be unlawful")
+        LEGAL_CLAIM = "legal_claim", _("Kept for a legal claim")
+        SAFETY = "safety", _("The person's safety")
+        OTHER = "other", _("Other")
+
+    class LiftReason(models.TextChoices):
+        CORRECTED = "corrected", _("The data was corrected or found accurate")
+        WITHDRAWN = "withdrawn", _("The person withdrew her request")
+        NOT_UPHELD = "not_upheld", _("The objection was not upheld")
+        CLAIM_ENDED = "claim_ended", _("The legal claim ended")
+        OTHER = "other", _("Other")
+
+    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="restrictions")
+    # The case it was asked through: whose office and whose data-protection officer handle it (the person's cases
+    # may move; the restriction follows this case's owner).
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="restrictions")
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason)
+    # What the officer noted (the request's channel, a reference): encrypted, never in the trail.
+    note = EncryptedTextField(_("note"), blank=True, default="")
+    restricted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("restricted by"), on_delete=models.PROTECT, related_name="+"
+    )
+    restricted_at = models.DateTimeField(_("restricted since"), auto_now_add=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("lifted by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
+    lift_reason = models.CharField(_("reason for lifting"), max_length=20, choices=LiftReason, blank=True)
+
+    objects = RestrictionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-restricted_at", "-id"]
+        verbose_name = _("restriction of processing")
+        verbose_name_plural = _("restrictions of processing")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"], condition=Q(lifted_at__isnull=True), name="restriction_one_in_force_per_person"
+            ),
+            models.CheckConstraint(
+                condition=Q(lifted_at__isnull=True, lifted_by__isnull=True)
+                | Q(lifted_at__isnull=False, lifted_by__isnull=False),
+                name="restriction_lifted_by_someone",
+            ),
+        ]
+
+    def __str__(self):
+        return _("Restriction #%(pk)s") % {"pk": self.pk}
+
+    @property
+    def in_force(self) -> bool:
+        return self.lifted_at is None
+
+
+class CorrectionRequest(models.Model):
+    """A person's request to correct one field of her record (UU 27/2022: the right to correction), from the desk
+    that received it to the officer's decision; applied by the service that approves it.
+
+    Both values are kept encrypted, whatever the field: a name or an address is personal data as much as a NIK,
+    and this register is kept for years after the request is closed. No keyed hash of a new NIK is kept either:
+    it is computed when the request is applied, so nothing here needs pseudonymizing beyond the two values.
+    """
+
+    class Field(models.TextChoices):
+        FULL_NAME = "full_name", _("full name")
+        KNOWN_AS = "known_as", _("known as")
+        NIK = "nik", _("NIK")
+        BIRTH_DATE = "birth_date", _("birth date")
+        BIRTH_YEAR = "birth_year", _("birth year")
+        SEX = "sex", _("sex")
+        PHONE = "phone", _("phone")
+        ADDRESS = "address", _("address")
+        HOME_REGION = "home_region", _("home region (kampung halaman)")
+        TARGET_GROUP = "target_group", _("target group")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for a decision")
+        APPLIED = "applied", _("Approved and applied")
+        REJECTED = "rejected", _("Rejected")
+
+    class Evidence(models.TextChoices):
+        # What was seen, not a copy of it: a scan of a KTP would be one more identity document to keep safe.
+        KTP = "ktp", _("Identity card (KTP) seen")
+        KK = "kk", _("Family card (KK) seen")
+        BIRTH_CERTIFICATE = "birth_certificate", _("Birth certificate seen")
+        OTHER_DOCUMENT = "other_document", _("Another official document seen")
+        STATEMENT = "statement", _("The person's own statement")
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="correction_requests")
+    field = models.CharField(_("field to correct"), max_length=16, choices=Field)
+    old_value = EncryptedTextField(_("value recorded"), blank=True, default="")
+    new_value = EncryptedTextField(_("corrected value"), blank=True, default="")
+    evidence = models.CharField(_("evidence"), max_length=20, choices=Evidence)
+    evidence_note = EncryptedTextField(_("what was seen"), blank=True, default="")
+    received_at = models.DateTimeField(_("received at"))
+    # UU 27/2022 gives the controller 3×24 hours to correct.
+    due_at = models.DateTimeField(_("due at"))
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    made_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    reject_reason = EncryptedTextField(_("reason for rejecting"), blank=True, default="")
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["status", "due_at", "id"]
+        verbose_name = _("correction request")
+        verbose_name_plural = _("correction requests")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="pending", decided_at__isnull=True)
+                | (~Q(status="pending") & Q(decided_at__isnull=False)),
+                name="correction_request_decided_when_closed",
+            ),
+            models.CheckConstraint(
+                condition=~Q(decided_by=models.F("made_by")), name="correction_request_decided_by_another"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "due_at"], name="correction_request_queue")]
+
+    def __str__(self):
+        return _("Correction request #%(pk)s") % {"pk": self.pk}

@@ -64,3 +64,39 @@ REFERRAL_NOT_ACCEPTED = _("Only an accepted referral can be completed.")
 PAIR_ALREADY_REVIEWED = _("This pair has already been reviewed.")
 PERSON_ALREADY_MERGED = _("One of these persons was already merged.")
 BOTH_HAVE_OPEN_CASES = _("Both persons have an open case: close one of them first.")
+
+# A person's data-protection rights (UU 27/2022): correction and restriction
+RESTRICTED_NO_SHARING = _(
+    "Processing of this person's data is restricted: it may not be shared with another agency while the "
+    "restriction is in force."
+)
+RESTRICTION_IN_FORCE_ALREADY = _("Processing of this person's data is already restricted.")
+RESTRICTION_LIFTED_ALREADY = _("This restriction has already been lifted.")
+RESTRICTION_REASON_MISSING = _("Choose the reason.")
+ONLY_THE_OFFICER = _("Only the data-protection officer responsible for the owning office may do this.")
+CORRECTION_NOT_AT_DESK = _(
+    "A correction request is recorded by the owning office's staff or by the data-protection officer."
+)
+CORRECTION_FIELD_UNKNOWN = _("Choose a field that can be corrected.")
+CORRECTION_SAME_VALUE = _("The corrected value is the value already recorded.")
+CORRECTION_RECEIVED_IN_FUTURE = _("The request cannot have been received in the future.")
+CORRECTION_EVIDENCE_MISSING = _("Say what was seen.")
+CORRECTION_DECIDED_ALREADY = _("This request has already been decided.")
+CORRECTION_OWN_REQUEST = _("Whoever recorded a request may not decide it: another person decides.")
+CORRECTION_CHANGED_MEANWHILE = _(
+    "The field has changed since the request was recorded: reject this request and record a new one."
+)
+CORRECTION_REJECT_REASON_MISSING = _("Give the reason for rejecting the request.")
+CORRECTION_DATE_INVALID = _("Enter the date as day/month/year, such as 04/05/1990.")
+CORRECTION_YEAR_INVALID = _("Enter a year of four digits, such as 1990.")
+CORRECTION_SEX_INVALID = _("Enter P (perempuan, female) or L (laki-laki, male).")
+CORRECTION_REGION_INVALID = _("Enter a Kemendagri region code, such as 33.03 or 33.03.01.")
+CORRECTION_TARGET_GROUP_INVALID = _("Enter a target group code, such as 10.")
+CORRECTION_CASE_UNKNOWN = _("There is no case with this number among the offices you handle.")
+CORRECTION_NIK_REGISTERED = _(
+    "A person with this NIK is already registered, so the correction cannot be applied. Reject the request, or "
+    "ask the owning office to look for a duplicate registration."
+)
+# Told to the agency a referral was sent to: nothing about why (a restriction is the person's own business).
+REFERRAL_NO_LONGER_OPEN = _("This referral can no longer be accepted. Ask the referring office.")
+CORRECTION_NAME_MISSING = _("A person's full name cannot be left empty.")

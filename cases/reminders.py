@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from agencies import access
 from agencies.notifications import Draft, admin_link, notify, register_kind
 
+from . import privacy
 from .due import RECEIVING_ROLES
 from .models import Referral
 
@@ -21,7 +22,8 @@ REFERRAL_ANSWERED = register_kind(
 
 def referral_received_notify(referral: Referral) -> None:
     """Tell the receiving agency's case workers, from inside the referring transaction (the outbox). Whoever is told
-    finds the referral on their home until it is answered (cases.due.referrals_waiting)."""
+    finds the referral on their home until it is answered (cases.due.referrals_waiting). Never about a person
+    whose processing is restricted: its only caller, referral_create, refuses her under the case's lock."""
     link = admin_link("admin:cases_referral_change", referral.pk)
     notify(
         Draft(
@@ -44,8 +46,8 @@ def referral_received_notify(referral: Referral) -> None:
 def referral_answered_notify(referral: Referral) -> None:
     """Tell whoever made the referral that it was accepted or declined (both sides are told)."""
     referrer = referral.created_by
-    if referrer is None:
-        return
+    if referrer is None or privacy.is_restricted(referral.case.person_id):
+        return  # no email about a person whose processing is restricted (cases/privacy.py)
     notify(
         [
             Draft(

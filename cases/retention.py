@@ -50,12 +50,15 @@ from .models import (
     Case,
     CaseNote,
     Consent,
+    CorrectionRequest,
     LegalHold,
     Person,
     PossibleDuplicate,
     Referral,
+    Restriction,
     RetentionCase,
     StageChange,
+    SubjectAccessRequest,
     Transfer,
 )
 
@@ -95,6 +98,20 @@ register_scrub(StageChange, case="case", replaced=("reason",), kept=_("the stage
 register_scrub(Referral, case="case", replaced=("reason", "decline_reason"), kept=_("kind, agencies, status, dates"))
 register_scrub(Transfer, case="case", kept=_("agencies and date"))
 register_scrub(Consent, person="person", kept=_("purpose, agency and dates"))
+# Her requests under UU 27/2022 stay in their registers (their own retention), without what they said of her.
+register_scrub(
+    CorrectionRequest,
+    case="case",
+    replaced=("old_value", "new_value", "evidence_note", "reject_reason"),
+    kept=_("the field, the kind of evidence, who decided and when"),
+)
+register_scrub(Restriction, person="person", replaced=("note", "lift_reason"), kept=_("the reason's kind and dates"))
+register_scrub(
+    SubjectAccessRequest,
+    person="person",
+    replaced=("identity_note", "refusal_reason"),
+    kept=_("the channel, the deadline, how it was delivered"),
+)
 
 
 def case_term_cutoff(now: datetime.datetime) -> datetime.datetime:

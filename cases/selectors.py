@@ -21,6 +21,14 @@ def case_viewed(actor, case: Case) -> None:
     audit.record(actor, "cases.case.viewed", case, agency=case.owner)
 
 
+def correction_request_viewed(actor, request) -> None:
+    """Log that `actor` was shown a correction request's two values (personal data of its case's person): in her
+    processing trail like a case read, filed under the owning office."""
+    audit.record(
+        actor, "cases.correction_request.viewed", request, {"field": request.field}, agency_id=request.case.owner_id
+    )
+
+
 def case_list_viewed(actor, count: int) -> None:
     """Log that `actor` was shown a list of `count` cases with names (one row per request, not per case).
 

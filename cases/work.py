@@ -12,7 +12,7 @@ from agencies.models import Role
 from agencies.work import PRIVACY, Line, WorkContext, privacy_source, work_source
 
 from . import due
-from .models import Case, PossibleDuplicate, Referral, SubjectAccessRequest
+from .models import Case, CorrectionRequest, PossibleDuplicate, Referral, SubjectAccessRequest
 
 WAITING = _("Waiting for an answer")
 # How far back the referrer's home shows the answers to their office's referrals (the list's "answered" choice).
@@ -100,4 +100,29 @@ def subject_access_requests(actor, context: WorkContext):
         url=changelist(SubjectAccessRequest, due="open"),
         rows=open_rows,
         always=True,
+    )
+
+
+@privacy_source(order=15)
+def correction_requests(actor, context: WorkContext):
+    """The data-protection officer's queue: correction requests in their jurisdiction waiting for a decision that
+    someone else recorded (whoever recorded one may not decide it), and those past their 3×24 hours."""
+    waiting = (
+        access.visible_to(actor, CorrectionRequest)
+        .filter(status=CorrectionRequest.Status.PENDING)
+        .exclude(made_by=actor)
+    )
+    yield Line(
+        section=PRIVACY,
+        label=_("Correction requests waiting for my decision"),
+        url=changelist(CorrectionRequest, status__exact=CorrectionRequest.Status.PENDING),
+        rows=waiting,
+        oldest_of="due_at",
+        always=True,
+    )
+    yield Line(
+        section=PRIVACY,
+        label=_("Correction requests past their 3×24 hours"),
+        url=changelist(CorrectionRequest, status__exact=CorrectionRequest.Status.PENDING),
+        rows=waiting.filter(due_at__lt=context.now),
     )

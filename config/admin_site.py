@@ -52,6 +52,8 @@ MENU = {
     # The duties of UU 27/2022 (issue 18): subject-access and correction requests, breaches, retention, the inventory.
     "privacy": (
         "cases.subjectaccessrequest",
+        "cases.correctionrequest",
+        "cases.restriction",
         "agencies.incident",
         "agencies.retentionrun",
         "cases.legalhold",

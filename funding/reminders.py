@@ -18,6 +18,7 @@ from agencies.notifications import (
     offices_of,
     register_kind,
 )
+from cases.privacy import is_restricted, unrestricted
 
 from . import due
 from .models import Disbursement
@@ -50,6 +51,9 @@ def approvals_waiting_digests(now: datetime.datetime):
         waiting = list(
             due.approvals_waiting(membership.user)
             .filter(requested_at__lt=cutoff)
+            # No email names a case whose person's processing is restricted (cases/privacy.py); the approver's
+            # home still counts the request, which waits inside the office.
+            .filter(unrestricted("installment__entitlement__case__person"))
             .order_by("requested_at", "pk")
             .values_list("pk", "amount", "requested_at", "installment__entitlement__case__number")
         )
@@ -85,6 +89,8 @@ def disbursement_rejected_notify(disbursement: Disbursement) -> None:
     if requester is None:
         return
     case = disbursement.installment.entitlement.case
+    if is_restricted(case.person_id):
+        return  # no email about a person whose processing is restricted (cases/privacy.py)
     notify(
         [
             Draft(

@@ -5,6 +5,7 @@ from django.db.models import Q
 from agencies.models import Role
 from agencies.rulebook import every_role, everything, extend, jurisdiction, own_agency, register, register_following
 from cases.models import Case
+from cases.privacy import unrestricted
 
 from .models import Attendance, Batch, Enrollment, FollowUp, Outcome, Program, Session
 
@@ -33,12 +34,24 @@ def delivers_a_session_of_the_batch(path: str):
     return rule
 
 
+def unrestricted_roster_row(rule):
+    # A partner agency reads a roster's names: sharing, which a restriction of processing stops (cases/privacy.py).
+    def unrestricted_rows(grant) -> Q:
+        return rule(grant) & unrestricted("case__person")
+
+    unrestricted_rows.description = "delivers a session of the batch, the person's processing not restricted"
+    return unrestricted_rows
+
+
 # A roster row is seen by whoever sees the case, by the batch's organizers, and (names only: no case
 # details) by the partner agencies delivering one of its sessions.
 register_following(Enrollment, Case, child_field="case")
 extend(
     Enrollment,
-    see={**_organized("batch__program"), Role.PARTNER_TRAINER: delivers_a_session_of_the_batch("batch")},
+    see={
+        **_organized("batch__program"),
+        Role.PARTNER_TRAINER: unrestricted_roster_row(delivers_a_session_of_the_batch("batch")),
+    },
     change=_organized("batch__program"),
 )
 

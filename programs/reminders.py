@@ -21,6 +21,7 @@ from agencies.notifications import (
     offices_of,
     register_kind,
 )
+from cases.privacy import unrestricted
 
 from . import due
 from .due import BATCH_ORGANIZER_ROLES, PARTNER_ROLES, PROVINCE_ROLES, SUPERVISOR_ROLES
@@ -50,6 +51,7 @@ def follow_ups_due_digests(now: datetime.datetime):
     rows = (
         due.open_follow_ups()
         .filter(due_on__lte=latest_due)
+        .filter(unrestricted("case__person"))  # no email about a person whose processing is restricted
         .annotate(worker=due.WORKER)
         .filter(worker__isnull=False)
         .values_list("worker", "pk", "due_on", "case_id", "case__number")
@@ -110,6 +112,7 @@ def follow_up_escalations(now: datetime.datetime):
     rows = list(
         due.open_follow_ups()
         .filter(due_on__lte=latest_due)
+        .filter(unrestricted("case__person"))  # no email about a person whose processing is restricted
         .select_related("case__owner__region")
         .only(
             "pk",

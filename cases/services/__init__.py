@@ -5,6 +5,7 @@ registers many rows at once, is its own package (`cases.intake`).
 """
 
 from .consent import consent_give, consent_withdraw
+from .corrections import correction_request_approve, correction_request_record, correction_request_reject
 from .duplicates import possible_duplicate_dismiss, possible_duplicate_merge
 from .lifecycle import (
     ASSESSMENT_EDITABLE,
@@ -18,6 +19,7 @@ from .lifecycle import (
 )
 from .persons import PERSON_EDITABLE, check_nik, person_nik_reveal, person_update
 from .referrals import referral_accept, referral_complete, referral_create, referral_decline, referral_receiver_is
+from .restrictions import person_restrict, person_restriction_lift
 from .sites import site_count_record, site_create, site_update
 from .subject_access import (
     subject_access_bundle_build,
@@ -42,7 +44,12 @@ __all__ = [
     "check_nik",
     "consent_give",
     "consent_withdraw",
+    "correction_request_approve",
+    "correction_request_record",
+    "correction_request_reject",
     "person_nik_reveal",
+    "person_restrict",
+    "person_restriction_lift",
     "person_update",
     "possible_duplicate_dismiss",
     "possible_duplicate_merge",

@@ -113,6 +113,14 @@ def person_update(
     person = locks.person(person.pk)
     require_version(person, if_match)
     access.require_change(actor, person)
+    return person_changes_apply(actor=actor, person=person, changes=changes)
+
+
+def person_changes_apply(*, actor, person: Person, changes: dict, data: dict | None = None) -> tuple[Person, list[str]]:
+    """The body of `person_update`, for a caller that holds `person`'s lock (locks.person) and has checked that
+    `actor` may make this change: an approved correction request (cases.services.corrections) comes here too, so a
+    corrected NIK is checked, re-encrypted, re-hashed and refused when registered exactly as an edit's is. `data`:
+    more keys for the audit row (never values)."""
     diff = apply_changes(person, changes, PERSON_EDITABLE)
     warnings = []
     if "nik" in diff:
@@ -130,7 +138,9 @@ def person_update(
     save_validated(person, update_fields=[*diff, *(["nik_hash"] if "nik" in diff else []), "updated_at"])
     touch_cases_of(person)
     # Field names only: the values are personal data.
-    audit.record(actor, "cases.person.updated", person, {"fields": sorted(diff)}, agency=owner_of(person))
+    audit.record(
+        actor, "cases.person.updated", person, {"fields": sorted(diff), **(data or {})}, agency=owner_of(person)
+    )
     return person, warnings
 
 

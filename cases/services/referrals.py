@@ -8,7 +8,7 @@ from agencies import access, audit
 from agencies.models import Agency
 from agencies.writes import acting_user, save_validated
 
-from .. import locks, refusals, reminders
+from .. import locks, privacy, refusals, reminders
 from ..models import Case, Referral, Transfer
 from .consent import require_sharing_consent
 
@@ -20,6 +20,9 @@ def referral_create(*, actor, case: Case, to_agency: Agency | None, kind: str, r
     access.grants_of(actor)  # read before the case's lock, which every other change of the case waits on
     case = locks.case(case.pk)
     from_agency = access.acting_agency(actor, case)
+    if privacy.is_restricted(case.person_id):
+        # Read under the case's lock, which a restriction takes too (cases.services.restrictions).
+        raise ValidationError({"case": refusals.RESTRICTED_NO_SHARING})
     if to_agency is None or not to_agency.active:
         raise ValidationError({"to_agency": refusals.REFERRAL_AGENCY_NOT_ACTIVE})
     if not reason.strip():
@@ -82,6 +85,10 @@ def _answered(actor, referral: Referral, action: str, case: Case) -> Referral:
 def referral_accept(*, actor, referral: Referral) -> Referral:
     """Accept a referral. A repatriation also transfers the case to the accepting office."""
     case, referral = _lock_referral_for_receiver(actor, referral)
+    # Restricted since it was sent: the receiver no longer reads it (cases.access_rules), and nothing is shared
+    # whatever the rule lets through.
+    if privacy.is_restricted(case.person_id):
+        raise ValidationError({"status": refusals.REFERRAL_NO_LONGER_OPEN})
     require_sharing_consent(case, referral.to_agency)  # consent may have been withdrawn since
     referral.status = Referral.Status.ACCEPTED
     referral.decided_by = acting_user(actor)

@@ -27,6 +27,9 @@ REPORTS = ["Ekspor saya"]
 READS_FIGURES = ["Dasbor", "Angka bulanan", "Ekspor saya"]
 # The record of processing activities (agencies.ropa), a page drawn from code (config.admin_site.PAGES).
 RECORD = ["Catatan Aktivitas Pemrosesan Data Pribadi"]
+# The privacy registers (issue 18): the officer decides; the owning office records and follows its requests; the
+# province and auditors read them.
+PRIVACY = ["Permintaan perbaikan", "Pembatasan pemrosesan"]
 
 # What each role's menu holds, group by group, in order.
 MENUS = {
@@ -35,6 +38,7 @@ MENUS = {
         "Program": PROGRAMS,
         "Pendanaan": MONEY + BUDGETS,
         "Laporan": READS_FIGURES,
+        "Pelindungan data": PRIVACY,
         "Instansi": ["Instansi", "Keanggotaan"],
         "Pengaturan": ["Klien API", "Notifikasi", *REFERENCE],
     },
@@ -43,8 +47,8 @@ MENUS = {
         "Program": PROGRAMS,
         "Pendanaan": MONEY + BUDGETS,
         "Laporan": READS_FIGURES,
-        # The province reads its jurisdiction's breach register (issue 18 item 10); its officer changes it.
-        "Pelindungan data": ["Insiden data pribadi"],
+        # The province reads its jurisdiction's requests, restrictions and breach register (issue 18).
+        "Pelindungan data": [*PRIVACY, "Insiden data pribadi"],
         "Instansi": ["Instansi", "Keanggotaan"],
         "Pengaturan": ["Klien API", "Notifikasi", "Pembaruan angka", "Tugas terjadwal", "Jadwal harian", *REFERENCE],
     },
@@ -87,7 +91,7 @@ MENUS = {
         "Pendanaan": MONEY + BUDGETS,
         "Laporan": READS_FIGURES,
         # auditors check the record of processing the officer keeps
-        "Pelindungan data": RECORD,
+        "Pelindungan data": [*PRIVACY, *RECORD],
         "Instansi": ["Instansi", "Keanggotaan", "Catatan audit"],
         "Pengaturan": ["Klien API", "Notifikasi", *REFERENCE],
     },
@@ -97,7 +101,14 @@ MENUS = {
         "Program": ["Program", "Angkatan"],
         "Pendanaan": ["Bantuan"],
         "Laporan": ["Ekspor saya"],
-        "Pelindungan data": ["Permintaan akses", "Insiden data pribadi", "Retensi", "Penahanan (legal hold)", *RECORD],
+        "Pelindungan data": [
+            "Permintaan akses",
+            *PRIVACY,
+            "Insiden data pribadi",
+            "Retensi",
+            "Penahanan (legal hold)",
+            *RECORD,
+        ],
         "Instansi": ["Instansi", "Catatan audit"],
         "Pengaturan": REFERENCE,
     },

@@ -1,7 +1,7 @@
 """Each role signs in from the home page and finds its way by the menu (issue 16 §6): the header names the office
-and the role, the menu holds the role's work in the order of the work (Kasus, Program, Pendanaan, Laporan, Instansi,
-then Pengaturan), lists are titled "Daftar …", and province staff read the reminder schedules in words, all in
-Indonesian."""
+and the role, the menu holds the role's work in the order of the work (Kasus, Program, Pendanaan, Laporan, Pelindungan
+data, Instansi, then Pengaturan), lists are titled "Daftar …", and province staff read the reminder schedules in
+words, all in Indonesian."""
 
 import re
 
@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 from tests.browser import steps
 
 ORDER = ["Kasus", "Program", "Pendanaan", "Laporan", "Instansi", "Pengaturan"]
-# Those who keep or check the record of processing (issue 18) find "Pelindungan data" after the reports.
+# Who records, follows or reads the privacy registers (issue 18) has them between Laporan and Instansi.
 WITH_PRIVACY = ["Kasus", "Program", "Pendanaan", "Laporan", "Pelindungan data", "Instansi", "Pengaturan"]
 
 # login: (the header's office and role, the list opened from the home page, groups of the menu, pages not in it)
@@ -19,7 +19,7 @@ ROLES = {
     "kabupaten": (
         "Dinas Sosial Kabupaten Banyuwangi · Staf kabupaten/kota",
         "Kasus",
-        ORDER,
+        WITH_PRIVACY,
         [],
     ),
     "keuangan": (
@@ -35,13 +35,7 @@ ROLES = {
         ["Kasus", "Persetujuan", "Kemungkinan data ganda", "Pemantauan", "Pencairan", "Hak bantuan", "Bantuan"],
     ),
     "lks": ("LKS Kelompok Kerja Bina Sehat · Pendamping kasus LSM", "Pemantauan", ORDER, ["Alokasi anggaran"]),
-    # Province staff read their jurisdiction's breach register (issue 18 item 10), between reports and agencies.
-    "provinsi": (
-        "Dinas Sosial Provinsi Jawa Tengah · Staf provinsi",
-        "Alokasi anggaran",
-        [*ORDER[:4], "Pelindungan data", *ORDER[4:]],
-        [],
-    ),
+    "provinsi": ("Dinas Sosial Provinsi Jawa Tengah · Staf provinsi", "Alokasi anggaran", WITH_PRIVACY, []),
     "pimpinan": (
         "Kementerian Sosial Republik Indonesia · Pimpinan (hanya melihat)",
         "Program",

@@ -55,7 +55,8 @@ def test_every_button_on_the_case_page_opens_its_page(signed_in, staff, case):
 
     buttons = object_tools(_page(client, page_url))
 
-    assert len(buttons) == 8  # note, assessment, move, refer, consent, person, show NIK, history
+    # note, assessment, move, refer, consent, person, show NIK, correction request (issue 18), history
+    assert len(buttons) == 9
     for method, target in buttons:
         assert method == "get"
         assert client.get(urljoin(page_url, target)).status_code == 200, target
@@ -64,7 +65,7 @@ def test_every_button_on_the_case_page_opens_its_page(signed_in, staff, case):
 def test_a_button_address_made_from_the_change_page_is_not_found_not_an_error(signed_in, staff, case):
     client = signed_in(staff)
 
-    for button in ["move", "refer", "consent", "reveal-nik"]:
+    for button in ["move", "refer", "consent", "reveal-nik", "correction"]:
         response = client.get(f"/admin/cases/case/{case.pk}/change/{button}/")
 
         assert response.status_code == 404, button

@@ -13,7 +13,7 @@ from tests.statements import savepoints_apart, statements
 pytestmark = pytest.mark.django_db
 
 MOVE = 8 + savepoints_apart(1)  # 30 before issue 15, 10 before the compiled saves
-REFER = 9 + savepoints_apart(1)  # 30 before, 11 before the compiled saves
+REFER = 10 + savepoints_apart(1)  # 30 before, 11 before the compiled saves; +1 whether her processing is restricted
 NOTE = 6 + savepoints_apart(1)  # 8 before the write carried its own savepoint
 
 
