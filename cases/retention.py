@@ -26,7 +26,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import CharField, Exists, F, Max, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce, ExtractYear
+from django.db.models.functions import Coalesce, ExtractYear, Length
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -259,9 +259,9 @@ def pseudonymize(ids: list[int], *, run: RetentionRun, now: datetime.datetime) -
         # Sync clients (the NGOs' apps) fetch rows changed since their last sync: the rewritten rows say so.
         stamp = {"updated_at": now} if any(f.name == "updated_at" for f in scrub.model._meta.concrete_fields) else {}
         for field in scrub.replaced:
-            rows.exclude(**{field: ""}).update(**{field: PSEUDONYM})
+            _holding_text(rows, field).update(**{field: PSEUDONYM})
         for field in scrub.cleared:
-            rows.exclude(**{field: ""}).update(**{field: ""})
+            _holding_text(rows, field).update(**{field: ""})
         if stamp:
             # Every row about her, changed or not: what a sync client keeps of it shows her name (a case, a roster).
             rows.update(**stamp)
@@ -291,6 +291,12 @@ def pseudonymize(ids: list[int], *, run: RetentionRun, now: datetime.datetime) -
         ]
     )
     return len(still)
+
+
+def _holding_text(rows, field: str):
+    """The rows whose `field` holds something: by the stored length, which an encrypted field (compared by no lookup,
+    its ciphertext differing each time) answers as well as a plain one."""
+    return rows.alias(**{f"{field}_length": Length(field)}).filter(**{f"{field}_length__gt": 0})
 
 
 def _forget_replies(model, rows) -> None:

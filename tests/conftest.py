@@ -200,6 +200,10 @@ def verify_session(client, user) -> None:
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session[step_up.SESSION_KEY] = time.time()
+    # The browser and address a signed-in session was recorded from (qsessions): as a real sign-in records them, so
+    # the first page does not save the session again (statement counts compare pages, not sign-ins).
+    session.user_agent = client.defaults.get("HTTP_USER_AGENT", "")
+    session.ip = client.defaults.get("REMOTE_ADDR", "127.0.0.1")
     session.save()
 
 

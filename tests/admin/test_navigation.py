@@ -154,7 +154,14 @@ def test_the_set_up_superuser_finds_every_page_and_the_library_s_under_settings(
     menu = _menu(UserFactory(is_superuser=True))
 
     assert list(menu) == ["Kasus", "Program", "Pendanaan", "Laporan", "Pelindungan data", "Instansi", "Pengaturan"]
-    assert menu["Pelindungan data"] == ["Permintaan akses"]
+    assert menu["Pelindungan data"] == [
+        "Permintaan akses",
+        "Permintaan perbaikan",
+        "Pembatasan pemrosesan",
+        "Insiden data pribadi",
+        "Retensi",
+        "Penahanan (legal hold)",
+    ]
     assert menu["Laporan"] == ["Angka bulanan"]  # no exports: those are asked for in a role
     assert menu["Instansi"] == ["Instansi", "Keanggotaan", "Catatan audit"]
     assert menu["Pengaturan"][-5:] == ["Pengguna", "Grup", "Selang waktu", "Waktu tertentu", "Peristiwa matahari"]

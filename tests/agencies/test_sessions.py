@@ -7,12 +7,12 @@ import time
 
 import pytest
 from django.conf import settings
-from django.test import Client
 from qsessions.models import Session
 
 from agencies import services, sessions
 from agencies.models import AuditEvent, Role
 from tests.agencies.factories import AgencyFactory, MembershipFactory, UserFactory
+from tests.conftest import Client
 
 CHROME_ON_ANDROID = (
     "Mozilla/5.0 (Linux; Android 14; SM-A155F) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile "

@@ -15,7 +15,7 @@ from agencies.indicators import all_indicators
 from agencies.models import AuditEvent, Export, IdempotencyRecord, RetentionRun, Role
 from cases import retention, services
 from cases.encryption import keyed_hash
-from cases.models import Case, LegalHold, Person, PossibleDuplicate
+from cases.models import Case, CorrectionRequest, LegalHold, Person, PossibleDuplicate, Restriction
 from funding.models import Disbursement
 from programs import services as program_services
 from programs.models import Outcome
@@ -380,3 +380,28 @@ def test_persons_are_taken_a_window_of_ids_at_a_time(staff, monkeypatch):
     assert (run.persons_pseudonymized, run.errors) == (4, 0)
     names = dict(Person.objects.filter(pk__in=[c.person_id for c in cases]).values_list("pk", "full_name"))
     assert sorted(names.values()) == ["Disamarkan"] * 4 + ["Warsini 2"]
+
+
+def test_her_requests_under_the_law_keep_nothing_she_said_once_she_is_pseudonymized(staff, dpo):
+    # given a correction she asked for, and a restriction the officer placed, each naming her
+    case = IntakeFactory(actor=staff, full_name=NAME).case
+    correction, _warnings = services.correction_request_record(
+        actor=staff,
+        case=case,
+        field=CorrectionRequest.Field.PHONE,
+        new_value=PHONE,
+        evidence=CorrectionRequest.Evidence.KTP,
+        evidence_note=f"KTP atas nama {NAME}",
+    )
+    restriction = services.person_restrict(
+        actor=dpo, case=case, reason=Restriction.Reason.OBJECTION, note=f"Surat keberatan dari {NAME}"
+    )
+    close_long_ago(staff, case)
+
+    retention.retention_run()
+
+    # then the registers keep that she asked and what became of it, not what she said (decrypted, to be sure)
+    correction.refresh_from_db()
+    restriction.refresh_from_db()
+    assert (correction.new_value, correction.evidence_note, restriction.note) == ("Disamarkan",) * 3
+    assert (correction.field, restriction.reason) == (CorrectionRequest.Field.PHONE, Restriction.Reason.OBJECTION)

@@ -72,7 +72,7 @@ def test_the_receipt_prints_and_every_link_on_it_works(client, approver, paid):
 
     page = client.get(url).content.decode()
 
-    assert 'onclick="window.print()"' in page and "Cetak" in visible_text(page)
+    assert "data-print" in page and "Cetak" in visible_text(page)
     assert page_of(paid) in links(page, after='class="receipt"')
     for href in links(page):
         assert followed(client, url, href).status_code == 200, href
