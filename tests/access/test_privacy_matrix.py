@@ -1,12 +1,12 @@
-"""The access matrix for the privacy registers of issue 18 item 8 (correction requests, restrictions) and the
-data-protection officer: for every role, which requests and restrictions it sees and changes; the officer sees
-no case and no person."""
+"""The access matrix for the privacy registers of issue 18 items 7 and 8 (subject-access and correction requests,
+restrictions) and the data-protection officer: for every role, which requests and restrictions it sees and changes;
+the officer sees no case and no person."""
 
 import pytest
 
 from agencies import access
 from agencies.models import Agency, Role
-from cases.models import Case, CorrectionRequest, Person, Restriction
+from cases.models import Case, CorrectionRequest, Person, Restriction, SubjectAccessRequest
 from tests.agencies.factories import AgencyFactory, MembershipFactory, RegionFactory
 from tests.cases.factories import CaseFactory
 
@@ -92,3 +92,40 @@ def test_the_officer_reads_no_case_and_no_person(world, actor):
 
     assert not access.visible_to(user, Case).exists()
     assert not access.visible_to(user, Person).exists()
+
+
+# Subject-access requests (issue 18 item 7): the officer of the jurisdiction alone; a request to see one's file is
+# itself personal, so not even the owning office's staff see it.
+SUBJECT_ACCESS = {
+    "officer_jateng": JATENG,
+    "officer_semarang": {"semarang"},
+    "officer_ministry": ALL,
+}
+
+
+@pytest.mark.parametrize("actor", list(MATRIX))
+def test_only_the_officer_of_her_jurisdiction_sees_and_handles_her_subject_access_request(world, actor):
+    agencies, rows = world
+    handler = MembershipFactory(role=Role.DATA_PROTECTION_OFFICER, agency=agencies["kemensos"]).user
+    requests = {
+        owner: SubjectAccessRequest.objects.create(
+            person=pair[0].case.person,
+            case_number=pair[0].case.number,
+            agency=agencies["kemensos"],
+            channel=SubjectAccessRequest.Channel.LETTER,
+            received_at=pair[0].case.created_at,
+            due_at=pair[0].case.created_at,
+            recorded_by=handler,
+        )
+        for owner, pair in rows.items()
+    }
+    role, agency, *_ = MATRIX[actor]
+    user = MembershipFactory(role=role, agency=agencies[agency]).user
+    expected = set(SUBJECT_ACCESS.get(actor, NONE))
+
+    def owners(queryset):
+        pks = set(queryset.values_list("pk", flat=True))
+        return {owner for owner, request in requests.items() if request.pk in pks}
+
+    assert owners(access.visible_to(user, SubjectAccessRequest)) == expected
+    assert owners(access.changeable_by(user, SubjectAccessRequest)) == expected
