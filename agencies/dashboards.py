@@ -19,8 +19,6 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django import forms
-from django.db.models import CharField, F, Value
-from django.db.models.functions import Cast
 from django.utils import formats, timezone
 from django.utils.functional import cached_property
 from django.utils.safestring import SafeString
@@ -109,25 +107,24 @@ class Choices:
 
 
 def choices_for(actor, reach: Reach, today: datetime.date) -> Choices:
-    """Two queries: the keys the reader's figures carry (one UNION), and their names (regions, programs and
-    target groups, through the label seam, which keeps them for the tables that follow)."""
+    """Two queries: the keys the reader's figures carry, and their names (regions, programs and target groups,
+    through the label seam, which keeps them for the tables that follow)."""
     visible = access.figures_visible_to(actor, reader_roles()).order_by()
-
-    def keys_of(dimension: str, column: str):
-        return (
-            visible.filter(**{f"{column}__isnull": False})
-            .annotate(dim=Value(dimension, output_field=CharField()), key=Cast(F(column), CharField()))
-            .values_list("dim", "key")
-        )
-
-    found = keys_of("d", "district_id").union(keys_of("p", "program"), keys_of("t", "target_group"))
+    # One pass over the figures for the three keys together (a UNION of one SELECT per key read them thrice: the
+    # slowest statement of a national page, every figure of the country read three times).
+    found = visible.values_list("district_id", "program", "target_group").distinct()
     districts, programs, groups = set(), set(), set()
-    for dim, key in found:
-        {"d": districts, "p": programs, "t": groups}[dim].add(key)
+    for district, program, group in found:
+        if district is not None:
+            districts.add(district)
+        if program is not None:
+            programs.add(program)
+        if group is not None:
+            groups.add(group)
     provinces = {parent_code_of(code) for code in districts} if reach.level == NATIONAL else set()
     region_names = labels_of(Dimension.DISTRICT, sorted(districts | provinces))
-    program_names = labels_of(Dimension.PROGRAM, sorted(int(key) for key in programs))
-    group_names = labels_of(Dimension.TARGET_GROUP, sorted(int(key) for key in groups))
+    program_names = labels_of(Dimension.PROGRAM, sorted(programs))
+    group_names = labels_of(Dimension.TARGET_GROUP, sorted(groups))
     first = datetime.date(today.year, today.month, 1)
     months = []
     for back in range(MONTHS_BACK):
