@@ -370,3 +370,27 @@ def test_the_national_dashboard_reads_in_under_50_queries_whatever_the_districts
         q["sql"] for q in queries if re.search(r'FROM "(cases_case|programs_enrollment|funding_ledgerentry)"', q["sql"])
     ]
     assert len(tables) >= 20
+
+
+@pytest.mark.parametrize("chosen", [{}, {"district": "33.74", "period_from": "2026-11"}, {"province": "99"}])
+def test_the_lean_filter_selects_are_the_html_django_s_templates_give(ministry_viewer, settings, chosen):
+    # DASHBOARD_LEAN_SELECT writes the filters' <select>s in Python; off, Django's widget templates draw them.
+    from agencies import dashboards
+
+    reach = dashboards.reach_of(ministry_viewer)
+    choices = dashboards.Choices(
+        months=[("2026-12", "Des 2026"), ("2026-11", "Nov 2026")],
+        provinces=[("33", "Jawa Tengah"), ("35", "Jawa Timur")],
+        districts=[("33.74", "Kota Semarang"), ("35.10", 'Kab. <Banyuwangi> & "Sekitarnya"')],
+        programs=[("1", "Pelatihan 'Menjahit'")],
+        target_groups=[("10", "Tuna susila")],
+    )
+
+    def drawn(lean: bool) -> list[str]:
+        settings.DASHBOARD_LEAN_SELECT = lean
+        form = dashboards.DashboardFilterForm(chosen, reach=reach, choices=choices)
+        form.is_valid()
+        return [str(field) for field in form]
+
+    assert drawn(True) == drawn(False)
+    assert "&lt;Banyuwangi&gt; &amp; &quot;Sekitarnya&quot;" in "".join(drawn(True))
