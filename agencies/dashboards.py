@@ -109,21 +109,11 @@ class Choices:
     target_groups: list[tuple[str, str]]
 
 
-def choices_for(actor, reach: Reach, today: datetime.date) -> Choices:
+def choices_for(actor, reach: Reach, today: datetime.date, *, as_of: datetime.datetime | None = None) -> Choices:
     """Two queries: the keys the reader's figures carry, and their names (regions, programs and target groups,
-    through the label seam, which keeps them for the tables that follow)."""
-    visible = access.figures_visible_to(actor, reader_roles()).order_by()
-    # One pass over the figures for the three keys together (a UNION of one SELECT per key read them thrice: the
-    # slowest statement of a national page, every figure of the country read three times).
-    found = visible.values_list("district_id", "program", "target_group").distinct()
-    districts, programs, groups = set(), set(), set()
-    for district, program, group in found:
-        if district is not None:
-            districts.add(district)
-        if program is not None:
-            programs.add(program)
-        if group is not None:
-            groups.add(group)
+    through the label seam, which keeps them for the tables that follow). `as_of`: when the stored figures were
+    computed (`figures_state()`), under which their keys may be kept (`_figure_keys`)."""
+    districts, programs, groups = _figure_keys(actor, as_of)
     provinces = {parent_code_of(code) for code in districts} if reach.level == NATIONAL else set()
     region_names = labels_of(Dimension.DISTRICT, sorted(districts | provinces))
     program_names = labels_of(Dimension.PROGRAM, sorted(programs))
@@ -179,6 +169,34 @@ def _attrs(attrs: dict) -> str:
         for name, value in attrs.items()
         if value is not False
     )
+
+
+def _figure_keys(actor, as_of: datetime.datetime | None) -> tuple[frozenset, frozenset, frozenset]:
+    """(districts, programs, target groups) that the figures `actor` may read carry.
+
+    They change only when a refresh stores new figures, in the transaction that marks it done, so with
+    DASHBOARD_CHOICES_MEMO (and the access memo) they are kept per process under the reader's grants and the
+    figures' `as_of` (the start of the refresh that computed them): reading them is one pass over every figure
+    of the reader's scope, the slowest statement of a national page. Off, or figures never computed: read."""
+    if as_of is None or not (settings.DASHBOARD_CHOICES_MEMO and settings.ACCESS_MEMO):
+        return _read_figure_keys(actor)
+    what = ("dashboard_keys", as_of, access.is_setup_superuser(actor))
+    return access.remember(what, access.grants_of(actor), lambda: _read_figure_keys(actor))
+
+
+def _read_figure_keys(actor) -> tuple[frozenset, frozenset, frozenset]:
+    visible = access.figures_visible_to(actor, reader_roles()).order_by()
+    # One pass over the figures for the three keys together (a UNION of one SELECT per key read them thrice).
+    found = visible.values_list("district_id", "program", "target_group").distinct()
+    districts, programs, groups = set(), set(), set()
+    for district, program, group in found:
+        if district is not None:
+            districts.add(district)
+        if program is not None:
+            programs.add(program)
+        if group is not None:
+            groups.add(group)
+    return frozenset(districts), frozenset(programs), frozenset(groups)
 
 
 def _blank(label):
@@ -289,9 +307,9 @@ class Dashboard:
 class _Reader:
     """Reads the tables of one dashboard: one refresh state, the reader's catalogue, the filters per indicator."""
 
-    def __init__(self, actor, reach: Reach, filters: Filters):
+    def __init__(self, actor, reach: Reach, filters: Filters, state=None):
         self.actor, self.reach, self.filters = actor, reach, filters
-        self.state = figures_state()
+        self.state = figures_state() if state is None else state
         self.readable = {found.code for found in catalogue(actor)}
 
     def may_read(self, *codes: str) -> bool:
@@ -665,9 +683,9 @@ SECTIONS: list[tuple[str, object, Callable[[_Reader], list[Panel]]]] = [
 ]
 
 
-def dashboard(actor, reach: Reach, filters: Filters) -> Dashboard:
+def dashboard(actor, reach: Reach, filters: Filters, *, state=None) -> Dashboard:
     """The sections of `actor`'s dashboard within `filters`, each panel read through `figure_table`."""
-    reader = _Reader(actor, reach, filters)
+    reader = _Reader(actor, reach, filters, state)
     sections = []
     for key, title, build in SECTIONS:
         panels = build(reader)
@@ -697,7 +715,9 @@ def read(actor, data, *, today: datetime.date | None = None):
         raise Http404(access.NOT_FOUND)
     today = today or timezone.localtime(timezone.now(), ZoneInfo(reach.zone)).date()
     with labels_kept():
-        form = DashboardFilterForm(data, reach=reach, choices=choices_for(actor, reach, today))
+        # The figures' state once for the page: the choices are kept under it, every table says the same "as of".
+        state = figures_state()
+        form = DashboardFilterForm(data, reach=reach, choices=choices_for(actor, reach, today, as_of=state[0]))
         if not form.is_valid():
             return reach, form, None
-        return reach, form, dashboard(actor, reach, form.filters())
+        return reach, form, dashboard(actor, reach, form.filters(), state=state)

@@ -395,3 +395,22 @@ def test_the_lean_filter_selects_are_the_html_django_s_templates_give(ministry_v
 
     assert drawn(True) == drawn(False)
     assert "&lt;Banyuwangi&gt; &amp; &quot;Sekitarnya&quot;" in "".join(drawn(True))
+
+
+def test_kept_filter_choices_are_those_read_and_follow_the_next_refresh(client, ministry_viewer, settings):
+    # DASHBOARD_CHOICES_MEMO keeps the keys the reader's figures carry under the last refresh; off, read every page.
+    def district_choices() -> list[str]:
+        response = client.get(URL)
+        return re.findall(r'<option value="(\d\d\.\d\d)"', response.content.decode())
+
+    store(intake("33.74", 10), stage("35.10", 20))
+    client.force_login(ministry_viewer)
+    settings.DASHBOARD_CHOICES_MEMO = False
+    read_each_time = district_choices()
+    settings.DASHBOARD_CHOICES_MEMO = True
+    assert district_choices() == district_choices() == read_each_time == ["33.74", "35.10"]
+
+    Figure.objects.all().delete()
+    store(intake("33.03", 10))  # a later refresh: other figures
+
+    assert district_choices() == ["33.03"]
