@@ -10,8 +10,10 @@ A cell is read duck-typed, as `agencies.figures.Cell` defines it: `.state` ("sho
 drawn; a hidden one is never drawn as zero (a zero would be a figure, and a false one): its bar is left out and
 marked, its line has a gap, and every mark carries its reason.
 
-Geometry is computed here in viewBox units and handed to the templates as strings: a float given to a template
-would be localized ("12,5", "1.234") and break the SVG. Every label goes through the templates' autoescaping.
+The SVG, its legend and its table are written here as strings, not through templates: a national dashboard draws
+some twenty charts of hundreds of marks, and a template include per bar, point and row cost more than reading the
+figures. Coordinates are formatted by `_n` (one decimal, a dot: never localized, which would break the SVG) and
+every text goes through `_e`, the escaping a template's `{{ value }}` applies.
 The viewBox is 360 units wide, about the width a 390 px phone gives the admin's content, so text drawn at 12
 units reads at 12 px there; on a desktop the stylesheet caps the chart's width so the text does not grow large.
 """
@@ -22,8 +24,10 @@ import hashlib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from html import escape as _escape
 
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.base import render_value_in_context
 from django.utils.formats import number_format
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
@@ -197,52 +201,118 @@ def _check(labels: Sequence[str], series: Sequence[Series]) -> None:
 def _chart_id(kind: str, title: str, labels, series) -> str:
     # Derived from the content, so a page renders the same bytes each time and two charts differ in their ids
     # (the patterns and titles are referenced by id).
-    content = repr((kind, title, list(labels), [(s.name, [str(c.display) for c in s.cells]) for s in series]))
+    content = repr((kind, title, list(labels), [(s.name, s.texts) for s in series]))
     return f"chart-{hashlib.blake2s(content.encode(), digest_size=5).hexdigest()}"
 
 
-def _notes(series: Sequence[Series]) -> list[dict]:
+def _e(value) -> str:
+    """`value` as text in the page, escaped exactly as a template's `{{ value }}` would be: a plain string through
+    `html.escape`, anything else (a lazy translation, a SafeString, a number) as Django's autoescaping does."""
+    if type(value) is str:
+        return _escape(value)
+    return render_value_in_context(value, _AUTOESCAPED)
+
+
+_AUTOESCAPED = Context(autoescape=True)
+
+
+@dataclass(frozen=True)
+class _Drawn:
+    """One series as the drawing reads it: its cells with each one's text read once (a cell's `display` formats
+    its number anew on every read)."""
+
+    name: str
+    cells: list
+    displays: list  # each cell's `display`, as given
+    texts: list[str]  # str() of each
+
+
+def _drawn_series(series: Sequence[Series]) -> list[_Drawn]:
+    drawn = []
+    for one in series:
+        cells = list(one.cells)
+        displays = [cell.display for cell in cells]
+        drawn.append(_Drawn(one.name, cells, displays, [str(d) for d in displays]))
+    return drawn
+
+
+def _notes(chart_id: str, series: Sequence[_Drawn]) -> str:
     """The legend's lines for marks: what a "*" means and why each incomplete figure is not drawn."""
     suppressed: dict[str, list[str]] = {}
     incomplete: dict[tuple[str, str], None] = {}
     for one in series:
-        for cell in one.cells:
+        for cell, text in zip(one.cells, one.texts, strict=True):
             if cell.state == SUPPRESSED:
-                reasons = suppressed.setdefault(str(cell.display), [])
+                reasons = suppressed.setdefault(text, [])
                 if cell.reason and str(cell.reason) not in reasons:
                     reasons.append(str(cell.reason))
             elif not _drawn(cell):
-                incomplete[(str(cell.display), str(cell.reason))] = None
+                incomplete[(text, str(cell.reason))] = None
     notes = []
     for mark, reasons in suppressed.items():
         text = _("%(mark)s hidden so that no person can be identified") % {"mark": mark}
-        notes.append({"kind": SUPPRESSED, "text": text, "reasons": "; ".join(reasons)})
+        notes.append((SUPPRESSED, text, "; ".join(reasons)))
     for mark, reason in incomplete:
-        notes.append({"kind": INCOMPLETE, "text": f"{mark}: {reason}" if reason else mark, "reasons": ""})
-    return notes
+        notes.append((INCOMPLETE, f"{mark}: {reason}" if reason else mark, ""))
+    if not notes:
+        return "\n\n"
+    out = ['\n<ul class="chart-notes">']
+    for kind, text, reasons in notes:
+        out.append(
+            '\n<li><svg class="chart-swatch" width="12" height="12" viewBox="0 0 12 12" aria-hidden="true"'
+            ' focusable="false">'
+        )
+        if kind == SUPPRESSED:
+            out.append(
+                f'<rect x="0.5" y="0.5" width="11" height="11" fill="url(#{_e(chart_id)}-hidden)" stroke="#595959"/>'
+            )
+        else:
+            out.append(
+                '<rect x="0.5" y="0.5" width="11" height="11" fill="none" stroke="#595959" stroke-dasharray="2 2"/>'
+            )
+        out.append(f"</svg>{_e(text)}")
+        if reasons:
+            out.append(f" ({_e(reasons)})")
+        out.append("</li>")
+    out.append("\n</ul>\n")
+    return "".join(out)
 
 
-def _hidden_title(series_name: str, label: str, cell) -> str:
-    text = f"{series_name}, {label}: {cell.display}" if series_name else f"{label}: {cell.display}"
+def _hidden_title(series_name: str, label: str, cell, display) -> str:
+    text = f"{series_name}, {label}: {display}" if series_name else f"{label}: {display}"
     return f"{text} ({cell.reason})" if cell.reason else text
 
 
-def _shown_title(series_name: str, label: str, cell) -> str:
-    return f"{series_name}, {label}: {cell.display}" if series_name else f"{label}: {cell.display}"
+def _shown_title(series_name: str, label: str, display) -> str:
+    return f"{series_name}, {label}: {display}" if series_name else f"{label}: {display}"
 
 
-def _table(*, title: str, labels: Sequence[str], series: Sequence[Series], category_label: str) -> dict:
-    rows = []
+def _table(*, title: str, labels: Sequence[str], series: Sequence[_Drawn], category_label: str) -> str:
+    """The chart's figures as a table, for screen readers and for anyone who wants the numbers: the same texts."""
+    out = [f'\n<div class="chart-data">\n<table class="chart-table">\n<caption>{_e(title)}</caption>\n<thead><tr>']
+    out.append(f'<th scope="col">{_e(category_label)}</th>' if category_label else '<td class="chart-corner"></td>')
+    out.extend(f'<th scope="col">{_e(one.name)}</th>' for one in series)
+    out.append("</tr></thead>\n<tbody>")
     for index, label in enumerate(labels):
-        cells = []
+        out.append(f'\n<tr><th scope="row">{_e(label)}</th>')
         for one in series:
-            cell = one.cells[index]
-            cells.append({"display": cell.display, "hidden": not _drawn(cell), "reason": cell.reason})
-        rows.append({"label": label, "cells": cells})
-    return {"caption": title, "corner": category_label, "columns": [s.name for s in series], "rows": rows}
+            cell, display = one.cells[index], _e(one.displays[index])
+            if _drawn(cell):
+                out.append(f"<td>{display}</td>")
+            elif cell.reason:
+                reason = _e(cell.reason)
+                out.append(
+                    f'<td class="chart-hidden"><span title="{reason}">{display}</span>'
+                    f'<span class="chart-sr"> ({reason})</span></td>'
+                )
+            else:
+                out.append(f'<td class="chart-hidden"><span title="{_e(cell.reason)}">{display}</span></td>')
+        out.append("</tr>")
+    out.append("\n</tbody>\n</table>\n</div>\n")
+    return "".join(out)
 
 
-def _styles(series: Sequence[Series]) -> list[Style]:
+def _styles(series: Sequence) -> list[Style]:
     return [STYLES[index % len(STYLES)] for index in range(len(series))]
 
 
@@ -250,18 +320,70 @@ def _fill(chart_id: str, number: int, style: Style) -> str:
     return style.colour if style.pattern == "solid" else f"url(#{chart_id}-s{number})"
 
 
-def _legend(chart_id: str, series: Sequence[Series], styles: Sequence[Style]) -> list[dict]:
-    """Each series' name with its swatch: the bar's fill, or the line's dash and marker."""
-    return [
-        {
-            "name": one.name,
-            "number": str(number),
-            "style": style,
-            "fill": _fill(chart_id, number, style),
-            "marker": _marker(style.marker, 14, 6),
-        }
-        for number, (one, style) in enumerate(zip(series, styles, strict=True))
-    ]
+def _defs(chart_id: str, styles: Sequence[Style]) -> str:
+    """The series' fills and the hatch of a hidden figure; ids carry the chart's, so charts on one page never
+    share."""
+    chart_id = _e(chart_id)
+    out = ["\n<defs>"]
+    for number, style in enumerate(styles):
+        if style.pattern == "solid":
+            continue
+        rotate = "" if style.pattern == "dots" else ' patternTransform="rotate(45)"'
+        out.append(
+            f'\n<pattern id="{chart_id}-s{number}" patternUnits="userSpaceOnUse" width="6" height="6"{rotate}>\n'
+            f'<rect width="6" height="6" fill="{_e(style.colour)}"/>'
+        )
+        if style.pattern == "stripes":
+            out.append('\n<line x1="1" y1="0" x2="1" y2="6" stroke="#ffffff" stroke-width="2"/>')
+        elif style.pattern == "dots":
+            out.append('\n<circle cx="3" cy="3" r="1.2" fill="#1a1a1a"/>')
+        else:
+            out.append(
+                '\n<line x1="1" y1="0" x2="1" y2="6" stroke="#ffffff" stroke-width="1.5"/>'
+                '<line x1="0" y1="4" x2="6" y2="4" stroke="#ffffff" stroke-width="1.5"/>'
+            )
+        out.append("\n</pattern>")
+    out.append(
+        f'\n<pattern id="{chart_id}-hidden" patternUnits="userSpaceOnUse" width="4" height="4"'
+        ' patternTransform="rotate(45)">\n'
+        '<rect width="4" height="4" fill="#ffffff"/><line x1="1" y1="0" x2="1" y2="4" stroke="#595959"'
+        ' stroke-width="1.5"/>\n</pattern>\n'
+        f'<pattern id="{chart_id}-band" patternUnits="userSpaceOnUse" width="6" height="6"'
+        ' patternTransform="rotate(45)">\n'
+        '<rect width="6" height="6" fill="#f4f4f4"/><line x1="1" y1="0" x2="1" y2="6" stroke="#b3b3b3"'
+        ' stroke-width="1"/>\n</pattern>\n</defs>\n'
+    )
+    return "".join(out)
+
+
+def _legend(chart_id: str, kind: str, series: Sequence[_Drawn], styles: Sequence[Style], target: str = "") -> str:
+    """Each series' name with its swatch (the bar's fill, or the line's dash and marker), told apart by pattern,
+    dash and marker as well as colour; the swatches reuse the chart's own fills."""
+    out = ['\n<ul class="chart-legend">']
+    for number, (one, style) in enumerate(zip(series, styles, strict=True)):
+        colour = _e(style.colour)
+        if kind == "bar":
+            out.append(
+                '\n<li><svg class="chart-swatch" width="16" height="12" viewBox="0 0 16 12" aria-hidden="true"'
+                f' focusable="false"><rect x="0.5" y="0.5" width="15" height="11"'
+                f' fill="{_e(_fill(chart_id, number, style))}" stroke="{colour}"/></svg>'
+            )
+        else:
+            dash = f' stroke-dasharray="{_e(style.dash)}"' if style.dash else ""
+            out.append(
+                '\n<li><svg class="chart-swatch" width="28" height="12" viewBox="0 0 28 12" aria-hidden="true"'
+                f' focusable="false"><line x1="0" y1="6" x2="28" y2="6" stroke="{colour}" stroke-width="2"{dash}/>'
+                f"{_marker(style.marker, 14, 6, colour, '14', '6')}</svg>"
+            )
+        out.append(f"{_e(one.name)}</li>")
+    if target:
+        out.append(
+            '\n<li><svg class="chart-swatch" width="28" height="12" viewBox="0 0 28 12" aria-hidden="true"'
+            ' focusable="false"><line x1="0" y1="6" x2="28" y2="6" stroke="#1a1a1a" stroke-width="1.5"'
+            f' stroke-dasharray="5 3"/></svg>{_e(target)}</li>'
+        )
+    out.append("\n</ul>\n")
+    return "".join(out)
 
 
 def _fit_ticks(low: float, high: float, length: float, unit: str, *, size: float, across: bool) -> list[float]:
@@ -285,6 +407,27 @@ def _target(target: float | None, unit: str) -> str:
     return _("target %(value)s") % {"value": format_tick(float(target), unit, step=step)}
 
 
+def _figure(kind: str, chart_id: str, title: str, body: str | None) -> SafeString:
+    """The chart's <figure>: its title, then the drawing with its notes and its table, or a line saying there are
+    no figures."""
+    head = (
+        f'\n<figure class="chart chart-{kind}" id="{_e(chart_id)}">\n'
+        f'<figcaption class="chart-title">{_e(title)}</figcaption>\n'
+    )
+    if body is None:
+        body = f'<p class="chart-empty">{_e(_("No figures for this selection."))}</p>'
+    return SafeString(f"{head}{body}\n</figure>\n")
+
+
+def _svg_open(chart_id: str, width: str, height: str, title: str, desc: str) -> str:
+    chart_id = _e(chart_id)
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart-svg" viewBox="0 0 {width} {height}" width="{width}"'
+        f' height="{height}" role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" font-size="12">\n'
+        f'<title id="{chart_id}-title">{_e(title)}</title>\n<desc id="{chart_id}-desc">{_e(desc)}</desc>\n'
+    )
+
+
 # --- bar chart ---------------------------------------------------------------------------------------------------
 
 BAR_SINGLE = 16  # a bar's thickness when it is the only one in its group
@@ -292,6 +435,7 @@ BAR_GROUPED = 12
 BAR_GAP = 2
 GROUP_GAP = 12
 STUB = 10  # the hatched stub that stands where a hidden figure's bar would be
+DASHED = ' stroke-dasharray="2 2"'  # the outline of an incomplete figure's stub
 
 
 def bar_chart(
@@ -310,7 +454,10 @@ def bar_chart(
     categories = [str(c) for c in categories]
     series = list(series)
     _check(categories, series)
-    chart_id = _chart_id("bar", title, categories, series)
+    drawn_series = _drawn_series(series)
+    chart_id = _chart_id("bar", title, categories, drawn_series)
+    if not categories or not series:
+        return _figure("bar", chart_id, title, None)
     styles = _styles(series)
     drawn = [cell.magnitude for one in series for cell in one.cells if _drawn(cell)]
     low, high = (min(drawn), max(drawn)) if drawn else (0.0, 1.0)
@@ -318,7 +465,7 @@ def bar_chart(
         low, high = min(low, target), max(high, target)
 
     # Room at the right for the longest value text, so a label never runs off the chart or over a tick.
-    longest = max([text_width(str(c.display), LABEL_SIZE) for s in series for c in s.cells] + [0])
+    longest = max([text_width(text, LABEL_SIZE) for s in drawn_series for text in s.texts] + [0])
     plot_left = 6.0
     plot_right = WIDTH - max(longest + 10, 28)
     ticks = _fit_ticks(low, high, plot_right - plot_left, unit, size=TICK_SIZE, across=True)
@@ -330,110 +477,119 @@ def bar_chart(
 
     zero = x(0.0)
     thickness = BAR_SINGLE if len(series) == 1 else BAR_GROUPED
+    height_text = _n(thickness)
     top = 20.0 if target is not None else 4.0
     y = top
+    fills = [_e(_fill(chart_id, number, style)) for number, style in enumerate(styles)]
+    strokes = [_e(style.colour) for style in styles]
+    hatch = f"url(#{_e(chart_id)}-hidden)"
+    named = len(series) > 1
     groups = []
     for index, name in enumerate(categories):
         lines = wrap(name, WIDTH - plot_left - 2, LABEL_SIZE)
-        label_lines = [{"text": line, "y": _n(y + LINE_HEIGHT * (n + 1) - 3)} for n, line in enumerate(lines)]
+        out = [
+            '<g class="chart-group">\n<text class="chart-category" fill="#1a1a1a" stroke="#ffffff"'
+            ' stroke-width="3" paint-order="stroke">'
+        ]
+        if len(lines) > 1 or (lines[0] if lines else None) != name:
+            out.append(f"<title>{_e(name)}</title>")
+        for n, line in enumerate(lines):
+            out.append(f'<tspan x="6" y="{_n(y + LINE_HEIGHT * (n + 1) - 3)}">{_e(line)}</tspan>')
+        out.append("</text>\n")
         y += LINE_HEIGHT * len(lines) + 2
-        bars = []
-        for one, style, number in zip(series, styles, range(len(series)), strict=True):
-            cell = one.cells[index]
-            bar_y = y + number * (thickness + BAR_GAP)
-            text_y = _n(bar_y + thickness / 2 + LABEL_SIZE * 0.35)
+        for number, one in enumerate(drawn_series):
+            cell, display = one.cells[index], one.displays[index]
+            bar_y = _n(y + number * (thickness + BAR_GAP))
+            text_y = _n(y + number * (thickness + BAR_GAP) + thickness / 2 + LABEL_SIZE * 0.35)
             if _drawn(cell):
                 end = x(cell.magnitude)
                 left, right = min(zero, end), max(zero, end)
-                bars.append(
-                    {
-                        "shown": True,
-                        "x": _n(left),
-                        "y": _n(bar_y),
-                        "width": _n(right - left),
-                        "height": _n(thickness),
-                        "fill": _fill(chart_id, number, style),
-                        "stroke": style.colour,
-                        "text": cell.display,
-                        "text_x": _n(max(zero, end) + 4),
-                        "text_y": text_y,
-                        "title": _shown_title(one.name if len(series) > 1 else "", name, cell),
-                    }
+                out.append(
+                    f'<g class="chart-bar-shown"><title>{_e(_shown_title(one.name if named else "", name, display))}'
+                    f'</title>\n<rect x="{_n(left)}" y="{bar_y}" width="{_n(right - left)}" height="{height_text}"'
+                    f' fill="{fills[number]}" stroke="{strokes[number]}" stroke-width="1"/>\n'
+                    f'<text x="{_n(max(zero, end) + 4)}" y="{text_y}" fill="#1a1a1a" stroke="#ffffff"'
+                    f' stroke-width="3" paint-order="stroke">{_e(display)}</text></g>\n'
                 )
             else:
-                bars.append(
-                    {
-                        "shown": False,
-                        "x": _n(zero),
-                        "y": _n(bar_y),
-                        "width": _n(STUB),
-                        "height": _n(thickness),
-                        "fill": f"url(#{chart_id}-hidden)" if cell.state == SUPPRESSED else "none",
-                        "dashed": cell.state != SUPPRESSED,
-                        "stroke": HIDDEN_COLOUR,
-                        "text": cell.display,
-                        "text_x": _n(zero + STUB + 4),
-                        "text_y": text_y,
-                        "title": _hidden_title(one.name if len(series) > 1 else "", name, cell),
-                        "state": cell.state,
-                    }
+                suppressed = cell.state == SUPPRESSED
+                title_text = _hidden_title(one.name if named else "", name, cell, display)
+                out.append(
+                    f'<g class="chart-mark chart-{_e(cell.state)}"><title>{_e(title_text)}</title>\n'
+                    f'<rect x="{_n(zero)}" y="{bar_y}" width="{_n(STUB)}" height="{height_text}"'
+                    f' fill="{hatch if suppressed else "none"}" stroke="{HIDDEN_COLOUR}" stroke-width="1"'
+                    f"{'' if suppressed else DASHED}/>\n"
+                    f'<text x="{_n(zero + STUB + 4)}" y="{text_y}" fill="#404040" font-style="italic"'
+                    f' stroke="#ffffff" stroke-width="3" paint-order="stroke">{_e(display)}</text></g>\n'
                 )
+        out.append("</g>\n")
         y += len(series) * (thickness + BAR_GAP) - BAR_GAP + GROUP_GAP
-        groups.append({"name": name, "lines": label_lines, "bars": bars})
+        groups.append("".join(out))
 
     axis_y = y - GROUP_GAP + 6
+    axis_text, plot_top = _n(axis_y), _n(top)
     caption = _unit_caption(unit)
-    tick_marks = []
+    grid, labels = [], []
+    tick_y = _n(axis_y + TICK_SIZE + 4)
     for tick in ticks:
         tx = x(tick)
         label = format_tick(tick, unit, step=step)
         half = text_width(label, TICK_SIZE) / 2
         anchor = "start" if tx - half < 0 else "end" if tx + half > WIDTH else "middle"
-        tick_marks.append({"x": _n(tx), "label": label, "anchor": anchor, "zero": tick == 0})
-    height = axis_y + TICK_SIZE + 8 + (LINE_HEIGHT if caption else 0)
-    context = {
-        "id": chart_id,
-        "title": title,
-        "desc": _("Bar chart of %(categories)s for %(count)s categories; the figures are in the table with it.")
-        % {"categories": ", ".join(s.name for s in series) or title, "count": len(categories)},
-        "width": _n(WIDTH),
-        "height": _n(height),
-        "series": _legend(chart_id, series, styles),
-        "legend": len(series) > 1,
-        "groups": groups,
-        "plot_top": _n(top),
-        "axis_y": _n(axis_y),
-        "axis_x1": _n(plot_left),
-        "axis_x2": _n(plot_right),
-        "tick_y": _n(axis_y + TICK_SIZE + 4),
-        "ticks": tick_marks,
-        "zero": _n(zero),
-        "caption": caption,
-        "caption_x": _n(plot_right),
-        "caption_y": _n(axis_y + TICK_SIZE + 4 + LINE_HEIGHT),
-        "target": _target_bar(target, unit, x, top, axis_y),
-        "notes": _notes(series),
-        "table": _table(title=title, labels=categories, series=series, category_label=category_label),
-        "empty": not categories or not series,
+        stroke = "#4d4d4d" if tick == 0 else "#d9d9d9"
+        grid.append(
+            f'\n<line x1="{_n(tx)}" x2="{_n(tx)}" y1="{plot_top}" y2="{axis_text}" stroke="{stroke}" stroke-width="1"/>'
+        )
+        labels.append(
+            f'\n<text x="{_n(tx)}" y="{tick_y}" text-anchor="{anchor}" font-size="11" fill="#404040">{_e(label)}</text>'
+        )
+    if caption:
+        labels.append(
+            f'\n<text x="{_n(plot_right)}" y="{_n(axis_y + TICK_SIZE + 4 + LINE_HEIGHT)}" text-anchor="end"'
+            f' font-size="11" fill="#404040">{_e(caption)}</text>'
+        )
+    height = _n(axis_y + TICK_SIZE + 8 + (LINE_HEIGHT if caption else 0))
+    desc = _("Bar chart of %(categories)s for %(count)s categories; the figures are in the table with it.") % {
+        "categories": ", ".join(s.name for s in series) or title,
+        "count": len(categories),
     }
-    return SafeString(render_to_string("agencies/charts/bar_chart.html", context))
+    body = [
+        '\n<div class="chart-body">\n<div class="chart-graphic">\n',
+        _legend(chart_id, "bar", drawn_series, styles) if named else "",
+        "\n",
+        _svg_open(chart_id, _n(WIDTH), height, title, desc),
+        _defs(chart_id, styles),
+        '\n<g class="chart-grid" aria-hidden="true">',
+        *grid,
+        "\n</g>\n",
+        _target_bar(target, unit, x, top, axis_y),
+        "\n",
+        *groups,
+        '<g class="chart-axis" aria-hidden="true">\n',
+        f'<line x1="{_n(plot_left)}" x2="{_n(plot_right)}" y1="{axis_text}" y2="{axis_text}" stroke="#4d4d4d"'
+        ' stroke-width="1"/>',
+        *labels,
+        "\n</g>\n</svg>\n",
+        _notes(chart_id, drawn_series),
+        "\n</div>\n",
+        _table(title=title, labels=categories, series=drawn_series, category_label=category_label),
+        "\n</div>",
+    ]
+    return _figure("bar", chart_id, title, "".join(body))
 
 
-def _target_bar(target, unit, x, top, axis_y) -> dict | None:
+def _target_bar(target, unit, x, top, axis_y) -> str:
     if target is None:
-        return None
+        return ""
     tx = x(float(target))
     label = _target(target, unit)
     anchor = "end" if tx + text_width(label, TICK_SIZE) > WIDTH else "start"
-    return {
-        "x": _n(tx),
-        "y1": _n(top - 4),
-        "y2": _n(axis_y),
-        "label": label,
-        "label_x": _n(tx + (-3 if anchor == "end" else 3)),
-        "label_y": _n(top - 8),
-        "anchor": anchor,
-    }
+    return (
+        f'<g class="chart-target"><line x1="{_n(tx)}" x2="{_n(tx)}" y1="{_n(top - 4)}" y2="{_n(axis_y)}"'
+        ' stroke="#1a1a1a" stroke-width="1.5" stroke-dasharray="5 3"/>\n'
+        f'<text x="{_n(tx + (-3 if anchor == "end" else 3))}" y="{_n(top - 8)}" text-anchor="{anchor}"'
+        f' font-size="11" fill="#1a1a1a">{_e(label)}</text></g>'
+    )
 
 
 # --- line chart --------------------------------------------------------------------------------------------------
@@ -456,7 +612,10 @@ def line_chart(
     periods = [str(p) for p in periods]
     series = list(series)
     _check(periods, series)
-    chart_id = _chart_id("line", title, periods, series)
+    drawn_series = _drawn_series(series)
+    chart_id = _chart_id("line", title, periods, drawn_series)
+    if not periods or not series:
+        return _figure("line", chart_id, title, None)
     styles = _styles(series)
     drawn = [cell.magnitude for one in series for cell in one.cells if _drawn(cell)]
     low, high = (min(drawn), max(drawn)) if drawn else (0.0, 1.0)
@@ -473,6 +632,7 @@ def line_chart(
     plot_left = max(text_width(t, TICK_SIZE) for t in tick_labels) + 10
     plot_right = WIDTH - 6.0
     slot = (plot_right - plot_left) / max(len(periods), 1)
+    named = len(series) > 1
 
     def x(index: int) -> float:
         return plot_left + slot * (index + 0.5)
@@ -481,115 +641,131 @@ def line_chart(
         return plot_bottom - (value - ticks[0]) / span * PLOT_HEIGHT
 
     lines = []
-    for one, style in zip(series, styles, strict=True):
+    for one, style in zip(drawn_series, styles, strict=True):
+        colour = _e(style.colour)
         runs, run, points = [], [], []
         for index, cell in enumerate(one.cells):
             if _drawn(cell):
                 px, py = x(index), y(cell.magnitude)
-                run.append(f"{_n(px)},{_n(py)}")
+                cx, cy = _n(px), _n(py)
+                run.append(f"{cx},{cy}")
+                title_text = _shown_title(one.name if named else "", periods[index], one.displays[index])
                 points.append(
-                    {
-                        "x": _n(px),
-                        "y": _n(py),
-                        "shape": _marker(style.marker, px, py),
-                        "title": _shown_title(one.name if len(series) > 1 else "", periods[index], cell),
-                    }
+                    f'\n<g class="chart-point"><title>{_e(title_text)}</title>'
+                    f"{_marker(style.marker, px, py, colour, cx, cy)}</g>"
                 )
             elif run:
                 runs.append(" ".join(run))
                 run = []
         if run:
             runs.append(" ".join(run))
-        lines.append({"name": one.name, "style": style, "runs": runs, "points": points, "marker": style.marker})
+        dash = f' stroke-dasharray="{_e(style.dash)}"' if style.dash else ""
+        polylines = [
+            f'\n<polyline points="{_e(r)}" fill="none" stroke="{colour}" stroke-width="2"{dash}'
+            ' stroke-linejoin="round"/>'
+            for r in runs
+        ]
+        lines.append(f'<g class="chart-series">{"".join(polylines)}{"".join(points)}\n</g>')
 
     bands = []
     band_width = min(slot * 0.7, 22)
+    top_text, height_text, id_text = _n(plot_top), _n(PLOT_HEIGHT), _e(chart_id)
     for index, period in enumerate(periods):
-        hidden = [(one, one.cells[index]) for one in series if not _drawn(one.cells[index])]
+        hidden = [(one, one.cells[index], one.displays[index]) for one in drawn_series if not _drawn(one.cells[index])]
         if not hidden:
             continue
-        marks = {str(cell.display) for _one, cell in hidden}
-        suppressed = any(cell.state == SUPPRESSED for _one, cell in hidden)
+        marks = {str(display) for _one, _cell, display in hidden}
+        suppressed = any(cell.state == SUPPRESSED for _one, cell, _display in hidden)
+        mark = marks.pop() if len(marks) == 1 else "*"
+        titles = "\n".join(
+            _e(_hidden_title(one.name if named else "", period, cell, display)) for one, cell, display in hidden
+        )
+        center, text_y = _n(x(index)), _n(plot_bottom - 6)
         bands.append(
-            {
-                "x": _n(x(index) - band_width / 2),
-                "width": _n(band_width),
-                "center": _n(x(index)),
-                "mark": marks.pop() if len(marks) == 1 else "*",
-                "suppressed": suppressed,
-                "titles": [_hidden_title(one.name if len(series) > 1 else "", period, cell) for one, cell in hidden],
-                "text_y": _n(plot_bottom - 6),
-            }
+            f'<g class="chart-mark chart-{"suppressed" if suppressed else "incomplete"}"><title>{titles}</title>\n'
+            f'<rect x="{_n(x(index) - band_width / 2)}" y="{top_text}" width="{_n(band_width)}"'
+            f' height="{height_text}" fill="{f"url(#{id_text}-band)" if suppressed else "#f4f4f4"}" stroke="#8c8c8c"'
+            ' stroke-width="0.75" stroke-dasharray="2 2"/>\n'
+            f'<text x="{center}" y="{text_y}" transform="rotate(-90 {center} {text_y})" dy="0.35em"'
+            f' font-size="{10 if len(mark) > 2 else 14}" fill="#404040" font-style="italic">{_e(mark)}</text></g>\n'
         )
 
-    tick_marks = [
-        {"y": _n(y(t)), "label": label, "zero": t == 0, "text_y": _n(y(t) + TICK_SIZE * 0.35)}
-        for t, label in zip(ticks, tick_labels, strict=True)
-    ]
-    period_marks = _period_labels(periods, x, slot, plot_bottom)
-    target_mark = None
+    left_text, right_text, tick_x = _n(plot_left), _n(plot_right), _n(plot_left - 5)
+    grid = []
+    for t, label in zip(ticks, tick_labels, strict=True):
+        ty = _n(y(t))
+        grid.append(
+            f'\n<line x1="{left_text}" x2="{right_text}" y1="{ty}" y2="{ty}"'
+            f' stroke="{"#4d4d4d" if t == 0 else "#d9d9d9"}" stroke-width="1"/>\n'
+            f'<text x="{tick_x}" y="{_n(y(t) + TICK_SIZE * 0.35)}" text-anchor="end" font-size="11"'
+            f' fill="#404040">{_e(label)}</text>'
+        )
+    if caption:
+        grid.append(f'\n<text x="{_n(2)}" y="{_n(plot_top - 12)}" font-size="11" fill="#404040">{_e(caption)}</text>')
+    target_mark = ""
     if target is not None:
         ty = y(float(target))
         # Labelled at the left, where a trend's lines usually start low; the legend names it too.
-        target_mark = {
-            "y": _n(ty),
-            "label": _target(target, unit),
-            "label_x": _n(plot_left + 3),
-            "label_y": _n(ty - 4),
-            "x1": _n(plot_left),
-            "x2": _n(plot_right),
-        }
-    height = plot_bottom + 2 * LINE_HEIGHT + 8
-    context = {
-        "id": chart_id,
-        "title": title,
-        "desc": _("Line chart of %(series)s from %(first)s to %(last)s; the figures are in the table with it.")
-        % {
-            "series": ", ".join(s.name for s in series) or title,
-            "first": periods[0] if periods else "",
-            "last": periods[-1] if periods else "",
-        },
-        "width": _n(WIDTH),
-        "height": _n(height),
-        "series": _legend(chart_id, series, styles),
-        "legend": len(series) > 1 or target is not None,
-        "legend_target": _target(target, unit),
-        "lines": lines,
-        "bands": bands,
-        "plot_left": _n(plot_left),
-        "plot_right": _n(plot_right),
-        "plot_top": _n(plot_top),
-        "plot_bottom": _n(plot_bottom),
-        "plot_height": _n(PLOT_HEIGHT),
-        "ticks": tick_marks,
-        "tick_x": _n(plot_left - 5),
-        "periods": period_marks,
-        "caption": caption,
-        "caption_x": _n(2),
-        "caption_y": _n(plot_top - 12),
-        "target": target_mark,
-        "notes": _notes(series),
-        "table": _table(title=title, labels=periods, series=series, category_label=category_label),
-        "empty": not periods or not series,
+        target_mark = (
+            f'\n<g class="chart-target"><line x1="{left_text}" x2="{right_text}" y1="{_n(ty)}" y2="{_n(ty)}"'
+            ' stroke="#1a1a1a" stroke-width="1.5" stroke-dasharray="5 3"/>\n'
+            f'<text x="{_n(plot_left + 3)}" y="{_n(ty - 4)}" font-size="11" fill="#1a1a1a" stroke="#ffffff"'
+            f' stroke-width="3" paint-order="stroke">{_e(_target(target, unit))}</text></g>'
+        )
+    height = _n(plot_bottom + 2 * LINE_HEIGHT + 8)
+    desc = _("Line chart of %(series)s from %(first)s to %(last)s; the figures are in the table with it.") % {
+        "series": ", ".join(s.name for s in series) or title,
+        "first": periods[0],
+        "last": periods[-1],
     }
-    return SafeString(render_to_string("agencies/charts/line_chart.html", context))
+    body = [
+        '\n<div class="chart-body">\n<div class="chart-graphic">\n',
+        _legend(chart_id, "line", drawn_series, styles, _target(target, unit)) if named or target is not None else "",
+        "\n",
+        _svg_open(chart_id, _n(WIDTH), height, title, desc),
+        _defs(chart_id, styles),
+        "\n",
+        *bands,
+        '<g class="chart-grid" aria-hidden="true">',
+        *grid,
+        '\n</g>\n<g class="chart-axis" aria-hidden="true">',
+        *_period_labels(periods, x, slot, plot_bottom),
+        "\n</g>",
+        target_mark,
+        "\n",
+        *lines,
+        "\n</svg>\n",
+        _notes(chart_id, drawn_series),
+        "\n</div>\n",
+        _table(title=title, labels=periods, series=drawn_series, category_label=category_label),
+        "\n</div>",
+    ]
+    return _figure("line", chart_id, title, "".join(body))
 
 
-def _marker(shape: str, cx: float, cy: float) -> dict:
-    """A series' marker at a point: its own shape, so lines are told apart without colour."""
+def _marker(shape: str, cx: float, cy: float, colour: str, cx_text: str, cy_text: str) -> str:
+    """A series' marker at a point: its own shape, so lines are told apart without colour. `colour` is escaped;
+    the circle is placed at the texts given (the legend's swatch gives whole numbers)."""
     r = MARKER
     if shape == "circle":
-        return {"tag": "circle", "r": _n(r)}
+        return (
+            f'<circle cx="{cx_text}" cy="{cy_text}" r="{_n(r)}" fill="{colour}" stroke="#ffffff" stroke-width="1"/>\n'
+        )
     if shape == "square":
-        return {"tag": "rect", "x": _n(cx - r), "y": _n(cy - r), "size": _n(2 * r)}
+        size = _n(2 * r)
+        return (
+            f'<rect x="{_n(cx - r)}" y="{_n(cy - r)}" width="{size}" height="{size}" fill="{colour}"'
+            ' stroke="#ffffff" stroke-width="1"/>\n'
+        )
     if shape == "triangle":
         corners = [(cx, cy - r * 1.2), (cx + r * 1.1, cy + r * 0.8), (cx - r * 1.1, cy + r * 0.8)]
     else:
         corners = [(cx, cy - r * 1.3), (cx + r * 1.3, cy), (cx, cy + r * 1.3), (cx - r * 1.3, cy)]
-    return {"tag": "polygon", "points": " ".join(f"{_n(a)},{_n(b)}" for a, b in corners)}
+    points = " ".join(f"{_n(a)},{_n(b)}" for a, b in corners)
+    return f'<polygon points="{points}" fill="{colour}" stroke="#ffffff" stroke-width="1"/>\n'
 
 
-def _period_labels(periods: Sequence[str], x, slot: float, plot_bottom: float) -> list[dict]:
+def _period_labels(periods: Sequence[str], x, slot: float, plot_bottom: float) -> list[str]:
     """The x axis's labels: "Des 2026" drawn as "Des" with "2026" under it only where the year changes, and only
     every n-th period when a phone's width cannot hold them all."""
     heads, tails = [], []
@@ -599,19 +775,17 @@ def _period_labels(periods: Sequence[str], x, slot: float, plot_bottom: float) -
         tails.append(tail if head else "")
     widest = max((text_width(h, TICK_SIZE) for h in heads), default=0)
     every = max(1, math.ceil((widest + 6) / slot)) if slot else 1
+    head_y, tail_y = _n(plot_bottom + TICK_SIZE + 4), _n(plot_bottom + TICK_SIZE + 4 + LINE_HEIGHT)
     marks, last_tail = [], None
     for index in range(0, len(periods), every):
         tail = tails[index]
-        marks.append(
-            {
-                "x": _n(x(index)),
-                "head": heads[index],
-                "tail": tail if tail != last_tail else "",
-                "head_y": _n(plot_bottom + TICK_SIZE + 4),
-                "tail_y": _n(plot_bottom + TICK_SIZE + 4 + LINE_HEIGHT),
-                "title": periods[index],
-            }
-        )
+        px = _n(x(index))
+        head = _e(heads[index])
+        marks.append(f'\n<text x="{px}" y="{head_y}" text-anchor="middle" font-size="11" fill="#404040">{head}</text>')
+        if tail and tail != last_tail:
+            marks.append(
+                f'\n<text x="{px}" y="{tail_y}" text-anchor="middle" font-size="11" fill="#404040">{_e(tail)}</text>'
+            )
         last_tail = tail
     return marks
 

@@ -19,11 +19,12 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django import forms
-from django.db.models import CharField, F, Value
-from django.db.models.functions import Cast
+from django.conf import settings
 from django.utils import formats, timezone
+from django.utils.formats import localize
 from django.utils.functional import cached_property
-from django.utils.safestring import SafeString
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
@@ -108,26 +109,15 @@ class Choices:
     target_groups: list[tuple[str, str]]
 
 
-def choices_for(actor, reach: Reach, today: datetime.date) -> Choices:
-    """Two queries: the keys the reader's figures carry (one UNION), and their names (regions, programs and
-    target groups, through the label seam, which keeps them for the tables that follow)."""
-    visible = access.figures_visible_to(actor, reader_roles()).order_by()
-
-    def keys_of(dimension: str, column: str):
-        return (
-            visible.filter(**{f"{column}__isnull": False})
-            .annotate(dim=Value(dimension, output_field=CharField()), key=Cast(F(column), CharField()))
-            .values_list("dim", "key")
-        )
-
-    found = keys_of("d", "district_id").union(keys_of("p", "program"), keys_of("t", "target_group"))
-    districts, programs, groups = set(), set(), set()
-    for dim, key in found:
-        {"d": districts, "p": programs, "t": groups}[dim].add(key)
+def choices_for(actor, reach: Reach, today: datetime.date, *, as_of: datetime.datetime | None = None) -> Choices:
+    """Two queries: the keys the reader's figures carry, and their names (regions, programs and target groups,
+    through the label seam, which keeps them for the tables that follow). `as_of`: when the stored figures were
+    computed (`figures_state()`), under which their keys may be kept (`_figure_keys`)."""
+    districts, programs, groups = _figure_keys(actor, as_of)
     provinces = {parent_code_of(code) for code in districts} if reach.level == NATIONAL else set()
     region_names = labels_of(Dimension.DISTRICT, sorted(districts | provinces))
-    program_names = labels_of(Dimension.PROGRAM, sorted(int(key) for key in programs))
-    group_names = labels_of(Dimension.TARGET_GROUP, sorted(int(key) for key in groups))
+    program_names = labels_of(Dimension.PROGRAM, sorted(programs))
+    group_names = labels_of(Dimension.TARGET_GROUP, sorted(groups))
     first = datetime.date(today.year, today.month, 1)
     months = []
     for back in range(MONTHS_BACK):
@@ -143,6 +133,72 @@ def choices_for(actor, reach: Reach, today: datetime.date) -> Choices:
     )
 
 
+class LeanSelect(forms.Select):
+    """A <select> written in Python, the very HTML Django's select templates give: the filters' choices (three
+    years of months twice, the country's provinces and regencies/cities) each went through a template include,
+    a large part of a national page's drawing. DASHBOARD_LEAN_SELECT off: Django's own templates."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        if not settings.DASHBOARD_LEAN_SELECT:
+            return super().render(name, value, attrs, renderer)
+        widget = self.get_context(name, value, attrs)["widget"]
+        out = [f'<select name="{_text(widget["name"])}"{_attrs(widget["attrs"])}>']
+        for group_name, group_choices, _index in widget["optgroups"]:
+            if group_name:
+                out.append(f'\n  <optgroup label="{_text(group_name)}">')
+            for option in group_choices:
+                out.append(
+                    f'\n  <option value="{_text(str(option["value"]))}"{_attrs(option["attrs"])}>'
+                    f"{_text(option['label'])}</option>\n"
+                )
+            if group_name:
+                out.append("\n  </optgroup>")
+        out.append("\n</select>")  # the renderer strips the template's last newline
+        return mark_safe("".join(out))  # noqa: S308 (every text above escaped by _text)
+
+
+def _text(value) -> str:
+    # As `{{ value }}` writes it: localized unless text, then escaped unless already safe.
+    return conditional_escape(localize(value)) if not isinstance(value, str) else conditional_escape(value)
+
+
+def _attrs(attrs: dict) -> str:
+    # django/forms/widgets/attrs.html
+    return "".join(
+        f" {_text(name)}" if value is True else f' {_text(name)}="{_text(str(value))}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+def _figure_keys(actor, as_of: datetime.datetime | None) -> tuple[frozenset, frozenset, frozenset]:
+    """(districts, programs, target groups) that the figures `actor` may read carry.
+
+    They change only when a refresh stores new figures, in the transaction that marks it done, so with
+    DASHBOARD_CHOICES_MEMO (and the access memo) they are kept per process under the reader's grants and the
+    figures' `as_of` (the start of the refresh that computed them): reading them is one pass over every figure
+    of the reader's scope, the slowest statement of a national page. Off, or figures never computed: read."""
+    if as_of is None or not (settings.DASHBOARD_CHOICES_MEMO and settings.ACCESS_MEMO):
+        return _read_figure_keys(actor)
+    what = ("dashboard_keys", as_of, access.is_setup_superuser(actor))
+    return access.remember(what, access.grants_of(actor), lambda: _read_figure_keys(actor))
+
+
+def _read_figure_keys(actor) -> tuple[frozenset, frozenset, frozenset]:
+    visible = access.figures_visible_to(actor, reader_roles()).order_by()
+    # One pass over the figures for the three keys together (a UNION of one SELECT per key read them thrice).
+    found = visible.values_list("district_id", "program", "target_group").distinct()
+    districts, programs, groups = set(), set(), set()
+    for district, program, group in found:
+        if district is not None:
+            districts.add(district)
+        if program is not None:
+            programs.add(program)
+        if group is not None:
+            groups.add(group)
+    return frozenset(districts), frozenset(programs), frozenset(groups)
+
+
 def _blank(label):
     return [("", label)]
 
@@ -150,12 +206,12 @@ def _blank(label):
 class DashboardFilterForm(forms.Form):
     """The dashboard's filters, as a GET form: only codes and ids, each checked against what the reader may read."""
 
-    period_from = forms.ChoiceField(label=gettext_lazy("Period from"), required=False)
-    period_to = forms.ChoiceField(label=gettext_lazy("Period to"), required=False)
-    province = forms.ChoiceField(label=gettext_lazy("Province"), required=False)
-    district = forms.ChoiceField(label=gettext_lazy("Regency/city"), required=False)
-    program = forms.ChoiceField(label=gettext_lazy("Program"), required=False)
-    target_group = forms.ChoiceField(label=gettext_lazy("Target group"), required=False)
+    period_from = forms.ChoiceField(widget=LeanSelect, label=gettext_lazy("Period from"), required=False)
+    period_to = forms.ChoiceField(widget=LeanSelect, label=gettext_lazy("Period to"), required=False)
+    province = forms.ChoiceField(widget=LeanSelect, label=gettext_lazy("Province"), required=False)
+    district = forms.ChoiceField(widget=LeanSelect, label=gettext_lazy("Regency/city"), required=False)
+    program = forms.ChoiceField(widget=LeanSelect, label=gettext_lazy("Program"), required=False)
+    target_group = forms.ChoiceField(widget=LeanSelect, label=gettext_lazy("Target group"), required=False)
 
     def __init__(self, data, *, reach: Reach, choices: Choices):
         super().__init__(data)
@@ -251,9 +307,9 @@ class Dashboard:
 class _Reader:
     """Reads the tables of one dashboard: one refresh state, the reader's catalogue, the filters per indicator."""
 
-    def __init__(self, actor, reach: Reach, filters: Filters):
+    def __init__(self, actor, reach: Reach, filters: Filters, state=None):
         self.actor, self.reach, self.filters = actor, reach, filters
-        self.state = figures_state()
+        self.state = figures_state() if state is None else state
         self.readable = {found.code for found in catalogue(actor)}
 
     def may_read(self, *codes: str) -> bool:
@@ -627,9 +683,9 @@ SECTIONS: list[tuple[str, object, Callable[[_Reader], list[Panel]]]] = [
 ]
 
 
-def dashboard(actor, reach: Reach, filters: Filters) -> Dashboard:
+def dashboard(actor, reach: Reach, filters: Filters, *, state=None) -> Dashboard:
     """The sections of `actor`'s dashboard within `filters`, each panel read through `figure_table`."""
-    reader = _Reader(actor, reach, filters)
+    reader = _Reader(actor, reach, filters, state)
     sections = []
     for key, title, build in SECTIONS:
         panels = build(reader)
@@ -659,7 +715,9 @@ def read(actor, data, *, today: datetime.date | None = None):
         raise Http404(access.NOT_FOUND)
     today = today or timezone.localtime(timezone.now(), ZoneInfo(reach.zone)).date()
     with labels_kept():
-        form = DashboardFilterForm(data, reach=reach, choices=choices_for(actor, reach, today))
+        # The figures' state once for the page: the choices are kept under it, every table says the same "as of".
+        state = figures_state()
+        form = DashboardFilterForm(data, reach=reach, choices=choices_for(actor, reach, today, as_of=state[0]))
         if not form.is_valid():
             return reach, form, None
-        return reach, form, dashboard(actor, reach, form.filters())
+        return reach, form, dashboard(actor, reach, form.filters(), state=state)

@@ -201,6 +201,13 @@ def _unknown_label(dimension: str) -> str:
     return _("Not recorded")
 
 
+def _primary(unit: str, values: dict, k: int) -> list:
+    """The keys of `values` whose published or derivable counts of people are small (`_people`, 1..k-1)."""
+    if unit == Unit.COUNT:  # the common case, without a list per cell
+        return [key for key, (v, _b) in values.items() if v is not None and 0 < v < k]
+    return [key for key, (v, b) in values.items() if any(suppression.is_small(n, k) for n in _people(unit, v, b))]
+
+
 def _people(unit: str, value: int, base: int | None) -> list[int]:
     """The counts of people a cell publishes or lets be worked out: a rate's numerator, base and their difference
     (those who did not), an average's base, a count itself; a sum of Rupiah over people, its people."""
@@ -300,18 +307,37 @@ def figure_table(
     asked = _check_asked(found, rows, columns)
     as_of, complete = figures_state() if state is None else state
     exact = access.figures_exact(actor, found.roles)
-    grouped = (
-        _filtered(access.figures_visible_to(actor, found.roles).filter(indicator=code), filters)
-        .values(*(_column(dimension) for dimension in asked))
-        .annotate(total_value=Sum("value"), total_base=Sum("base"))
-        .order_by()
-    )
     # The database sums to the grain asked; the table is then built as from any facts.
     summed = [
         Fact({dimension: row[_column(dimension)] for dimension in asked}, row["total_value"], row["total_base"])
-        for row in grouped
+        for row in _grouped_rows(actor, found, asked, filters)
     ]
     return table_from_facts(found, summed, rows=rows, columns=columns, exact=exact, as_of=as_of, complete=complete)
+
+
+def _grouped_rows(actor, found: Indicator, asked: list[str], filters: Filters) -> list[dict]:
+    """The figures of `found` that `actor` may read within `filters`, summed by the `asked` dimensions' columns.
+
+    With FIGURES_COMPILED (and the access memo), the statement is compiled once per process for the reader's
+    grants, the indicator, the dimensions and the filters (everything its SQL depends on), and run as a prepared
+    statement (agencies.fastpath.statements): a national page reads some twenty tables, and building each query
+    through the ORM and planning it cost more than PostgreSQL takes to sum a table. Off, the ORM every time."""
+
+    def build():
+        return (
+            _filtered(access.figures_visible_to(actor, found.roles).filter(indicator=found.code), filters)
+            .values(*(_column(dimension) for dimension in asked))
+            .annotate(total_value=Sum("value"), total_base=Sum("base"))
+            .order_by()
+        )
+
+    if not (settings.FIGURES_COMPILED and settings.ACCESS_MEMO):
+        return list(build())
+    from .fastpath.statements import compile_values  # not at import: the fast path reads through agencies.access
+
+    what = ("figure_table", found.code, tuple(asked), filters, access.is_setup_superuser(actor))
+    statement = access.remember(what, access.grants_of(actor), lambda: compile_values(build()))
+    return list(build()) if statement is None else statement.rows()
 
 
 def _check_asked(found: Indicator, rows: str, columns: str | None) -> list[str]:
@@ -354,17 +380,23 @@ def _table(found: Indicator, sums: dict, *, rows: str, columns: str | None, exac
     column_keys, column_labels = _axis(columns, {c for _r, c in sums}) if columns else ([None], {})
 
     values = _values(found, sums, row_keys, column_keys)
-    relations, elsewhere = _relations(row_keys, column_keys, _grouping(rows, row_keys), _grouping(columns, column_keys))
-    _add_group_totals(values, relations)
 
     hidden = {}
     if not exact and found.about_people:
-        k = settings.SUPPRESSION_K
-        primary = [
-            key for key, (v, b) in values.items() if any(suppression.is_small(n, k) for n in _people(found.unit, v, b))
-        ]
-        chooser = {key: (v if found.unit == Unit.COUNT else (b or 0)) for key, (v, b) in values.items()}
-        hidden = suppression.suppress(chooser, relations, primary=primary, elsewhere=elsewhere)
+        row_group, column_group = _grouping(rows, row_keys), _grouping(columns, column_keys)
+        relations = elsewhere = None
+        if row_group is not None or column_group is not None:
+            # The provinces' totals (published elsewhere) may be small themselves: they count as primary too.
+            relations, elsewhere = _relations(row_keys, column_keys, row_group, column_group)
+            _add_group_totals(values, relations)
+        primary = _primary(found.unit, values, settings.SUPPRESSION_K)
+        # With no small count there is nothing to hide, and nothing to hide beside it: suppression would return
+        # nothing (no hidden cell, so no relation with one, and nothing to solve). Most tables of a national page.
+        if primary:
+            if relations is None:
+                relations, elsewhere = _relations(row_keys, column_keys, None, None)
+            chooser = {key: (v if found.unit == Unit.COUNT else (b or 0)) for key, (v, b) in values.items()}
+            hidden = suppression.suppress(chooser, relations, primary=primary, elsewhere=elsewhere)
     rounding = settings.SUPPRESSION_ROUNDING if not exact and found.about_people else 0
 
     def cell(key) -> Cell:

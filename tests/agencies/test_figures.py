@@ -305,3 +305,26 @@ def test_beat_runs_the_refresh_nightly(db):
     task = PeriodicTask.objects.get(task="agencies.tasks.figures_refresh_task")
 
     assert (task.crontab.hour, task.crontab.minute) == ("1", "0")
+
+
+@pytest.mark.parametrize("reader_name", ["ministry_viewer", "jateng_staff"])
+def test_compiled_table_reads_give_the_tables_the_orm_gives(intake, facts, reader_name, request, settings):
+    # FIGURES_COMPILED keeps each table's statement per reader's scope and runs it prepared; off, the ORM builds it.
+    stored(facts, [fact(DEC, "33.74", 3), fact(DEC, "33.03", 40), fact(NOV, "33.03", 7), fact(DEC, "35.10", 50)])
+    actor = request.getfixturevalue(reader_name)
+    asks = [
+        {"rows": D},
+        {"rows": M},
+        {"rows": M, "columns": D},
+        {"rows": D, "filters": Filters(province="33")},
+        {"rows": M, "filters": Filters(period_from=DEC, period_to=DEC)},
+    ]
+
+    def tables(compiled: bool) -> list:
+        settings.FIGURES_COMPILED = compiled
+        access.start_request_cache(actor)
+        return [figure_table(actor, "test.intake", **ask) for ask in asks]
+
+    plain = tables(False)
+    assert tables(True) == plain
+    assert tables(True) == plain  # the second time from the statements kept
