@@ -112,6 +112,26 @@ def retention_plan() -> list[tuple[str, str, str]]:
     return plan
 
 
+def retention_plan_as_read() -> list[tuple[str, str, str]]:
+    """`retention_plan()` as a page shows it: each record and field by its name in the reader's language, never by
+    its code (the retention register's "what is removed" table)."""
+    from django.apps import apps
+    from django.utils.text import capfirst
+
+    from . import inventory
+
+    def field_name(model, names: str) -> str:
+        # A line may name several fields kept alike ("sex, target_groups"); each by its name in the data inventory
+        # (which names the generated ones, a hash or a search key, where their verbose_name is no word).
+        return capfirst(", ".join(str(inventory.declaration(model, name).field_label()) for name in names.split(", ")))
+
+    plan = []
+    for label, names, treatment in retention_plan():
+        model = apps.get_model(label)
+        plan.append((capfirst(str(model._meta.verbose_name_plural)), field_name(model, names), treatment))
+    return plan
+
+
 # The trail's expiry. The audit table refuses UPDATE and DELETE by a trigger (migration 0002); migration 0021 lets
 # one path through, narrowly: a DELETE in a transaction that named, with set_config(…, true) (local to the
 # transaction, so PgBouncer's transaction mode keeps it to this one), the moment before which events may go, and

@@ -84,7 +84,7 @@ PERSON_FIELDS.update(
         "birth_date": (Treatment.COARSENED, _("to the year (birth year)")),
         "home_region": (Treatment.COARSENED, _("a kecamatan to its regency/city")),
         "current_site": (Treatment.CLEARED, _("the site of origin stays on the case, for the figures")),
-        "sex, target groups": (Treatment.KEPT, ""),
+        "sex, target_groups": (Treatment.KEPT, ""),
     }
 )
 

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from agencies import access
 from agencies.models import RetentionRun, Role
-from agencies.retention import RetentionClass, period_of, retention_plan
+from agencies.retention import RetentionClass, period_of, retention_plan_as_read
 from agencies.scoped_admin import ScopedModelAdmin, errors_of
 
 from . import retention
@@ -83,7 +83,7 @@ class RetentionRunAdmin(ScopedModelAdmin):
             "holds_count": holds.count(),
             "holds_url": reverse("admin:cases_legalhold_changelist"),
             "place_url": reverse("admin:cases_legalhold_place"),
-            "plan": retention_plan(),
+            "plan": retention_plan_as_read(),
         }
         return super().changelist_view(request, extra_context)
 

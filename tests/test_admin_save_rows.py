@@ -18,10 +18,12 @@ from tests.agencies.factories import MembershipFactory, NotificationFactory, Use
 from tests.cases.factories import (
     CaseFactory,
     ConsentFactory,
+    CorrectionRequestFactory,
     DistrictOfficeFactory,
     LegalHoldFactory,
     PossibleDuplicateFactory,
     ReferralFactory,
+    RestrictionFactory,
 )
 from tests.funding.factories import AllocationFactory, BenefitFactory, EntitlementFactory, FundingSourceFactory
 from tests.programs.factories import FollowUpFactory, ProgramFactory
@@ -75,6 +77,9 @@ def one_of_each():
     # A legal hold on a case, and a run of the retention job (issue 18 item 9).
     LegalHoldFactory(case=case)
     retention.retention_run()
+    # A correction request waiting for the officer, and a restriction in force (issue 18 item 8).
+    CorrectionRequestFactory(case=CaseFactory(owner=semarang))
+    RestrictionFactory(case=CaseFactory(owner=semarang))
 
 
 @pytest.fixture

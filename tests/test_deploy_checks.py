@@ -18,7 +18,10 @@ APPS = ("agencies", "cases", "programs", "funding", "config")
 
 def production_env(**changes) -> dict:
     """The environment a production server runs with: DEBUG off, its own keys, its host name (as .ci/run sets)."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DEBUG", "SECRET_KEY", "SECURE_", "SESSION_"))}
+    # Nor the test run's own switches: the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for Playwright in this process,
+    # which no server sets (and check --deploy refuses).
+    dropped = ("DEBUG", "SECRET_KEY", "SECURE_", "SESSION_", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(dropped)}
     return {
         **clean,
         "DJANGO_SETTINGS_MODULE": "config.settings",

@@ -6,7 +6,18 @@ from django.utils import timezone
 from agencies.models import Agency
 from cases import services
 from cases.intake import Intake, case_register
-from cases.models import Case, Consent, LegalHold, Person, PossibleDuplicate, Referral, Site, TargetGroup
+from cases.models import (
+    Case,
+    Consent,
+    CorrectionRequest,
+    LegalHold,
+    Person,
+    PossibleDuplicate,
+    Referral,
+    Restriction,
+    Site,
+    TargetGroup,
+)
 from tests.agencies.factories import AgencyFactory, RegionFactory
 
 TUNA_SUSILA = 10
@@ -131,3 +142,30 @@ class LegalHoldFactory(factory.django.DjangoModelFactory):
     reason = "Surat Kejaksaan Negeri No. B-123/2026"
     until = factory.LazyFunction(lambda: datetime.date(timezone.localdate().year + 1, 12, 31))
     placed_by = factory.SubFactory("tests.agencies.factories.UserFactory")
+
+
+class CorrectionRequestFactory(factory.django.DjangoModelFactory):
+    """A person's request to correct her phone number, recorded at her office's desk, waiting for the officer."""
+
+    class Meta:
+        model = CorrectionRequest
+
+    case = factory.SubFactory(CaseFactory)
+    field = CorrectionRequest.Field.PHONE
+    new_value = "081234567890"
+    evidence = CorrectionRequest.Evidence.KTP
+    received_at = factory.LazyFunction(timezone.now)
+    due_at = factory.LazyAttribute(lambda o: o.received_at + datetime.timedelta(hours=72))
+    made_by = factory.SubFactory("tests.agencies.factories.UserFactory")
+
+
+class RestrictionFactory(factory.django.DjangoModelFactory):
+    """A restriction of processing in force on the person of a case, because she objects."""
+
+    class Meta:
+        model = Restriction
+
+    case = factory.SubFactory(CaseFactory)
+    person = factory.SelfAttribute("case.person")
+    reason = Restriction.Reason.OBJECTION
+    restricted_by = factory.SubFactory("tests.agencies.factories.UserFactory")
