@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import datetime
 import logging
+from functools import reduce
+from operator import or_
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -252,6 +254,7 @@ def pseudonymize(ids: list[int], *, run: RetentionRun, now: datetime.datetime) -
         pseudonymized_at=now,
         updated_at=now,
     )
+    replies = []
     for scrub in SCRUBS:
         rows = scrub.model._default_manager.filter(
             **({f"{scrub.case}__in": case_ids} if scrub.case else {f"{scrub.person}__in": persons})
@@ -265,8 +268,9 @@ def pseudonymize(ids: list[int], *, run: RetentionRun, now: datetime.datetime) -
         if stamp:
             # Every row about her, changed or not: what a sync client keeps of it shows her name (a case, a roster).
             rows.update(**stamp)
-        _forget_replies(scrub.model, rows)
-    _forget_replies(Person, Person.objects.filter(pk__in=persons))
+        replies.append((scrub.model, rows))
+    replies.append((Person, Person.objects.filter(pk__in=persons)))
+    _forget_replies(replies)
     # A pair flagged for review on her name and birth is moot without them; a reviewed pair is a decision, kept.
     PossibleDuplicate.objects.filter(Q(person__in=persons) | Q(similar_to__in=persons)).filter(
         status=PossibleDuplicate.Status.OPEN
@@ -299,9 +303,11 @@ def _holding_text(rows, field: str):
     return rows.alias(**{f"{field}_length": Length(field)}).filter(**{f"{field}_length__gt": 0})
 
 
-def _forget_replies(model, rows) -> None:
-    """Stored API replies (agencies.IdempotencyRecord) showing one of `rows`: encrypted, yet they hold her data."""
-    IdempotencyRecord.objects.filter(about_type=model._meta.label_lower, about_id__in=rows.values("pk")).delete()
+def _forget_replies(rows_of_models) -> None:
+    """Stored API replies (agencies.IdempotencyRecord) showing one of the rows of each (model, rows): encrypted, yet
+    they hold her data. One DELETE for every model at once."""
+    about = [Q(about_type=model._meta.label_lower, about_id__in=rows.values("pk")) for model, rows in rows_of_models]
+    IdempotencyRecord.objects.filter(reduce(or_, about)).delete()
 
 
 def _exports_naming_the_pseudonymized(now: datetime.datetime) -> int:
