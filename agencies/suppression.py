@@ -21,10 +21,10 @@ value open.
    column total is 2 though the equations alone leave it open). Whether a hidden 0 can move is a linear
    programme; instead a 0 is never hidden beside another cell, and a hidden cell whose value is 0 counts as
    published in the exact step. Then every unknown of the system is positive in the true table, so a hidden
-   cell that the equations leave open moves both ways within the non-negative tables (the true one plus or minus a little of a free
-   direction): the linear check is exact for non-negative counts too, with no linear programme to solve. A
-   pinned cell can always be freed by a non-zero cell: were every non-zero cell of its group hidden, the system
-   would be homogeneous, and the true table scaled a little up or down would move it.
+   cell that the equations leave open moves both ways within the non-negative tables (the true one plus or
+   minus a little of a free direction): the linear check is exact for non-negative counts too, with no linear
+   programme to solve. A pinned cell can always be freed by a non-zero cell: were every non-zero cell of its
+   group hidden, the system would be homogeneous, and the true table scaled a little up or down would move it.
 
 Rates, averages and complements are protected by running the same pattern over their numerators and bases (a
 cell is primary when its numerator, its base or their difference is small): the linear check depends only on which
