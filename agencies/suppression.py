@@ -9,16 +9,28 @@ value open.
 
 1. Primary: counts 1..k-1 are hidden (0 stays shown: "nobody" is not a person to protect).
 2. Secondary: a relation with exactly one hidden member gives it away (the total minus the others), so another
-   member is hidden with it: the smallest non-zero cell that is not itself a total, else the smallest total; a
-   total published elsewhere (`elsewhere`: a province's total beside its districts) only when nothing else can.
+   member is hidden with it: the smallest non-zero cell that is not itself a total, else the smallest non-zero
+   total; a total published elsewhere (`elsewhere`: a province's total beside its districts) only when nothing
+   else can.
 3. That rule is not enough on its own: hidden cells can still be pinned by several relations together (a hidden
    cell joining two otherwise separate groups of hidden cells, or three relations over three cells). So the
    published system is then solved exactly (rational Gaussian elimination, per connected group of hidden cells),
    and for each hidden cell still determined one more member of its relations is hidden; until none is.
+4. Counts are never negative, and a reader uses that too: a hidden 0 in a row whose total is 0 is 0, and a hidden
+   small total whose other freedom ran through that 0 is pinned with it (a 0 row beside a column of 1 + 1: the
+   column total is 2 though the equations alone leave it open). Whether a hidden 0 can move is a linear
+   programme; instead a 0 is never hidden beside another cell, and a hidden cell whose value is 0 counts as
+   published in the exact step. Then every unknown of the system is positive in the true table, so a hidden
+   cell that the equations leave open moves both ways within the non-negative tables (the true one plus or
+   minus a little of a free direction): the linear check is exact for non-negative counts too, with no linear
+   programme to solve. A pinned cell can always be freed by a non-zero cell: were every non-zero cell of its
+   group hidden, the system would be homogeneous, and the true table scaled a little up or down would move it.
 
 Rates, averages and complements are protected by running the same pattern over their numerators and bases (a
-cell is primary when its numerator, its base or their difference is small): determinedness depends only on which
-cells are hidden and on the relations, never on the values, so one pattern protects every additive layer.
+cell is primary when its numerator, its base or their difference is small): the linear check depends only on which
+cells are hidden and on the relations, so one pattern protects every additive layer from the equations; 4. is
+exact for the layer given as `values` (the bases), while a numerator of 0 hidden in a rate's cell may still be
+read as 0 from non-negativity (and what it pins with it).
 
 What this does not cover: differences between tables read with different filters (January to March minus January
 to February); a page publishes one filter's tables, and each table is protected as a whole with its hierarchy.
@@ -75,22 +87,25 @@ def suppress(
         for member in relation.members:
             of_cell.setdefault(member, []).append(relation)
 
-    def best_partner(relation: Relation) -> Hashable | None:
-        candidates = [m for m in relation.members if m not in hidden]
+    def best_partner(relation: Relation, *, zero: bool = True) -> Hashable | None:
+        # Never a 0 (4. above): non-negativity gives it away whenever the rest of its relation is known, and then
+        # the cell it stood beside. A relation whose hidden member is non-zero always has a non-zero other member
+        # (a total is at least each part, a non-zero total has a non-zero part); `zero` only for values that do
+        # not add up, so that a relation is never left with one hidden member.
+        candidates = [m for m in relation.members if m not in hidden and values.get(m, 0)]
+        if not candidates and zero:
+            candidates = [m for m in relation.members if m not in hidden]
         if not candidates:
             return None
-        # The table's own cells before those published elsewhere, non-zero before zero (a hidden 0 beside a small
-        # count tells how small it is), cells before totals, then the smallest: the least lost to readers. Ties
-        # by position, so the same table always hides the same cells.
+        # The table's own cells before those published elsewhere, cells before totals, then the smallest: the
+        # least lost to readers. Ties by position, so the same table always hides the same cells.
         order = {m: n for n, m in enumerate(relation.members)}
-        return min(
-            candidates,
-            key=lambda m: (m in elsewhere, values.get(m, 0) == 0, totals.get(m, 0), values.get(m, 0), order[m]),
-        )
+        return min(candidates, key=lambda m: (m in elsewhere, totals.get(m, 0), values.get(m, 0), order[m]))
 
     while True:
         _close_lone_hidden(relations, hidden, best_partner)
-        pinned = determined(hidden, relations)
+        # A hidden 0 counts as published (4. above): the equations alone would count it as freedom it lacks.
+        pinned = determined([cell for cell in hidden if values.get(cell, 0)], relations)
         if not pinned:
             return hidden
         partner = _nearest_partner(min(pinned, key=repr), of_cell, hidden, best_partner)
@@ -109,7 +124,8 @@ def _nearest_partner(cell, of_cell: dict, hidden: dict, best_partner):
         next_frontier = []
         for relation in relations:
             seen_relations.add(id(relation))
-            partner = best_partner(relation)
+            # Past a relation whose published members are all 0: hiding one would free nothing (4. above).
+            partner = best_partner(relation, zero=False)
             if partner is not None:
                 return partner
             for member in relation.members:

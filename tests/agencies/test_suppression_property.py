@@ -191,3 +191,34 @@ def test_a_row_with_its_total_never_has_one_hidden_cell(row):
 
     assert len(hidden) != 1
     assert determined_cells(values, relations, hidden.keys()) == set()
+
+
+def test_a_small_total_hidden_beside_a_row_of_zeros_is_not_recovered_through_non_negative_counts():
+    # Found by the property test above (shrunk by hand). Given
+    #     0 0 0 | 0
+    #     1 4 0 | 5
+    #     0 0 1 | 1
+    #     0 0 1 | 1
+    #     1 4 2 | 7
+    # the 2 of column 3 was hidden beside the 0 of the first row, and that 0 beside the row's other 0: the
+    # equations left column 3 open (it is 2 plus that 0), but the first row's total is a published 0, so both
+    # hidden 0s are 0 and column 3 is 7 - 5 - 0 = 2 again. A reader knows counts are never negative.
+    grid = [[0, 0, 0], [1, 4, 0], [0, 0, 1], [0, 0, 1]]
+    values = {("cell", r, c): v for r, row in enumerate(grid) for c, v in enumerate(row)}
+    relations = [Relation(("row", r), tuple(("cell", r, c) for c in range(3))) for r in range(4)]
+    relations += [Relation(("col", c), tuple(("cell", r, c) for r in range(4))) for c in range(3)]
+    relations += [
+        Relation(("all",), tuple(("row", r) for r in range(4))),
+        Relation(("all",), (("col", 0), ("col", 1), ("col", 2))),
+    ]
+    values.update({("row", r): sum(row) for r, row in enumerate(grid)})
+    values.update({("col", c): sum(row[c] for row in grid) for c in range(3)})
+    values[("all",)] = sum(map(sum, grid))
+    primary = {cell for cell, value in values.items() if is_small(value, K)}
+
+    hidden = suppress(values, relations, primary=primary)
+
+    assert determined_cells(values, relations, hidden.keys()) == set()
+    assert all(movable(values, relations, hidden.keys(), cell) for cell in primary)
+    # and no 0 is hidden for it: a hidden 0 whose row adds up to a published 0 protects nothing
+    assert not [cell for cell in hidden if values[cell] == 0]
