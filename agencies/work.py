@@ -220,7 +220,7 @@ _privacy_sources: list[tuple[int, Callable[[object, WorkContext], Iterable[Line]
 
 def privacy_source(order: int):
     """Register `fn(actor, context)` as a source of the data-protection section's lines, shown in `order` (the
-    record of processing is 80, the trail 90: registers' queues come before them)."""
+    officer's links are 80: registers' queues come before them)."""
 
     def register(fn):
         if all(existing is not fn for _order, existing in _privacy_sources):
@@ -241,35 +241,19 @@ def privacy(actor, context: WorkContext):
             yield line
 
 
-@privacy_source(order=30)
-def retention(actor, context: WorkContext):
-    # What is due for pseudonymization and the last runs are on the page itself (cases.retention_admin).
-    yield Line(
-        section=PRIVACY,
-        label=gettext_lazy("Retention: cases past their term, legal holds"),
-        url=reverse("admin:agencies_retentionrun_changelist"),
-        counted=False,
-    )
+# The officer's documents and pages without a queue, after the registers' queues (each a link, not counted): retention
+# (what is due and the last runs are on its page, cases.retention_admin), the record of processing, the trail.
+_PRIVACY_LINKS = (
+    (gettext_lazy("Retention: cases past their term, legal holds"), "admin:agencies_retentionrun_changelist"),
+    (gettext_lazy("Record of processing activities"), "admin:privacy_record"),
+    (gettext_lazy("Audit trail of my jurisdiction"), "admin:agencies_auditevent_changelist"),
+)
 
 
 @privacy_source(order=80)
-def processing_record(actor, context: WorkContext):
-    yield Line(
-        section=PRIVACY,
-        label=gettext_lazy("Record of processing activities"),
-        url=reverse("admin:privacy_record"),
-        counted=False,
-    )
-
-
-@privacy_source(order=90)
-def whole_trail(actor, context: WorkContext):
-    yield Line(
-        section=PRIVACY,
-        label=gettext_lazy("Audit trail of my jurisdiction"),
-        url=reverse("admin:agencies_auditevent_changelist"),
-        counted=False,
-    )
+def privacy_links(actor, context: WorkContext):
+    for label, view in _PRIVACY_LINKS:
+        yield Line(section=PRIVACY, label=label, url=reverse(view), counted=False)
 
 
 # The breach register's line (issue 18 item 10): incidents whose 3 × 24 hour notice still runs. The officer reads it
