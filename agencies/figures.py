@@ -218,6 +218,18 @@ def _people(unit: str, value: int, base: int | None) -> list[int]:
     return [] if base is None else [base]
 
 
+def _layers(unit: str, values: dict) -> dict | None:
+    """The counts of people in every cell that a reader could pin through non-negativity, when there are more than
+    the one suppression chooses by (a count, an average's base): a rate's numerator and its complement (those who
+    did not); its base, their sum, moves whenever either does (agencies.suppression, 5.)."""
+    if unit != Unit.PERCENT:
+        return None
+    return {
+        "numerator": {key: v for key, (v, _b) in values.items()},
+        "complement": {key: (b or 0) - v for key, (v, b) in values.items()},
+    }
+
+
 # The keys of the suppression problem: a table's cells, its totals, and (never shown here, published elsewhere)
 # its provinces' totals when districts of several provinces are compared.
 def _cell_key(row, column):
@@ -396,7 +408,9 @@ def _table(found: Indicator, sums: dict, *, rows: str, columns: str | None, exac
             if relations is None:
                 relations, elsewhere = _relations(row_keys, column_keys, None, None)
             chooser = {key: (v if found.unit == Unit.COUNT else (b or 0)) for key, (v, b) in values.items()}
-            hidden = suppression.suppress(chooser, relations, primary=primary, elsewhere=elsewhere)
+            hidden = suppression.suppress(
+                chooser, relations, primary=primary, elsewhere=elsewhere, layers=_layers(found.unit, values)
+            )
     rounding = settings.SUPPRESSION_ROUNDING if not exact and found.about_people else 0
 
     def cell(key) -> Cell:

@@ -25,12 +25,22 @@ value open.
    minus a little of a free direction): the linear check is exact for non-negative counts too, with no linear
    programme to solve. A pinned cell can always be freed by a non-zero cell: were every non-zero cell of its
    group hidden, the system would be homogeneous, and the true table scaled a little up or down would move it.
-
-Rates, averages and complements are protected by running the same pattern over their numerators and bases (a
-cell is primary when its numerator, its base or their difference is small): the linear check depends only on which
-cells are hidden and on the relations, so one pattern protects every additive layer from the equations; 4. is
-exact for the layer given as `values` (the bases), while a numerator of 0 hidden in a rate's cell may still be
-read as 0 from non-negativity (and what it pins with it).
+5. A rate's cell holds three counts of people, each additive over the same relations, never negative, and known
+   to a reader of the published cells: those who did (its numerator), those counted (its base) and those who
+   did not (the complement, base - numerator); it is primary when any of them is small. The equations alone are
+   the same in each, so one pattern would protect all three; but each has its own zeros, and non-negativity
+   reads them: nobody in a row completed (a published numerator of 0) pins the numerators of that row's hidden
+   cells at 0, and with them a small numerator in their columns ("2 of 3 completed"), though the bases stay
+   open. So the exact step solves the joint system: the unknowns are each hidden cell's numerator and
+   complement (the base is their sum, and 0 <= numerator <= base is both >= 0); the relations hold in each, so
+   it splits into one system per `layers` entry, each with its own hidden zeros counted as published (3. and 4.
+   per layer; 2. too: a relation whose hidden members are all 0 in a layer but one gives that one away there).
+   A cell is pinned when any of its non-zero counts is: a numerator or a complement in its own layer, a base
+   only when both are. The argument of 4. holds per layer (the true table plus or minus a little of one layer's
+   free direction, the other unchanged, stays non-negative in both), so the check is exact for rates too. A
+   cell pinned in a layer is freed by a partner non-zero in that layer; cells non-zero in every layer first, as
+   they free all at once. Averages (days or Rupiah per person) are protected through their bases, the people,
+   given as `values`; with one layer, every choice is the one the counts alone would make.
 
 What this does not cover: differences between tables read with different filters (January to March minus January
 to February); a page publishes one filter's tables, and each table is protected as a whole with its hierarchy.
@@ -38,6 +48,7 @@ to February); a page publishes one filter's tables, and each table is protected 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -69,14 +80,18 @@ def suppress(
     *,
     primary: Iterable[Hashable],
     elsewhere: Iterable[Hashable] = (),
+    layers: Mapping[str, Mapping[Hashable, int]] | None = None,
 ) -> dict[Hashable, str]:
     """The cells to hide, each with why (PRIMARY or SECONDARY): every `primary` cell, and enough others that no
-    hidden cell is determined by the published cells (`values` minus the hidden) and `relations`.
+    hidden cell is determined, in any of its layers, by the published cells and `relations`.
 
-    `values` are used to choose which cell to hide beside another (the smallest that moves). `elsewhere`: cells not
-    in the table but published beside it (a province's totals on the province's page), counted as published and
-    chosen to hide (not to publish there either) only when no other member of their relation can be.
+    `layers`: the counts of people each cell holds, by name, each additive over `relations` and never negative (a
+    rate's numerator and complement: 5. above); by default `values` is the only one. `values` are used to choose
+    which cell to hide beside another (the smallest that moves). `elsewhere`: cells not in the table but published
+    beside it (a province's totals on the province's page), counted as published and chosen to hide (not to
+    publish there either) only when no other member of their relation can be.
     """
+    layers = [values] if layers is None else list(layers.values())
     hidden = dict.fromkeys(primary, PRIMARY)
     elsewhere = frozenset(elsewhere)
     totals = {}
@@ -87,12 +102,18 @@ def suppress(
         for member in relation.members:
             of_cell.setdefault(member, []).append(relation)
 
-    def best_partner(relation: Relation, *, zero: bool = True) -> Hashable | None:
-        # Never a 0 (4. above): non-negativity gives it away whenever the rest of its relation is known, and then
-        # the cell it stood beside. A relation whose hidden member is non-zero always has a non-zero other member
-        # (a total is at least each part, a non-zero total has a non-zero part); `zero` only for values that do
-        # not add up, so that a relation is never left with one hidden member.
-        candidates = [m for m in relation.members if m not in hidden and values.get(m, 0)]
+    def zeros(cell, among: list) -> int:
+        if len(among) == 1:  # the common case, without a generator per cell
+            return 0 if among[0].get(cell, 0) else 1
+        return sum(not layer.get(cell, 0) for layer in among)
+
+    def best_partner(relation: Relation, needed: list, *, zero: bool = True) -> Hashable | None:
+        # Never a 0 in the layers `needed` (4. above): non-negativity gives it away whenever the rest of its
+        # relation is known, and then the cell it stood beside. A relation whose hidden member is non-zero in a
+        # layer always has another member non-zero there (a total is at least each part, a non-zero total has a
+        # non-zero part); `zero` only for values that do not add up, so that a relation is never left with one
+        # hidden member.
+        candidates = [m for m in relation.members if m not in hidden and zeros(m, needed) < len(needed)]
         if not candidates and zero:
             candidates = [m for m in relation.members if m not in hidden]
         if not candidates:
@@ -100,15 +121,34 @@ def suppress(
         # The table's own cells before those published elsewhere, cells before totals, then the smallest: the
         # least lost to readers. Ties by position, so the same table always hides the same cells.
         order = {m: n for n, m in enumerate(relation.members)}
-        return min(candidates, key=lambda m: (m in elsewhere, totals.get(m, 0), values.get(m, 0), order[m]))
+        if len(layers) == 1:  # counts: every candidate is as non-zero as the others
+            return min(candidates, key=lambda m: (m in elsewhere, totals.get(m, 0), values.get(m, 0), order[m]))
+        # Before all that, non-zero in every layer needed; after the table's own cells, non-zero in every layer (a
+        # cell that frees all at once).
+        return min(
+            candidates,
+            key=lambda m: (
+                zeros(m, needed),
+                m in elsewhere,
+                zeros(m, layers),
+                totals.get(m, 0),
+                values.get(m, 0),
+                order[m],
+            ),
+        )
 
     while True:
-        _close_lone_hidden(relations, hidden, best_partner)
-        # A hidden 0 counts as published (4. above): the equations alone would count it as freedom it lacks.
-        pinned = determined([cell for cell in hidden if values.get(cell, 0)], relations)
-        if not pinned:
+        _close_lone_hidden(relations, hidden, layers, best_partner)
+        # Layer by layer; a hidden 0 counts as published in its layer (4. above): the equations alone would count
+        # it as freedom it lacks.
+        for layer in layers:
+            pinned = determined([cell for cell in hidden if layer.get(cell, 0)], relations)
+            if pinned:
+                break
+        else:
             return hidden
-        partner = _nearest_partner(min(pinned, key=repr), of_cell, hidden, best_partner)
+        freeing = functools.partial(best_partner, needed=[layer], zero=False)
+        partner = _nearest_partner(min(pinned, key=repr), of_cell, hidden, freeing)
         if partner is None:  # every cell linked to the pinned one is hidden: nothing is published to free it
             return hidden
         hidden[partner] = SECONDARY
@@ -116,7 +156,8 @@ def suppress(
 
 def _nearest_partner(cell, of_cell: dict, hidden: dict, best_partner):
     """A published cell to hide so that `cell`, pinned, may move: in the relation nearest to it (its own first,
-    those with the fewest hidden members first, then those of the hidden cells it is linked to) that has one."""
+    those with the fewest hidden members first, then those of the hidden cells it is linked to) where
+    `best_partner` finds one (non-zero in the layer `cell` is pinned in)."""
     seen_cells, seen_relations, frontier = {cell}, set(), [cell]
     while frontier:
         relations = [r for c in frontier for r in of_cell.get(c, ()) if id(r) not in seen_relations]
@@ -124,8 +165,9 @@ def _nearest_partner(cell, of_cell: dict, hidden: dict, best_partner):
         next_frontier = []
         for relation in relations:
             seen_relations.add(id(relation))
-            # Past a relation whose published members are all 0: hiding one would free nothing (4. above).
-            partner = best_partner(relation, zero=False)
+            # Past a relation whose published members are all 0 in that layer: hiding one would free nothing there
+            # (4. above).
+            partner = best_partner(relation)
             if partner is not None:
                 return partner
             for member in relation.members:
@@ -136,17 +178,31 @@ def _nearest_partner(cell, of_cell: dict, hidden: dict, best_partner):
     return None
 
 
-def _close_lone_hidden(relations: Sequence[Relation], hidden: dict, best_partner) -> None:
-    # Until no relation has exactly one hidden member: hide a partner beside each lone one.
+def _close_lone_hidden(relations: Sequence[Relation], hidden: dict, layers: list, best_partner) -> None:
+    # Until no relation has exactly one hidden member, nor, in a layer, exactly one hidden member non-zero there
+    # (the other hidden ones are 0 there, as good as published: 4.): hide a partner beside each lone one. Each
+    # is pinned, and this finds it without solving anything.
     changed = True
     while changed:
         changed = False
         for relation in relations:
-            if sum(member in hidden for member in relation.members) == 1:
-                partner = best_partner(relation)
-                if partner is not None:
-                    hidden[partner] = SECONDARY
-                    changed = True
+            members = [member for member in relation.members if member in hidden]
+            if not members:
+                continue
+            partner = None
+            if len(members) == 1:
+                # It must move in every layer it is non-zero in.
+                needed = [layer for layer in layers if layer.get(members[0], 0)] or layers
+                partner = best_partner(relation, needed)
+            elif len(layers) > 1:  # one layer: no 0 is hidden beside another cell (4.), so none is lone there
+                for layer in layers:
+                    if sum(1 for member in members if layer.get(member, 0)) == 1:
+                        partner = best_partner(relation, [layer], zero=False)
+                        if partner is not None:
+                            break
+            if partner is not None:
+                hidden[partner] = SECONDARY
+                changed = True
 
 
 def determined(hidden: Iterable[Hashable], relations: Sequence[Relation]) -> set[Hashable]:

@@ -185,6 +185,35 @@ def test_a_rate_is_hidden_when_its_base_or_those_who_did_not_are_few(facts, mini
     assert table.cells[("35.10", None)].state == SHOWN
 
 
+def test_a_rate_is_not_hidden_beside_cells_whose_numerators_non_negativity_gives_away(facts, ministry_viewer):
+    # (completed, enrolled) by month and district; October's 2 of 3 in Purbalingga is hidden (3 is few)
+    OCT = datetime.date(2026, 10, 1)
+    completion = indicators.register(
+        Indicator("test.completion", "Completed", "People who completed.", Unit.PERCENT, (M, D), READERS, list)
+    )
+    grid = {
+        OCT: {"33.03": (2, 3), "33.74": (10, 20)},
+        NOV: {"33.03": (0, 10), "33.74": (0, 12)},
+        DEC: {"33.03": (20, 30), "33.74": (20, 30)},
+    }
+    try:
+        stored(facts, [])
+        Figure.objects.bulk_create(
+            Figure(indicator=completion.code, month=month, district_id=code, value=v, base=b)
+            for month, row in grid.items()
+            for code, (v, b) in row.items()
+        )
+        table = figure_table(ministry_viewer, completion.code, rows=M, columns=D, filters=Filters())
+    finally:
+        indicators._catalogue.pop(completion.code)
+
+    hidden = {key for key, cell in table.cells.items() if cell.state == SUPPRESSED}
+    # then not November beside it: nobody completed that month (0 of 22 shown), so its hidden numerators would
+    # be 0 and October's 2 would be Purbalingga's 22 less December's 20; December's cells are hidden instead
+    assert hidden == {(OCT, "33.03"), (OCT, "33.74"), (DEC, "33.03"), (DEC, "33.74")}
+    assert table.row_totals[NOV].state == SHOWN and table.row_totals[NOV].value == 0
+
+
 def test_nothing_refreshed_yet_reads_incomplete_never_zero(intake, ministry_viewer):
     table = figure_table(ministry_viewer, "test.intake", rows=D, filters=Filters())
 
