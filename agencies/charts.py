@@ -28,11 +28,11 @@ from html import escape as _escape
 
 from django.template import Context
 from django.template.base import render_value_in_context
-from django.utils.formats import number_format
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from lokal import format_rupiah, format_rupiah_short
 
+from agencies.fastpath.formats import number_format
 from agencies.indicators import Unit
 
 WIDTH = 360
@@ -120,7 +120,7 @@ def format_tick(value: float, unit: str, *, step: float = 1) -> str:
         # Rupiah are whole; the short form keeps a phone's axis readable ("Rp800 jt", "Rp1,5 M").
         whole = int(round(value))
         return format_rupiah_short(whole) if abs(whole) >= 1000 else format_rupiah(whole)
-    text = number_format(value, decimal_pos=_decimals(step), force_grouping=True)
+    text = number_format(value, _decimals(step))
     return f"{text}%" if unit == Unit.PERCENT else text
 
 
