@@ -366,11 +366,11 @@ def read_together(actor, asks: Iterable[tuple[str, str, str | None, Filters]]) -
         return {}
     from .fastpath.statements import rows_together
 
-    readable = set(catalogue(actor))
+    readable = {found.code for found in catalogue(actor)}
     keys, statements = [], []
     for code, rows, columns, filters in asks:
         found = indicator(code)
-        if found not in readable:
+        if found.code not in readable:
             continue
         asked = _check_asked(found, rows, columns)
         statement = _statement(actor, found, asked, filters)
