@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html import escape as _escape
 
+from django.conf import settings
 from django.template import Context
 from django.template.base import render_value_in_context
 from django.utils.safestring import SafeString
@@ -138,7 +139,25 @@ _WIDE = set("mwMW%@")
 
 
 def text_width(text: str, size: float) -> float:
-    """An estimate of `text`'s drawn width in a proportional sans-serif, a little generous so labels never touch."""
+    """An estimate of `text`'s drawn width in a proportional sans-serif, a little generous so labels never touch.
+    Kept per text and size with DASHBOARD_FORMAT_MEMO: a page measures the same ticks and names many times over."""
+    if not settings.DASHBOARD_FORMAT_MEMO:
+        return _text_width(text, size)
+    key = (text, size)
+    try:
+        return _widths[key]
+    except KeyError:
+        pass
+    if len(_widths) >= 20_000:
+        _widths.clear()
+    width = _widths[key] = _text_width(text, size)
+    return width
+
+
+_widths: dict[tuple[str, float], float] = {}
+
+
+def _text_width(text: str, size: float) -> float:
     units = 0.0
     # Sized for DejaVu Sans, the widest face a phone or a Linux desktop is likely to draw with, plus a margin.
     for char in text:

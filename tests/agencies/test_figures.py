@@ -357,3 +357,22 @@ def test_tables_read_together_are_the_tables_read_one_by_one(intake, facts, read
     assert together == alone
     assert len(read) == len(asks)
     assert len([q for q in queries if "agencies_figure" in q["sql"] and "refresh" not in q["sql"]]) == 1
+
+
+def test_the_compiled_refresh_state_is_the_state_the_orm_reads(db, settings):
+    # FIGURES_COMPILED also runs figures_state's one query as a statement compiled once; off, the ORM builds it.
+    from agencies.figures import figures_state
+
+    def both() -> tuple:
+        settings.FIGURES_COMPILED = False
+        plain = figures_state()
+        settings.FIGURES_COMPILED = True
+        assert figures_state() == figures_state() == plain
+        return plain
+
+    assert both() == (None, False)  # never computed
+    now = timezone.now()
+    done = FigureRefresh.objects.create(status=FigureRefresh.Status.DONE, finished_at=now, rows=1)
+    assert both() == (done.started_at, True)
+    FigureRefresh.objects.create(status=FigureRefresh.Status.FAILED, finished_at=now, error="OperationalError")
+    assert both() == (done.started_at, False)  # a failed refresh after it: as of the last done, incomplete
