@@ -16,6 +16,7 @@ import dataclasses
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from html import escape as _escape
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -159,7 +160,10 @@ class LeanSelect(forms.Select):
 
 
 def _text(value) -> str:
-    # As `{{ value }}` writes it: localized unless text, then escaped unless already safe.
+    # As `{{ value }}` writes it: localized unless text, then escaped unless already safe (a plain str straight
+    # through html.escape, which is what conditional_escape does to one, without its checks).
+    if type(value) is str:
+        return _escape(value)
     return conditional_escape(localize(value)) if not isinstance(value, str) else conditional_escape(value)
 
 
