@@ -26,13 +26,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html import escape as _escape
 
+from django.conf import settings
 from django.template import Context
 from django.template.base import render_value_in_context
-from django.utils.formats import number_format
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from lokal import format_rupiah, format_rupiah_short
 
+from agencies.fastpath.formats import number_format
 from agencies.indicators import Unit
 
 WIDTH = 360
@@ -120,7 +121,7 @@ def format_tick(value: float, unit: str, *, step: float = 1) -> str:
         # Rupiah are whole; the short form keeps a phone's axis readable ("Rp800 jt", "Rp1,5 M").
         whole = int(round(value))
         return format_rupiah_short(whole) if abs(whole) >= 1000 else format_rupiah(whole)
-    text = number_format(value, decimal_pos=_decimals(step), force_grouping=True)
+    text = number_format(value, _decimals(step))
     return f"{text}%" if unit == Unit.PERCENT else text
 
 
@@ -138,7 +139,25 @@ _WIDE = set("mwMW%@")
 
 
 def text_width(text: str, size: float) -> float:
-    """An estimate of `text`'s drawn width in a proportional sans-serif, a little generous so labels never touch."""
+    """An estimate of `text`'s drawn width in a proportional sans-serif, a little generous so labels never touch.
+    Kept per text and size with DASHBOARD_FORMAT_MEMO: a page measures the same ticks and names many times over."""
+    if not settings.DASHBOARD_FORMAT_MEMO:
+        return _text_width(text, size)
+    key = (text, size)
+    try:
+        return _widths[key]
+    except KeyError:
+        pass
+    if len(_widths) >= 20_000:
+        _widths.clear()
+    width = _widths[key] = _text_width(text, size)
+    return width
+
+
+_widths: dict[tuple[str, float], float] = {}
+
+
+def _text_width(text: str, size: float) -> float:
     units = 0.0
     # Sized for DejaVu Sans, the widest face a phone or a Linux desktop is likely to draw with, plus a margin.
     for char in text:

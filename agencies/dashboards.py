@@ -16,6 +16,7 @@ import dataclasses
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from html import escape as _escape
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -29,7 +30,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
 from . import access, charts
-from .figures import SHOWN, Cell, Filters, Table, catalogue, figure_table, figures_state
+from .fastpath.formats import month_label
+from .figures import SHOWN, Cell, Filters, Table, catalogue, figure_table, figures_state, read_together
 from .indicators import Dimension, Indicator, Unit, all_indicators, indicator, labels_kept, labels_of, targets_of
 from .models import Agency, Region
 from .regions import parent_code_of, time_zone_of
@@ -123,7 +125,7 @@ def choices_for(actor, reach: Reach, today: datetime.date, *, as_of: datetime.da
     for back in range(MONTHS_BACK):
         year, month = divmod(first.year * 12 + first.month - 1 - back, 12)
         day = datetime.date(year, month + 1, 1)
-        months.append((month_key(day), formats.date_format(day, "M Y")))
+        months.append((month_key(day), month_label(day)))
     return Choices(
         months=months,
         provinces=[(code, region_names[code]) for code in sorted(provinces)],
@@ -158,7 +160,10 @@ class LeanSelect(forms.Select):
 
 
 def _text(value) -> str:
-    # As `{{ value }}` writes it: localized unless text, then escaped unless already safe.
+    # As `{{ value }}` writes it: localized unless text, then escaped unless already safe (a plain str straight
+    # through html.escape, which is what conditional_escape does to one, without its checks).
+    if type(value) is str:
+        return _escape(value)
     return conditional_escape(localize(value)) if not isinstance(value, str) else conditional_escape(value)
 
 
@@ -304,6 +309,10 @@ class Dashboard:
         return list(dict.fromkeys(note for s in self.sections for p in s.panels for note in p.footnotes))
 
 
+# (level, the indicators read) -> the (indicator, rows, columns) a dashboard of that kind read (FIGURES_BATCHED).
+_PLANS: dict[tuple, tuple[tuple[str, str, str | None], ...]] = {}
+
+
 class _Reader:
     """Reads the tables of one dashboard: one refresh state, the reader's catalogue, the filters per indicator."""
 
@@ -311,19 +320,50 @@ class _Reader:
         self.actor, self.reach, self.filters = actor, reach, filters
         self.state = figures_state() if state is None else state
         self.readable = {found.code for found in catalogue(actor)}
+        self.asked: list[tuple[str, str, str | None]] = []
+        self.read_before: dict | None = None
 
     def may_read(self, *codes: str) -> bool:
         return all(code in self.readable for code in codes)
 
-    def table(self, code: str, rows: str, columns: str | None = None) -> Table:
-        found = indicator(code)
+    def filters_of(self, found: Indicator) -> Filters:
         filters = self.filters
         # A filter by a dimension the indicator does not carry would leave nothing: it does not apply there.
         if Dimension.PROGRAM not in found.dimensions:
             filters = dataclasses.replace(filters, program=None)
         if Dimension.TARGET_GROUP not in found.dimensions:
             filters = dataclasses.replace(filters, target_group=None)
-        return figure_table(self.actor, code, rows=rows, columns=columns, filters=filters, state=self.state)
+        return filters
+
+    def table(self, code: str, rows: str, columns: str | None = None) -> Table:
+        if self.read_before is None:
+            self.read_before = self._read_together()
+        self.asked.append((code, rows, columns))
+        filters = self.filters_of(indicator(code))
+        read_before = self.read_before
+        return figure_table(
+            self.actor, code, rows=rows, columns=columns, filters=filters, state=self.state, read_before=read_before
+        )
+
+    # FIGURES_BATCHED: the tables a dashboard reads depend on its level and the indicators its reader reads, never on
+    # the figures (the sections below ask the same tables whatever they hold). The first page of a kind reads them
+    # one by one and notes which; later pages of that kind read them all at their first table, in one statement.
+    # A table asked that was not noted is read alone, so a note can make a page slower, never different.
+    def _plan_key(self) -> tuple:
+        return self.reach.level, frozenset(self.readable)
+
+    def _read_together(self) -> dict:
+        planned = _PLANS.get(self._plan_key()) if settings.FIGURES_BATCHED else None
+        if not planned:
+            return {}
+        asks = [(code, rows, columns, self.filters_of(indicator(code))) for code, rows, columns in planned]
+        return read_together(self.actor, asks)
+
+    def note_plan(self) -> None:
+        if settings.FIGURES_BATCHED and self.asked:
+            if len(_PLANS) >= 64:
+                _PLANS.clear()
+            _PLANS[self._plan_key()] = tuple(dict.fromkeys(self.asked))
 
     @cached_property
     def place(self) -> str:
@@ -691,6 +731,7 @@ def dashboard(actor, reach: Reach, filters: Filters, *, state=None) -> Dashboard
         panels = build(reader)
         if panels:
             sections.append(Section(key, str(title), panels))
+    reader.note_plan()
     as_of, complete = reader.state
     return Dashboard(reach, sections, as_of, complete)
 

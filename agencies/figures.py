@@ -18,6 +18,7 @@ the figures, and one per dimension to name (regions, months cost none, each app'
 from __future__ import annotations
 
 import datetime
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -25,12 +26,13 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db.models import Q, Subquery, Sum
 from django.http import Http404
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from lokal import format_rupiah
 
 from . import access, suppression
+from .fastpath.formats import month_label, number_format
 from .indicators import (
     Dimension,
     Fact,
@@ -86,9 +88,9 @@ class Cell:
             magnitude = self.magnitude
             if magnitude is None:
                 return "–"  # nobody to divide by: no rate, rather than 0%
-            number = formats.number_format(magnitude, 1, use_l10n=True, force_grouping=True)
+            number = number_format(magnitude, 1)
             return f"{number}%" if self.unit == Unit.PERCENT else _("%(days)s days") % {"days": number}
-        return formats.number_format(self.value, use_l10n=True, force_grouping=True)
+        return number_format(self.value)
 
 
 @dataclass(frozen=True)
@@ -126,21 +128,38 @@ def catalogue(actor) -> list[Indicator]:
 
 def figures_state() -> tuple[datetime.datetime | None, bool]:
     """(as of, complete): when the figures in store were computed, and whether they are up to date (the last
-    finished refresh succeeded, within FIGURES_STALE_AFTER_HOURS). One query."""
-    done = FigureRefresh.objects.filter(status=FigureRefresh.Status.DONE).order_by("-finished_at", "-id")
-    last = (
-        FigureRefresh.objects.filter(status__in=[FigureRefresh.Status.DONE, FigureRefresh.Status.FAILED])
-        .order_by("-finished_at", "-id")
-        .annotate(data_as_of=Subquery(done.values("started_at")[:1]))
-        .values("status", "data_as_of")
-        .first()
-    )
+    finished refresh succeeded, within FIGURES_STALE_AFTER_HOURS). One query; with FIGURES_COMPILED its statement
+    is compiled once per process (it depends on nothing but the refreshes' rows) and run prepared."""
+    if settings.FIGURES_COMPILED:
+        global _state_statement
+        if _state_statement is None:
+            from .fastpath.statements import compile_values  # not at import: the fast path imports agencies.access
+
+            _state_statement = compile_values(_last_refresh())
+        found = _state_statement.rows(limit=1) if _state_statement is not None else _last_refresh()[:1]
+        last = found[0] if found else None
+    else:
+        last = _last_refresh().first()
     if last is None:
         return None, False
     as_of = last["data_as_of"]
     fresh_since = timezone.now() - datetime.timedelta(hours=settings.FIGURES_STALE_AFTER_HOURS)
     complete = last["status"] == FigureRefresh.Status.DONE and as_of is not None and as_of >= fresh_since
     return as_of, complete
+
+
+def _last_refresh():
+    """The last refresh that finished (done or failed), with when the figures in store were computed."""
+    done = FigureRefresh.objects.filter(status=FigureRefresh.Status.DONE).order_by("-finished_at", "-id")
+    return (
+        FigureRefresh.objects.filter(status__in=[FigureRefresh.Status.DONE, FigureRefresh.Status.FAILED])
+        .order_by("-finished_at", "-id")
+        .annotate(data_as_of=Subquery(done.values("started_at")[:1]))
+        .values("status", "data_as_of")
+    )
+
+
+_state_statement = None
 
 
 def _filtered(queryset, filters: Filters):
@@ -300,11 +319,13 @@ def figure_table(
     columns: str | None = None,
     filters: Filters | None = None,
     state: tuple[datetime.datetime | None, bool] | None = None,
+    read_before: dict | None = None,
 ) -> Table:
     """The figures of indicator `code` that `actor` may read, by `rows` (and `columns`), within `filters`.
 
     `state`: `figures_state()` read once by a page of many tables, so that they all say the same "as of" (a
     refresh finishing between two of them would otherwise mix two) and the page asks it once.
+    `read_before`: what `read_together` read in this request for a page's tables; a table not in it is read here.
 
     Http404 when the indicator is unknown or not one `actor`'s roles read (existence is not revealed); ValueError
     when a dimension asked is not the indicator's.
@@ -320,9 +341,12 @@ def figure_table(
     as_of, complete = figures_state() if state is None else state
     exact = access.figures_exact(actor, found.roles)
     # The database sums to the grain asked; the table is then built as from any facts.
+    grouped = (read_before or {}).get((found.code, tuple(asked), filters))
+    if grouped is None:
+        grouped = _grouped_rows(actor, found, asked, filters)
     summed = [
         Fact({dimension: row[_column(dimension)] for dimension in asked}, row["total_value"], row["total_base"])
-        for row in _grouped_rows(actor, found, asked, filters)
+        for row in grouped
     ]
     return table_from_facts(found, summed, rows=rows, columns=columns, exact=exact, as_of=as_of, complete=complete)
 
@@ -335,21 +359,67 @@ def _grouped_rows(actor, found: Indicator, asked: list[str], filters: Filters) -
     statement (agencies.fastpath.statements): a national page reads some twenty tables, and building each query
     through the ORM and planning it cost more than PostgreSQL takes to sum a table. Off, the ORM every time."""
 
-    def build():
-        return (
-            _filtered(access.figures_visible_to(actor, found.roles).filter(indicator=found.code), filters)
-            .values(*(_column(dimension) for dimension in asked))
-            .annotate(total_value=Sum("value"), total_base=Sum("base"))
-            .order_by()
-        )
-
     if not (settings.FIGURES_COMPILED and settings.ACCESS_MEMO):
-        return list(build())
+        return list(_grouped_query(actor, found, asked, filters))
+    statement = _statement(actor, found, asked, filters)
+    return list(_grouped_query(actor, found, asked, filters)) if statement is None else statement.rows()
+
+
+def _grouped_query(actor, found: Indicator, asked: list[str], filters: Filters):
+    return (
+        _filtered(access.figures_visible_to(actor, found.roles).filter(indicator=found.code), filters)
+        .values(*(_column(dimension) for dimension in asked))
+        .annotate(total_value=Sum("value"), total_base=Sum("base"))
+        .order_by()
+    )
+
+
+def _statement(actor, found: Indicator, asked: list[str], filters: Filters):
+    """`_grouped_query` compiled, kept for the reader's grants (FIGURES_COMPILED); None when it cannot be."""
     from .fastpath.statements import compile_values  # not at import: the fast path reads through agencies.access
 
     what = ("figure_table", found.code, tuple(asked), filters, access.is_setup_superuser(actor))
-    statement = access.remember(what, access.grants_of(actor), lambda: compile_values(build()))
-    return list(build()) if statement is None else statement.rows()
+    return access.remember(
+        what, access.grants_of(actor), lambda: compile_values(_grouped_query(actor, found, asked, filters))
+    )
+
+
+def read_together(actor, asks: Iterable[tuple[str, str, str | None, Filters]]) -> dict:
+    """What `figure_table` reads for each of `asks` (indicator, rows, columns, filters), all read in one statement
+    with FIGURES_BATCHED (and FIGURES_COMPILED), for `figure_table(..., read_before=)`: a page of twenty tables
+    reads the figures in one round trip instead of twenty. Each table's own compiled statement (the access rule's
+    scope, the indicator, its filters) is one part of a UNION ALL, so every table still reads its own rows, in this
+    request. Only the indicators `actor` reads; {} when off or when they cannot be read together (each table is
+    then read by `figure_table` itself)."""
+    if not (settings.FIGURES_BATCHED and settings.FIGURES_COMPILED and settings.ACCESS_MEMO):
+        return {}
+    from .fastpath.statements import rows_together
+
+    readable = {found.code for found in catalogue(actor)}
+    keys, statements = [], []
+    for code, rows, columns, filters in asks:
+        found = indicator(code)
+        if found.code not in readable:
+            continue
+        asked = _check_asked(found, rows, columns)
+        statement = _statement(actor, found, asked, filters)
+        if statement is not None:
+            keys.append((found.code, tuple(asked), filters))
+            statements.append(statement)
+    read = rows_together(statements, _COLUMN_TYPES()) if statements else None
+    return {} if read is None else dict(zip(keys, read, strict=True))
+
+
+def _column_types() -> dict[str, str]:
+    """The SQL type of each dimension's column, for the columns a table of `read_together` does not group by."""
+    from django.db import connection
+
+    from .models import Figure
+
+    return {_column(name): Figure._meta.get_field(name).db_type(connection) for name in Figure.DIMENSIONS}
+
+
+_COLUMN_TYPES = functools.cache(_column_types)
 
 
 def _check_asked(found: Indicator, rows: str, columns: str | None) -> list[str]:
@@ -495,7 +565,7 @@ def _region_names(codes: list) -> dict:
 
 
 def _month_names(months: list) -> dict:
-    return {month: formats.date_format(month, "M Y") for month in months}
+    return {month: month_label(month) for month in months}
 
 
 register_labels(Dimension.DISTRICT, _region_names)

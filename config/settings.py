@@ -287,11 +287,17 @@ DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=
 # A dashboard's table reads compiled once per reader's scope and run as prepared statements (agencies.figures, with
 # ACCESS_MEMO); off, the ORM builds each one.
 FIGURES_COMPILED = env.bool("FIGURES_COMPILED", default=True)
+# A dashboard's tables read in one statement, a UNION ALL of each table's own compiled read (agencies.figures.
+# read_together, with FIGURES_COMPILED, on PostgreSQL); off, one statement per table.
+FIGURES_BATCHED = env.bool("FIGURES_BATCHED", default=True)
 # The dashboard's filter <select>s written in Python, the same HTML as Django's templates (agencies.dashboards).
 DASHBOARD_LEAN_SELECT = env.bool("DASHBOARD_LEAN_SELECT", default=True)
 # The keys a reader's figures carry (the dashboard's filter choices) kept per process under the reader's grants and
 # the last refresh (agencies.dashboards, with ACCESS_MEMO); off, read on every page.
 DASHBOARD_CHOICES_MEMO = env.bool("DASHBOARD_CHOICES_MEMO", default=True)
+# The dashboard's numbers and month names as text kept per process and language (agencies.fastpath.formats); off,
+# Django localizes each one anew.
+DASHBOARD_FORMAT_MEMO = env.bool("DASHBOARD_FORMAT_MEMO", default=True)
 # The case list and detail (with no filter, or `updated_since` alone) run as SQL compiled once per scope
 # (cases.api.case_rows); off, through the ORM and the filter set on every request.
 API_COMPILED_READS = env.bool("API_COMPILED_READS", default=True)

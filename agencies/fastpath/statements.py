@@ -153,11 +153,14 @@ def _fresh_name(sql: str) -> str:
     return f"{table}_{next(_names)}"
 
 
-def execute_prepared_sql(connection, cursor, key, sql: str, params, numbered: dict[int, int], values: list) -> None:
+def execute_prepared_sql(
+    connection, cursor, key, sql: str, params, numbered: dict[int, int], values: list, *, named_after: str = ""
+) -> None:
     """Run `sql` (compiled with `params`) as a prepared statement of `connection`, kept under `key` (hashable, kept
     alive by the caller as long as the statement may be asked again): the parameter at each position of `numbered`
     becomes `$number`, set from `values` at each run; every other parameter is written into the statement, as
-    `Statement`s are (so `key` must change whenever they do)."""
+    `Statement`s are (so `key` must change whenever they do). `named_after`: the SQL whose first table names the
+    statement, when not `sql`'s own."""
     from psycopg2.extensions import AsIs
 
     raw = connection.connection
@@ -169,7 +172,7 @@ def execute_prepared_sql(connection, cursor, key, sql: str, params, numbered: di
     if name is not None:
         cursor.execute(f"EXECUTE {name}({placeholders})" if values else f"EXECUTE {name}", values)
         return
-    name = _fresh_name(sql)
+    name = _fresh_name(named_after or sql)
     inlined = list(params)
     for position, number in numbered.items():
         inlined[position] = AsIs(f"${number}")
@@ -217,3 +220,62 @@ def _column_converter(functions, expression):
     field = getattr(expression, "target", None) or expression.output_field
     many = getattr(field, "from_db_values", None)
     return many if many is not None and list(functions) == [field.from_db_value] else None
+
+
+def rows_together(statements: list[Statement], types: dict[str, str]) -> list[list[dict]] | None:
+    """The rows of each of `statements` (slotless, of one database) as its `.rows()` gives them, read in one round
+    trip: a UNION ALL of them, each tagged with its place, its columns set at their names and every other name
+    NULL of its SQL type in `types`. A page of many small reads (a dashboard's twenty tables) otherwise pays a round
+    trip, and under load a wait for the server to be scheduled, per read. None when they cannot be read together
+    (not PostgreSQL, a slot, a name without a type): the caller reads them one by one."""
+    out: list[list[dict]] = [[] for _ in statements]
+    live = [(place, statement) for place, statement in enumerate(statements) if statement.sql is not None]
+    if not live:
+        return out
+    alias = live[0][1].alias
+    connection = connections[alias]
+    if connection.vendor != "postgresql" or any(s.slots or s.alias != alias for _p, s in live):
+        return None
+    key = ("together", tuple(statement for _place, statement in live))
+    union = _unions.get(key)
+    if union is None:
+        union = _union(live, types)
+        if union is None:
+            return None
+        if len(_unions) >= _PREPARED_KEPT:
+            _unions.clear()
+        _unions[key] = union
+    sql, params, picks = union
+    with connection.cursor() as cursor:
+        if settings.DATABASE_PREPARED_STATEMENTS:
+            execute_prepared_sql(connection, cursor, key, sql, params, {}, [], named_after=live[0][1].sql)
+        else:
+            cursor.execute(sql, params)
+        fetched = cursor.fetchall()
+    parts: dict[int, list] = {place: [] for place, _statement in live}
+    for row in fetched:
+        parts[row[0]].append(row)
+    for place, statement in live:
+        pick = picks[place]
+        out[place] = statement._as_dicts([tuple(row[i] for i in pick) for row in parts[place]])
+    return out
+
+
+# (the statements read together) -> (their UNION ALL, its parameters, each place's columns in the union's row)
+_unions: dict[tuple, tuple[str, tuple, dict[int, tuple[int, ...]]]] = {}
+
+
+def _union(live: list[tuple[int, Statement]], types: dict[str, str]):
+    names = list(dict.fromkeys(name for _place, statement in live for name in statement.names))
+    if any(name not in types for name in names if not all(name in s.names for _p, s in live)):
+        return None
+    parts, params, picks = [], [], {}
+    for place, statement in live:
+        own = {name: f"q.c{i}" for i, name in enumerate(statement.names)}
+        columns = ", ".join(own.get(name) or f"NULL::{types[name]}" for name in names)
+        aliases = ", ".join(f"c{i}" for i in range(len(statement.names)))
+        # Only our own compiled SQL, column names and type names: no value is written into the text.
+        parts.append(f"SELECT {int(place)}, {columns} FROM ({statement.sql}) AS q({aliases})")  # noqa: S608
+        params.extend(statement.params)
+        picks[place] = tuple(1 + names.index(name) for name in statement.names)
+    return " UNION ALL ".join(parts), tuple(params), picks

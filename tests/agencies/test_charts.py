@@ -1,16 +1,19 @@
 """Charts are drawn from cells already suppressed: a hidden figure is never drawn as a zero, every mark says why,
 and every chart comes with its figures as a table (agencies/charts.py)."""
 
+import datetime
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pytest
 from django.template import Context, Template
-from django.utils import translation
+from django.utils import formats, translation
 
 from agencies import charts
 from agencies.charts import Series, bar_chart, format_tick, line_chart, nice_ticks
+from agencies.fastpath import formats as kept
 from agencies.indicators import Unit
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -343,3 +346,22 @@ def test_a_figures_table_is_charted_row_by_row():
     assert figure(chart).find(".//table/caption").text == "Meninggalkan lokasi"
     assert [th.text for th in figure(chart).iter("th")][:2] == ["Bulan", "persen"]
     assert len(marks(svg(chart), "target")) == 1 and len(marks(svg(chart), "suppressed")) == 1
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_kept_number_and_month_texts_are_those_django_writes(settings, language):
+    # DASHBOARD_FORMAT_MEMO keeps each text per value, decimals and language; off, Django localizes each anew.
+    values = [0, 7, 1234567, -2500, 1, 1.0, 0.0, -0.0, 12.25, 99.95, Decimal("1.0"), Decimal("1.00"), 45.5]
+    months = [datetime.date(2026, month, 1) for month in (1, 5, 8, 12)]
+
+    def written() -> list[str]:
+        with translation.override(language):
+            numbers = [kept.number_format(value, places) for value in values for places in (None, 0, 1)]
+            return numbers + [kept.month_label(month) for month in months]
+
+    settings.DASHBOARD_FORMAT_MEMO = False
+    plain = written()
+    settings.DASHBOARD_FORMAT_MEMO = True
+    assert written() == written() == plain
+    with translation.override(language):
+        assert plain[-4:] == [formats.date_format(month, "M Y") for month in months]

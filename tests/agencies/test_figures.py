@@ -357,3 +357,51 @@ def test_compiled_table_reads_give_the_tables_the_orm_gives(intake, facts, reade
     plain = tables(False)
     assert tables(True) == plain
     assert tables(True) == plain  # the second time from the statements kept
+
+
+@pytest.mark.parametrize("reader_name", ["ministry_viewer", "jateng_staff", "semarang_staff"])
+def test_tables_read_together_are_the_tables_read_one_by_one(intake, facts, reader_name, request):
+    # FIGURES_BATCHED: a page's tables in one statement, each table its own compiled read; figure_table reads alone
+    # any table not read together (read_before without it).
+    from agencies.figures import read_together
+
+    stored(facts, [fact(DEC, "33.74", 3), fact(DEC, "33.03", 40), fact(NOV, "33.03", 7), fact(DEC, "35.10", 50)])
+    actor = request.getfixturevalue(reader_name)
+    asks = [
+        (D, None, Filters()),
+        (M, D, Filters()),
+        (M, None, Filters(province="33")),
+        (D, None, Filters(district="99.99")),  # nothing
+        (M, None, Filters(period_from=DEC, period_to=DEC)),
+    ]
+    access.start_request_cache(actor)
+    alone = [figure_table(actor, "test.intake", rows=r, columns=c, filters=f) for r, c, f in asks]
+
+    with CaptureQueriesContext(connection) as queries:
+        read = read_together(actor, [("test.intake", r, c, f) for r, c, f in asks])
+        together = [
+            figure_table(actor, "test.intake", rows=r, columns=c, filters=f, read_before=read) for r, c, f in asks
+        ]
+
+    assert together == alone
+    assert len(read) == len(asks)
+    assert len([q for q in queries if "agencies_figure" in q["sql"] and "refresh" not in q["sql"]]) == 1
+
+
+def test_the_compiled_refresh_state_is_the_state_the_orm_reads(db, settings):
+    # FIGURES_COMPILED also runs figures_state's one query as a statement compiled once; off, the ORM builds it.
+    from agencies.figures import figures_state
+
+    def both() -> tuple:
+        settings.FIGURES_COMPILED = False
+        plain = figures_state()
+        settings.FIGURES_COMPILED = True
+        assert figures_state() == figures_state() == plain
+        return plain
+
+    assert both() == (None, False)  # never computed
+    now = timezone.now()
+    done = FigureRefresh.objects.create(status=FigureRefresh.Status.DONE, finished_at=now, rows=1)
+    assert both() == (done.started_at, True)
+    FigureRefresh.objects.create(status=FigureRefresh.Status.FAILED, finished_at=now, error="OperationalError")
+    assert both() == (done.started_at, False)  # a failed refresh after it: as of the last done, incomplete
