@@ -1,4 +1,5 @@
-"""Demo sites and about ninety fictional persons and cases at the sites of the field reports.
+"""Demo sites and about a hundred and thirty fictional persons and cases at the sites of the field reports, registered
+over the last fifteen months (agencies.demo.on), some of them sent home from Karang Dempel to Banyuwangi.
 
 Names, NIKs and phone numbers are generated (Faker, fixed seed); any likeness to a real person is chance.
 """
@@ -68,6 +69,12 @@ COHORTS = [
     ("purbalingga", "purbalingga", [None], 10, ["33"], [P] * 4, {P: (380, 100)}),
     ("purbalingga", "purbalingga", [None], 15, ["33"], [P] * 4, {P: (370, 90)}),  # former prisoners (BWBLP)
 ]
+# Karang Dempel's people from Banyuwangi, listed by the Kupang LKS and sent home in stages ("dipulangkan secara
+# bertahap", Antara): five at a time, each wave referred to Banyuwangi's office a few weeks after the last of it was
+# assessed and accepted (the case moves to Banyuwangi) a week or so later. (days ago referred, days to the answer)
+REPATRIATED = ("lkskupang", "kupang", ["karang_dempel"], 10, ["35.10"], [A] * 15, {A: (420, 170)})
+REPATRIATION_WAVES = [(330, 8), (240, 6), (150, 10)]
+COHORTS.append(REPATRIATED)
 # Days from a case's registration to its assessment, and to its plan.
 ASSESSED_AFTER, PLANNED_AFTER = 8, 20
 
@@ -95,15 +102,22 @@ def load(demo: Demo) -> None:
     for registering, supervisor, site_keys, group_code, provinces, stages, windows in COHORTS:
         for i, stage in enumerate(stages):
             site = sites[site_keys[i % len(site_keys)]] if site_keys[0] else None
-            home = rng.choice(districts[rng.choice(provinces)])
+            # A home province, or a regency ("35.10") for those whose home is known.
+            home_code = rng.choice(provinces)
+            home = rng.choice([r for r in districts[home_code[:2]] if r.code.startswith(home_code)])
             registered_on = _registered_on(stages, i, windows[stage])
-            intakes.append((registered_on, registering, supervisor, site, group_code, home, stage))
+            cohort = (registering, supervisor, site_keys, group_code, provinces, stages, windows)
+            intakes.append((registered_on, cohort, (registering, supervisor, site, group_code, home, stage)))
     # In the order they happened, so each year's case numbers follow the days of registration.
     intakes.sort(key=lambda intake: intake[0])
-    for registered_on, *intake in intakes:
-        _one_case(demo, rng, fake, *intake, registered_on=registered_on)
+    going_home = []
+    for registered_on, cohort, intake in intakes:
+        case = _one_case(demo, rng, fake, *intake, registered_on=registered_on)
+        if cohort == REPATRIATED:
+            going_home.append(case)
     count = len(intakes)
     _headcounts(demo, sites)
+    _repatriated_in_waves(demo, going_home)
     _a_repatriation(demo)
     _a_health_check_referral(demo)
     _a_referral_to_the_office(demo)
@@ -216,6 +230,27 @@ def _one_case(demo, rng, fake, registering, supervisor, site, group_code, home, 
     return case
 
 
+def _repatriated_in_waves(demo: Demo, cases: list[Case]) -> None:
+    """`cases`, in the order they were registered, referred home to Banyuwangi wave by wave, with each person's
+    consent, and accepted there: each case now Banyuwangi's, its history with it."""
+    per_wave = len(cases) // len(REPATRIATION_WAVES)
+    for n, (referred, answered_after) in enumerate(REPATRIATION_WAVES):
+        for i, case in enumerate(cases[n * per_wave : (n + 1) * per_wave]):
+            referred_on = days_ago(referred - i)
+            with on(referred_on):
+                _refer_with_consent(
+                    demo.users["lkskupang"],
+                    case,
+                    demo.agencies["banyuwangi"],
+                    Referral.Kind.REPATRIATION,
+                    "Ingin pulang ke kampung halaman di Banyuwangi; keluarga bersedia menerima.",
+                    consented_on=referred_on,
+                )
+            with on(referred_on + datetime.timedelta(days=answered_after)):
+                referral = case.referrals.get(kind=Referral.Kind.REPATRIATION)
+                services.referral_accept(actor=demo.users["kabupaten"], referral=referral)
+
+
 def _a_repatriation(demo: Demo) -> None:
     """One Karang Dempel case waiting to go home to Banyuwangi, with the person's consent."""
     case = (
@@ -250,7 +285,12 @@ def _a_health_check_referral(demo: Demo) -> None:
 def _a_referral_to_the_office(demo: Demo) -> None:
     """Bina Sehat asks Banyuwangi's office for business capital for one of its assessed cases, not answered yet: the
     office accepts or declines it (log in as `kabupaten`), and Bina Sehat reads the answer (log in as `lks`)."""
-    case = Case.objects.filter(owner=demo.agencies["banyuwangi"], stage=S.ASSESSED).order_by("pk").first()
+    case = (
+        Case.objects.filter(owner=demo.agencies["banyuwangi"], registered_by=demo.agencies["bina_sehat"])
+        .filter(stage=S.ASSESSED)
+        .order_by("pk")
+        .first()
+    )
     _refer_with_consent(
         demo.users["lks"],
         case,

@@ -165,6 +165,8 @@ def test_the_demo_has_months_of_history_for_the_dashboards_trends(demo):
     assert len(months("programs.follow_ups_done")) >= 4
     assert len(months("programs.outcome_left_site")) >= 3
     assert len(months("funding.paid")) >= 3
+    assert len(months("cases.repatriations")) >= 3
+    assert len(months("cases.referral_days_to_decision")) >= 3
     # and the ministry reads most months of intake: enough people a month that few are hidden as small cells
     intake = figure_table(User.objects.get(username="pimpinan"), "cases.intake", rows="month")
     shown = [key for key, _label in intake.rows if intake.cells[(key, None)].state == SHOWN]
