@@ -131,6 +131,7 @@ def test_the_breadcrumbs_name_the_menu_group_the_person_came_through(page, sign_
     page.wait_for_load_state()
     expect(page.get_by_role("heading", level=1)).to_have_text("Pengaturan")
     # an app's own group leads to its page, which lists that group's pages only
+    steps.go_home(page)
     steps.open_list(page, "Keanggotaan")
     assert breadcrumbs(page) == "Beranda › Instansi › Keanggotaan"
     page.locator(".breadcrumbs").get_by_role("link", name="Instansi", exact=True).click()
