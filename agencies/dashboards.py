@@ -692,7 +692,15 @@ def _budget(reader: _Reader) -> list[Panel]:
     by_source = [ceiling, *(_part(reader.table(code, Dimension.SOURCE)) for code in codes[1:3])]
     labels, series = _series_of(realized)
     panels = [
-        _combined(reader, _("Ceiling, committed and paid by funding source"), by_source, Dimension.SOURCE, "bar"),
+        # In Rupiah: the first series is the realization table's base, and that table's own unit is a percent.
+        _combined(
+            reader,
+            _("Ceiling, committed and paid by funding source"),
+            by_source,
+            Dimension.SOURCE,
+            "bar",
+            unit=Unit.RUPIAH,
+        ),
         _panel(
             _("Realization by funding source"),
             "bar",

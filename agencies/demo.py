@@ -2,7 +2,15 @@
 one login per role, and a working login for each office the later demo data (cases, batches) needs.
 """
 
+import datetime
+import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils import timezone
 
 from agencies import services
 from agencies.models import Agency, ApiClient, Membership, Region, Role, User
@@ -80,6 +88,34 @@ class Demo:
     agencies: dict[str, Agency] = field(default_factory=dict)
     users: dict[str, User] = field(default_factory=dict)
     lines: list[str] = field(default_factory=list)
+
+
+def days_ago(days: int) -> datetime.date:
+    """The day `days` before today, in the installation's time zone (the day the demo is loaded)."""
+    return timezone.localdate() - datetime.timedelta(days=days)
+
+
+@contextmanager
+def on(day: datetime.date, hour: int = 9) -> Iterator[None]:
+    """Run services as on `day` (a past day of the demo's history), from `hour` o'clock in the installation's zone.
+
+    Every moment a service or a model stamps (`timezone.now`: a case's registration and number of that year, a stage
+    change, an audit row, a ledger row, which PostgreSQL refuses to update afterwards) and every "today" a rule checks
+    against (no visit recorded in the future, no attendance before the session) read as on that day, so the demo's
+    history is written as it would have happened: through the services, each row dated once. The moments advance a
+    second a call, keeping their order. Demo use only (load_demo refuses to run with DEBUG off).
+    """
+    start = datetime.datetime.combine(day, datetime.time(hour), tzinfo=ZoneInfo(settings.TIME_ZONE))
+    if start.date() > timezone.localdate():
+        raise ValueError("the demo's history is in the past")
+    ticks = (start.astimezone(datetime.UTC) + datetime.timedelta(seconds=n) for n in itertools.count())
+    # Swapped on the module, where every caller (ours, Django's fields and timezone.localdate) looks it up.
+    before = timezone.now
+    timezone.now = lambda: next(ticks)
+    try:
+        yield
+    finally:
+        timezone.now = before
 
 
 def load(demo: Demo) -> None:

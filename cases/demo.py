@@ -1,4 +1,5 @@
-"""Demo sites and about ninety fictional persons and cases at the sites of the field reports.
+"""Demo sites and about a hundred and thirty fictional persons and cases at the sites of the field reports, registered
+over the last fifteen months (agencies.demo.on), some of them sent home from Karang Dempel to Banyuwangi.
 
 Names, NIKs and phone numbers are generated (Faker, fixed seed); any likeness to a real person is chance.
 """
@@ -9,7 +10,7 @@ import random
 from django.utils import timezone
 from faker import Faker
 
-from agencies.demo import Demo
+from agencies.demo import Demo, days_ago, on
 from agencies.models import Region
 
 from . import services
@@ -34,7 +35,11 @@ SITES = {
 }
 
 S = Case.Stage
-# (registering user, owner's staff user, site keys, target group, home provinces, stages in order of the cases)
+R, A, P = S.REGISTERED, S.ASSESSED, S.PLANNED
+# (registering user, owner's staff user, site keys, target group, home provinces, stages in order of the cases,
+# {stage: (oldest, newest)}: the days ago over which the cases in that stage were registered, evenly). The intake
+# spans the last 15 months, as NGOs list people site by site; the earliest registered go to the earliest batches
+# (programs/demo.py takes them in order of their numbers), so everyone is assessed and planned before their batch.
 COHORTS = [
     # Banyuwangi wave 2: 52 trained over two batches (programs/demo.py enrolls the planned ones).
     (
@@ -44,21 +49,42 @@ COHORTS = [
         + ["klopoan", "pakem"],
         10,
         ["35"],
-        [S.REGISTERED] * 4 + [S.ASSESSED] * 4 + [S.PLANNED] * 52,
+        [R] * 4 + [A] * 4 + [P] * 52,
+        {P: (455, 40), A: (50, 20), R: (25, 3)},
     ),
+    # Karang Dempel closed on 2019-01-01; the LKS keeps listing those who stayed in Kupang.
     (
         "lkskupang",
         "kupang",
         ["karang_dempel"],
         10,
         ["53", "35"],
-        [S.REGISTERED] * 3 + [S.ASSESSED] * 4 + [S.PLANNED] * 3,
+        [R] * 3 + [A] * 4 + [P] * 3,
+        {P: (400, 250), A: (120, 30), R: (20, 5)},
     ),
-    ("lentera", "semarang", ["argorejo"], 10, ["33"], [S.ASSESSED] * 3 + [S.PLANNED] * 7),
-    ("kotim", "kotim", ["pasir_putih"], 10, ["62", "35"], [S.PLANNED] * 6),
-    ("purbalingga", "purbalingga", [None], 10, ["33"], [S.PLANNED] * 4),
-    ("purbalingga", "purbalingga", [None], 15, ["33"], [S.PLANNED] * 4),  # former prisoners (BWBLP)
+    # Semarang trains Argorejo's residents group after group (asatu.id): 16 in the two earlier batches, then 7 now.
+    ("lentera", "semarang", ["argorejo"], 10, ["33"], [P] * 16, {P: (440, 200)}),
+    ("lentera", "semarang", ["argorejo"], 10, ["33"], [A] * 3 + [P] * 7, {P: (170, 30), A: (25, 8)}),
+    ("kotim", "kotim", ["pasir_putih"], 10, ["62", "35"], [P] * 6, {P: (260, 30)}),
+    ("purbalingga", "purbalingga", [None], 10, ["33"], [P] * 4, {P: (380, 100)}),
+    ("purbalingga", "purbalingga", [None], 15, ["33"], [P] * 4, {P: (370, 90)}),  # former prisoners (BWBLP)
 ]
+# Karang Dempel's people from Banyuwangi, listed by the Kupang LKS and sent home in stages ("dipulangkan secara
+# bertahap", Antara): five at a time, each wave referred to Banyuwangi's office a few weeks after the last of it was
+# assessed and accepted (the case moves to Banyuwangi) a week or so later. (days ago referred, days to the answer)
+REPATRIATED = ("lkskupang", "kupang", ["karang_dempel"], 10, ["35.10"], [A] * 15, {A: (420, 170)})
+REPATRIATION_WAVES = [(330, 8), (240, 6), (150, 10)]
+COHORTS.append(REPATRIATED)
+# Days from a case's registration to its assessment, and to its plan.
+ASSESSED_AFTER, PLANNED_AFTER = 8, 20
+
+# The monthly headcounts of the last twelve months, oldest first (site key: (counting user, people present)):
+# Gempol Porong emptied after Banyuwangi's first batch three months ago, Argorejo after each of Semarang's batches.
+HEADCOUNTS = {
+    "gempol_porong": ("lks", [68, 67, 66, 66, 64, 63, 62, 61, 47, 43, 40, 38]),
+    "argorejo": ("lentera", [152, 150, 141, 139, 138, 136, 134, 124, 121, 119, 118, 116]),
+    "pasir_putih": ("kotim", [46, 46, 45, 47, 45, 44, 44, 43, 44, 42, 43, 41]),
+}
 
 SKILLS = ["menjahit", "tata boga", "salon", "kue", "prakarya", "busana", "peternakan"]
 BUSINESSES = ["warung makan", "jahit pakaian", "salon rumahan", "kue basah", "ternak kambing", "toko kelontong"]
@@ -72,13 +98,26 @@ def load(demo: Demo) -> None:
     fake = Faker("id_ID")
     fake.seed_instance(2013)
     districts = _districts_by_province()
-    count = 0
-    for registering, supervisor, site_keys, group_code, provinces, stages in COHORTS:
+    intakes = []
+    for registering, supervisor, site_keys, group_code, provinces, stages, windows in COHORTS:
         for i, stage in enumerate(stages):
             site = sites[site_keys[i % len(site_keys)]] if site_keys[0] else None
-            home = rng.choice(districts[rng.choice(provinces)])
-            _one_case(demo, rng, fake, registering, supervisor, site, group_code, home, stage)
-            count += 1
+            # A home province, or a regency ("35.10") for those whose home is known.
+            home_code = rng.choice(provinces)
+            home = rng.choice([r for r in districts[home_code[:2]] if r.code.startswith(home_code)])
+            registered_on = _registered_on(stages, i, windows[stage])
+            cohort = (registering, supervisor, site_keys, group_code, provinces, stages, windows)
+            intakes.append((registered_on, cohort, (registering, supervisor, site, group_code, home, stage)))
+    # In the order they happened, so each year's case numbers follow the days of registration.
+    intakes.sort(key=lambda intake: intake[0])
+    going_home = []
+    for registered_on, cohort, intake in intakes:
+        case = _one_case(demo, rng, fake, *intake, registered_on=registered_on)
+        if cohort == REPATRIATED:
+            going_home.append(case)
+    count = len(intakes)
+    _headcounts(demo, sites)
+    _repatriated_in_waves(demo, going_home)
     _a_repatriation(demo)
     _a_health_check_referral(demo)
     _a_referral_to_the_office(demo)
@@ -114,6 +153,25 @@ def _sites(demo: Demo) -> dict[str, Site]:
     return sites
 
 
+def _registered_on(stages: list[str], i: int, window: tuple[int, int]) -> datetime.date:
+    """The day the `i`th case of a cohort was registered: its stage's cases spread evenly over the window."""
+    same = [j for j, stage in enumerate(stages) if stage == stages[i]]
+    oldest, newest = window
+    step = (oldest - newest) / max(len(same) - 1, 1)
+    return days_ago(round(oldest - same.index(i) * step))
+
+
+def _headcounts(demo: Demo, sites: dict[str, Site]) -> None:
+    """The people an NGO or office counted at its sites in the middle of each of the last twelve months."""
+    for key, (username, counts) in HEADCOUNTS.items():
+        for months_back, people in zip(range(len(counts), 0, -1), counts, strict=True):
+            counted_on = days_ago(30 * months_back - 15)
+            with on(counted_on, hour=11):
+                services.site_count_record(
+                    actor=demo.users[username], site=sites[key], counted_on=counted_on, people_present=people
+                )
+
+
 def _districts_by_province() -> dict[str, list[Region]]:
     by_province: dict[str, list[Region]] = {}
     for region in Region.objects.filter(level=Region.Level.DISTRICT, code__regex=r"^(33|35|53|62)\."):
@@ -126,47 +184,71 @@ def _nik(rng: random.Random, district: Region, birth: datetime.date, female: boo
     return f"{district.code.replace('.', '')}{day:02d}{birth:%m%y}{rng.randint(1, 9999):04d}"
 
 
-def _one_case(demo, rng, fake, registering, supervisor, site, group_code, home, stage) -> Case:
+def _one_case(demo, rng, fake, registering, supervisor, site, group_code, home, stage, *, registered_on) -> Case:
+    """One person registered on `registered_on` (her consent given that day), assessed and planned in the days
+    after, as far as `stage`."""
     female = group_code != 15 or rng.random() < 0.2
     birth = datetime.date(rng.randint(1975, 2003), rng.randint(1, 12), rng.randint(1, 28))
     registrar = demo.users[registering]
-    intake = case_register(
-        actor=registrar,
-        # First and family name only: Faker's honorifics (S.H., drg.) are not this population's.
-        full_name=f"{fake.first_name_female()} {fake.last_name_female()}"
-        if female
-        else f"{fake.first_name_male()} {fake.last_name_male()}",
-        known_as=fake.first_name_female() if female and rng.random() < 0.4 else "",
-        nik=_nik(rng, home, birth, female) if rng.random() < 0.85 else "",
-        birth_date=birth,
-        sex="F" if female else "M",
-        phone=f"08{rng.randint(11, 59)}{rng.randint(10_000_000, 99_999_999)}",
-        home_region=Region.objects.get(code=home.code[:5]),
-        address=fake.street_address(),
-        site=site,
-        target_group=TargetGroup.objects.get(code=group_code),
-        caseworker=registrar,
-        processing_consent_on=datetime.date(2026, rng.randint(1, 10), rng.randint(1, 28)),
-    )
+    with on(registered_on):
+        intake = case_register(
+            actor=registrar,
+            # First and family name only: Faker's honorifics (S.H., drg.) are not this population's.
+            full_name=f"{fake.first_name_female()} {fake.last_name_female()}"
+            if female
+            else f"{fake.first_name_male()} {fake.last_name_male()}",
+            known_as=fake.first_name_female() if female and rng.random() < 0.4 else "",
+            nik=_nik(rng, home, birth, female) if rng.random() < 0.85 else "",
+            birth_date=birth,
+            sex="F" if female else "M",
+            phone=f"08{rng.randint(11, 59)}{rng.randint(10_000_000, 99_999_999)}",
+            home_region=Region.objects.get(code=home.code[:5]),
+            address=fake.street_address(),
+            site=site,
+            target_group=TargetGroup.objects.get(code=group_code),
+            caseworker=registrar,
+            processing_consent_on=registered_on,
+        )
     case = intake.case
     staff = demo.users[supervisor]
     order = Case.STAGE_ORDER
     if order.index(stage) >= order.index(S.ASSESSED):
-        services.assessment_record(
-            actor=registrar,
-            case=case,
-            assessed_on=datetime.date(2026, 10, rng.randint(1, 28)),
-            needs="Modal usaha dan keterampilan",
-            skills_wanted=rng.choice(SKILLS),
-            business_idea=rng.choice(BUSINESSES),
-            wants_to_go_home=rng.random() < 0.5,
-        )
-    for step in order[order.index(S.PLANNED) : order.index(stage) + 1]:
-        if step == S.CLOSED:
-            services.case_transition(actor=staff, case=case, to=step, close_reason=Case.CloseReason.GOALS_MET)
-        else:
-            services.case_transition(actor=staff, case=case, to=step)
+        assessed_on = registered_on + datetime.timedelta(days=ASSESSED_AFTER)
+        with on(assessed_on):
+            services.assessment_record(
+                actor=registrar,
+                case=case,
+                assessed_on=assessed_on,
+                needs="Modal usaha dan keterampilan",
+                skills_wanted=rng.choice(SKILLS),
+                business_idea=rng.choice(BUSINESSES),
+                wants_to_go_home=rng.random() < 0.5,
+            )
+    if order.index(stage) >= order.index(S.PLANNED):
+        with on(registered_on + datetime.timedelta(days=PLANNED_AFTER)):
+            services.case_transition(actor=staff, case=case, to=S.PLANNED)
     return case
+
+
+def _repatriated_in_waves(demo: Demo, cases: list[Case]) -> None:
+    """`cases`, in the order they were registered, referred home to Banyuwangi wave by wave, with each person's
+    consent, and accepted there: each case now Banyuwangi's, its history with it."""
+    per_wave = len(cases) // len(REPATRIATION_WAVES)
+    for n, (referred, answered_after) in enumerate(REPATRIATION_WAVES):
+        for i, case in enumerate(cases[n * per_wave : (n + 1) * per_wave]):
+            referred_on = days_ago(referred - i)
+            with on(referred_on):
+                _refer_with_consent(
+                    demo.users["lkskupang"],
+                    case,
+                    demo.agencies["banyuwangi"],
+                    Referral.Kind.REPATRIATION,
+                    "Ingin pulang ke kampung halaman di Banyuwangi; keluarga bersedia menerima.",
+                    consented_on=referred_on,
+                )
+            with on(referred_on + datetime.timedelta(days=answered_after)):
+                referral = case.referrals.get(kind=Referral.Kind.REPATRIATION)
+                services.referral_accept(actor=demo.users["kabupaten"], referral=referral)
 
 
 def _a_repatriation(demo: Demo) -> None:
@@ -203,7 +285,12 @@ def _a_health_check_referral(demo: Demo) -> None:
 def _a_referral_to_the_office(demo: Demo) -> None:
     """Bina Sehat asks Banyuwangi's office for business capital for one of its assessed cases, not answered yet: the
     office accepts or declines it (log in as `kabupaten`), and Bina Sehat reads the answer (log in as `lks`)."""
-    case = Case.objects.filter(owner=demo.agencies["banyuwangi"], stage=S.ASSESSED).order_by("pk").first()
+    case = (
+        Case.objects.filter(owner=demo.agencies["banyuwangi"], registered_by=demo.agencies["bina_sehat"])
+        .filter(stage=S.ASSESSED)
+        .order_by("pk")
+        .first()
+    )
     _refer_with_consent(
         demo.users["lks"],
         case,

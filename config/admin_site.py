@@ -2,6 +2,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
@@ -9,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import NoReverseMatch, path, reverse
 from django.utils.functional import Promise
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import capfirst
@@ -136,6 +137,25 @@ def _entry_key(entry: dict) -> str:
     return entry.get("key") or _key(entry["model"])
 
 
+def menu_group(key: str) -> tuple[str, str | None]:
+    """The group of the menu that holds the page `key` ("app_label.model_name", or a MenuPage's key), named as the
+    menu names it, and the address of the group's own page: Settings', or its app's; None for a group of pages from
+    several apps (Reports, Data protection), which has none. What a page's breadcrumbs show between Home and the
+    page, so they retrace the way the person came ("Data protection › Subject-access requests")."""
+    group = _PLACE.get(key, (key.partition(".")[0], None))[0]
+    if group == SETTINGS:
+        return capfirst(gettext(GROUP_NAMES[SETTINGS])), reverse("admin:settings")
+    try:
+        app_name = apps.get_app_config(group).verbose_name
+    except LookupError:
+        return capfirst(str(GROUP_NAMES.get(group, group))), None
+    try:
+        url = reverse("admin:app_list", kwargs={"app_label": group})
+    except NoReverseMatch:  # an app with no page in the admin
+        url = None
+    return capfirst(str(GROUP_NAMES.get(group, app_name))), url
+
+
 def arranged(app_dict: dict, settings_url: str) -> list[dict]:
     """Django's app dictionary (`AdminSite._build_app_dict`) as the menu in the order of the work (`MENU`)."""
     groups: dict[str, dict] = {}
@@ -162,6 +182,17 @@ def arranged(app_dict: dict, settings_url: str) -> list[dict]:
         menu.append(app)
     # An app in no group of MENU goes just before Settings.
     return sorted(menu, key=lambda app: (_GROUP_ORDER.get(app["app_label"], len(MENU) - 1.5), str(app["name"]).lower()))
+
+
+def _app_group(app: dict) -> dict:
+    """An app's own page as its group of the menu: the app's pages that the menu keeps in its group (not those moved
+    to Reports, Data protection or Settings), in MENU's order, under the group's name; where the breadcrumbs' group
+    link leads (menu_group)."""
+    label = app["app_label"]
+    models = [m for m in app["models"] if _PLACE.get(_key(m["model"]), (label, None))[0] == label]
+    models.sort(key=lambda m: _PLACE.get(_key(m["model"]), ("", len(_PLACE)))[1])
+    name = capfirst(gettext(GROUP_NAMES[label])) if label in GROUP_NAMES else app["name"]
+    return {**app, "name": name, "models": models}
 
 
 class MemberAuthenticationForm(AdminAuthenticationForm):
@@ -214,10 +245,7 @@ class RehabAdminSite(admin.AdminSite):
         pages in that order. The whole menu (every page's sidebar) is kept per grants and language (ADMIN_MENU_MEMO);
         one app's is not."""
         if app_label is not None:
-            return [
-                {**app, "models": sorted(app["models"], key=lambda m: _PLACE.get(_key(m["model"]), ("", 99))[1])}
-                for app in super().get_app_list(request, app_label)
-            ]
+            return [group for app in super().get_app_list(request, app_label) if (group := _app_group(app))["models"]]
         return admin_menu.app_list(self, request, lambda: self._menu(request))
 
     def _menu(self, request) -> list[dict]:

@@ -125,6 +125,8 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "config" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # The breadcrumbs' menu group (config/admin_breadcrumbs.py), for the admin's templates and ours.
+            "libraries": {"menu_group": "config.admin_breadcrumbs"},
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",

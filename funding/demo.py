@@ -1,12 +1,16 @@
 """Demo money from the field reports: Banyuwangi's UEP Rp5.000.000 and jaminan hidup 3 × Rp600.000 from the
 ministry, Kupang's Rp500.000.000 repatriation budget and the ministry's Rp797.500.000, Purbalingga's livestock.
+
+Written as it happened (agencies.demo.on): budgets set months before they are drawn on, Banyuwangi's graduates
+entitled the day after their batch's last day, each installment requested, approved and paid in the days after it
+fell due, so the ledger (which PostgreSQL keeps append-only) books commitments and payments in their own months.
 """
 
 import datetime
 
 from django.utils import timezone
 
-from agencies.demo import Demo
+from agencies.demo import Demo, on
 from cases.models import Case
 from programs import services as program_services
 from programs.models import Batch, Program
@@ -27,6 +31,10 @@ def load(demo: Demo) -> None:
     demo.lines.append("Demo funding: Banyuwangi UEP and jadup, Kupang repatriation, Purbalingga livestock.")
 
 
+def _day(offset: int) -> datetime.date:
+    return timezone.localdate() + datetime.timedelta(days=offset)
+
+
 def _source(demo, key, name, kind, year):
     return services.funding_source_create(
         actor=demo.admin, name=name, kind=kind, fiscal_year=year, agency=demo.agencies[key]
@@ -34,8 +42,33 @@ def _source(demo, key, name, kind, year):
 
 
 def _banyuwangi(demo: Demo, year: int) -> None:
-    staff, approver = demo.users["kabupaten"], demo.users["keuangan"]
+    staff = demo.users["kabupaten"]
     program = Program.objects.get(name__contains="Gelombang II")
+    with on(_day(-120)):
+        allocation = _banyuwangi_package(demo, staff, program, year)
+    # The first batch finished before the package was set: completing it again the next day entitles its
+    # graduates, once; their installments fall due that day and a month and two months on.
+    first = program.batches.get(number=1)
+    with on(first.ends_on + datetime.timedelta(days=2)):
+        program_services.batch_complete(actor=staff, batch=first)
+    for i, entitlement in enumerate(allocation.entitlements.select_related("benefit").order_by("pk")):
+        due = [one for one in entitlement.installments.order_by("number") if one.due_on <= _day(-7)]
+        for installment in due[:-1]:
+            _paid(demo, entitlement, installment, paid_on=installment.due_on + datetime.timedelta(days=6))
+        # The latest installment due: one in seven waits for the finance approver (log in as `keuangan`), one in
+        # seven is approved, to be paid; the rest paid, half the business grants a month later than the others.
+        if i % 7 == 6:
+            with on(_day(-2)):
+                _requested(demo, entitlement, due[-1])
+        elif i % 7 == 5:
+            with on(_day(-2)):
+                _approved(demo, _requested(demo, entitlement, due[-1]))
+        else:
+            late = entitlement.benefit.kind == B.BUSINESS_GRANT and i % 2
+            _paid(demo, entitlement, due[-1], paid_on=due[-1].due_on + datetime.timedelta(days=36 if late else 6))
+
+
+def _banyuwangi_package(demo: Demo, staff, program: Program, year: int):
     apbn = _source(
         demo, "kemensos", "APBN Kemensos, Rehabilitasi Sosial Tuna Susila", FundingSource.Kind.APBN_KEMENSOS, year
     )
@@ -64,21 +97,30 @@ def _banyuwangi(demo: Demo, year: int) -> None:
         allocation=allocation,
         description="Jaminan hidup (jadup)",
     )
-    # The first batch finished before the package was set: completing it again entitles its graduates, once.
-    program_services.batch_complete(actor=staff, batch=program.batches.get(number=1))
-    paid_on = timezone.localdate() - datetime.timedelta(days=40)
-    for i, entitlement in enumerate(allocation.entitlements.select_related("benefit").order_by("pk")):
-        first = entitlement.installments.order_by("number").first()
-        request = services.disbursement_request(
-            actor=staff, installment=first, idempotency_key=f"demo-{entitlement.pk}-1"
-        )
-        if i % 7 == 6:
-            continue  # waiting for the finance approver: log in as `keuangan`
-        services.disbursement_approve(actor=approver, disbursement=request)
-        if i % 7 == 5:
-            continue  # approved, to be paid
+    return allocation
+
+
+def _requested(demo: Demo, entitlement, installment) -> Disbursement:
+    return services.disbursement_request(
+        actor=demo.users["kabupaten"],
+        installment=installment,
+        idempotency_key=f"demo-{entitlement.pk}-{installment.number}",
+    )
+
+
+def _approved(demo: Demo, request: Disbursement) -> Disbursement:
+    return services.disbursement_approve(actor=demo.users["keuangan"], disbursement=request)
+
+
+def _paid(demo: Demo, entitlement, installment, *, paid_on: datetime.date) -> None:
+    """Requested the day after the installment fell due, approved two days later, paid by transfer on `paid_on`."""
+    with on(installment.due_on + datetime.timedelta(days=1)):
+        request = _requested(demo, entitlement, installment)
+    with on(installment.due_on + datetime.timedelta(days=3)):
+        _approved(demo, request)
+    with on(paid_on, hour=13):
         services.disbursement_pay(
-            actor=staff,
+            actor=demo.users["kabupaten"],
             disbursement=request,
             method=Disbursement.Method.BANK_TRANSFER,
             reference=f"BRI-{paid_on:%Y%m%d}-{request.pk:05d}",
@@ -87,7 +129,17 @@ def _banyuwangi(demo: Demo, year: int) -> None:
 
 
 def _kupang(demo: Demo, year: int) -> None:
+    """The city's repatriation budget and the ministry's allocation, set early in the year; the transport of the
+    case waiting to go home entitled today."""
     staff = demo.users["kupang"]
+    with on(_day(-200)):
+        transport = _kupang_budgets(demo, staff, year)
+    case = Case.objects.filter(owner=demo.agencies["kupang"], stage=Case.Stage.PLANNED).order_by("number").first()
+    if case is not None:
+        services.entitlement_create(actor=staff, case=case, benefit=transport, amount=1_850_000)
+
+
+def _kupang_budgets(demo: Demo, staff, year: int):
     apbd = _source(demo, "kupang", "APBD Kota Kupang, Dinas Sosial", FundingSource.Kind.APBD_DISTRICT, year)
     repatriation = services.allocation_create(
         actor=staff,
@@ -111,7 +163,7 @@ def _kupang(demo: Demo, year: int) -> None:
         region=demo.agencies["kupang"].region,
         fiscal_year=year,
     )
-    transport = services.benefit_add(
+    return services.benefit_add(
         actor=staff,
         program=program,
         kind=B.TRANSPORT,
@@ -119,14 +171,21 @@ def _kupang(demo: Demo, year: int) -> None:
         allocation=repatriation,
         description="Tiket kapal dan bus ke kampung halaman",
     )
-    case = Case.objects.filter(owner=demo.agencies["kupang"], stage=Case.Stage.PLANNED).order_by("number").first()
-    if case is not None:
-        services.entitlement_create(actor=staff, case=case, benefit=transport, amount=1_850_000)
 
 
 def _purbalingga(demo: Demo, year: int) -> None:
+    """The province's livestock for Purbalingga's graduates, set before the event; the finished batch completed
+    again the day after it to entitle them (two goats each)."""
     province = demo.users["provinsi"]
     program = Program.objects.get(name__contains="Purbalingga")
+    with on(_day(-95)):
+        _purbalingga_package(demo, province, program, year)
+    batch = program.batches.get(status=Batch.Status.FINISHED)
+    with on(batch.ends_on + datetime.timedelta(days=2)):
+        program_services.batch_complete(actor=province, batch=batch)
+
+
+def _purbalingga_package(demo: Demo, province, program: Program, year: int) -> None:
     apbd = _source(
         demo, "jateng", "APBD Provinsi Jawa Tengah, Rehabilitasi Sosial", FundingSource.Kind.APBD_PROVINCE, year
     )
@@ -147,4 +206,3 @@ def _purbalingga(demo: Demo, year: int) -> None:
         allocation=allocation,
         description="Kambing (2 ekor) untuk usaha peternakan",
     )
-    program_services.batch_complete(actor=province, batch=program.batches.get(status=Batch.Status.FINISHED))

@@ -81,3 +81,15 @@ def test_the_access_rule_imports_nothing_of_the_fast_path():
         alias.name for node in ast.walk(tree) if isinstance(node, ast.Import | ast.ImportFrom) for alias in node.names
     }
     assert not [name for name in imported if "fastpath" in name]
+
+
+def test_the_browser_journeys_keep_their_screenshots_inside_the_repository():
+    # Screenshots go through tests/browser/steps.shot to tests/browser/artifacts/ (ignored by git): a path of the
+    # machine a journey was written on fails, or litters, everywhere else.
+    from pathlib import Path
+
+    browser = Path(__file__).parent / "browser"
+    outside = [
+        path.name for path in browser.glob("*.py") if "/work/" in path.read_text() or "SHOTS" in path.read_text()
+    ]
+    assert outside == []

@@ -462,3 +462,25 @@ def test_a_kept_plan_reads_every_table_in_one_statement(client, ministry_viewer,
     with CaptureQueriesContext(connection) as queries:
         client.get(URL)
     assert len([q for q in queries if "agencies_figure_" in q["sql"] or 'FROM "agencies_figure"' in q["sql"]]) >= 20
+
+
+def test_the_budget_by_funding_source_is_drawn_in_rupiah(client, regions):
+    # Its first series is the realization's base (the ceiling): the chart's scale is Rupiah, not the realization's %.
+    from tests.funding.factories import FundingSourceFactory
+
+    source = FundingSourceFactory()
+    money = {"district_id": "33.74", "source": source.pk}
+    store(
+        {"indicator": "funding.realization", **money, "value": 40_000_000, "base": 100_000_000},
+        {"indicator": "funding.committed", **money, "month": DEC, "value": 60_000_000},
+        {"indicator": "funding.paid", **money, "month": DEC, "value": 40_000_000},
+    )
+    client.force_login(reader(Role.FINANCE_APPROVER, DistrictOfficeFactory(region=regions["33.74"])))
+
+    html = client.get(URL).content.decode()
+
+    start = html.index('class="chart-svg"', html.index("Pagu, komitmen dan pembayaran menurut sumber dana"))
+    chart = html[start : html.index("</svg>", start)]
+    ticks = re.findall(r"<text[^>]*>([^<]*)</text>", chart)
+    assert any(tick.startswith("Rp") for tick in ticks), ticks
+    assert not [tick for tick in ticks if tick.endswith("%")], ticks

@@ -151,6 +151,52 @@ def test_the_demo_money_agrees_with_its_ledger(demo):
     assert statuses == {Disbursement.Status.REQUESTED, Disbursement.Status.APPROVED, Disbursement.Status.PAID}
 
 
+def test_the_demo_has_months_of_history_for_the_dashboards_trends(demo):
+    # Issue 17: leadership read trends, so the demo's figures span the past year and more, not one month.
+    from agencies.figures import SHOWN, figure_table
+    from agencies.models import Figure
+
+    def months(code):
+        return set(Figure.objects.filter(indicator=code, month__isnull=False).values_list("month", flat=True))
+
+    assert len(months("cases.intake")) >= 12
+    assert len(months("cases.site_headcounts")) >= 12
+    assert len(months("programs.enrollment")) >= 4
+    assert len(months("programs.follow_ups_done")) >= 4
+    assert len(months("programs.outcome_left_site")) >= 3
+    assert len(months("funding.paid")) >= 3
+    assert len(months("cases.repatriations")) >= 3
+    assert len(months("cases.referral_days_to_decision")) >= 3
+    # and the ministry reads most months of intake: enough people a month that few are hidden as small cells
+    intake = figure_table(User.objects.get(username="pimpinan"), "cases.intake", rows="month")
+    shown = [key for key, _label in intake.rows if intake.cells[(key, None)].state == SHOWN]
+    assert len(shown) >= 10, [(label, intake.cells[(key, None)].display) for key, label in intake.rows]
+
+
+def test_the_demo_history_happens_in_order(demo):
+    # Written as it happened: registered, assessed and planned before the batch, paid after falling due, never
+    # after today.
+    import datetime
+
+    from django.utils import timezone
+
+    from cases.models import Assessment
+    from funding.models import Disbursement
+    from programs.models import Enrollment
+
+    today = timezone.localdate()
+    for enrollment in Enrollment.objects.select_related("case", "batch"):
+        registered = timezone.localdate(enrollment.case.created_at)
+        assert registered < enrollment.batch.starts_on, enrollment.case.number
+        assert timezone.localdate(enrollment.created_at) <= enrollment.batch.starts_on, enrollment.case.number
+    for assessment in Assessment.objects.select_related("case"):
+        assert timezone.localdate(assessment.case.created_at) <= assessment.assessed_on <= today
+    for paid in Disbursement.objects.filter(status=Disbursement.Status.PAID).select_related("installment"):
+        assert paid.installment.due_on <= paid.paid_on <= today
+        assert timezone.localdate(paid.requested_at) <= paid.paid_on
+    assert not Case.objects.filter(created_at__gt=timezone.now() + datetime.timedelta(seconds=1)).exists()
+
+
 def test_no_reminder_of_the_demo_carries_a_persons_data(demo):
     # Issue 7: every template, rendered from the demo's people, names case numbers and links only.
     import datetime

@@ -4,25 +4,19 @@ containment and both notices, reads the letter to the authority and downloads it
 
 import datetime
 import re
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Page, expect
 
 from tests.browser import steps
 
-SHOTS = Path("/work/helpers/shots")
 WIB = ZoneInfo("Asia/Jakarta")  # Jawa Tengah's clock, in which the pages read and take times
 
 
 def snap(page: Page, name: str) -> None:
-    """Desktop (1280 px) and phone (390 px) screenshots of the whole page, for the report."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"h5-{name}-1280.png"), full_page=True)
-    before = page.viewport_size
-    page.set_viewport_size(steps.PHONE)
-    page.screenshot(path=str(SHOTS / f"h5-{name}-390.png"), full_page=True)
-    page.set_viewport_size(before)
+    """Desktop (1280 px) and phone (390 px) screenshots of the whole page, under tests/browser/artifacts/."""
+    steps.shot(page, "dpo", f"{name}-1280")
+    steps.shot(page, "dpo", f"{name}-390", phone=True)
 
 
 def fill_moment(page: Page, field: str, moment: datetime.datetime) -> None:

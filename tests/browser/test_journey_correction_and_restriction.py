@@ -4,8 +4,6 @@ their home, and the case shows the new number; the officer then restricts the pr
 office's attempt to refer her to another agency is refused in Indonesian."""
 
 import re
-import shutil
-from pathlib import Path
 
 from playwright.sync_api import expect
 
@@ -20,15 +18,12 @@ from tests.browser.steps import (
     shot,
 )
 
-SHOTS = Path("/work/helpers/shots")
 NEW_PHONE = "081398765432"
 
 
 def keep(page, step: str, *, phone: bool = False) -> None:
-    """The screenshot, also where the lead reads it."""
-    path = shot(page, "privacy", step, phone=phone)
-    if SHOTS.is_dir():
-        shutil.copy(path, SHOTS / f"h7-{step}.png")
+    """The screenshot, under tests/browser/artifacts/."""
+    shot(page, "privacy", step, phone=phone)
 
 
 def test_a_correction_is_recorded_at_the_desk_approved_by_the_officer_and_a_restriction_stops_a_referral(

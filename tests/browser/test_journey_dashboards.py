@@ -3,16 +3,13 @@
 tables as XLSX, found in "Ekspor saya". The demo computed its figures when it was loaded (load_demo), and the
 browser suite runs Celery tasks in-process, so the file is written when the request commits."""
 
-import contextlib
 import re
-import shutil
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser.steps import PHONE, expect_message, expect_no_iso_dates, open_list, press, shot, table_texts
 
-SHOTS = "/work/helpers/shots"
 STAGES = {"Terdaftar", "Diasesmen", "Direncanakan", "Dalam intervensi", "Reintegrasi", "Bimbingan lanjut", "Ditutup"}
 
 
@@ -22,16 +19,14 @@ def _export_dir(settings, tmp_path):
 
 
 def _keep(page, role, name, *, phone=False, printed=False):
-    # The helpers' shots folder exists on the build machine only.
+    # Under tests/browser/artifacts/; printed: as the browser lays the page out on A4 paper.
     if printed:
         page.emulate_media(media="print")
         page.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi
-    path = shot(page, role, name, phone=phone)
+    shot(page, role, name, phone=phone)
     if printed:
         page.emulate_media(media="screen")
         page.set_viewport_size({"width": 1280, "height": 900})
-    with contextlib.suppress(OSError):
-        shutil.copy(path, f"{SHOTS}/h12-{name}.png")
 
 
 def chart(page, title):

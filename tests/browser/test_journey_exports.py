@@ -3,10 +3,8 @@
 in config/settings_test.py), so the file is written when the request's transaction commits, before the page that
 lists it is drawn."""
 
-import contextlib
 import csv
 import io
-import shutil
 
 import pytest
 from playwright.sync_api import expect
@@ -14,18 +12,11 @@ from playwright.sync_api import expect
 from tests.browser.steps import expect_message, expect_no_iso_dates, filter_list, object_tool, open_list, shot
 
 ROLE = "kabupaten"
-SHOTS = "/work/helpers/shots"
 
 
 @pytest.fixture(autouse=True)
 def _export_dir(settings, tmp_path):
     settings.EXPORT_DIR = str(tmp_path / "exports")
-
-
-def _keep(path, name):
-    # The helpers' shots folder exists on the build machine only.
-    with contextlib.suppress(OSError):
-        shutil.copy(path, f"{SHOTS}/h8-{name}.png")
 
 
 def test_district_staff_export_the_filtered_case_list_and_download_it(page, sign_in):
@@ -51,8 +42,8 @@ def test_district_staff_export_the_filtered_case_list_and_download_it(page, sign
     expect(row).to_contain_text(str(planned))
     expect(page.locator(".export-help")).to_contain_text("hanya Anda yang dapat mengunduhnya")
     expect_no_iso_dates(page)
-    _keep(shot(page, ROLE, "my-exports"), "my-exports-desktop")
-    _keep(shot(page, ROLE, "my-exports-phone", phone=True), "my-exports-phone")
+    shot(page, ROLE, "my-exports")
+    shot(page, ROLE, "my-exports-phone", phone=True)
 
     # Unduh: the file, decrypted, with the Indonesian headers and the cases in intervention only
     with page.expect_download() as download:

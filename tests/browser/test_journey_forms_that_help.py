@@ -3,7 +3,6 @@ back, and three cases enrolled in a batch at once from the case list, each with 
 
 import io
 import re
-from pathlib import Path
 
 from openpyxl import load_workbook
 from playwright.sync_api import expect
@@ -20,15 +19,12 @@ from tests.browser.steps import (
 )
 
 ROLE = "kabupaten"
-SHOTS = Path("/work/helpers/shots")
 WAVE_TWO = re.compile(r"Gelombang II, angkatan 2")
 
 
 def helper_shot(page, name: str, *, phone: bool = False) -> None:
-    """The journey's own screenshot, kept beside the other helpers' for the note (desktop, or 390 px wide)."""
-    path = shot(page, ROLE, name, phone=phone)
-    if SHOTS.is_dir():
-        SHOTS.joinpath(f"h5-{name}.png").write_bytes(path.read_bytes())
+    """The journey's own screenshot under tests/browser/artifacts/ (desktop, or 390 px wide)."""
+    shot(page, ROLE, name, phone=phone)
 
 
 def test_district_staff_download_the_intake_template_fill_it_and_import_it_back(page, sign_in, tmp_path):

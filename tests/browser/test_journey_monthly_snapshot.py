@@ -3,10 +3,8 @@ read the figures that approving would freeze, confirm, and land on the approval 
 province staff find which of their districts approved last month (the demo approved Kota Semarang's), open it,
 check its authenticity and download it as a file that carries the hash."""
 
-import contextlib
 import datetime
 import io
-import shutil
 
 import openpyxl
 import pytest
@@ -16,7 +14,6 @@ from playwright.sync_api import expect
 from agencies.models import MonthlySnapshot
 from tests.browser import steps
 
-SHOTS = "/work/helpers/shots"
 MONTHS = [
     "Januari",
     "Februari",
@@ -47,11 +44,9 @@ def _export_dir(settings, tmp_path):
 
 
 def _keep(page, role, name):
-    # Both widths, into the helpers' shots folder (which exists on the build machine only).
+    # Both widths, under tests/browser/artifacts/.
     for phone, width in ((False, "1280"), (True, "390")):
-        path = steps.shot(page, role, f"{name}-{width}", phone=phone)
-        with contextlib.suppress(OSError):
-            shutil.copy(path, f"{SHOTS}/h13-{name}-{width}.png")
+        steps.shot(page, role, f"{name}-{width}", phone=phone)
 
 
 def test_district_staff_preview_and_approve_last_months_figures(page, sign_in):

@@ -100,3 +100,43 @@ def test_province_staff_read_the_reminder_schedules_in_words(page, sign_in):
         assert code not in text, code
     steps.shot(page, "provinsi", "schedules")
     steps.shot(page, "provinsi", "schedules-phone", phone=True)
+
+
+def breadcrumbs(page: Page) -> str:
+    return " ".join(page.locator(".breadcrumbs").inner_text().split())
+
+
+def test_the_breadcrumbs_name_the_menu_group_the_person_came_through(page, sign_in):
+    """Pages moved into another group of the menu read that group in their breadcrumbs, not their app: the officer
+    comes through Pelindungan data (no page of its own: plain text), staff through Pengaturan (a link back to it)."""
+    sign_in("dpo")
+    # the home's menu: the group's table, then its page
+    group = page.locator("#content-main table").filter(has=page.locator("caption", has_text="Pelindungan data"))
+    group.get_by_role("link", name="Permintaan akses", exact=True).click()
+    page.wait_for_load_state()
+    assert breadcrumbs(page) == "Beranda › Pelindungan data › Permintaan akses"
+    expect(page.locator(".breadcrumbs").get_by_role("link", name="Pelindungan data")).to_have_count(0)
+    # a form of the same group, and a page of its own that is no model's list
+    page.locator(".object-tools").get_by_role("link", name=re.compile("Tambah")).click()
+    page.wait_for_load_state()
+    assert breadcrumbs(page).startswith("Beranda › Pelindungan data › Permintaan akses › "), breadcrumbs(page)
+    steps.open_list(page, "Catatan Aktivitas Pemrosesan Data Pribadi")
+    assert breadcrumbs(page).startswith("Beranda › Pelindungan data › "), breadcrumbs(page)
+
+    page.context.clear_cookies()
+    sign_in("kabupaten")
+    steps.open_list(page, "Klien API")
+    assert breadcrumbs(page) == "Beranda › Pengaturan › Klien API"
+    page.locator(".breadcrumbs").get_by_role("link", name="Pengaturan", exact=True).click()
+    page.wait_for_load_state()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Pengaturan")
+    # an app's own group leads to its page, which lists that group's pages only
+    steps.go_home(page)
+    steps.open_list(page, "Keanggotaan")
+    assert breadcrumbs(page) == "Beranda › Instansi › Keanggotaan"
+    page.locator(".breadcrumbs").get_by_role("link", name="Instansi", exact=True).click()
+    page.wait_for_load_state()
+    content = page.locator("#content-main")
+    expect(content.get_by_role("link", name="Keanggotaan", exact=True)).to_be_visible()
+    expect(content.get_by_role("link", name="Klien API", exact=True)).to_have_count(0)
+    steps.shot(page, "kabupaten", "group-page")

@@ -5,7 +5,6 @@ violation reported by the browser."""
 
 import re
 import time
-from pathlib import Path
 
 from django.conf import settings
 from playwright.sync_api import expect
@@ -16,14 +15,11 @@ from agencies.models import User
 from tests.browser.steps import expect_message, open_list, shot
 
 ROLE = "kabupaten"
-SHOTS = Path("/work/helpers/shots")
 
 
 def helper_shot(page, name: str, *, phone: bool = False) -> None:
-    """The journey's own screenshot, kept beside the other helpers' for the note (desktop, or 390 px wide)."""
-    path = shot(page, ROLE, name, phone=phone)
-    if SHOTS.is_dir():
-        SHOTS.joinpath(f"h3-{name}.png").write_bytes(path.read_bytes())
+    """The journey's own screenshot under tests/browser/artifacts/ (desktop, or 390 px wide)."""
+    shot(page, ROLE, name, phone=phone)
 
 
 def test_an_officer_sees_her_two_sessions_and_ends_the_other_which_must_sign_in_again(page, sign_in, sign_in_elsewhere):

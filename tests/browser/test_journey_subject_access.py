@@ -14,21 +14,14 @@ import pytest
 from playwright.sync_api import expect
 
 from cases.models import Case, SubjectAccessRequest
-from tests.browser.steps import add_from_home, expect_message, expect_no_iso_dates, object_tool, press, shot
+from tests.browser.steps import ARTIFACTS, add_from_home, expect_message, expect_no_iso_dates, object_tool, press, shot
 
 ROLE = "dpo"
-SHOTS = "/work/helpers/shots"
 
 
 @pytest.fixture(autouse=True)
 def _export_dir(settings, tmp_path):
     settings.EXPORT_DIR = str(tmp_path / "exports")
-
-
-def _keep(path, name):
-    # The helpers' shots folder exists on the build machine only.
-    with contextlib.suppress(OSError):
-        shutil.copy(path, f"{SHOTS}/h6-{name}.png")
 
 
 def pdf_text(data: bytes) -> str:
@@ -58,7 +51,7 @@ def test_the_officer_handles_a_subject_access_request_end_to_end(page, sign_in, 
 
     # Pelindungan data → Permintaan akses → Tambah: found by her case number, typed into the form
     add_from_home(page, "Permintaan akses")
-    _keep(shot(page, ROLE, "subject-access-add-phone", phone=True), "add-phone")
+    shot(page, ROLE, "subject-access-add-phone", phone=True)
     page.get_by_label("Nomor kasus atau NIK").fill(case.number)
     page.get_by_label("Saluran").select_option(label="Datang langsung")
     press(page, "Simpan")
@@ -79,8 +72,8 @@ def test_the_officer_handles_a_subject_access_request_end_to_end(page, sign_in, 
     page.wait_for_load_state()
     expect_message(page, "Berkas sudah siap")
     expect_no_iso_dates(page)
-    _keep(shot(page, ROLE, "subject-access-request"), "request-desktop")
-    _keep(shot(page, ROLE, "subject-access-request-phone", phone=True), "request-phone")
+    shot(page, ROLE, "subject-access-request")
+    shot(page, ROLE, "subject-access-request-phone", phone=True)
 
     with page.expect_download() as download:
         object_tool(page, "Unduh PDF")
@@ -96,9 +89,10 @@ def test_the_officer_handles_a_subject_access_request_end_to_end(page, sign_in, 
     if shutil.which("pdftoppm"):
         command = ["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "2", str(saved), str(tmp_path / "page")]
         subprocess.run(command, check=True)  # noqa: S603, S607 (a fixed command on our own file)
+        # Beside the journey's screenshots (tests/browser/artifacts/), to read the bundle as its person would.
+        ARTIFACTS.mkdir(exist_ok=True)
         for number, png in enumerate(sorted(tmp_path.glob("page-*.png")), start=1):
-            with contextlib.suppress(OSError):
-                shutil.copy(png, f"{SHOTS}/h6-bundle-pdf-page{number}.png")
+            shutil.copy(png, ARTIFACTS / f"journey-{ROLE}-subject-access-bundle-pdf-page{number}.png")
 
     with page.expect_download() as download:
         object_tool(page, "Unduh JSON")
@@ -123,5 +117,5 @@ def test_the_officer_handles_a_subject_access_request_end_to_end(page, sign_in, 
     expect(rows.filter(has_text=case.number).first).to_contain_text("Diserahkan")
     expect(rows.filter(has_text="Diterima").first).to_be_visible()
     expect_no_iso_dates(page)
-    _keep(shot(page, ROLE, "subject-access-list"), "list-desktop")
-    _keep(shot(page, ROLE, "subject-access-list-phone", phone=True), "list-phone")
+    shot(page, ROLE, "subject-access-list")
+    shot(page, ROLE, "subject-access-list-phone", phone=True)

@@ -4,10 +4,8 @@ cool-off passes; revealing a NIK after the step-up window asks for the code agai
 
 import base64
 import datetime
-import os
 import re
 import time
-from pathlib import Path
 
 import pytest
 from django_otp.oath import TOTP
@@ -20,7 +18,6 @@ from tests.browser import steps
 from tests.browser.conftest import PASSWORD
 from tests.conftest import current_code
 
-SHOTS = Path(os.environ.get("SHOTS_DIR", "/work/helpers/shots"))
 NEW_PASSWORD = "secret-pass-123"  # tests.agencies.factories.UserFactory's
 
 
@@ -34,12 +31,12 @@ def id_page(chromium, demo):
 
 
 def shots(page: Page, name: str) -> None:
-    """The page at a desktop's width and at a phone's (390 px), as h2-<name>-1280.png and h2-<name>-390.png."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
+    """The page at a desktop's width and at a phone's (390 px), under tests/browser/artifacts/ as
+    journey-two-factor-<name>-1280.png and -390.png."""
+    steps.shot(page, "two-factor", f"{name}-1280")
+    steps.shot(page, "two-factor", f"{name}-390", phone=True)
     before = page.viewport_size
-    page.screenshot(path=str(SHOTS / f"h2-{name}-1280.png"), full_page=True)
     page.set_viewport_size(steps.PHONE)
-    page.screenshot(path=str(SHOTS / f"h2-{name}-390.png"), full_page=True)
     # Nothing wider than the phone: no sideways scrolling on the sign-in's pages.
     assert page.evaluate("document.documentElement.scrollWidth") <= steps.PHONE["width"], name
     page.set_viewport_size(before)
