@@ -2,7 +2,6 @@
 (agencies.exports): every chart's table of the reader's dashboard, suppressed as the page shows it."""
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -45,7 +44,7 @@ class DashboardExport(ExportKind):
             raise ValidationError({"filters": _("You read no figures.")})
         with dashboards.labels_kept():
             form = dashboards.DashboardFilterForm(
-                raw, reach=reach, choices=dashboards.choices_for(actor, reach, timezone.localdate())
+                raw, reach=reach, choices=dashboards.choices_for(actor, reach, dashboards.today_of(reach))
             )
             valid = form.is_valid()
         return reach, form, valid

@@ -41,6 +41,10 @@ NATIONAL, PROVINCE, DISTRICT = "national", "province", "district"
 MOST_BARS = 25
 # How far back the period's months go in the filter's choices.
 MONTHS_BACK = 36
+# The period read when the reader has chosen none: the last two years up to the current month of the office's time
+# zone. Every month ever stored would start a trend at the oldest closed case, years of zeros squeezed on a phone;
+# the form shows this window as chosen, so the reader sees what is read and can widen it.
+DEFAULT_MONTHS = 24
 
 
 def reader_roles() -> frozenset[str]:
@@ -99,6 +103,33 @@ def month_of(key: str) -> datetime.date:
     return datetime.date(int(year), int(month), 1)
 
 
+def months_before(day: datetime.date, back: int) -> datetime.date:
+    """The first of the month `back` months before `day`'s."""
+    year, month = divmod(day.year * 12 + day.month - 1 - back, 12)
+    return datetime.date(year, month + 1, 1)
+
+
+def today_of(reach: Reach) -> datetime.date:
+    """Today in the reader's office time zone: what "the current month" is for them."""
+    return timezone.localtime(timezone.now(), ZoneInfo(reach.zone)).date()
+
+
+def default_period(today: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """(first, last) month read when no period is chosen: DEFAULT_MONTHS months up to `today`'s."""
+    return months_before(today, DEFAULT_MONTHS - 1), months_before(today, 0)
+
+
+def with_default_period(data, today: datetime.date):
+    """The GET `data` with the default period when it names no period at all. A period the reader gave, even
+    "(any month)" (present, empty), is theirs: that is how every month ever stored is read."""
+    if "period_from" in data or "period_to" in data:
+        return data
+    first, last = default_period(today)
+    data = data.copy()  # a request's QueryDict is immutable; its copy is not
+    data["period_from"], data["period_to"] = month_key(first), month_key(last)
+    return data
+
+
 @dataclass
 class Choices:
     """What the reader may narrow the dashboard to: the provinces, regencies/cities, programs and target groups
@@ -120,11 +151,9 @@ def choices_for(actor, reach: Reach, today: datetime.date, *, as_of: datetime.da
     region_names = labels_of(Dimension.DISTRICT, sorted(districts | provinces))
     program_names = labels_of(Dimension.PROGRAM, sorted(programs))
     group_names = labels_of(Dimension.TARGET_GROUP, sorted(groups))
-    first = datetime.date(today.year, today.month, 1)
     months = []
     for back in range(MONTHS_BACK):
-        year, month = divmod(first.year * 12 + first.month - 1 - back, 12)
-        day = datetime.date(year, month + 1, 1)
+        day = months_before(today, back)
         months.append((month_key(day), month_label(day)))
     return Choices(
         months=months,
@@ -756,13 +785,16 @@ def as_of_text(moment: datetime.datetime | None, zone: str) -> str:
 
 def read(actor, data, *, today: datetime.date | None = None):
     """(reach, form, dashboard) for `actor` and the GET `data`; Http404 when they read no figures. The dashboard
-    is None when the filters are not valid (the form says which field). Names are kept for the whole page."""
+    is None when the filters are not valid (the form says which field). Names are kept for the whole page.
+    With no period in `data` the form is given the default period (`with_default_period`): it shows it as chosen,
+    and its `chosen()` carries it to the export, so the page, its print and its file read the same months."""
     from django.http import Http404
 
     reach = reach_of(actor)
     if reach is None or not catalogue(actor):
         raise Http404(access.NOT_FOUND)
-    today = today or timezone.localtime(timezone.now(), ZoneInfo(reach.zone)).date()
+    today = today or today_of(reach)
+    data = with_default_period(data, today)
     with labels_kept():
         # The figures' state once for the page: the choices are kept under it, every table says the same "as of".
         state = figures_state()

@@ -208,16 +208,22 @@ def refresh_results(args) -> list[Result]:
 # 2. The national dashboard's tables against raw reads of the same figures
 
 
-def _floor_table(code: str, rows: str, columns: str | None) -> list[tuple]:
-    """The figures of `code` summed by `rows` (and `columns`), raw: a national reader's scope is every figure."""
+def _floor_table(code: str, rows: str, columns: str | None, period: tuple | None = None) -> list[tuple]:
+    """The figures of `code` summed by `rows` (and `columns`), raw: a national reader's scope is every figure.
+    `period`: the (first, last) month the page read (its default when none is chosen); a figure of the present
+    (no month) is read whatever the period, as `figures._filtered` does."""
     from django.db import connection
 
     names = [("district_id" if d == "district" else d) for d in (rows, columns) if d]
     group = ", ".join(names)
+    within, params = "", [code]
+    if period is not None:
+        within = " AND (month IS NULL OR month BETWEEN %s AND %s)"
+        params += list(period)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {group}, sum(value), sum(base) FROM agencies_figure WHERE indicator = %s GROUP BY {group}",  # noqa: S608 (our own column names)
-            [code],
+            f"SELECT {group}, sum(value), sum(base) FROM agencies_figure WHERE indicator = %s{within} GROUP BY {group}",  # noqa: S608 (our own column names)
+            params,
         )
         return cursor.fetchall()
 
@@ -247,18 +253,19 @@ def _check_table(table, floor_rows: list[tuple], crossed: bool) -> None:
             raise SystemExit(f"{code}: cell {(r, c)} shows {cell.value}/{cell.base}, the floor sums {value}/{base}")
 
 
-def dashboard_results(actor, tables: list[tuple[str, str, str | None]], repeat: int = 20, label: str = "") -> list:
-    """The hook for the dashboard page: `tables` are the (indicator, rows, columns) a page reads for `actor`; each
-    read through `figure_table` as a request does (the reader's grants read once) against the raw sums, checked
-    first; then the whole set, and its statements."""
+def dashboard_results(actor, tables: list[tuple], repeat: int = 20, label: str = "") -> list:
+    """The hook for the dashboard page: `tables` are the (indicator, rows, columns, period) a page reads for
+    `actor`; each read through `figure_table` as a request does (the reader's grants read once), within the same
+    period, against the raw sums, checked first; then the whole set, and its statements."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from agencies import access
-    from agencies.figures import figure_table
+    from agencies.figures import Filters, figure_table
 
-    def read(code, rows, columns):
-        return figure_table(actor, code, rows=rows, columns=columns)
+    def read(code, rows, columns, period):
+        filters = Filters(period_from=period[0], period_to=period[1]) if period else None
+        return figure_table(actor, code, rows=rows, columns=columns, filters=filters)
 
     def ours_set():
         access.start_request_cache(actor)  # a page's request reads the grants once (agencies.middleware)
@@ -296,7 +303,7 @@ def dashboard_results(actor, tables: list[tuple[str, str, str | None]], repeat: 
     return results
 
 
-def dashboard_page_results(actor, repeat: int) -> tuple[list[Result], list[tuple[str, str, str | None]]]:
+def dashboard_page_results(actor, repeat: int) -> tuple[list[Result], list[tuple]]:
     """The national dashboard page itself (Laporan → Dasbor), signed in, through the whole middleware, against the
     raw sums of every table it shows; and the tables it asked for (found by watching one page being drawn)."""
     from django.test import Client
@@ -310,7 +317,12 @@ def dashboard_page_results(actor, repeat: int) -> tuple[list[Result], list[tuple
     asked, real = [], dashboards.figure_table
 
     def watched(reader, code, **kwargs):
-        asked.append((code, kwargs["rows"], kwargs.get("columns")))
+        # The page reads the default period (the last DEFAULT_MONTHS months) when none is chosen: the floor too.
+        filters = kwargs["filters"]
+        if filters.province or filters.district or filters.program or filters.target_group:
+            raise SystemExit(f"{code}: the national page read a filter other than its period: {filters}")
+        period = (filters.period_from, filters.period_to) if filters.period_from or filters.period_to else None
+        asked.append((code, kwargs["rows"], kwargs.get("columns"), period))
         return real(reader, code, **kwargs)
 
     dashboards.figure_table = watched  # only to learn which tables the page reads; timed below without it

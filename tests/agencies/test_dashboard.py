@@ -16,7 +16,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from agencies import exports
+from agencies import dashboards, exports
+from agencies.fastpath.formats import month_label
 from agencies.models import Agency, Export, Figure, FigureRefresh, Role
 from tests.agencies.conftest import reader
 from tests.agencies.factories import AgencyFactory, RegionFactory
@@ -171,7 +172,11 @@ def test_a_filter_narrows_the_figures_to_one_district(client, ministry_viewer):
 
     assert "Banyuwangi" not in region_table(response, "Kasus terdaftar per bulan")
     assert intake_table(response) == {"Des 2026": "30"}
-    assert "Disaring menurut: Kabupaten/kota Kota Semarang" in text(response)
+    # The default period is named first (the reader chose none: the page reads the last 24 months).
+    first, last = month_label(_months_ago(ministry_viewer, 23)), month_label(_months_ago(ministry_viewer, 0))
+    assert f"Disaring menurut: Periode dari {first} ; Periode sampai {last} ; Kabupaten/kota Kota Semarang" in text(
+        response
+    )
 
 
 def test_a_period_filter_narrows_the_months(client, semarang_staff):
@@ -181,6 +186,59 @@ def test_a_period_filter_narrows_the_months(client, semarang_staff):
     response = client.get(URL, {"period_from": "2026-12", "period_to": "2026-12"})
 
     assert intake_table(response) == {"Des 2026": "3"}
+
+
+def _months_ago(reader_user, back: int) -> datetime.date:
+    """The first of the month `back` months before the reader's current month (their office's time zone)."""
+    return dashboards.months_before(dashboards.today_of(dashboards.reach_of(reader_user)), back)
+
+
+def test_with_no_period_chosen_the_page_reads_the_last_24_months_and_shows_them_chosen(client, semarang_staff):
+    this_month, first_read = _months_ago(semarang_staff, 0), _months_ago(semarang_staff, 23)
+    older = _months_ago(semarang_staff, 30)
+    store(
+        intake("33.74", 3, month=this_month),
+        intake("33.74", 2, month=first_read),
+        intake("33.74", 7, month=older),
+        intake("33.74", 9, month=datetime.date(2018, 3, 1)),
+    )
+    client.force_login(semarang_staff)
+
+    response = client.get(URL)
+
+    table = intake_table(response)
+    assert len(table) == dashboards.DEFAULT_MONTHS == 24
+    assert table[month_label(first_read)] == "2" and table[month_label(this_month)] == "3"
+    assert month_label(older) not in table and "Mar 2018" not in table
+    html = response.content.decode()
+    first_key, last_key = dashboards.month_key(first_read), dashboards.month_key(this_month)
+    period_from = html[html.index('<select name="period_from"') : html.index('<select name="period_to"')]
+    period_to = html[html.index('<select name="period_to"') : html.index("</select>", html.index('"period_to" id'))]
+    assert f'value="{first_key}" selected' in period_from and f'value="{last_key}" selected' in period_to
+    assert f"Periode dari {month_label(first_read)} ; Periode sampai {month_label(this_month)}" in text(response)
+    # The download carries the months the page shows, so the file holds the same tables.
+    assert f'<input type="hidden" name="period_from" value="{first_key}">' in html
+    assert f'<input type="hidden" name="period_to" value="{last_key}">' in html
+
+
+def test_an_earlier_period_from_widens_the_window_and_any_month_reads_every_month(client, semarang_staff):
+    this_month, older = _months_ago(semarang_staff, 0), _months_ago(semarang_staff, 30)
+    store(
+        intake("33.74", 3, month=this_month),
+        intake("33.74", 7, month=older),
+        intake("33.74", 9, month=datetime.date(2018, 3, 1)),
+    )
+    client.force_login(semarang_staff)
+
+    widened = client.get(URL, {"period_from": dashboards.month_key(older), "period_to": ""})
+    every = client.get(URL, {"period_from": "", "period_to": ""})
+
+    table = intake_table(widened)
+    assert table[month_label(older)] == "7" and table[month_label(this_month)] == "3" and "Mar 2018" not in table
+    assert f'value="{dashboards.month_key(older)}" selected' in widened.content.decode()
+    assert intake_table(every)["Mar 2018"] == "9"
+    # and its download carries no period either: the file holds every month, as the page does
+    assert 'type="hidden" name="period_from"' not in every.content.decode()
 
 
 @pytest.mark.parametrize(

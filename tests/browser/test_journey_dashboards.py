@@ -8,6 +8,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from agencies import dashboards
+from agencies.fastpath.formats import month_label
+from agencies.models import User
 from tests.browser.steps import PHONE, expect_message, expect_no_iso_dates, open_list, press, shot, table_texts
 
 STAGES = {"Terdaftar", "Diasesmen", "Direncanakan", "Dalam intervensi", "Reintegrasi", "Bimbingan lanjut", "Ditutup"}
@@ -136,6 +139,18 @@ def test_a_district_office_reads_its_own_figures(page, sign_in):
     _keep(page, "kabupaten", "district-desktop")
     _keep(page, "kabupaten", "district-phone", phone=True)
     _keep(page, "kabupaten", "district-print", printed=True)
+
+    # with no period chosen it reads the last 24 months up to this month, and the form says so
+    today = dashboards.today_of(dashboards.reach_of(User.objects.get(username="kabupaten")))
+    first, last = dashboards.default_period(today)
+    expect(page.get_by_role("combobox", name="Periode dari")).to_have_value(dashboards.month_key(first))
+    expect(page.get_by_role("combobox", name="Periode sampai")).to_have_value(dashboards.month_key(last))
+    expect(page.locator(".dashboard-chosen")).to_contain_text(f"Periode dari {month_label(first)}")
+    # widened to every month stored: the period's start is no longer among the filters
+    page.get_by_role("combobox", name="Periode dari").select_option(label="(semua bulan)")
+    press(page, "Tampilkan")
+    expect(page.get_by_role("combobox", name="Periode dari")).to_have_value("")
+    expect(page.locator(".dashboard-chosen")).not_to_contain_text("Periode dari")
 
     # a bad period is named, in Indonesian
     page.get_by_role("combobox", name="Periode dari").select_option(index=1)
