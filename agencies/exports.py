@@ -366,13 +366,27 @@ def _xlsx_cell(value):
     return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 
+def _sheet_titles(titles: Iterable[str]) -> Iterator[str]:
+    """Sheet names as a spreadsheet takes them: at most 31 characters, each its own (case aside). openpyxl makes a
+    repeated name its own by adding a digit, past 31 characters: Excel then refuses the file."""
+    taken = set()
+    for number, title in enumerate(titles, 1):
+        base = slugify(title)[:31] or f"sheet{number}"
+        name, again = base, 1
+        while name.lower() in taken:
+            again += 1
+            name = f"{base[: 31 - len(str(again)) - 1]}-{again}"
+        taken.add(name.lower())
+        yield name
+
+
 def _write_xlsx(out: EncryptingWriter, sheets: Iterable[tuple[str, list[str], Iterable[list[list]]]]) -> int:
     # Each sheet streamed into the zip inside the encrypting stream: nothing on disk in clear (export_workbook).
     from .export_workbook import write_workbook
 
-    titled = (
-        (slugify(title)[:31] or f"sheet{n}", header, chunks) for n, (title, header, chunks) in enumerate(sheets, 1)
-    )
+    sheets = list(sheets)
+    titles = _sheet_titles(sheet[0] for sheet in sheets)
+    titled = [(title, header, chunks) for title, (_title, header, chunks) in zip(titles, sheets, strict=True)]
     return write_workbook(out, titled, cell=_xlsx_cell)
 
 

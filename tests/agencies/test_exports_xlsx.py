@@ -154,3 +154,16 @@ def test_the_purge_deletes_sheets_an_earlier_version_left_in_clear(directories, 
     os.utime(being_written, (two_hours_ago, two_hours_ago))
     exports.exports_purge()
     assert not spools.exists()
+
+
+def test_sheets_whose_titles_begin_alike_get_names_of_their_own_within_31_characters():
+    title = "Penerima manfaat menurut tahap dan kelompok sasaran"
+
+    names = list(exports._sheet_titles([f"{title}: Jawa Tengah", f"{title}: Jawa Timur", "", "Ringkasan"]))
+
+    assert names == [
+        "penerima-manfaat-menurut-tahap-",
+        "penerima-manfaat-menurut-taha-2",
+        "sheet3",
+        "ringkasan",
+    ]
