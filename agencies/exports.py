@@ -7,8 +7,9 @@ header and rows in chunks (a list) or a few small tables (an aggregate report, a
 
 `export_request` writes the row (queued) and queues `export_run` after commit. The run writes the file in constant
 memory: rows are read in keyset chunks (`WHERE pk > last ORDER BY pk LIMIT n`: no server-side cursor, so PgBouncer
-in transaction mode works), streamed through the csv module or openpyxl's write-only workbook into an encrypting
-writer (AES-GCM in chunks, the STREAM construction: a file cut short or reordered does not decrypt). A worker that
+in transaction mode works), streamed through the csv module or openpyxl's sheet writer (agencies.export_workbook)
+into an encrypting writer (AES-GCM in chunks, the STREAM construction: a file cut short or reordered does not
+decrypt); nothing of a file is ever on disk in clear, not even a sheet on its way into a workbook. A worker that
 dies mid-file leaves the row "running"; the task (acks late) is delivered again and starts the file over as a new
 attempt, and only the latest attempt may mark the row done, so a half file is never served.
 
@@ -17,6 +18,7 @@ on the fly. Request, completion and each download are in the trail with the filt
 email names the kind and the count, never a row. Files are deleted after EXPORT_KEEP_DAYS by beat.
 """
 
+import contextlib
 import csv
 import datetime
 import hashlib
@@ -338,21 +340,8 @@ def export_dir() -> Path:
     return path
 
 
-def _scratch_dir() -> Path:
-    # openpyxl's write-only sheet is spooled to a file of its own before it is zipped: here, readable by this user
-    # only, and deleted when the attempt ends (and by the next attempt, after a worker died).
-    path = export_dir() / "work"
-    path.mkdir(exist_ok=True, mode=0o700)
-    return path
-
-
-def _own_files(export_id: int) -> list[Path]:
-    pattern = f"{export_id}-*"
-    return [*export_dir().glob(pattern), *_scratch_dir().glob(pattern)]
-
-
 def _discard_files(export_id: int) -> None:
-    for path in _own_files(export_id):
+    for path in export_dir().glob(f"{export_id}-*"):
         path.unlink(missing_ok=True)
 
 
@@ -377,28 +366,28 @@ def _xlsx_cell(value):
     return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 
-def _write_xlsx(
-    out: EncryptingWriter, sheets: Iterable[tuple[str, list[str], Iterable[list[list]]]], scratch: str
-) -> int:
-    from openpyxl import Workbook
-    from openpyxl.worksheet._writer import ALL_TEMP_FILES, WorksheetWriter
+def _sheet_titles(titles: Iterable[str]) -> Iterator[str]:
+    """Sheet names as a spreadsheet takes them: at most 31 characters, each its own (case aside). openpyxl makes a
+    repeated name its own by adding a digit, past 31 characters: Excel then refuses the file."""
+    taken = set()
+    for number, title in enumerate(titles, 1):
+        base = slugify(title)[:31] or f"sheet{number}"
+        name, again = base, 1
+        while name.lower() in taken:
+            again += 1
+            name = f"{base[: 31 - len(str(again)) - 1]}-{again}"
+        taken.add(name.lower())
+        yield name
 
-    workbook = Workbook(write_only=True)
-    count = 0
-    for number, (title, header, chunks) in enumerate(sheets, 1):
-        sheet = workbook.create_sheet(title=slugify(title)[:31] or f"sheet{number}")
-        spool = str(_scratch_dir() / f"{scratch}-{number}.xml")
-        ALL_TEMP_FILES.append(spool)  # where openpyxl's cleanup looks for what it deletes after zipping
-        sheet._writer = WorksheetWriter(sheet, out=spool)
-        sheet._writer.write_top()
-        sheet.append([_xlsx_cell(h) for h in header])
-        for chunk in chunks:
-            for row in chunk:
-                sheet.append([_xlsx_cell(value) for value in row])
-            count += len(chunk)
-    # Zipped straight into the encrypting stream (not seekable: zipfile writes data descriptors).
-    workbook.save(out)
-    return count
+
+def _write_xlsx(out: EncryptingWriter, sheets: Iterable[tuple[str, list[str], Iterable[list[list]]]]) -> int:
+    # Each sheet streamed into the zip inside the encrypting stream: nothing on disk in clear (export_workbook).
+    from .export_workbook import write_workbook
+
+    sheets = list(sheets)
+    titles = _sheet_titles(sheet[0] for sheet in sheets)
+    titled = [(title, header, chunks) for title, (_title, header, chunks) in zip(titles, sheets, strict=True)]
+    return write_workbook(out, titled, cell=_xlsx_cell)
 
 
 def _write_pdf(out: EncryptingWriter, title: str, tables: list[ExportTable]) -> None:
@@ -435,7 +424,7 @@ def _table_chunks(table: ExportTable) -> Iterator[list[list]]:
     yield [*title_rows, table.header, *table.rows, *([note] for note in table.notes), []]
 
 
-def _write(export: Export, kind: ExportKind, actor: User, out: EncryptingWriter, scratch: str) -> int:
+def _write(export: Export, kind: ExportKind, actor: User, out: EncryptingWriter) -> int:
     filters = export.filters
     size = settings.EXPORT_CHUNK_SIZE
     if kind.aggregate:
@@ -444,13 +433,13 @@ def _write(export: Export, kind: ExportKind, actor: User, out: EncryptingWriter,
         if export.format == Export.Format.PDF:
             _write_pdf(out, kind.title(filters), tables)
         elif export.format == Export.Format.XLSX:
-            _write_xlsx(out, [(t.title, t.header, [t.rows, *([n] for n in t.notes)]) for t in tables], scratch)
+            _write_xlsx(out, [(t.title, t.header, [t.rows, *([n] for n in t.notes)]) for t in tables])
         else:
             _write_csv(out, [kind.title(filters)], (chunk for t in tables for chunk in _table_chunks(t)))
         return count
     chunks = kind.chunks(actor, filters, size=size)
     if export.format == Export.Format.XLSX:
-        return _write_xlsx(out, [(kind.title(filters), kind.header(), chunks)], scratch)
+        return _write_xlsx(out, [(kind.title(filters), kind.header(), chunks)])
     return _write_csv(out, kind.header(), chunks)
 
 
@@ -577,7 +566,7 @@ def export_run(export_id: int) -> Export | None:
             translation.override(actor.language or settings.LANGUAGE_CODE),
             timezone.override(notifications.zone_of(export.agency)),
         ):
-            count = _write(export, kind, actor, out, scratch=f"{export.pk}-{attempt}")
+            count = _write(export, kind, actor, out)
             left_out = 0 if kind.aggregate else kind.left_out(actor, export.filters)
         out.close()
     except TRANSIENT:
@@ -591,9 +580,6 @@ def export_run(export_id: int) -> Export | None:
         _discard_files(export.pk)
         logger.warning("Export %d failed: %s", export.pk, type(exc).__name__)
         return _finish_failed(export.pk, attempt, type(exc).__name__)
-    finally:
-        for leftover in _scratch_dir().glob(f"{export.pk}-{attempt}-*"):
-            leftover.unlink(missing_ok=True)
     return _finish_done(export.pk, attempt, path, count, out.size, kind, left_out)
 
 
@@ -767,7 +753,27 @@ def exports_purge(*, now: datetime.datetime | None = None) -> int:
             export.file_name, export.file_size = "", None
             export.save(update_fields=["status", "error", "file_name", "file_size", "updated_at"])
             changed += 1
+    _delete_old_spools(now)
     return changed
+
+
+# An earlier version spooled a workbook's sheets in clear to files here before being zipped (openpyxl's
+# write-only sheet); a worker that died mid-file left one behind. Nothing writes here any more: what is left, and
+# not being written by a worker of the old version during a deploy (an hour untouched), is deleted.
+LEGACY_SPOOL_DIR = "work"
+LEGACY_SPOOL_IDLE = datetime.timedelta(hours=1)
+
+
+def _delete_old_spools(now: datetime.datetime) -> None:
+    directory = export_dir() / LEGACY_SPOOL_DIR
+    if not directory.is_dir():
+        return
+    for path in directory.iterdir():
+        with contextlib.suppress(FileNotFoundError):
+            if path.stat().st_mtime <= (now - LEGACY_SPOOL_IDLE).timestamp():
+                path.unlink()
+    with contextlib.suppress(OSError):  # not empty yet: a spool still being written
+        directory.rmdir()
 
 
 def exports_requeue(*, now: datetime.datetime | None = None) -> int:

@@ -281,8 +281,15 @@ class Case(models.Model):
     target_group = models.ForeignKey(
         TargetGroup, verbose_name=_("target group"), on_delete=models.PROTECT, related_name="+"
     )
+    # Indexed with the key by `case_site_keyset` (Meta.indexes), not alone.
     site = models.ForeignKey(
-        Site, verbose_name=_("site"), on_delete=models.PROTECT, null=True, blank=True, related_name="cases"
+        Site,
+        verbose_name=_("site"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        db_index=False,
     )
     stage = models.CharField(_("stage"), max_length=16, choices=Stage, default=Stage.REGISTERED)
     stage_changed_at = models.DateTimeField(_("stage changed at"), auto_now_add=True)
@@ -310,6 +317,11 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["owner", "stage"], name="case_owner_stage"),
             models.Index(fields=["updated_at", "id"], name="case_sync"),
+            # An export of one site's cases reads them by key (`site_id = s AND id > last ORDER BY id LIMIT n`,
+            # agencies.exports.keyset_chunks): with the site's index alone, each page walked the key's index past
+            # every other site's cases (at a million cases, 190,000 rows for a page of 2,000 of a site of 10,000).
+            # It serves every other lookup by site too, so the foreign key's own index is not kept beside it.
+            models.Index(fields=["site", "id"], name="case_site_keyset"),
             # The admin's case list, newest first (Meta.ordering): a page is read off the index, not sorted.
             models.Index(fields=["-created_at", "-id"], name="case_newest_first"),
             # The admin's search by a number's beginning (`number LIKE '35.10-2026-%'`): the unique index on
