@@ -152,3 +152,36 @@ def test_province_staff_read_an_approved_month_verify_it_and_download_it(page, s
     with page.expect_download() as download:
         page.locator("#result_list tbody tr").first.get_by_role("link", name="Unduh").click()
     assert open(download.value.path(), "rb").read(5) == b"%PDF-"  # noqa: SIM115
+
+
+def test_leadership_read_an_approved_month_with_small_cells_hidden(page, sign_in):
+    # The ministry reads what a district approved, as the province does, but never a small count: its figures are
+    # suppressed like every other aggregate that leaves the owning office.
+    month = _month_label(_last_month())
+    semarang = MonthlySnapshot.objects.get(district_id="33.74")
+    sign_in("pimpinan")
+
+    # the home → Laporan → Angka bulanan: districts of every province, the approved one among them
+    steps.open_list(page, "Angka bulanan")
+    expect(page.get_by_role("heading", name=f"Angka yang disetujui: {month}")).to_be_visible()
+    _header, rows = steps.table_texts(page.locator("#snapshot-districts"))
+    districts = {row[0]: row[1] for row in rows}
+    assert districts["Kota Semarang"] == "Disetujui" and districts["Kabupaten Banyuwangi"] == "Belum disetujui"
+    expect(page.get_by_role("heading", name="Bulan yang belum disetujui")).to_have_count(0)
+    _keep(page, "pimpinan", "month")
+
+    # the approved month: its tables, with the small cells hidden and why
+    page.locator("#snapshot-districts").get_by_role("link", name="Kota Semarang").click()
+    page.wait_for_load_state()
+    expect(page.get_by_role("heading", name=f"Kota Semarang, {month} (revisi 1)")).to_be_visible()
+    tables = page.locator("table.snapshot-table")
+    expect(tables.first).to_be_visible()
+    cells = [text.strip() for text in tables.locator("td").all_text_contents()]
+    assert "*" in cells, cells
+    expect(page.locator(".snapshot-footnotes").first).to_contain_text("Kurang dari 5 orang")
+    steps.expect_no_iso_dates(page)
+    _keep(page, "pimpinan", "detail")
+
+    # its authenticity holds for the ministry too
+    steps.press(page, "Periksa keaslian")
+    steps.expect_message(page, f"Asli: angka yang tersimpan tetap menghasilkan SHA-256 {semarang.sha256}.")
