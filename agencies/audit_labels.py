@@ -90,6 +90,7 @@ ACTIONS = {
     "cases.referral.accepted": gettext_lazy("Referral accepted"),
     "cases.referral.declined": gettext_lazy("Referral declined"),
     "cases.referral.completed": gettext_lazy("Referral completed"),
+    "cases.referral.withdrawn": gettext_lazy("Referral withdrawn"),
     "cases.subject_access_request.recorded": gettext_lazy("Subject-access request recorded"),
     "cases.subject_access_request.identity_checked": gettext_lazy("Requester's identity checked"),
     "cases.subject_access_request.bundle_prepared": gettext_lazy("Subject-access bundle prepared"),

@@ -445,7 +445,7 @@ class Notification(models.Model):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed, will be retried")
         GAVE_UP = "gave_up", _("Failed, not retried")
-        SKIPPED = "skipped", _("Not sent (switched off by the recipient)")
+        SKIPPED = "skipped", _("Not sent (switched off by the recipient, or withheld)")
 
     UNSENT = (Status.PENDING, Status.FAILED)
 

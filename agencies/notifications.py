@@ -1,8 +1,10 @@
 """Reminders and event emails: written once, sent once, never with a person's data in them (issue 7).
 
-Apps to the right plug in through two seams, so `agencies` never imports them:
+Apps to the right plug in through three seams, so `agencies` never imports them:
 - `register_kind` names a kind of email: its templates and whether its recipients may switch it off;
-- `composer` adds a function that, given the time, returns the reminders due then (`Draft`s).
+- `composer` adds a function that, given the time, returns the reminders due then (`Draft`s);
+- `withholder` adds a function that, given the subjects of a batch about to be sent, returns those that may no
+  longer be written about (a person's processing restricted since the row was written: cases.privacy).
 
 `notifications_compose` runs every composer and writes one `Notification` row per (recipient, kind, subject,
 period); the unique constraint turns a second beat or a retried task into a no-op. Beat runs it once a morning
@@ -55,6 +57,8 @@ MAX_ATTEMPTS = 30
 UNSUBSCRIBE_SALT = "agencies.notifications.unsubscribe"
 # `last_error` of a row whose recipient cannot be written to; otherwise it holds the SMTP error's class.
 NO_ADDRESS = "no active recipient address"
+# `last_error` of a row skipped at send time because what it is about may no longer be written about.
+WITHHELD = "withheld: processing restricted"
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,8 @@ class Kind:
     template: str
     # Critical kinds (escalations, a referral addressed to you) cannot be switched off.
     critical: bool = False
+    # Sent even when its subject is withheld (`withholder`): the email that tells of the withholding itself.
+    despite_restriction: bool = False
 
 
 @dataclass
@@ -85,10 +91,13 @@ class Draft:
 
 KINDS: dict[str, Kind] = {}
 _composers: list[Callable[[datetime.datetime], Iterable[Draft]]] = []
+_withholders: list[Callable[[set[str]], set[str]]] = []
 
 
-def register_kind(code: str, label, template: str, *, critical: bool = False) -> Kind:
-    kind = Kind(code, label, template, critical)
+def register_kind(
+    code: str, label, template: str, *, critical: bool = False, despite_restriction: bool = False
+) -> Kind:
+    kind = Kind(code, label, template, critical, despite_restriction)
     KINDS[code] = kind
     return kind
 
@@ -100,6 +109,22 @@ def composer(fn: Callable[[datetime.datetime], Iterable[Draft]]):
     return fn
 
 
+def withholder(fn: Callable[[set[str]], set[str]]):
+    """Register `fn(subjects)`: of these subjects ("cases.referral:12"), those no email may be sent about now. Asked
+    once per delivery batch, so it should answer in one query whatever the number of subjects."""
+    if fn not in _withholders:
+        _withholders.append(fn)
+    return fn
+
+
+def withheld(subjects: set[str]) -> set[str]:
+    """The subjects among `subjects` some app withholds now."""
+    found: set[str] = set()
+    for fn in _withholders if subjects else ():
+        found |= fn(subjects)
+    return found
+
+
 # How a row reads in the admin: labels, not the codes stored
 
 
@@ -109,6 +134,7 @@ PERIOD_WORDS = {
     "accepted": gettext_lazy("accepted"),
     "declined": gettext_lazy("declined"),
     "rejected": gettext_lazy("rejected"),
+    "withdrawn": gettext_lazy("withdrawn"),
 }
 
 
@@ -135,6 +161,8 @@ def error_label(last_error: str) -> str:
     """Why the last attempt failed, in words; the mail library's error class stays beside it for the technician."""
     if last_error == NO_ADDRESS:
         return _("The recipient has no active account with an email address.")
+    if last_error == WITHHELD:
+        return _("Not sent: the processing of the data of the person it is about was restricted after it was written.")
     return _("The mail server refused the email or could not be reached (%(error)s).") % {"error": last_error}
 
 
@@ -390,6 +418,14 @@ def notifications_deliver(ids: Iterable[int], *, now: datetime.datetime | None =
     opted_out = set(
         NotificationOptOut.objects.filter(user__notifications__pk__in=ids).values_list("user_id", "kind").distinct()
     )
+    # Re-checked now, once for the batch: a row written before a restriction began must not go out after it. A
+    # row only names what it is about by its `subject`; a digest (no subject) is not re-checked (see h6 notes).
+    subjects = set(
+        Notification.objects.filter(pk__in=ids, status__in=Notification.UNSENT)
+        .exclude(subject="")
+        .values_list("subject", flat=True)
+    )
+    withheld_now = withheld(subjects)
     connection = None
     try:
         for pk in ids:
@@ -402,6 +438,12 @@ def notifications_deliver(ids: Iterable[int], *, now: datetime.datetime | None =
                 if kind is not None and not kind.critical and (n.recipient_id, n.kind) in opted_out:
                     n.status = Notification.Status.SKIPPED
                     n.save(update_fields=["status", "updated_at"])
+                    result.skipped += 1
+                    continue
+                if n.subject in withheld_now and not (kind is not None and kind.despite_restriction):
+                    # Skipped, not failed: nothing to retry, and "send again" in the admin re-checks it.
+                    n.status, n.next_attempt_at, n.last_error = Notification.Status.SKIPPED, None, WITHHELD
+                    n.save(update_fields=["status", "next_attempt_at", "last_error", "updated_at"])
                     result.skipped += 1
                     continue
                 if not n.recipient.email or not n.recipient.is_active:

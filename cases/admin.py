@@ -983,7 +983,17 @@ class ReferralAdmin(ScopedModelAdmin):
     list_filter = ["status", "kind", InboxFilter, SentFilter]
     search_fields = ["case__number"]
     list_select_related = ["case", "from_agency", "to_agency"]
-    fields = ["case_number", "kind", "from_agency", "to_agency", "reason", "status", "decline_reason", "decided_at"]
+    fields = [
+        "case_number",
+        "kind",
+        "from_agency",
+        "to_agency",
+        "reason",
+        "status",
+        "decline_reason",
+        "withdraw_reason",
+        "decided_at",
+    ]
     readonly_fields = fields
     actions = ["accept", "complete"]
     change_form_template = "admin/cases/referral/change_form.html"

@@ -457,6 +457,11 @@ class Referral(FieldKeyedConstraints):
         ACCEPTED = "accepted", _("Accepted")
         DECLINED = "declined", _("Declined")
         COMPLETED = "completed", _("Completed")
+        # Closed by the referring side before the receiver answered; `withdraw_reason` says why.
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    class WithdrawReason(models.TextChoices):
+        RESTRICTED = "restricted", _("Processing of the person's data is restricted")
 
     OPEN = (Status.PENDING, Status.ACCEPTED)
 
@@ -471,6 +476,7 @@ class Referral(FieldKeyedConstraints):
     reason = models.TextField(_("reason for referral"))
     status = models.CharField(_("status"), max_length=12, choices=Status, default=Status.PENDING)
     decline_reason = models.TextField(_("reason for declining"), blank=True)
+    withdraw_reason = models.CharField(_("reason for withdrawing"), max_length=20, choices=WithdrawReason, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("by"),
@@ -507,6 +513,11 @@ class Referral(FieldKeyedConstraints):
             models.CheckConstraint(condition=~Q(from_agency=models.F("to_agency")), name="referral_to_another_agency"),
             models.CheckConstraint(
                 condition=~Q(status="declined") | ~Q(decline_reason=""), name="referral_declined_with_a_reason"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="withdrawn", withdraw_reason__gt="")
+                | (~Q(status="withdrawn") & Q(withdraw_reason="")),
+                name="referral_withdrawn_with_a_reason",
             ),
         ]
         indexes = [models.Index(fields=["updated_at", "id"], name="referral_sync")]

@@ -11,15 +11,19 @@ tests/cases/test_restriction.py):
   (cases.access_rules), and a partner's roster loses her name (programs.access_rules): other agencies' lists and
   API pages leave her rows out, and her rows answer 404 to them, as any row out of scope does, so they do not
   learn she is restricted;
-- reminders: no email about her case is composed (cases.reminders, programs.reminders, funding.reminders);
+- reminders: no email about her case is composed (cases.reminders, programs.reminders, funding.reminders), and one
+  written before the restriction and still in the outbox is skipped when it comes to be sent (`withheld_subjects`);
+  a referral of hers still waiting for an answer is withdrawn when the restriction starts
+  (cases.services.restrictions);
 - exports: case lists leave her rows out and count what they left out (cases.exports, agencies.exports).
 The owning office, its province and the auditors still read the record; the aggregate figures still count her
 (anonymous, small cells suppressed).
 """
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.apps import apps
+from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Value
 
-from agencies import access
+from agencies import access, notifications
 from agencies.models import Role
 from agencies.rulebook import Grant, jurisdiction
 
@@ -84,3 +88,36 @@ def records_at_desk(actor, case: Case, *, may_change: bool) -> bool:
 def desk_grant(actor, case: Case) -> Grant | None:
     """The grant under which `actor` records a request about `case` at the owning office's desk, if any."""
     return access.acting_grant(actor, case, roles=DESK_ROLES, agency_id=case.owner_id)
+
+
+# Which person an email's subject ("programs.followup:12") is about: the model's label → the field path from its row
+# to the person. Declared by the app that writes emails about that model (its reminders module).
+SUBJECT_PERSONS: dict[str, str] = {}
+
+
+def subject_person(label: str, person: str) -> None:
+    """Declare that emails whose subject is a `label` row (e.g. "cases.referral") are about the person at `person`."""
+    SUBJECT_PERSONS[label.lower()] = person
+
+
+@notifications.withholder
+def withheld_subjects(subjects: set[str]) -> set[str]:
+    """Of these emails' subjects, those about a person whose processing is restricted now: one query for them all
+    (a UNION of one arm per model), however many subjects a delivery batch holds."""
+    pks: dict[str, list[int]] = {}
+    for subject in subjects:
+        label, _sep, pk = subject.partition(":")
+        if label.lower() in SUBJECT_PERSONS and pk.isdigit():
+            pks.setdefault(label.lower(), []).append(int(pk))
+    arms = [
+        apps.get_model(label)
+        .objects.filter(restricted(SUBJECT_PERSONS[label]), pk__in=ids)
+        .annotate(subject_label=Value(label, output_field=CharField()))
+        .values_list("subject_label", "pk")
+        .order_by()
+        for label, ids in sorted(pks.items())
+    ]
+    if not arms:
+        return set()
+    rows = arms[0].union(*arms[1:], all=True) if len(arms) > 1 else arms[0]
+    return {f"{label}:{pk}" for label, pk in rows}

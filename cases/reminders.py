@@ -18,6 +18,17 @@ REFERRAL_RECEIVED = register_kind(
 REFERRAL_ANSWERED = register_kind(
     "referral_answered", _("An answer to a referral you made"), "cases/notifications/referral_answered"
 )
+# Sent about a person whose processing is being restricted, on purpose: it tells the receiver to stop waiting.
+REFERRAL_WITHDRAWN = register_kind(
+    "referral_withdrawn",
+    _("A referral to your agency withdrawn"),
+    "cases/notifications/referral_withdrawn",
+    critical=True,
+    despite_restriction=True,
+)
+
+
+privacy.subject_person("cases.referral", "case__person")
 
 
 def referral_received_notify(referral: Referral) -> None:
@@ -64,4 +75,26 @@ def referral_answered_notify(referral: Referral) -> None:
                 },
             )
         ]
+    )
+
+
+def referral_withdrawn_notify(referral: Referral) -> None:
+    """Tell the receiving agency's case workers (those told it arrived) that a referral no longer waits for their
+    answer: its case number and who sent it, no reason and no link. The reason (a restriction) is not theirs to
+    know, as her rows answer them 404 without saying why (cases/privacy.py). Called before the restriction is in
+    force: the access rule finds the receivers only while they may still read the referral."""
+    notify(
+        Draft(
+            recipient=user,
+            agency=referral.to_agency,
+            kind=REFERRAL_WITHDRAWN.code,
+            subject=f"cases.referral:{referral.pk}",
+            period=referral.status,
+            context={
+                "case_number": referral.case.number,
+                "referral_kind": referral.get_kind_display(),
+                "from_agency": referral.from_agency.name,
+            },
+        )
+        for user in access.members_acting_on(referral, agency_id=referral.to_agency_id, roles=RECEIVING_ROLES)
     )

@@ -18,10 +18,13 @@ from agencies.notifications import (
     offices_of,
     register_kind,
 )
-from cases.privacy import is_restricted, unrestricted
+from cases.privacy import is_restricted, subject_person, unrestricted
 
 from . import due
 from .models import Disbursement
+
+# An email about a disbursement is about its case's person: the outbox skips it once she is restricted.
+subject_person("funding.disbursement", "installment__entitlement__case__person")
 
 APPROVALS_WAITING = register_kind(
     "approvals_waiting", _("Disbursements waiting for your approval"), "funding/notifications/approvals_waiting"

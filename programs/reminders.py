@@ -21,11 +21,14 @@ from agencies.notifications import (
     offices_of,
     register_kind,
 )
-from cases.privacy import unrestricted
+from cases.privacy import subject_person, unrestricted
 
 from . import due
 from .due import BATCH_ORGANIZER_ROLES, PARTNER_ROLES, PROVINCE_ROLES, SUPERVISOR_ROLES
 from .models import Session
+
+# An email about a follow-up is about its case's person: the outbox skips it once she is restricted.
+subject_person("programs.followup", "case__person")
 
 FOLLOW_UPS_DUE = register_kind(
     "follow_ups_due", _("Follow-ups due (daily digest)"), "programs/notifications/follow_ups_due"

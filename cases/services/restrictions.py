@@ -11,8 +11,8 @@ from agencies import access, audit
 from agencies.fastpath.saves import locked
 from agencies.writes import save_validated
 
-from .. import locks, privacy, refusals
-from ..models import Case, Restriction
+from .. import locks, privacy, refusals, reminders
+from ..models import Case, Referral, Restriction
 
 
 @access.grants_read_once
@@ -31,10 +31,39 @@ def person_restrict(*, actor, case: Case, reason: str, note: str = "") -> Restri
     list(Case.objects.select_for_update().filter(person=person).order_by("pk").values_list("pk", flat=True))
     if Restriction.objects.in_force().filter(person=person).exists():
         raise ValidationError({"person": refusals.RESTRICTION_IN_FORCE_ALREADY})
+    # Before the restriction's row: the receivers are found through the access rule, which stops showing them her
+    # referrals once it is in force.
+    _waiting_referrals_withdraw(actor, person.pk)
     restriction = Restriction(person=person, case=case, reason=reason, note=note.strip(), restricted_by=actor)
     save_validated(restriction)
     audit.record(actor, "cases.person.restricted", restriction, {"reason": reason}, agency_id=case.owner_id)
     return restriction
+
+
+def _waiting_referrals_withdraw(actor, person_id: int) -> None:
+    """Close every referral of the person's cases still waiting for an answer (a repatriation among them: the
+    transfer it would bring). Left pending, the receiver could no longer read or answer it, and the referring office
+    would see it open forever. Lifting the restriction does not reopen them: the office refers again, with consent.
+    Her cases are locked already, so no answer races this."""
+    waiting = (
+        Referral.objects.select_for_update(of=("self",))
+        .filter(case__person_id=person_id, status=Referral.Status.PENDING)
+        .select_related("case", "from_agency", "to_agency")
+        .order_by("pk")
+    )
+    for referral in waiting:
+        referral.status = Referral.Status.WITHDRAWN
+        referral.withdraw_reason = Referral.WithdrawReason.RESTRICTED
+        # Not `decided_*`: the receiver decided nothing, and the referral figures count answers by those.
+        referral.save(update_fields=["status", "withdraw_reason", "updated_at"])
+        audit.record(
+            actor,
+            "cases.referral.withdrawn",
+            referral,
+            {"kind": referral.kind, "withdraw_reason": referral.withdraw_reason},
+            agency_id=referral.case.owner_id,
+        )
+        reminders.referral_withdrawn_notify(referral)
 
 
 @access.grants_read_once

@@ -16,7 +16,7 @@ from funding import services as funding_services
 from programs.models import Enrollment
 from tests.agencies.export_files import csv_rows, queued
 from tests.agencies.factories import AgencyFactory
-from tests.cases.factories import CaseFactory, ConsentFactory, IntakeFactory
+from tests.cases.factories import CaseFactory, ConsentFactory, IntakeFactory, NgoFactory
 from tests.funding.factories import AllocationFactory, BenefitFactory, EntitlementFactory, FundingSourceFactory
 from tests.programs.factories import BatchFactory, FollowUpFactory, ProgramFactory, SessionFactory, days_from_today
 
@@ -151,6 +151,75 @@ def test_a_partner_delivering_a_session_no_longer_reads_her_name_on_the_roster(d
     assert access.visible_to(staff, Enrollment).filter(pk=enrollment.pk).exists()
 
 
+def test_waiting_referrals_and_transfer_requests_are_withdrawn_with_a_recorded_reason(
+    dpo, staff, case, lentera, banyuwangi, member
+):
+    mentor = NgoFactory(name="Yayasan Mitra Usaha")
+    _share(case, lentera)
+    _share(case, banyuwangi)
+    mentoring = _refer(staff, case, lentera)
+    repatriation = services.referral_create(
+        actor=staff, case=case, to_agency=banyuwangi, kind=Referral.Kind.REPATRIATION, reason="Pulang kampung"
+    )
+    _share(case, mentor)
+    accepted = _refer(staff, case, mentor)
+    services.referral_accept(actor=member(Role.NGO_CASEWORKER, agency=mentor), referral=accepted)
+
+    _restrict(dpo, case)
+
+    for referral in (mentoring, repatriation):
+        referral.refresh_from_db()
+        assert referral.status == Referral.Status.WITHDRAWN
+        assert referral.withdraw_reason == Referral.WithdrawReason.RESTRICTED
+        # The receiver answered nothing: no decision is recorded, and the referral figures do not count it.
+        assert referral.decided_at is None and referral.decided_by is None
+    with translation.override("id"):
+        assert str(mentoring.get_withdraw_reason_display()) == "Pemrosesan data orang ini dibatasi"
+    # An accepted referral is not waiting: the access rule already closes it to the receiver.
+    accepted.refresh_from_db()
+    assert accepted.status == Referral.Status.ACCEPTED
+    # The referring office reads each as withdrawn; the repatriation moved nothing.
+    assert set(access.visible_to(staff, Referral).filter(status=Referral.Status.WITHDRAWN)) == {mentoring, repatriation}
+    assert Case.objects.get(pk=case.pk).owner_id == case.owner_id and not case.transfers.exists()
+    events = AuditEvent.objects.filter(action="cases.referral.withdrawn")
+    assert sorted(e.data["kind"] for e in events) == sorted([mentoring.kind, repatriation.kind])
+    assert all(e.data["withdraw_reason"] == "restricted" and e.actor_user_id == dpo.pk for e in events)
+
+
+def test_the_receiving_agency_is_told_of_the_withdrawal_by_case_number_only(
+    dpo, staff, case, lentera, ngo_caseworker, mailoutbox
+):
+    _share(case, lentera)
+    referral = _refer(staff, case, lentera)
+
+    _restrict(dpo, case)
+
+    told = _of("referral_withdrawn").get()
+    assert told.recipient == ngo_caseworker and told.subject == f"cases.referral:{referral.pk}"
+    assert case.number in told.email_subject and case.number in told.body
+    text = (told.email_subject + told.body).lower()
+    for secret in (case.person.full_name.lower(), "restrict", "dibatasi", "/admin/"):
+        assert secret not in text
+    # Written about her on purpose: delivery sends it although she is restricted now.
+    notifications.notifications_deliver([told.pk])
+    told.refresh_from_db()
+    assert told.status == Notification.Status.SENT
+    assert [m.to for m in mailoutbox] == [[ngo_caseworker.email]]
+
+
+def test_lifting_the_restriction_does_not_reopen_a_withdrawn_referral(dpo, staff, case, lentera):
+    _share(case, lentera)
+    referral = _refer(staff, case, lentera)
+    restriction = _restrict(dpo, case)
+
+    services.person_restriction_lift(actor=dpo, restriction=restriction, reason=Restriction.LiftReason.WITHDRAWN)
+
+    referral.refresh_from_db()
+    assert referral.status == Referral.Status.WITHDRAWN
+    # The office refers her again if it still means to: the withdrawn one does not hold the agency's open place.
+    assert _refer(staff, case, lentera).status == Referral.Status.PENDING
+
+
 # Reminders
 
 
@@ -172,7 +241,77 @@ def test_no_referral_email_is_composed_about_her(dpo, staff, case, lentera, ngo_
     referral.status = Referral.Status.DECLINED
     reminders.referral_answered_notify(referral)
 
-    assert not Notification.objects.exists()
+    # The one email about her is the withdrawal the restriction itself sends (case number only, tested above).
+    assert list(Notification.objects.values_list("kind", flat=True)) == ["referral_withdrawn"]
+
+
+def test_an_email_queued_before_the_restriction_is_skipped_at_sending_not_failed(
+    dpo, staff, case, lentera, ngo_caseworker, mailoutbox
+):
+    _share(case, lentera)
+    _refer(staff, case, lentera)
+    arrival = _of("referral_received").get()  # in the outbox, not sent yet
+
+    _restrict(dpo, case)
+    result = notifications.notifications_deliver(notifications.due_for_sending())
+
+    arrival.refresh_from_db()
+    assert arrival.status == Notification.Status.SKIPPED
+    assert (arrival.last_error, arrival.attempts, arrival.next_attempt_at) == (notifications.WITHHELD, 0, None)
+    assert arrival.pk not in notifications.due_for_sending()  # not retried by the sweep
+    assert result.skipped == 1 and result.failed == 0
+    # Only the withdrawal went out.
+    assert [m.subject for m in mailoutbox] == [_of("referral_withdrawn").get().email_subject]
+    with translation.override("id"):
+        assert "dibatasi" in notifications.error_label(arrival.last_error)
+
+
+def test_a_queued_follow_up_escalation_about_her_is_skipped_and_others_are_sent(dpo, staff, semarang, case, mailoutbox):
+    other = CaseFactory(owner=semarang, stage=Case.Stage.AFTERCARE)
+    mine = FollowUpFactory(case=case, caseworker=staff, due_on=days_from_today(-20))
+    FollowUpFactory(case=other, caseworker=staff, due_on=days_from_today(-20))
+    notifications.notifications_compose()
+    queued_about_her = _of("follow_up_escalated").filter(subject=f"programs.followup:{mine.pk}")
+    assert queued_about_her.exists()
+
+    _restrict(dpo, case)
+    notifications.notifications_deliver(notifications.due_for_sending())
+
+    assert set(queued_about_her.values_list("status", flat=True)) == {Notification.Status.SKIPPED}
+    assert (
+        _of("follow_up_escalated")
+        .exclude(subject=f"programs.followup:{mine.pk}")
+        .filter(status=Notification.Status.SENT)
+        .exists()
+    )
+    escalations = set(_of("follow_up_escalated").values_list("email_subject", flat=True))
+    sent = [m for m in mailoutbox if m.subject in escalations]
+    assert sent and all(case.number not in m.subject + m.body for m in sent)
+
+
+def test_delivery_asks_about_restrictions_once_per_batch_whatever_its_size(
+    dpo, staff, semarang, case, lentera, banyuwangi, ngo_caseworker, banyuwangi_staff
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _share(case, lentera)
+    _share(case, banyuwangi)
+    _refer(staff, case, lentera)
+    services.referral_create(
+        actor=staff, case=case, to_agency=banyuwangi, kind=Referral.Kind.REPATRIATION, reason="Pulang kampung"
+    )
+    for _n in range(3):
+        FollowUpFactory(case=CaseFactory(owner=semarang, stage=Case.Stage.AFTERCARE), due_on=days_from_today(-20))
+    notifications.notifications_compose()
+    ids = notifications.due_for_sending()
+    assert len({n.split(":")[0] for n in Notification.objects.values_list("subject", flat=True) if n}) >= 2
+
+    with CaptureQueriesContext(connection) as queries:
+        notifications.notifications_deliver(ids)
+
+    asked = [q["sql"] for q in queries.captured_queries if "cases_restriction" in q["sql"]]
+    assert len(asked) == 1, f"{len(ids)} emails asked {len(asked)} times"
 
 
 def test_no_follow_up_digest_or_escalation_names_her_case(dpo, staff, semarang, case, jateng):

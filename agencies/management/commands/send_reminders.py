@@ -44,5 +44,5 @@ class Command(BaseCommand):
         result = notifications.notifications_deliver(notifications.due_for_sending())
         self.stdout.write(
             f"Reminders written: {written}. Emails sent: {result.sent}, failed (will be retried): {result.failed}, "
-            f"switched off by the recipient: {result.skipped}."
+            f"switched off by the recipient or withheld: {result.skipped}."
         )
