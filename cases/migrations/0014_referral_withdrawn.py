@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('agencies', '0028_notification_skipped_or_withheld'),
-        ('cases', '0012_correction_request_restriction'),
+        ('cases', '0013_case_site_index_with_the_key'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
