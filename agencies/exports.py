@@ -144,6 +144,43 @@ def kind_label(code: str) -> str:
 # The trail names an export's kind in words, as it names an email's.
 audit_labels.VALUE_LABELS["agencies.Export.kind"] = kind_label
 
+# How the trail names an export's filters (ids and codes only): by filter name, its words and how its value reads,
+# registered by the app whose kind takes it. No value is looked up in the database: the trail's list shows many.
+FILTER_LABELS: dict[str, tuple[object, Callable[[object], str]]] = {}
+
+
+def register_filter_label(name: str, label, value: Callable[[object], str] = str) -> None:
+    FILTER_LABELS[name] = (label, value)
+
+
+def filters_label(filters) -> str:
+    """An export's filters as a person reads them ("Periode dari: Jan 2025; Program: 3"); "—" for none."""
+    if not isinstance(filters, Mapping):
+        return str(filters)
+    parts = []
+    for name, value in filters.items():
+        label, read = FILTER_LABELS.get(name, (name, str))
+        parts.append(f"{label}: {read(value)}")
+    return "; ".join(parts) or "—"
+
+
+def month_label(key) -> str:
+    """A filter's month ("2025-01") as the reader's month ("Jan 2025"); anything else as given."""
+    try:
+        year, month = str(key).split("-")
+        return formats.date_format(datetime.date(int(year), int(month), 1), "M Y")
+    except ValueError:
+        return str(key)
+
+
+audit_labels.VALUE_LABELS["agencies.Export.filters"] = filters_label
+register_filter_label("period_from", gettext_lazy("Period from"), month_label)
+register_filter_label("period_to", gettext_lazy("Period to"), month_label)
+register_filter_label("province", gettext_lazy("Province"))
+register_filter_label("district", gettext_lazy("Regency/city"))
+register_filter_label("program", gettext_lazy("Program"))
+register_filter_label("target_group", gettext_lazy("Target group"))
+
 
 def register(kind: type[ExportKind] | ExportKind) -> type[ExportKind] | ExportKind:
     """Register a kind of export (usable as a class decorator)."""

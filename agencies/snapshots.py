@@ -399,6 +399,9 @@ def month_label(month: datetime.date) -> str:
 # can cite it and anyone can check the letter's figures against the stored approval.
 
 
+exports.register_filter_label("snapshot", MonthlySnapshot._meta.verbose_name)
+
+
 @exports.register
 class MonthlySnapshotExport(exports.ExportKind):
     code = "agencies.monthly_snapshot"

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from agencies import access
-from agencies.exports import ExportKind, keyset_chunks, one_of, positive_id, register
+from agencies.exports import ExportKind, keyset_chunks, one_of, positive_id, register, register_filter_label
 from agencies.models import Export, Role
 
 from .models import Case
@@ -25,6 +25,17 @@ FILTERS = {
     "owner": positive_id,
     "caseworker": one_of(["me", "none"]),
 }
+
+# The trail reads these filters in words; ids stay ids (no lookup for each event of the trail it shows).
+register_filter_label(
+    "stage__exact", _("Stage"), lambda code: str(Case.Stage(code).label) if code in Case.Stage.values else code
+)
+register_filter_label("target_group__code__exact", _("Target group"))
+register_filter_label("site", _("Site of origin"))
+register_filter_label("owner", _("Owning office"))
+register_filter_label(
+    "caseworker", _("Caseworker"), lambda value: str({"me": _("Mine"), "none": _("Nobody yet")}.get(value, value))
+)
 
 COLUMNS = (
     "number",

@@ -227,3 +227,23 @@ def test_every_key_of_an_events_data_has_a_label():
 
     assert "with_reason" in keys  # the scan finds them
     assert sorted(keys - fields - set(audit_labels.DATA_KEYS)) == []
+
+
+def test_an_exports_filters_read_in_words_not_as_their_query_names():
+    # A dashboard download carries its period; a case list its stage and "mine": the trail names them as the forms do.
+    from agencies.models import Export
+
+    with translation.override("id"):
+        dashboard = dict(
+            audit_labels.details(
+                "agencies.export.requested", Export, {"filters": {"period_from": "2025-01", "period_to": "2026-12"}}
+            )
+        )
+        cases = dict(
+            audit_labels.details(
+                "agencies.export.requested", Export, {"filters": {"stage__exact": "assessed", "caseworker": "me"}}
+            )
+        )
+
+    assert dashboard == {"saringan": "Periode dari: Jan 2025; Periode sampai: Des 2026"}
+    assert cases == {"saringan": "Tahap: Diasesmen; Pendamping kasus: Kasus saya"}
