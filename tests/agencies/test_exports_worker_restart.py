@@ -91,7 +91,10 @@ def test_an_export_whose_worker_is_killed_mid_file_is_started_over_and_finished_
     assert rows[0][:2] == ["Nomor kasus", "Nama"]
     assert [row[0] for row in rows[1:]] == [case.number for case in cases]
     assert [row[1] for row in rows[1:]] == [person.full_name for person in people]
-    assert second.log_lines("export_run_task", "succeeded") >= 1
+    # the row is committed before the task returns, and the worker logs "succeeded" only after: wait for it
+    wait_until(
+        lambda: second.log_lines("export_run_task", "succeeded") >= 1, what="the second worker to log the task done"
+    )
 
     # and the "ready" email went through the SMTP server: the link and the count, nobody's name or case number
     (email,) = smtp_server.wait_for(1)
