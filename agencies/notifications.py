@@ -419,7 +419,8 @@ def notifications_deliver(ids: Iterable[int], *, now: datetime.datetime | None =
         NotificationOptOut.objects.filter(user__notifications__pk__in=ids).values_list("user_id", "kind").distinct()
     )
     # Re-checked now, once for the batch: a row written before a restriction began must not go out after it. A
-    # row only names what it is about by its `subject`; a digest (no subject) is not re-checked (see h6 notes).
+    # row only names what it is about by its `subject`; a digest (no subject) lists several cases and records none
+    # of them, so it is not re-checked.
     subjects = set(
         Notification.objects.filter(pk__in=ids, status__in=Notification.UNSENT)
         .exclude(subject="")
@@ -441,7 +442,7 @@ def notifications_deliver(ids: Iterable[int], *, now: datetime.datetime | None =
                     result.skipped += 1
                     continue
                 if n.subject in withheld_now and not (kind is not None and kind.despite_restriction):
-                    # Skipped, not failed: nothing to retry, and "send again" in the admin re-checks it.
+                    # Skipped, not failed: nothing to retry while the restriction holds.
                     n.status, n.next_attempt_at, n.last_error = Notification.Status.SKIPPED, None, WITHHELD
                     n.save(update_fields=["status", "next_attempt_at", "last_error", "updated_at"])
                     result.skipped += 1
